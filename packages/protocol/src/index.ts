@@ -1,0 +1,48 @@
+export { base64urlDecode, base64urlEncode } from './base64url.js';
+export { canonicalJson } from './canonical-json.js';
+export { CURRENCY_EXPONENTS, currencyExponent, isCurrencyCode } from './currency.js';
+export {
+  CaisseError,
+  ERROR_CODES,
+  type ErrorCode,
+  type Issue,
+  isCaisseError,
+  REFUSAL_REASONS,
+  type RefusalReason,
+} from './errors.js';
+export { itemsDigest, sha256Base64url, ticketHash } from './hash.js';
+export { assertTotals, lineVat, type Totals, totals } from './items.js';
+export { LIMITS } from './limits.js';
+export { type AssertionClaims, assertionClaims } from './messages/assertion.js';
+export {
+  type ConfirmationClaims,
+  type ConfirmationRequest,
+  confirmationClaims,
+  confirmationRequest,
+} from './messages/confirmation.js';
+export { isAllowedUrl, ticketReference } from './messages/fields.js';
+export {
+  type DiscoveryDocument,
+  discoveryDocument,
+  type PublicJwk,
+  type PublicJwks,
+  publicJwk,
+  publicJwks,
+} from './messages/keys.js';
+export { type NotificationClaims, type NotificationEvent, notificationClaims } from './messages/notification.js';
+export { type RefusalClaims, refusalClaims, refusalReason } from './messages/refusal.js';
+export {
+  type CustomerHint,
+  customerHint,
+  type Item,
+  item,
+  type RequestedData,
+  requestedData,
+  type TicketClaims,
+  ticketClaims,
+} from './messages/ticket.js';
+export { type Address, address, type SharedData, sharedData, type VoucherClaims, voucherClaims } from './messages/voucher.js';
+export { formatMoney, isAmount, type Money, money, toDecimalString, toMinorUnits } from './money.js';
+export { parseMessage, parseTicketClaims } from './parse.js';
+export { ALGORITHMS, type Algorithm, TOKEN_TYPES, type TokenKind, type TokenType } from './token-types.js';
+export { PROTOCOL_VERSION, SUPPORTED_VERSIONS } from './version.js';

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { LIMITS } from '../limits.js';
+import { amount, currency, id, label, party, serial, sha256, state, ticketReference, timestamp, version } from './fields.js';
+
+export const address = z.strictObject({
+  name: label,
+  line1: label,
+  line2: label.optional(),
+  postalCode: z.string().regex(/^[A-Za-z0-9 -]{1,16}$/, 'must be a postal code'),
+  city: label,
+  region: label.optional(),
+  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code'),
+});
+
+/** Customer data shared with the merchant because the ticket asked and the customer agreed. */
+export const sharedData = z.strictObject({
+  shippingAddress: address.optional(),
+  email: z.email().max(254).optional(),
+  name: label.optional(),
+});
+
+export const confirmation = z.strictObject({
+  method: z.enum(['device', 'access_key', 'allowance']),
+  at: timestamp,
+});
+
+/** Payload of a `caisse-voucher+jwt`, signed by the payment server for one merchant. */
+export const voucherClaims = z
+  .strictObject({
+    ver: version,
+    iss: party,
+    aud: id,
+    jti: id,
+    iat: timestamp,
+    exp: timestamp,
+    ticket: ticketReference,
+    serial,
+    amount,
+    currency,
+    items: sha256,
+    funding: z.enum(['wallet', 'bank', 'allowance']).optional(),
+    status: z.enum(['authorised', 'authenticated', 'held']),
+    sub: id,
+    confirmation,
+    shared: sharedData.optional(),
+    state,
+  })
+  .superRefine((voucher, ctx) => {
+    if (voucher.exp <= voucher.iat) ctx.addIssue({ code: 'custom', path: ['exp'], message: 'must be after iat' });
+    if (voucher.exp - voucher.iat > LIMITS.voucherLifetime) {
+      ctx.addIssue({ code: 'custom', path: ['exp'], message: `must be at most ${LIMITS.voucherLifetime} s after iat` });
+    }
+    const paid = voucher.status !== 'authenticated';
+    if (paid !== (voucher.funding !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['funding'], message: 'is present exactly when money moved' });
+    }
+    if (paid !== voucher.amount > 0) {
+      ctx.addIssue({ code: 'custom', path: ['amount'], message: 'is zero exactly for an authentication voucher' });
+    }
+  });
+
+export type Address = z.infer<typeof address>;
+export type SharedData = z.infer<typeof sharedData>;
+export type VoucherClaims = z.infer<typeof voucherClaims>;
