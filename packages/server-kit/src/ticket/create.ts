@@ -1,0 +1,138 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  type CustomerHint,
+  type Item,
+  isCaisseError,
+  PROTOCOL_VERSION,
+  parseTicketClaims,
+  type RequestedData,
+  type TicketClaims,
+  TOKEN_TYPES,
+  totals,
+} from '@caisse/protocol';
+import { signJws } from '../jws/sign.js';
+import type { SigningKey } from '../keys/types.js';
+
+/** What the merchant describes; the kit fills in ids, times, totals and the signature. */
+export interface TicketInput {
+  /** Your order number, echoed in the voucher. */
+  serial: string;
+  currency: string;
+  /** Lines with VAT-inclusive unit amounts in minor units. Empty for an authentication ticket. */
+  items?: Item[];
+  returnUrl: string;
+  cancelUrl: string;
+  /** The browser-session binding from {@link createState} / {@link stateCookie}; the voucher echoes it. */
+  state: string;
+  /** Defaults to `authentication` when there are no items, else `purchase`. */
+  kind?: TicketClaims['kind'];
+  /** If given, must equal the sum of the items: a cross-check against your own cart total. */
+  amount?: number;
+  customer?: CustomerHint;
+  notifyUrl?: string;
+  fulfilment?: TicketClaims['fulfilment'];
+  requested?: RequestedData[];
+  /** Ticket id; a random one by default. */
+  id?: string;
+  /** Seconds the ticket stays valid (default 900, at most 86400). */
+  lifetime?: number;
+}
+
+export interface TicketConfig {
+  /** Your merchant id, as registered with the payment server. */
+  merchantId: string;
+  /** The payment server's issuer identifier (its discovery document's `issuer`). */
+  paymentServer: string;
+  /** Where the browser sends the ticket (the discovery document's `payEndpoint`). */
+  payEndpoint: string;
+  signingKey: SigningKey;
+  now?: () => Date;
+}
+
+/** What to keep server-side to verify the voucher that answers this ticket. */
+export interface TicketReference {
+  id: string;
+  sha256: string;
+  serial: string;
+  amount: number;
+  currency: string;
+  state: string;
+}
+
+export interface CreatedTicket {
+  token: string;
+  id: string;
+  /** SHA-256 of the token, base64url: the voucher must carry exactly this. */
+  sha256: string;
+  /** Seconds since the epoch. */
+  expiresAt: number;
+  claims: TicketClaims;
+  reference: TicketReference;
+  /** How the widget (or a plain HTML form) sends the ticket. */
+  form: { action: string; method: 'POST'; fields: { ticket: string } };
+}
+
+export const DEFAULT_TICKET_LIFETIME = 900;
+
+/**
+ * Totals of items not yet validated. Items of the wrong shape cannot be added up: then
+ * zero stands in, and parsing the claims reports exactly which field is wrong.
+ */
+function sumsOrZero(items: Item[]): { amount: number; vat: number } {
+  try {
+    return totals(items);
+  } catch (error) {
+    if (isCaisseError(error)) throw error;
+    return { amount: 0, vat: 0 };
+  }
+}
+
+/**
+ * Validates and signs a payment ticket. Throws `message_invalid` naming each bad field,
+ * `amount_mismatch` if `amount` is given and differs from the items, `amount_invalid`
+ * on overflow.
+ * @example
+ * const ticket = createTicket({ serial: 'order-42', currency: 'EUR', state,
+ *   items: [{ id: 'book-1', label: 'Le Petit Prince', quantity: 1, unitAmount: 1290, vatRate: 550 }],
+ *   returnUrl: 'https://shop.example/paid', cancelUrl: 'https://shop.example/basket' }, config)
+ */
+export function createTicket(input: TicketInput, config: TicketConfig): CreatedTicket {
+  const items = input.items ?? [];
+  const sums = sumsOrZero(items);
+  const iat = Math.floor((config.now?.() ?? new Date()).getTime() / 1000);
+  const claims = parseTicketClaims(
+    {
+      ver: PROTOCOL_VERSION,
+      iss: config.merchantId,
+      aud: config.paymentServer,
+      jti: input.id ?? `t_${randomBytes(16).toString('base64url')}`,
+      iat,
+      exp: iat + (input.lifetime ?? DEFAULT_TICKET_LIFETIME),
+      serial: input.serial,
+      kind: input.kind ?? (items.length === 0 ? 'authentication' : 'purchase'),
+      items,
+      amount: input.amount ?? sums.amount,
+      vat: sums.vat,
+      currency: input.currency,
+      customer: input.customer,
+      returnUrl: input.returnUrl,
+      cancelUrl: input.cancelUrl,
+      notifyUrl: input.notifyUrl,
+      fulfilment: input.fulfilment ?? 'immediate',
+      requested: input.requested,
+      state: input.state,
+    },
+    'message_invalid',
+  );
+  const token = signJws(TOKEN_TYPES.ticket, claims, config.signingKey);
+  const sha256 = createHash('sha256').update(token).digest('base64url');
+  return {
+    token,
+    id: claims.jti,
+    sha256,
+    expiresAt: claims.exp,
+    claims,
+    reference: { id: claims.jti, sha256, serial: claims.serial, amount: claims.amount, currency: claims.currency, state: claims.state },
+    form: { action: config.payEndpoint, method: 'POST', fields: { ticket: token } },
+  };
+}
