@@ -16,7 +16,19 @@ export {
   type VerifyNotificationOptions,
   verifyNotification,
 } from './notification/verify.js';
-export { memoryReplayStore, postgresReplayStore, type ReplayStore, redisReplayStore } from './replay/index.js';
+export {
+  type IoredisClient,
+  type MemoryReplayStoreOptions,
+  memoryReplayStore,
+  type NodeRedisClient,
+  type PostgresReplayStore,
+  type PostgresReplayStoreOptions,
+  postgresReplayStore,
+  type RedisReplayStoreOptions,
+  type ReplayStore,
+  redisReplayStore,
+  type SqlClient,
+} from './replay/index.js';
 export { createState, ensureState, readStateCookie, STATE_COOKIE, type StateCookieOptions, stateCookie } from './state.js';
 export {
   type CreatedTicket,
