@@ -11,7 +11,7 @@ export const ERROR_CODES = {
   type_mismatch: 'The token header `typ` is not the kind of token expected here.',
   algorithm_not_allowed: 'The token header `alg` is not EdDSA or ES256, or does not fit the key.',
   header_key_refused:
-    'The token header carries its own key or key location (`jwk`, `jku`, `x5u`, `x5c`); keys only come from the registered key set.',
+    'The token header carries its own key or key location (`jwk`, `jku`, `x5u`, `x5c`, `x5t`, `x5t#S256`); keys only come from the registered key set.',
   header_unsupported: 'The token header asks for an extension (`crit`) this implementation does not support.',
   // Keys and signatures
   key_unknown: 'No key in the trusted key set has the token `kid`.',
@@ -90,7 +90,8 @@ export class CaisseError extends Error {
 export function isCaisseError<C extends ErrorCode>(error: unknown, code?: C): error is CaisseError & { code: C } {
   if (typeof error !== 'object' || error === null) return false;
   const candidate = error as { code?: unknown; issues?: unknown };
-  if (typeof candidate.code !== 'string' || !(candidate.code in ERROR_CODES)) return false;
+  // Own members only: `in` would also accept inherited names such as `toString`.
+  if (typeof candidate.code !== 'string' || !Object.hasOwn(ERROR_CODES, candidate.code)) return false;
   if (!Array.isArray(candidate.issues)) return false;
   return code === undefined || candidate.code === code;
 }

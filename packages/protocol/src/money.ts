@@ -45,7 +45,9 @@ export function toMinorUnits(decimal: string, currency: string): number {
  * (not for display to people: use {@link formatMoney}).
  * @example toDecimalString({ amount: 1250, currency: 'EUR' }) // '12.50'
  */
-export function toDecimalString({ amount, currency }: Money): string {
+export function toDecimalString(value: Money): string {
+  // Validated first: a negative or fractional amount would otherwise print as garbage such as "0.-5".
+  const { amount, currency } = money(value.amount, value.currency);
   const exponent = currencyExponent(currency);
   if (exponent === 0) return String(amount);
   const digits = String(amount).padStart(exponent + 1, '0');
@@ -57,7 +59,9 @@ export function toDecimalString({ amount, currency }: Money): string {
  * habit, so 100 JPY minor units show as ¥100 and never as ¥1.00.
  * @example formatMoney({ amount: 1250, currency: 'EUR' }, 'fr-FR') // '12,50 €'
  */
-export function formatMoney({ amount, currency }: Money, locale?: string): string {
+export function formatMoney(value: Money, locale?: string): string {
+  // Validated first: a fractional amount would otherwise be rounded silently for display.
+  const { amount, currency } = money(value.amount, value.currency);
   const exponent = currencyExponent(currency);
   return new Intl.NumberFormat(locale, {
     style: 'currency',

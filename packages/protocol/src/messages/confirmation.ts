@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LIMITS } from '../limits.js';
 import { amount, currency, id, label, party, sha256, ticketReference, timestamp, version } from './fields.js';
 import { item } from './ticket.js';
 
@@ -9,45 +10,55 @@ const challenge = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 random byt
  * What the payment server sends to the customer's phone. It is a plain JSON message on
  * an authenticated channel; the phone's signed answer is what binds the decision.
  */
-export const confirmationRequest = z.strictObject({
-  ver: version,
-  id,
-  challenge,
-  ticket: ticketReference,
-  payee: z.strictObject({ id, name: label }),
-  items: z.array(item).max(100),
-  amount,
-  vat: amount,
-  currency,
-  createdAt: timestamp,
-  expiresAt: timestamp,
-});
+export const confirmationRequest = z
+  .strictObject({
+    ver: version,
+    id,
+    challenge,
+    ticket: ticketReference,
+    payee: z.strictObject({ id, name: label }),
+    items: z.array(item).max(LIMITS.items),
+    amount,
+    vat: amount,
+    currency,
+    createdAt: timestamp,
+    expiresAt: timestamp,
+  })
+  .superRefine((request, ctx) => {
+    if (request.expiresAt <= request.createdAt) ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'must be after createdAt' });
+  });
 
 /**
  * Payload of a `caisse-confirmation+jwt`, signed by the device key. It repeats every
  * fact the customer saw (dynamic linking): the server refuses it if any differs from
  * the request.
  */
-export const confirmationClaims = z.strictObject({
-  ver: version,
-  /** Device id. */
-  iss: id,
-  aud: party,
-  jti: id,
-  iat: timestamp,
-  request: id,
-  challenge,
-  ticket: sha256,
-  amount,
-  currency,
-  payee: id,
-  decision: z.enum(['approve', 'decline']),
-  /** Proof of the PIN, bound to the challenge; required to approve. */
-  pinProof: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{16,512}$/)
-    .optional(),
-});
+export const confirmationClaims = z
+  .strictObject({
+    ver: version,
+    /** Device id. */
+    iss: id,
+    aud: party,
+    jti: id,
+    iat: timestamp,
+    request: id,
+    challenge,
+    ticket: sha256,
+    amount,
+    currency,
+    payee: id,
+    decision: z.enum(['approve', 'decline']),
+    /** Proof of the PIN, bound to the challenge; required to approve. */
+    pinProof: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,512}$/)
+      .optional(),
+  })
+  .superRefine((confirmation, ctx) => {
+    if (confirmation.decision === 'approve' && confirmation.pinProof === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['pinProof'], message: 'is required to approve' });
+    }
+  });
 
 export type ConfirmationRequest = z.infer<typeof confirmationRequest>;
 export type ConfirmationClaims = z.infer<typeof confirmationClaims>;

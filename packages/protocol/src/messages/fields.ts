@@ -14,12 +14,15 @@ export const party = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1–255 p
 /** The merchant's own order number. */
 export const serial = z.string().regex(/^[\x21-\x7e]{1,64}$/, 'must be 1–64 printable ASCII characters without spaces');
 
-/** Text shown to people: 1–200 characters, no control characters. */
+/**
+ * Text shown to people: 1–200 code points, no control characters. Lone surrogates are
+ * refused too: they have no UTF-8 form, so the items digest could not be reproduced.
+ */
 export const label = z
   .string()
   .min(1)
   .max(LIMITS.labelLength)
-  .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+  .regex(/^[^\p{Cc}\p{Cs}]*$/u, 'must not contain control characters or lone surrogates');
 
 /** Seconds since the Unix epoch (RFC 7519 NumericDate), whole. */
 export const timestamp = z.int().min(0).max(253_402_300_799);
@@ -41,11 +44,19 @@ export const version = z.literal(PROTOCOL_VERSION);
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
+ * Printable ASCII without backslash, with exactly two slashes before the host. The WHATWG
+ * parser silently drops tabs, newlines and surrounding spaces, reads `\` as `/`, and
+ * accepts `https:host` and `https:///host`; RFC 3986 parsers in other languages do not,
+ * so such strings could name one origin to us and another to them.
+ */
+const URL_TEXT = /^https?:\/\/(?!\/)[\x21-\x5b\x5d-\x7e]+$/;
+
+/**
  * True for an absolute https URL, or http on a loopback host (development). Credentials
  * in the URL are refused: they would leak into logs and the Referer header.
  */
 export function isAllowedUrl(text: string): boolean {
-  if (text.length > LIMITS.urlLength) return false;
+  if (text.length > LIMITS.urlLength || !URL_TEXT.test(text)) return false;
   let url: URL;
   try {
     url = new URL(text);

@@ -5,7 +5,8 @@ import { id, party, url } from './fields.js';
 const coordinate = (bytes: number) =>
   z.string().regex(new RegExp(`^[A-Za-z0-9_-]{${Math.ceil((bytes * 4) / 3)}}$`), `must be ${bytes} bytes, base64url`);
 
-const common = { kid: id, use: z.literal('sig').optional(), key_ops: z.array(z.literal('verify')).optional() };
+/** `ext` is what WebCrypto's exportKey('jwk') adds; accepted so exported device keys register as they are. */
+const common = { kid: id, use: z.literal('sig').optional(), key_ops: z.array(z.literal('verify')).optional(), ext: z.boolean().optional() };
 
 /**
  * A public signing key as the protocol accepts it: Ed25519 (RFC 8037) or P-256

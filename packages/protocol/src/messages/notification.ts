@@ -24,34 +24,38 @@ const envelope = {
 };
 
 /** Payload of a `caisse-notification+jwt`, POSTed by the payment server to the merchant's notification URL. */
-export const notificationClaims = z.discriminatedUnion('event', [
-  z.strictObject({
-    ...envelope,
-    event: z.enum(['payment.authorised', 'payment.held', 'payment.released', 'payment.voided']),
-    payment,
-  }),
-  z.strictObject({
-    ...envelope,
-    event: z.literal('payment.refused'),
-    refusal: z.strictObject({ ticket: ticketReference, serial, amount, currency, reason: refusalReason }),
-  }),
-  z.strictObject({
-    ...envelope,
-    event: z.literal('refund.succeeded'),
-    payment,
-    refund: z.strictObject({ id, amount, currency }),
-  }),
-  z.strictObject({
-    ...envelope,
-    event: z.literal('settlement.paid'),
-    settlement: z.strictObject({
-      id,
-      date: z.iso.date(),
-      amount,
-      currency,
+export const notificationClaims = z
+  .discriminatedUnion('event', [
+    z.strictObject({
+      ...envelope,
+      event: z.enum(['payment.authorised', 'payment.held', 'payment.released', 'payment.voided']),
+      payment,
     }),
-  }),
-]);
+    z.strictObject({
+      ...envelope,
+      event: z.literal('payment.refused'),
+      refusal: z.strictObject({ ticket: ticketReference, serial, amount, currency, reason: refusalReason }),
+    }),
+    z.strictObject({
+      ...envelope,
+      event: z.literal('refund.succeeded'),
+      payment,
+      refund: z.strictObject({ id, amount, currency }),
+    }),
+    z.strictObject({
+      ...envelope,
+      event: z.literal('settlement.paid'),
+      settlement: z.strictObject({
+        id,
+        date: z.iso.date(),
+        amount,
+        currency,
+      }),
+    }),
+  ])
+  .superRefine((notification, ctx) => {
+    if (notification.exp <= notification.iat) ctx.addIssue({ code: 'custom', path: ['exp'], message: 'must be after iat' });
+  });
 
 export type NotificationClaims = z.infer<typeof notificationClaims>;
 export type NotificationEvent = NotificationClaims['event'];

@@ -16,7 +16,7 @@ export function importPublicJwk(value: unknown): VerificationKey {
   const jwk = parseMessage(publicJwk, value, 'keys_invalid');
   const alg = algorithmOf(jwk) as Algorithm;
   try {
-    const { kid: _kid, alg: _alg, use: _use, key_ops: _ops, ...material } = jwk;
+    const { kid: _kid, alg: _alg, use: _use, key_ops: _ops, ext: _ext, ...material } = jwk;
     return { kid: jwk.kid, alg, jwk, key: createPublicKey({ key: material as JsonWebKey, format: 'jwk' }) };
   } catch (cause) {
     throw new CaisseError('keys_invalid', `Key "${jwk.kid}" is not a valid ${alg} public key.`, { cause });
@@ -39,7 +39,7 @@ export function importSigningKey(value: unknown): SigningKey {
   if (jwk.alg !== undefined && jwk.alg !== alg)
     throw new CaisseError('keys_invalid', `Key "${jwk.kid}" says alg ${String(jwk.alg)} but is a ${alg} key.`);
   try {
-    const { kid: _kid, alg: _alg, use: _use, key_ops: _ops, ...material } = jwk;
+    const { kid: _kid, alg: _alg, use: _use, key_ops: _ops, ext: _ext, ...material } = jwk;
     return { kid: jwk.kid, alg, key: createPrivateKey({ key: material as JsonWebKey, format: 'jwk' }) };
   } catch (cause) {
     throw new CaisseError('keys_invalid', `Key "${jwk.kid}" is not a valid ${alg} private key.`, { cause });

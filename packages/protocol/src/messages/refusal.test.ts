@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { REFUSAL_REASONS } from '../errors.js';
+import { LIMITS } from '../limits.js';
+import { expectAccepted, refusal, refusedAt, STATE, T0, TICKET_SHA256, without } from '../test-support.js';
+import { refusalClaims, refusalReason } from './refusal.js';
+
+function validRefusal(): Record<string, unknown> {
+  return {
+    ver: 1,
+    iss: 'https://pay.caisse.example',
+    aud: 'librairie-du-port',
+    jti: 'ref-000000007',
+    iat: T0 + 95,
+    exp: T0 + 155,
+    ticket: { jti: 'tkt_01J9Z3K7Q8', sha256: TICKET_SHA256 },
+    serial: 'CMD-2026-000123',
+    amount: 2199,
+    currency: 'EUR',
+    reason: 'insufficient_funds',
+    state: STATE,
+  };
+}
+
+describe('refusalClaims', () => {
+  it('accepts a realistic refusal with every reason', () => {
+    for (const reason of Object.keys(REFUSAL_REASONS)) expectAccepted(refusalClaims, { ...validRefusal(), reason });
+  });
+
+  it('knows exactly the reasons of REFUSAL_REASONS', () => {
+    expect(refusalReason.options).toEqual(Object.keys(REFUSAL_REASONS));
+    expect(refusedAt(refusalClaims, { ...validRefusal(), reason: 'fraud_suspected' })).toEqual(['reason']);
+    expect(refusedAt(refusalClaims, { ...validRefusal(), reason: 'Insufficient_Funds' })).toEqual(['reason']);
+  });
+
+  it('refuses a refusal missing any member or carrying an unknown one', () => {
+    for (const member of Object.keys(validRefusal())) expect(refusedAt(refusalClaims, without(validRefusal(), member))).toContain(member);
+    expect(refusedAt(refusalClaims, { ...validRefusal(), message: 'Not enough money' })).toEqual(['']);
+  });
+
+  it('refuses exp at or before iat, and a validity over 600 s', () => {
+    expect(refusal(refusalClaims, { ...validRefusal(), exp: T0 + 95 })).toEqual([{ path: 'exp', message: 'must be after iat' }]);
+    expectAccepted(refusalClaims, { ...validRefusal(), exp: T0 + 95 + LIMITS.voucherLifetime });
+    expect(refusedAt(refusalClaims, { ...validRefusal(), exp: T0 + 96 + LIMITS.voucherLifetime })).toEqual(['exp']);
+  });
+
+  it('refuses wrong types at their path', () => {
+    expect(refusedAt(refusalClaims, { ...validRefusal(), amount: -5 })).toEqual(['amount']);
+    expect(refusedAt(refusalClaims, { ...validRefusal(), aud: 'not an id' })).toEqual(['aud']);
+    expect(refusedAt(refusalClaims, { ...validRefusal(), ticket: { jti: 'tkt_01J9Z3K7Q8' } })).toEqual(['ticket.sha256']);
+  });
+});

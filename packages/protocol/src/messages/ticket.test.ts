@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+import { LIMITS } from '../limits.js';
+import { expectAccepted, refusal, refusedAt, T0, validAuthenticationTicket, validTicket, without } from '../test-support.js';
+import { customerHint, item, ticketClaims } from './ticket.js';
+
+const REQUIRED = [
+  'ver',
+  'iss',
+  'aud',
+  'jti',
+  'iat',
+  'exp',
+  'serial',
+  'kind',
+  'items',
+  'amount',
+  'vat',
+  'currency',
+  'returnUrl',
+  'cancelUrl',
+  'fulfilment',
+  'state',
+];
+const OPTIONAL = ['customer', 'notifyUrl', 'requested'];
+
+const items = (count: number) =>
+  Array.from({ length: count }, (_, i) => ({ id: `sku-${i}`, label: `Article ${i}`, quantity: 1, unitAmount: 100, vatRate: 0 }));
+
+describe('ticketClaims', () => {
+  it('accepts a realistic purchase and an authentication ticket', () => {
+    expectAccepted(ticketClaims, validTicket());
+    expectAccepted(ticketClaims, validAuthenticationTicket());
+  });
+
+  it('accepts either customer hint, or none', () => {
+    expectAccepted(ticketClaims, { ...validTicket(), customer: { account: 'acct-7f3a9c' } });
+    expectAccepted(ticketClaims, without(validTicket(), 'customer'));
+  });
+
+  it('refuses a ticket missing any required member, at that member', () => {
+    for (const member of REQUIRED) expect(refusedAt(ticketClaims, without(validTicket(), member))).toContain(member);
+  });
+
+  it('accepts a ticket without each optional member', () => {
+    for (const member of OPTIONAL) expectAccepted(ticketClaims, without(validTicket(), member));
+  });
+
+  it('refuses unknown members anywhere, since new claims come with a new version', () => {
+    const top = refusal(ticketClaims, { ...validTicket(), discount: 100 });
+    expect(top).toEqual([{ path: '', message: 'Unrecognized key: "discount"' }]);
+    const ticket = validTicket();
+    (ticket.items as Record<string, unknown>[])[0] = { ...(ticket.items as Record<string, unknown>[])[0], sku: 'x' };
+    expect(refusedAt(ticketClaims, ticket)).toEqual(['items.0']);
+    expect(refusedAt(ticketClaims, { ...validTicket(), customer: { account: 'a', email: 'a@b.example' } })).toEqual(['customer']);
+  });
+
+  it('refuses wrong types, at the offending field', () => {
+    expect(refusedAt(ticketClaims, { ...validTicket(), amount: '2199' })).toEqual(['amount']);
+    expect(refusedAt(ticketClaims, { ...validTicket(), iat: T0 + 0.5 })).toEqual(['iat']);
+    expect(refusedAt(ticketClaims, { ...validTicket(), iat: String(T0) })).toEqual(['iat']);
+    expect(refusedAt(ticketClaims, { ...validTicket(), items: {} })).toEqual(['items']);
+    expect(refusedAt(ticketClaims, { ...validTicket(), kind: 'refund' })).toEqual(['kind']);
+    expect(refusedAt(ticketClaims, { ...validTicket(), fulfilment: 'later' })).toEqual(['fulfilment']);
+    expect(refusedAt(ticketClaims, { ...validTicket(), requested: ['phone'] })).toEqual(['requested.0']);
+  });
+
+  it('refuses any version but 1', () => {
+    for (const ver of [0, 2, '1', 1.5, null]) expect(refusedAt(ticketClaims, { ...validTicket(), ver })).toEqual(['ver']);
+  });
+
+  it('refuses ids, serial, state and party beyond their limits', () => {
+    expectAccepted(ticketClaims, { ...validTicket(), jti: 't'.repeat(LIMITS.idLength), iss: 'm'.repeat(LIMITS.idLength) });
+    expect(refusedAt(ticketClaims, { ...validTicket(), jti: 't'.repeat(LIMITS.idLength + 1) })).toEqual(['jti']);
+    expect(refusedAt(ticketClaims, { ...validTicket(), iss: 'https://librairie.example' })).toEqual(['iss']);
+    expect(refusedAt(ticketClaims, { ...validTicket(), serial: 's'.repeat(LIMITS.serialLength + 1) })).toEqual(['serial']);
+    expect(refusedAt(ticketClaims, { ...validTicket(), state: 'too-short' })).toEqual(['state']);
+    expect(refusedAt(ticketClaims, { ...validTicket(), state: 's'.repeat(LIMITS.stateLength + 1) })).toEqual(['state']);
+    expect(refusedAt(ticketClaims, { ...validTicket(), aud: 'a'.repeat(LIMITS.partyLength + 1) })).toEqual(['aud']);
+  });
+
+  it('accepts 100 items and refuses 101', () => {
+    expectAccepted(ticketClaims, { ...validTicket(), items: items(LIMITS.items), amount: 100 * LIMITS.items, vat: 0 });
+    expect(refusedAt(ticketClaims, { ...validTicket(), items: items(LIMITS.items + 1), amount: 100 * (LIMITS.items + 1), vat: 0 })).toEqual(
+      ['items'],
+    );
+  });
+
+  it('refuses duplicate item ids', () => {
+    const twice = [...items(1), ...items(1)];
+    expect(refusal(ticketClaims, { ...validTicket(), items: twice, amount: 200, vat: 0 })).toEqual([
+      { path: 'items', message: 'item ids must be unique' },
+    ]);
+  });
+
+  it('refuses amounts that are not whole minor units within the limit', () => {
+    for (const amount of [-1, 21.99, LIMITS.amount + 1, 2 ** 53, Number.NaN]) {
+      expect(refusedAt(ticketClaims, { ...validTicket(), amount })).toContain('amount');
+    }
+    expect(refusedAt(ticketClaims, { ...validTicket(), vat: -1 })).toEqual(['vat']);
+  });
+
+  it('refuses an unknown or lower-case currency', () => {
+    for (const currency of ['XXX', 'eur', 'EURO', 'BTC'])
+      expect(refusedAt(ticketClaims, { ...validTicket(), currency })).toEqual(['currency']);
+  });
+
+  it('refuses return, cancel and notification URLs that are not https (or loopback http) or carry credentials', () => {
+    for (const member of ['returnUrl', 'cancelUrl', 'notifyUrl']) {
+      for (const value of [
+        'http://librairie.example/r',
+        'https://user:pw@librairie.example/r',
+        '/caisse/retour',
+        'javascript:alert(1)',
+        `https://librairie.example/${'a'.repeat(LIMITS.urlLength)}`,
+      ]) {
+        expect(refusedAt(ticketClaims, { ...validTicket(), [member]: value })).toEqual([member]);
+      }
+      expectAccepted(ticketClaims, { ...validTicket(), [member]: 'http://localhost:5173/caisse' });
+    }
+  });
+
+  it('refuses exp at or before iat, and a validity over one day', () => {
+    expect(refusal(ticketClaims, { ...validTicket(), exp: T0 })).toEqual([{ path: 'exp', message: 'must be after iat' }]);
+    expect(refusedAt(ticketClaims, { ...validTicket(), exp: T0 - 60 })).toEqual(['exp']);
+    expectAccepted(ticketClaims, { ...validTicket(), exp: T0 + LIMITS.ticketLifetime });
+    expect(refusal(ticketClaims, { ...validTicket(), exp: T0 + LIMITS.ticketLifetime + 1 })).toEqual([
+      { path: 'exp', message: 'must be at most 86400 s after iat' },
+    ]);
+  });
+
+  it('refuses a purchase without items or with amount 0', () => {
+    expect(refusedAt(ticketClaims, { ...validTicket(), items: [], amount: 0, vat: 0 })).toEqual(['items']);
+    const free = [{ id: 'sample', label: 'Free sample', quantity: 1, unitAmount: 0, vatRate: 2000 }];
+    expect(refusedAt(ticketClaims, { ...validTicket(), items: free, amount: 0, vat: 0 })).toEqual(['items']);
+  });
+
+  it('refuses an authentication ticket with items, an amount or deferred fulfilment', () => {
+    expect(refusedAt(ticketClaims, { ...validAuthenticationTicket(), items: items(1), amount: 100 })).toEqual(['amount']);
+    expect(refusedAt(ticketClaims, { ...validAuthenticationTicket(), amount: 100 })).toEqual(['amount']);
+    expect(refusedAt(ticketClaims, { ...validAuthenticationTicket(), fulfilment: 'deferred' })).toEqual(['fulfilment']);
+  });
+
+  it('refuses requested data beyond the known kinds, or repeated', () => {
+    expectAccepted(ticketClaims, { ...validTicket(), requested: ['shipping_address', 'email', 'name'] });
+    expectAccepted(ticketClaims, { ...validTicket(), requested: [] });
+    expect(refusedAt(ticketClaims, { ...validTicket(), requested: ['email', 'email'] })).toEqual(['requested']);
+    expect(refusedAt(ticketClaims, { ...validTicket(), requested: Array(LIMITS.requested + 1).fill('email') })).toContain('requested');
+  });
+});
+
+describe('item', () => {
+  const line = { id: 'isbn-9782070360024', label: 'L’Étranger', quantity: 2, unitAmount: 850, vatRate: 550 };
+
+  it('accepts quantities, amounts and VAT rates up to their limits', () => {
+    expectAccepted(item, { ...line, quantity: LIMITS.quantity, unitAmount: LIMITS.amount, vatRate: LIMITS.vatRate });
+    expectAccepted(item, { ...line, unitAmount: 0, vatRate: 0 });
+  });
+
+  it('refuses each field out of range or of the wrong type, at its path', () => {
+    const cases: [string, unknown][] = [
+      ['quantity', 0],
+      ['quantity', LIMITS.quantity + 1],
+      ['quantity', 1.5],
+      ['unitAmount', -1],
+      ['unitAmount', 8.5],
+      ['unitAmount', LIMITS.amount + 1],
+      ['vatRate', -1],
+      ['vatRate', LIMITS.vatRate + 1],
+      ['vatRate', 5.5],
+      ['label', ''],
+      ['label', 'x'.repeat(LIMITS.labelLength + 1)],
+      ['label', 'line\nbreak'],
+      ['id', 'has space'],
+    ];
+    for (const [field, value] of cases) expect(refusedAt(item, { ...line, [field]: value })).toEqual([field]);
+  });
+
+  it('refuses a missing or extra field', () => {
+    expect(refusedAt(item, without(line, 'vatRate'))).toEqual(['vatRate']);
+    expect(refusedAt(item, { ...line, vat: 44 })).toEqual(['']);
+  });
+});
+
+describe('customerHint', () => {
+  it('is an account id or an E.164 phone number, not both', () => {
+    expectAccepted(customerHint, { account: 'acct-7f3a9c' });
+    expectAccepted(customerHint, { phone: '+33612345678' });
+    expect(refusedAt(customerHint, { account: 'acct-7f3a9c', phone: '+33612345678' })).toEqual(['']);
+    expect(refusedAt(customerHint, { phone: '06 12 34 56 78' })).toEqual(['phone']);
+    expect(refusedAt(customerHint, {})).toEqual(['']);
+  });
+});
