@@ -67,7 +67,7 @@ function checkAnswersTicket(claims: VoucherClaims | RefusalClaims, lookup: Ticke
   if (claims.currency !== lookup.currency) differences.push('currency');
   if (lookup.serial !== undefined && claims.serial !== lookup.serial) differences.push('serial');
   if (differences.length > 0) {
-    throw new CaisseError('ticket_mismatch', `The voucher does not answer ticket "${lookup.id}": ${differences.join(', ')} differ.`);
+    throw new CaisseError('ticket_mismatch', `The voucher does not answer ticket "${lookup.id}": ${differences.join(', ')} ${differences.length === 1 ? 'differs' : 'differ'}.`);
   }
   for (const expected of [lookup.state, state]) {
     if (expected !== undefined && !safeEqual(claims.state, expected)) {
