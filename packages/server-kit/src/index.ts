@@ -1,10 +1,40 @@
 export { CaisseError, ERROR_CODES, type ErrorCode, isCaisseError, REFUSAL_REASONS, type RefusalReason } from '@caisse/protocol';
 export { type ClockOptions, DEFAULT_CLOCK_TOLERANCE } from './claims.js';
+export {
+  createNotificationHandler,
+  type NotificationAck,
+  type NotificationHandlerHooks,
+  type NotificationHandlerOptions,
+} from './handlers/notification.js';
+export { ERROR_HTTP_STATUS, type Problem } from './handlers/problem.js';
+export {
+  createReturnHandler,
+  ERROR_PARAM,
+  hasReturnToken,
+  type PageVoucher,
+  REASON_PARAM,
+  REFUSAL_PARAM,
+  type RedirectTarget,
+  type ReturnHandlerHooks,
+  type ReturnHandlerOptions,
+  type ReturnResult,
+  type TicketFinder,
+  VOUCHER_PARAM,
+  type VoucherTrust,
+  type WebHandler,
+} from './handlers/return.js';
 export { decodeJws } from './jws/decode.js';
 export { signJws } from './jws/sign.js';
 export { type VerifiedJws, verifyJws } from './jws/verify.js';
+export {
+  DISCOVERY_PATH,
+  type DiscoveredPaymentServer,
+  type DiscoverPaymentServerOptions,
+  discoverPaymentServer,
+} from './keys/discovery.js';
 export { type GeneratedKey, generateKey, thumbprintKid } from './keys/generate.js';
 export { importPublicJwk, importPublicJwks, importSigningKey, staticKeySet } from './keys/import.js';
+export { type RemoteKeySet, type RemoteKeySetOptions, remoteKeySet } from './keys/remote.js';
 export type { KeySet, SigningKey, VerificationKey } from './keys/types.js';
 export { safeEqual } from './lib/safe-equal.js';
 export { createMerchant, type Merchant, type MerchantConfig, type PaymentServer } from './merchant.js';
@@ -45,4 +75,5 @@ export {
   type VerifyVoucherOptions,
   type Voucher,
   verifyVoucher,
+  voucherReplayKey,
 } from './voucher/verify.js';

@@ -49,7 +49,9 @@ function isSigningKey(value: MerchantConfig['signingKey']): value is SigningKey 
  */
 export function createMerchant(config: MerchantConfig): Merchant {
   const signingKey = isSigningKey(config.signingKey) ? config.signingKey : importSigningKey(config.signingKey);
-  const replayStore = config.replayStore ?? memoryReplayStore();
+  const { now } = config;
+  // The store must share the verifier's clock, or a frozen or skewed clock would let it forget live tokens.
+  const replayStore = config.replayStore ?? memoryReplayStore(now ? { now: () => now().getTime() } : {});
   const { paymentServer, merchantId } = config;
   const trust = {
     issuer: paymentServer.issuer,

@@ -3,6 +3,7 @@ import { signJws } from '../jws/sign.js';
 import { generateKey } from '../keys/generate.js';
 import { staticKeySet } from '../keys/import.js';
 import type { SigningKey } from '../keys/types.js';
+import { memoryReplayStore } from '../replay/memory.js';
 import { createState } from '../state.js';
 import { type CreatedTicket, createTicket, type TicketInput } from '../ticket/create.js';
 
@@ -11,6 +12,11 @@ export const NOW = new Date('2026-11-22T10:00:00Z');
 export const NOW_SECONDS = Math.floor(NOW.getTime() / 1000);
 export const ISSUER = 'https://pay.caisse.test';
 export const MERCHANT_ID = 'bookshop';
+
+/** A memory replay store on the frozen clock: a store on the real clock would think tokens dated NOW long expired. */
+export function frozenReplayStore() {
+  return memoryReplayStore({ now: () => NOW.getTime() });
+}
 
 /**
  * The parties of a checkout with real keys: a merchant that signs tickets and a payment

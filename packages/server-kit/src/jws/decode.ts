@@ -14,6 +14,14 @@ export interface DecodedJws {
 }
 
 const PART = /^[A-Za-z0-9_-]+$/;
+/**
+ * Payload and signature may be empty in a compact JWS (RFC 7515 §7.1): an unsecured JWS
+ * (`alg: none`, RFC 7519 §6.1) has an empty signature and detached content (RFC 7515
+ * Appendix F) an empty payload. Accepting the empty shape here lets the header checks name
+ * the real fault (`algorithm_not_allowed`); an empty signature never verifies and an empty
+ * payload is not a JSON object, so nothing else gets through.
+ */
+const OPTIONAL_PART = /^[A-Za-z0-9_-]*$/;
 const KID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 /** Headers that name a key or where to fetch one: trusting them would let the token choose its own key (RFC 8725 §3.10). */
 const KEY_BEARING_HEADERS = ['jwk', 'jku', 'x5u', 'x5c', 'x5t', 'x5t#S256'];
@@ -43,8 +51,8 @@ export function decodeJws(token: unknown, expectedTypes: readonly TokenType[]): 
   const encodedHeader = token.slice(0, first);
   const encodedPayload = token.slice(first + 1, second);
   const encodedSignature = token.slice(second + 1);
-  if (!PART.test(encodedHeader) || !PART.test(encodedPayload) || !PART.test(encodedSignature)) {
-    throw new CaisseError('token_malformed', 'Each part of the token must be non-empty unpadded base64url.');
+  if (!PART.test(encodedHeader) || !OPTIONAL_PART.test(encodedPayload) || !OPTIONAL_PART.test(encodedSignature)) {
+    throw new CaisseError('token_malformed', 'Each part of the token must be unpadded base64url, and the header must not be empty.');
   }
 
   const header = parseJsonObject(decodePart(encodedHeader, 'header'), 'header');

@@ -1,7 +1,6 @@
 import { type NotificationClaims, PROTOCOL_VERSION, TOKEN_TYPES } from '@caisse/protocol';
 import { describe, expect, it } from 'vitest';
-import { ISSUER, MERCHANT_ID, NOW, NOW_SECONDS, parties } from '../__fixtures__/parties.js';
-import { memoryReplayStore } from '../replay/memory.js';
+import { frozenReplayStore, ISSUER, MERCHANT_ID, NOW, NOW_SECONDS, parties } from '../__fixtures__/parties.js';
 import { notificationReplayKey, type VerifyNotificationOptions, verifyNotification } from './verify.js';
 
 const checkout = parties();
@@ -33,7 +32,7 @@ const options = (overrides: Partial<VerifyNotificationOptions> = {}): VerifyNoti
   issuer: ISSUER,
   audience: MERCHANT_ID,
   keys: checkout.serverKeys,
-  replayStore: memoryReplayStore(),
+  replayStore: frozenReplayStore(),
   now: () => NOW,
   ...overrides,
 });

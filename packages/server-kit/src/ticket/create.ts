@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import {
   type CustomerHint,
   type Item,
@@ -74,6 +74,37 @@ export interface CreatedTicket {
 
 export const DEFAULT_TICKET_LIFETIME = 900;
 
+/** 128 bits per ticket id; ids are drawn from a pool of 256 at a time. */
+const ID_BYTES = 16;
+const ID_POOL_BYTES = 256 * ID_BYTES;
+let idPool = Buffer.alloc(0);
+let idPoolOffset = 0;
+
+/**
+ * A fresh random ticket id. One `randomBytes` call per id cost 1.5–2.5 µs, about 5 % of
+ * `createTicket` (bench/ticket-sign); drawing 4 KiB at once, as node:crypto's own
+ * `randomUUID` does, makes that 0.1 µs. Each id still gets 128 CSPRNG bits of its own:
+ * no byte of the pool is used twice.
+ */
+function randomTicketId(): string {
+  if (idPoolOffset + ID_BYTES > idPool.length) {
+    idPool = nodeCrypto.randomBytes(ID_POOL_BYTES);
+    idPoolOffset = 0;
+  }
+  const id = idPool.toString('base64url', idPoolOffset, idPoolOffset + ID_BYTES);
+  idPoolOffset += ID_BYTES;
+  return `t_${id}`;
+}
+
+/**
+ * SHA-256 of the token, base64url. The one-shot `crypto.hash` (Node 20.12+) skips the
+ * Hash object and is about 0.4 µs faster on a ticket; `createHash` covers Node 20.11.
+ */
+const sha256Base64url: (text: string) => string =
+  typeof nodeCrypto.hash === 'function'
+    ? (text) => nodeCrypto.hash('sha256', text, 'base64url')
+    : (text) => nodeCrypto.createHash('sha256').update(text).digest('base64url');
+
 /**
  * Totals of items not yet validated. Items of the wrong shape cannot be added up: then
  * zero stands in, and parsing the claims reports exactly which field is wrong.
@@ -105,7 +136,7 @@ export function createTicket(input: TicketInput, config: TicketConfig): CreatedT
       ver: PROTOCOL_VERSION,
       iss: config.merchantId,
       aud: config.paymentServer,
-      jti: input.id ?? `t_${randomBytes(16).toString('base64url')}`,
+      jti: input.id ?? randomTicketId(),
       iat,
       exp: iat + (input.lifetime ?? DEFAULT_TICKET_LIFETIME),
       serial: input.serial,
@@ -125,7 +156,7 @@ export function createTicket(input: TicketInput, config: TicketConfig): CreatedT
     'message_invalid',
   );
   const token = signJws(TOKEN_TYPES.ticket, claims, config.signingKey);
-  const sha256 = createHash('sha256').update(token).digest('base64url');
+  const sha256 = sha256Base64url(token);
   return {
     token,
     id: claims.jti,

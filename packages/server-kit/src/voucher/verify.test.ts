@@ -1,9 +1,8 @@
 import { type ErrorCode, isCaisseError, TOKEN_TYPES } from '@caisse/protocol';
 import { describe, expect, it } from 'vitest';
-import { ISSUER, MERCHANT_ID, NOW, NOW_SECONDS, parties } from '../__fixtures__/parties.js';
+import { frozenReplayStore, ISSUER, MERCHANT_ID, NOW, NOW_SECONDS, parties } from '../__fixtures__/parties.js';
 import { generateKey } from '../keys/generate.js';
 import { staticKeySet } from '../keys/import.js';
-import { memoryReplayStore } from '../replay/memory.js';
 import { PaymentRefusedError, type VerifyVoucherOptions, verifyVoucher } from './verify.js';
 
 async function rejection(promise: Promise<unknown>): Promise<ErrorCode> {
@@ -22,7 +21,7 @@ describe.each(['EdDSA', 'ES256'] as const)('verifyVoucher with a %s payment serv
     issuer: ISSUER,
     audience: MERCHANT_ID,
     keys: checkout.serverKeys,
-    replayStore: memoryReplayStore(),
+    replayStore: frozenReplayStore(),
     now: () => NOW,
     ticket: () => undefined,
     ...overrides,
@@ -198,7 +197,7 @@ describe.each(['EdDSA', 'ES256'] as const)('verifyVoucher with a %s payment serv
   it('does not consume the voucher when a check fails, so the right ticket can still be matched', async () => {
     const ticket = checkout.ticket();
     const token = checkout.voucher(ticket);
-    const replayStore = memoryReplayStore();
+    const replayStore = frozenReplayStore();
     expect(await rejection(verifyVoucher(token, options({ replayStore, ticket: { ...ticket.reference, amount: 1 } })))).toBe(
       'ticket_mismatch',
     );
@@ -216,7 +215,7 @@ describe('verifyVoucher keys', () => {
         issuer: ISSUER,
         audience: MERCHANT_ID,
         keys: staticKeySet(ecServer.jwks),
-        replayStore: memoryReplayStore(),
+        replayStore: frozenReplayStore(),
         now: () => NOW,
         ticket: ticket.reference,
       }),

@@ -27,7 +27,7 @@ type TicketLookupResult = (Pick<TicketReference, 'id' | 'sha256' | 'amount' | 'c
 export interface PaymentServerTrust extends ClockOptions {
   /** The payment server's issuer identifier. */
   issuer: string;
-  /** The payment server's keys: `staticKeySet(jwks)` or `remoteKeySet({ discoveryUrl })`. */
+  /** The payment server's keys: `staticKeySet(jwks)` or `remoteKeySet({ jwksUri })`, or `discoverPaymentServer(url)`. */
   keys: KeySet;
   /** Remembers used token ids: share one across all your instances (PostgreSQL or Redis). */
   replayStore: ReplayStore;
@@ -54,6 +54,14 @@ export class PaymentRefusedError extends CaisseError {
   }
 }
 
+/** The replay-store key of a voucher or refusal, e.g. to `release` it when delivering failed and the customer may retry. */
+export function voucherReplayKey(
+  claims: Pick<VoucherClaims | RefusalClaims, 'iss' | 'jti'>,
+  kind: 'voucher' | 'refusal' = 'voucher',
+): string {
+  return `${kind}:${claims.iss}:${claims.jti}`;
+}
+
 async function lookupTicket(lookup: TicketLookup, ticketId: string): Promise<TicketLookupResult> {
   return typeof lookup === 'function' ? lookup(ticketId) : lookup;
 }
@@ -67,7 +75,10 @@ function checkAnswersTicket(claims: VoucherClaims | RefusalClaims, lookup: Ticke
   if (claims.currency !== lookup.currency) differences.push('currency');
   if (lookup.serial !== undefined && claims.serial !== lookup.serial) differences.push('serial');
   if (differences.length > 0) {
-    throw new CaisseError('ticket_mismatch', `The voucher does not answer ticket "${lookup.id}": ${differences.join(', ')} ${differences.length === 1 ? 'differs' : 'differ'}.`);
+    throw new CaisseError(
+      'ticket_mismatch',
+      `The voucher does not answer ticket "${lookup.id}": ${differences.join(', ')} ${differences.length === 1 ? 'differs' : 'differ'}.`,
+    );
   }
   for (const expected of [lookup.state, state]) {
     if (expected !== undefined && !safeEqual(claims.state, expected)) {
@@ -95,7 +106,7 @@ export async function verifyVoucher(token: string, options: VerifyVoucherOptions
   checkParty('aud', claims.aud, options.audience);
   checkLifetime(claims, nowSeconds(), tolerance);
   checkAnswersTicket(claims, await lookupTicket(options.ticket, claims.ticket.jti), options.state);
-  const replayKey = `${refused ? 'refusal' : 'voucher'}:${claims.iss}:${claims.jti}`;
+  const replayKey = voucherReplayKey(claims, refused ? 'refusal' : 'voucher');
   if (!(await options.replayStore.claim(replayKey, (claims.exp + tolerance) * 1000))) {
     throw new CaisseError('token_replayed', `Voucher "${claims.jti}" has already been used.`);
   }
