@@ -1,0 +1,61 @@
+import type { AddressInfo } from 'node:net';
+import { createMerchant, createState, generateKey, memoryReplayStore, staticKeySet } from '@caisse/server-kit';
+import { serve } from '@hono/node-server';
+import { configSchema } from '../config.js';
+import { createLogger } from '../log.js';
+import { generateSecret } from '../secrets.js';
+import { createPaymentServer, type PaymentServer } from '../server.js';
+
+export const SHOP_ORIGIN = 'https://shop.example';
+
+/**
+ * A real payment server on 127.0.0.1 (PGlite in memory unless `databaseUrl`), with one
+ * registered merchant whose server kit is ready to sign tickets and verify vouchers.
+ */
+export async function startTestServer(options: { databaseUrl?: string; env?: Record<string, string> } = {}) {
+  let server: PaymentServer | undefined;
+  const http = serve({ fetch: (request) => (server as PaymentServer).app.fetch(request), port: 0, hostname: '127.0.0.1' });
+  await new Promise<void>((resolve) => http.once('listening', () => resolve()));
+  const url = `http://localhost:${(http.address() as AddressInfo).port}`;
+  const config = configSchema.parse({
+    CAISSE_ISSUER: url,
+    CAISSE_SECRET: generateSecret(),
+    LOG_LEVEL: 'error',
+    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : { CAISSE_DATA_DIR: '' }),
+    ...options.env,
+  });
+  server = await createPaymentServer(config, { log: createLogger({ level: 'error', write: () => {} }) });
+
+  const merchantKey = generateKey();
+  const merchantId = `shop-${Math.random().toString(36).slice(2, 8)}`;
+  await server.merchants.register({ id: merchantId, displayName: 'The Bookshop', jwks: merchantKey.jwks, returnOrigins: [SHOP_ORIGIN] });
+  const merchant = createMerchant({
+    merchantId,
+    signingKey: merchantKey.privateJwk,
+    paymentServer: { issuer: url, payEndpoint: `${url}/pay`, keys: staticKeySet(await server.keys.jwks()) },
+    replayStore: memoryReplayStore(),
+  });
+
+  function ticket(amount: number, extra: { serial?: string } = {}) {
+    return merchant.createTicket({
+      serial: extra.serial ?? `order-${Math.random().toString(36).slice(2, 8)}`,
+      currency: 'EUR',
+      items: amount === 0 ? [] : [{ id: 'item', label: 'A book', quantity: 1, unitAmount: amount, vatRate: 550 }],
+      returnUrl: `${SHOP_ORIGIN}/paid`,
+      cancelUrl: `${SHOP_ORIGIN}/basket`,
+      state: createState(),
+    });
+  }
+
+  return {
+    url,
+    server,
+    merchant,
+    merchantId,
+    ticket,
+    async close() {
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await server?.close();
+    },
+  };
+}

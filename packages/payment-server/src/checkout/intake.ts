@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { isCaisseError, parseTicketClaims, type RefusalReason, type TicketClaims, TOKEN_TYPES } from '@caisse/protocol';
+import { type KeySet, verifyJws } from '@caisse/server-kit';
+import type { ProblemCode } from '../http/problem.js';
+import type { ReceivedTicket } from '../payments/tokens.js';
+
+/** What ticket intake needs to know about merchants. */
+export interface MerchantDirectory {
+  /** The merchant's registered public keys, or undefined for an unknown merchant. */
+  keySet(merchantId: string): Promise<KeySet | undefined>;
+  /** Whether the URL's exact origin is one the merchant registered for returns. */
+  isRegisteredOrigin(merchantId: string, url: string): Promise<boolean>;
+}
+
+export type IntakeResult =
+  | { accepted: true; ticket: ReceivedTicket }
+  | {
+      accepted: false;
+      reason: RefusalReason;
+      code: ProblemCode;
+      detail: string;
+      /** Present when the ticket itself is trustworthy (signed, URLs registered): the customer may be sent to its cancel URL with a signed refusal. */
+      ticket?: ReceivedTicket;
+    };
+
+/** Tolerated difference between the merchant's clock and ours. */
+export const TICKET_CLOCK_TOLERANCE = 30;
+
+/** Reads `iss` before the signature is checked, only to choose whose keys to check it with. */
+function claimedIssuer(token: string): string | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss?: unknown };
+    return typeof payload.iss === 'string' ? payload.iss : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function refuse(reason: RefusalReason, code: ProblemCode, detail: string, ticket?: ReceivedTicket): IntakeResult {
+  return ticket ? { accepted: false, reason, code, detail, ticket } : { accepted: false, reason, code, detail };
+}
+
+/**
+ * Checks a ticket arriving from a browser, in an order that never trusts what it has
+ * not verified: the merchant's registered key and the `typ` (signature before claims),
+ * the claims and the rule that amounts add up, our audience, registered return and
+ * cancel origins (no open redirect), then time. Single use is enforced when the
+ * checkout session is stored. Only a signed ticket with registered URLs may be answered
+ * by a redirect to its cancel URL.
+ */
+export async function checkTicket(
+  token: unknown,
+  deps: { merchants: MerchantDirectory; issuer: string; now?: () => Date },
+): Promise<IntakeResult> {
+  if (typeof token !== 'string' || token.length === 0) return refuse('ticket_invalid', 'request_invalid', 'No ticket was sent.');
+  const merchantId = claimedIssuer(token);
+  const keys = merchantId === undefined ? undefined : await deps.merchants.keySet(merchantId);
+  if (merchantId === undefined || keys === undefined)
+    return refuse('merchant_unknown', 'merchant_unknown', 'The ticket does not come from a registered merchant.');
+
+  let claims: TicketClaims;
+  try {
+    const verified = await verifyJws(token, [TOKEN_TYPES.ticket], keys);
+    claims = parseTicketClaims(verified.payload);
+  } catch (error) {
+    if (!isCaisseError(error)) throw error;
+    return refuse('ticket_invalid', error.code, error.message);
+  }
+  if (claims.iss !== merchantId) return refuse('ticket_invalid', 'issuer_mismatch', 'The ticket issuer changed between reads.');
+  if (claims.aud !== deps.issuer)
+    return refuse('ticket_invalid', 'audience_mismatch', `The ticket is meant for "${claims.aud}", not this payment server.`);
+  for (const field of ['returnUrl', 'cancelUrl', 'notifyUrl'] as const) {
+    const url = claims[field];
+    if (url !== undefined && !(await deps.merchants.isRegisteredOrigin(merchantId, url))) {
+      return refuse('ticket_invalid', 'return_origin_unregistered', `The ticket's ${field} is not on an origin the merchant registered.`);
+    }
+  }
+
+  const ticket: ReceivedTicket = { claims, sha256: createHash('sha256').update(token).digest('base64url') };
+  const now = Math.floor((deps.now?.() ?? new Date()).getTime() / 1000);
+  if (claims.iat > now + TICKET_CLOCK_TOLERANCE)
+    return refuse('ticket_invalid', 'token_not_yet_valid', 'The ticket is dated in the future.');
+  if (now >= claims.exp + TICKET_CLOCK_TOLERANCE) return refuse('ticket_expired', 'ticket_expired', 'The ticket has expired.', ticket);
+  return { accepted: true, ticket };
+}

@@ -1,0 +1,191 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import type { RefusalReason, TicketClaims } from '@caisse/protocol';
+import { safeEqual } from '@caisse/server-kit';
+import type { ReceivedTicket } from '../payments/tokens.js';
+import type { Executor } from '../storage/database.js';
+
+/**
+ * A checkout is a small state machine, persisted so any instance can serve any step:
+ *
+ *   identifying ──▶ authorising ──▶ paid
+ *        │   ╲            │  ╲──▶ refused
+ *        │    ▶ confirming (phone, later) ──▶ authorising
+ *        │            │   ╲──▶ pending_bank ──▶ paid | refused
+ *        ▼            ▼
+ *   refused / cancelled  (from any open state)
+ *
+ * Moves are compare-and-set on the current state, so a double submit or two instances
+ * can never run the same step twice.
+ */
+export const SESSION_STATES = ['identifying', 'confirming', 'authorising', 'pending_bank', 'paid', 'refused', 'cancelled'] as const;
+export type SessionState = (typeof SESSION_STATES)[number];
+
+export const TRANSITIONS: Record<SessionState, readonly SessionState[]> = {
+  identifying: ['authorising', 'confirming', 'refused', 'cancelled'],
+  confirming: ['authorising', 'refused', 'cancelled'],
+  authorising: ['paid', 'refused', 'pending_bank'],
+  pending_bank: ['paid', 'refused'],
+  paid: [],
+  refused: [],
+  cancelled: [],
+};
+
+export const OPEN_STATES: readonly SessionState[] = ['identifying', 'confirming'];
+
+export interface CheckoutSession {
+  id: string;
+  merchantId: string;
+  state: SessionState;
+  ticket: ReceivedTicket;
+  customerId: string | null;
+  refusalReason: RefusalReason | null;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface SessionChange {
+  customerId?: string;
+  refusalReason?: RefusalReason;
+}
+
+/** A browser's checkout cookie: a random secret whose hash binds sessions to that browser. */
+export const BROWSER_COOKIE = 'caisse_checkout';
+export const DEFAULT_SESSION_LIFETIME = 15 * 60;
+
+export function newBrowserSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+function browserHash(secret: string): string {
+  return createHash('sha256').update(secret).digest('base64url');
+}
+
+/** The form token of one session in one browser: HMAC, so nothing needs storing and another browser cannot forge it. */
+export function csrfToken(csrfKey: Buffer, sessionId: string, browserSecret: string): string {
+  return createHmac('sha256', csrfKey).update(`${sessionId}.${browserSecret}`).digest('base64url');
+}
+
+export function checkCsrf(csrfKey: Buffer, sessionId: string, browserSecret: string, presented: unknown): boolean {
+  return typeof presented === 'string' && safeEqual(presented, csrfToken(csrfKey, sessionId, browserSecret));
+}
+
+interface SessionRow {
+  id: string;
+  merchant_id: string;
+  state: SessionState;
+  browser_hash: string;
+  customer_id: string | null;
+  refusal_reason: RefusalReason | null;
+  created_at: Date;
+  expires_at: Date;
+  sha256: string;
+  claims: TicketClaims;
+}
+
+const SELECT = `SELECT s.id, s.merchant_id, s.state, s.browser_hash, s.customer_id, s.refusal_reason,
+                       s.created_at, s.expires_at, t.sha256, t.claims
+                  FROM checkout_sessions s JOIN tickets t ON t.merchant_id = s.merchant_id AND t.jti = s.ticket_jti`;
+
+function toSession(row: SessionRow): CheckoutSession {
+  return {
+    id: row.id,
+    merchantId: row.merchant_id,
+    state: row.state,
+    ticket: { claims: row.claims, sha256: row.sha256 },
+    customerId: row.customer_id,
+    refusalReason: row.refusal_reason,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+export type OpenResult = { opened: true; session: CheckoutSession } | { opened: false; sameBrowserSessionId?: string };
+
+export interface Sessions {
+  /**
+   * Records the ticket as used and opens its session, atomically. A ticket seen before
+   * opens nothing: `sameBrowserSessionId` lets the browser that owns it resume (a back
+   * button, a double submit); any other browser is refused (`ticket_replayed`).
+   */
+  open(ticket: ReceivedTicket, browserSecret: string): Promise<OpenResult>;
+  /** The session, only for the browser it belongs to. */
+  get(id: string, browserSecret: string): Promise<CheckoutSession | undefined>;
+  /** Any session by id, for server-side work (reconciliation, phone answers). */
+  load(id: string, executor?: Executor): Promise<CheckoutSession | undefined>;
+  /** Moves the session from one of `from` to `to`; false when it was not in `from` any more. */
+  move(id: string, from: readonly SessionState[], to: SessionState, change?: SessionChange, executor?: Executor): Promise<boolean>;
+}
+
+export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?: number }): Sessions {
+  const now = deps.now ?? (() => new Date());
+  const lifetime = deps.lifetime ?? DEFAULT_SESSION_LIFETIME;
+
+  async function load(id: string, executor: Executor = deps.db) {
+    const { rows } = await executor.query<SessionRow>(`${SELECT} WHERE s.id = $1`, [id]);
+    return rows[0];
+  }
+
+  return {
+    async open(ticket, browserSecret) {
+      const at = now();
+      const { claims } = ticket;
+      const id = `cs_${randomBytes(16).toString('base64url')}`;
+      const inserted = await deps.db.query(
+        `WITH ticket AS (
+           INSERT INTO tickets (merchant_id, jti, sha256, claims, received_at, expires_at)
+           VALUES ($1, $2, $3, $4::text::jsonb, $5, to_timestamp($6))
+           ON CONFLICT DO NOTHING
+           RETURNING merchant_id, jti)
+         INSERT INTO checkout_sessions (id, merchant_id, ticket_jti, browser_hash, state, created_at, updated_at, expires_at)
+         SELECT $7, merchant_id, jti, $8, 'identifying', $5, $5, $9 FROM ticket
+         RETURNING id`,
+        [
+          claims.iss,
+          claims.jti,
+          ticket.sha256,
+          JSON.stringify(claims),
+          at,
+          claims.exp,
+          id,
+          browserHash(browserSecret),
+          new Date(at.getTime() + lifetime * 1000),
+        ],
+      );
+      if (inserted.rowCount === 1) {
+        const row = await load(id);
+        if (!row) throw new Error(`Session ${id} vanished after it was opened.`);
+        return { opened: true, session: toSession(row) };
+      }
+      const { rows } = await deps.db.query<{ id: string; browser_hash: string }>(
+        'SELECT id, browser_hash FROM checkout_sessions WHERE merchant_id = $1 AND ticket_jti = $2',
+        [claims.iss, claims.jti],
+      );
+      const existing = rows[0];
+      return existing && safeEqual(existing.browser_hash, browserHash(browserSecret))
+        ? { opened: false, sameBrowserSessionId: existing.id }
+        : { opened: false };
+    },
+
+    async get(id, browserSecret) {
+      const row = await load(id);
+      return row && safeEqual(row.browser_hash, browserHash(browserSecret)) ? toSession(row) : undefined;
+    },
+
+    async load(id, executor) {
+      const row = await load(id, executor);
+      return row && toSession(row);
+    },
+
+    async move(id, from, to, change = {}, executor = deps.db) {
+      const allowed = from.filter((state) => TRANSITIONS[state].includes(to));
+      if (allowed.length === 0) throw new Error(`No move leads from ${from.join('/')} to ${to}.`);
+      const { rowCount } = await executor.query(
+        `UPDATE checkout_sessions
+            SET state = $3, updated_at = $4, customer_id = coalesce($5, customer_id), refusal_reason = coalesce($6, refusal_reason)
+          WHERE id = $1 AND state = ANY($2::text[])`,
+        [id, allowed, to, now(), change.customerId ?? null, change.refusalReason ?? null],
+      );
+      return rowCount === 1;
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/**
+ * Wallet thresholds per currency, as `EUR:5000,USD:5000` (minor units): below the
+ * threshold a payment is taken from the customer's wallet, at or above it through the
+ * bank. A currency not listed uses `*`.
+ */
+const thresholds = z
+  .string()
+  .regex(/^(?:(?:[A-Z]{3}|\*):\d{1,12})(?:,(?:[A-Z]{3}|\*):\d{1,12})*$/, 'must look like EUR:5000,*:5000 (minor units)')
+  .transform((text) =>
+    Object.fromEntries(
+      text
+        .split(',')
+        .map((pair) => pair.split(':'))
+        .map(([code, amount]) => [code, Number(amount)]),
+    ),
+  );
+
+/** Every setting of the payment server, read once from the environment at start. */
+export const configSchema = z.object({
+  PORT: positiveInt(4000),
+  HOST: z.string().default('127.0.0.1'),
+  /** The public base URL: the issuer of vouchers and the origin of the hosted pages. */
+  CAISSE_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  /** PostgreSQL when set; otherwise PGlite in CAISSE_DATA_DIR (empty: in memory, gone at exit). */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  CAISSE_DATA_DIR: z.string().default('.data/payment-server'),
+  /**
+   * 32+ random bytes, base64url: seals the server's private keys at rest and derives the
+   * pairwise customer ids. Required with DATABASE_URL; with PGlite one is made and kept
+   * in the data folder.
+   */
+  CAISSE_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43,}$/, 'must be at least 32 random bytes, base64url')
+    .optional(),
+  CAISSE_WALLET_THRESHOLDS: thresholds.default({ '*': 5000 }),
+  /** Loyalty points per payment, in basis points of the amount (100 = 1 %). */
+  CAISSE_LOYALTY_RATE: z.coerce.number().int().min(0).max(10_000).default(100),
+  CAISSE_VOUCHER_LIFETIME: positiveInt(60).pipe(z.number().max(600)),
+  /** Seconds a new key is published in the JWKS before it signs (merchants refresh their cache meanwhile). */
+  CAISSE_KEY_PUBLISH_DELAY: z.coerce.number().int().min(0).default(600),
+  /** The acquirer's base URL (the sandbox bank in development). */
+  CAISSE_BANK_URL: z.url().optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/**
+ * Parses the environment, naming every bad variable at once.
+ * @example const config = loadConfig(process.env)
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const result = configSchema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
+  throw new Error(`The payment server configuration is invalid:\n${problems}`);
+}
+
+/** The issuer identifier: CAISSE_ISSUER, or the local address in development. */
+export function issuerOf(config: Config): string {
+  return (config.CAISSE_ISSUER ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
+}

@@ -1,0 +1,92 @@
+import { discoveryDocument as discoverySchema, parseMessage } from '@caisse/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServerKeys } from '../keys/service.js';
+import { createLogger } from '../log.js';
+import { deriveKey, generateSecret } from '../secrets.js';
+import type { Database } from '../storage/database.js';
+import { openDatabase } from '../storage/open.js';
+import { createApp } from './app.js';
+import { ProblemError } from './problem.js';
+
+const issuer = 'https://pay.caisse.test';
+let db: Database;
+let app: ReturnType<typeof createApp>;
+const logged: string[] = [];
+
+beforeAll(async () => {
+  db = await openDatabase();
+  const keys = createServerKeys({ db, sealingKey: deriveKey(generateSecret(), 'key-sealing'), publishDelay: 600 });
+  await keys.ensureKey();
+  app = createApp({
+    issuer,
+    db,
+    keys,
+    log: createLogger({ write: (line) => logged.push(line) }),
+    routes: [
+      (routes) => {
+        routes.get('/boom', () => {
+          throw new Error('database password is hunter2');
+        });
+        routes.get('/refused', () => {
+          throw new ProblemError('request_invalid', 'amount must be a whole number');
+        });
+      },
+    ],
+  });
+});
+afterAll(async () => {
+  await db.close();
+});
+
+describe('payment server HTTP surface', () => {
+  it('serves a discovery document merchants can validate', async () => {
+    const response = await app.request('/.well-known/caisse');
+    expect(response.status).toBe(200);
+    const document = parseMessage(discoverySchema, await response.json());
+    expect(document).toEqual({
+      issuer,
+      jwksUri: `${issuer}/.well-known/jwks.json`,
+      payEndpoint: `${issuer}/pay`,
+      apiBase: `${issuer}/v1`,
+      algorithms: ['EdDSA', 'ES256'],
+      versions: [1],
+    });
+  });
+
+  it('serves the JWKS with public keys only', async () => {
+    const response = await app.request('/.well-known/jwks.json');
+    const jwks = (await response.json()) as { keys: Record<string, unknown>[] };
+    expect(jwks.keys).toHaveLength(1);
+    expect(jwks.keys[0]).not.toHaveProperty('d');
+    expect(response.headers.get('cache-control')).toBe('public, max-age=300');
+  });
+
+  it('sets the security headers on every response, errors included', async () => {
+    for (const path of ['/health', '/nowhere', '/boom']) {
+      const response = await app.request(path);
+      expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('strict-transport-security')).toBe('max-age=31536000');
+    }
+    expect((await app.request('/health')).headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('answers problems as application/problem+json with a stable code', async () => {
+    const missing = await app.request('/nowhere');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toBe('application/problem+json');
+    expect(await missing.json()).toMatchObject({ status: 404, code: 'not_found' });
+    const refused = await app.request('/refused');
+    expect(await refused.json()).toMatchObject({ status: 400, code: 'request_invalid', detail: 'amount must be a whole number' });
+  });
+
+  it('hides the detail of unexpected errors from the client and keeps secrets out of logs', async () => {
+    const response = await app.request('/boom');
+    expect(response.status).toBe(500);
+    const body = await response.text();
+    expect(body).toContain('internal_error');
+    expect(body).not.toContain('hunter2');
+    expect(logged.join('\n')).toContain('http.unhandled');
+  });
+});

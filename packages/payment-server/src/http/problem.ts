@@ -1,0 +1,116 @@
+import { ERROR_CODES, type ErrorCode, REFUSAL_REASONS, type RefusalReason } from '@caisse/protocol';
+import { ERROR_HTTP_STATUS } from '@caisse/server-kit';
+
+/** Codes only the payment server raises, on top of the protocol's error codes and refusal reasons. */
+export const SERVER_ERROR_CODES = {
+  not_found: 'There is nothing at this address.',
+  method_not_allowed: 'This address does not take that method.',
+  body_too_large: 'The request body is larger than this endpoint accepts.',
+  request_invalid: 'The request is missing a field or has one of the wrong form.',
+  csrf_invalid: 'The form was not sent from the page that showed it; reload the page and try again.',
+  session_unknown: 'This checkout session does not exist or belongs to another browser.',
+  session_expired: 'This checkout session has expired; start the payment again from the shop.',
+  session_state: 'This step does not fit where the checkout session is.',
+  return_origin_unregistered: 'The ticket returns to an origin the merchant has not registered.',
+  assertion_missing: 'Merchant API calls need a signed assertion in the Authorization header.',
+  assertion_binding: 'The assertion was made for another method, URL or body.',
+  idempotency_key_missing: 'POST requests need an Idempotency-Key header.',
+  idempotency_conflict: 'This Idempotency-Key was used with another request body.',
+  idempotency_in_progress: 'A request with this Idempotency-Key is still being processed; retry later.',
+  payment_unknown: 'No payment with this serial belongs to this merchant.',
+  internal_error: 'Something went wrong on the payment server; nothing was charged twice. Try again.',
+  bank_pending: 'The bank has not confirmed this operation yet; it is recorded and will be settled exactly once. Check again shortly.',
+  merchant_exists: 'A merchant with this id is already registered.',
+  merchant_key_unknown: 'This merchant has no active key with this kid.',
+  merchant_key_last: "This is the merchant's last active key; add its successor before retiring it.",
+  origin_invalid:
+    'A return origin is written exactly as https://host[:port] (http only for localhost), without path, credentials or wildcard.',
+  customer_exists: 'A customer with this account id or phone number already exists.',
+  customer_unknown: 'No customer has this account id.',
+  wallet_unknown: 'The customer has no wallet in this currency.',
+  wallet_cap_exceeded: 'The wallet would hold more than its cap.',
+  alert_unknown: 'No operator alert has this id.',
+} as const;
+
+export type ServerErrorCode = keyof typeof SERVER_ERROR_CODES;
+export type ProblemCode = ErrorCode | RefusalReason | ServerErrorCode;
+
+/** The HTTP status of each code. A `Record`, so the compiler insists every code has one. */
+export const PROBLEM_STATUS: Record<ProblemCode, number> = {
+  ...ERROR_HTTP_STATUS,
+  // A merchant registering a malformed key set is the request's fault here, not an upstream one.
+  keys_invalid: 400,
+  insufficient_funds: 402,
+  ceiling_exceeded: 402,
+  authentication_failed: 401,
+  account_locked: 423,
+  customer_declined: 402,
+  confirmation_expired: 410,
+  bank_declined: 402,
+  ticket_expired: 410,
+  ticket_invalid: 400,
+  ticket_replayed: 409,
+  merchant_unknown: 400,
+  not_found: 404,
+  method_not_allowed: 405,
+  body_too_large: 413,
+  request_invalid: 400,
+  csrf_invalid: 403,
+  session_unknown: 404,
+  session_expired: 410,
+  session_state: 409,
+  return_origin_unregistered: 400,
+  assertion_missing: 401,
+  assertion_binding: 401,
+  idempotency_key_missing: 400,
+  idempotency_conflict: 422,
+  idempotency_in_progress: 409,
+  payment_unknown: 404,
+  internal_error: 500,
+  bank_pending: 504,
+  merchant_exists: 409,
+  merchant_key_unknown: 404,
+  merchant_key_last: 409,
+  origin_invalid: 400,
+  customer_exists: 409,
+  customer_unknown: 404,
+  wallet_unknown: 404,
+  wallet_cap_exceeded: 409,
+  alert_unknown: 404,
+};
+
+const TITLES: Record<ProblemCode, string> = { ...ERROR_CODES, ...REFUSAL_REASONS, ...SERVER_ERROR_CODES };
+
+/** An error the HTTP layer turns into `application/problem+json` (RFC 9457) with its stable `code`. */
+export class ProblemError extends Error {
+  override readonly name = 'ProblemError';
+  readonly code: ProblemCode;
+  readonly status: number;
+  readonly issues: readonly { path: string; message: string }[];
+
+  constructor(
+    code: ProblemCode,
+    detail?: string,
+    options: { issues?: readonly { path: string; message: string }[]; cause?: unknown } = {},
+  ) {
+    super(detail ?? TITLES[code], options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = PROBLEM_STATUS[code];
+    this.issues = options.issues ?? [];
+  }
+}
+
+/** @example return problemResponse(new ProblemError('not_found')) */
+export function problemResponse(error: ProblemError, headers?: HeadersInit): Response {
+  const body = {
+    type: 'about:blank',
+    title: TITLES[error.code],
+    status: error.status,
+    code: error.code,
+    detail: error.message,
+    ...(error.issues.length > 0 ? { issues: error.issues } : {}),
+  };
+  const response = new Response(JSON.stringify(body), { status: error.status, headers });
+  response.headers.set('content-type', 'application/problem+json');
+  return response;
+}

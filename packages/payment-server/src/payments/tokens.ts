@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import {
+  itemsDigest,
+  PROTOCOL_VERSION,
+  type RefusalClaims,
+  type RefusalReason,
+  type SharedData,
+  type TicketClaims,
+  TOKEN_TYPES,
+  type VoucherClaims,
+} from '@caisse/protocol';
+import { signJws } from '@caisse/server-kit';
+import type { ServerKeys } from '../keys/service.js';
+import type { Executor } from '../storage/database.js';
+
+/** A ticket as the payment server holds it once verified: its claims and the hash of its exact bytes. */
+export interface ReceivedTicket {
+  claims: TicketClaims;
+  sha256: string;
+}
+
+export interface VoucherInput {
+  ticket: ReceivedTicket;
+  /** The register serial of the payment: the voucher's `jti`. */
+  serial: bigint;
+  status: VoucherClaims['status'];
+  funding?: VoucherClaims['funding'];
+  /** The customer's pairwise id for this merchant. */
+  sub: string;
+  confirmation: VoucherClaims['confirmation'];
+  shared?: SharedData;
+}
+
+export interface TokenSigner {
+  /** Pass the open transaction, if any (see `ServerKeys.signingKey`). */
+  voucher(input: VoucherInput, executor?: Executor): Promise<{ token: string; claims: VoucherClaims }>;
+  /** The same voucher (same `jti`, so the merchant still accepts it once) with a fresh validity, for a browser leaving later. */
+  renewVoucher(stored: string): Promise<string>;
+  refusal(ticket: ReceivedTicket, reason: RefusalReason): Promise<{ token: string; claims: RefusalClaims }>;
+}
+
+/**
+ * Signs vouchers and refusals with the current server key. Both are short-lived (60 s
+ * by default): the browser carries them straight back, and the merchant can always
+ * fetch the stored voucher through the API afterwards.
+ */
+export function createTokenSigner(deps: { keys: ServerKeys; issuer: string; lifetime: number; now?: () => Date }): TokenSigner {
+  const nowSeconds = () => Math.floor((deps.now?.() ?? new Date()).getTime() / 1000);
+  return {
+    async voucher(input, executor) {
+      const { claims: ticket, sha256 } = input.ticket;
+      const iat = nowSeconds();
+      const claims: VoucherClaims = {
+        ver: PROTOCOL_VERSION,
+        iss: deps.issuer,
+        aud: ticket.iss,
+        jti: input.serial.toString(),
+        iat,
+        exp: iat + deps.lifetime,
+        ticket: { jti: ticket.jti, sha256 },
+        serial: ticket.serial,
+        amount: ticket.amount,
+        currency: ticket.currency,
+        items: await itemsDigest(ticket.items),
+        ...(input.funding === undefined ? {} : { funding: input.funding }),
+        status: input.status,
+        sub: input.sub,
+        confirmation: input.confirmation,
+        ...(input.shared === undefined ? {} : { shared: input.shared }),
+        state: ticket.state,
+      };
+      return { token: signJws(TOKEN_TYPES.voucher, claims, await deps.keys.signingKey(executor)), claims };
+    },
+
+    async renewVoucher(stored) {
+      const claims = JSON.parse(Buffer.from(stored.split('.')[1] ?? '', 'base64url').toString('utf8')) as VoucherClaims;
+      const iat = nowSeconds();
+      return signJws(TOKEN_TYPES.voucher, { ...claims, iat, exp: iat + deps.lifetime }, await deps.keys.signingKey());
+    },
+
+    async refusal({ claims: ticket, sha256 }, reason) {
+      const iat = nowSeconds();
+      const claims: RefusalClaims = {
+        ver: PROTOCOL_VERSION,
+        iss: deps.issuer,
+        aud: ticket.iss,
+        jti: `f_${randomBytes(12).toString('base64url')}`,
+        iat,
+        exp: iat + deps.lifetime,
+        ticket: { jti: ticket.jti, sha256 },
+        serial: ticket.serial,
+        amount: ticket.amount,
+        currency: ticket.currency,
+        reason,
+        state: ticket.state,
+      };
+      return { token: signJws(TOKEN_TYPES.refusal, claims, await deps.keys.signingKey()), claims };
+    },
+  };
+}
+
+/** The URL the browser is sent to with a result token, keeping the merchant's own query. */
+export function withResult(url: string, parameter: 'caisse_voucher' | 'caisse_refusal', token: string): string {
+  const target = new URL(url);
+  target.searchParams.set(parameter, token);
+  return target.toString();
+}
