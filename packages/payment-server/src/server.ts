@@ -2,6 +2,9 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
+import type { Acquirer } from './acquirer/acquirer.js';
+import { type AcquirerOperations, createAcquirerOperations } from './acquirer/operations.js';
+import { createSandboxAcquirer } from './acquirer/sandbox.js';
 import { checkoutRoutes } from './checkout/routes.js';
 import { createSessions } from './checkout/sessions.js';
 import { type Config, issuerOf } from './config.js';
@@ -25,6 +28,8 @@ export interface PaymentServer {
   keys: ServerKeys;
   merchants: MerchantService;
   customers: CustomerService;
+  /** The bank side, when an acquirer is configured (CAISSE_BANK_URL). */
+  bank?: AcquirerOperations;
   log: Logger;
   close(): Promise<void>;
 }
@@ -56,7 +61,10 @@ export async function resolveSecret(config: Config): Promise<string> {
  * Nothing another instance would need is kept in memory.
  * @example const server = await createPaymentServer(loadConfig(process.env)); serve({ fetch: server.app.fetch, port: 4000 })
  */
-export async function createPaymentServer(config: Config, options: { log?: Logger; now?: () => Date } = {}): Promise<PaymentServer> {
+export async function createPaymentServer(
+  config: Config,
+  options: { log?: Logger; now?: () => Date; acquirer?: Acquirer } = {},
+): Promise<PaymentServer> {
   const log = options.log ?? createLogger({ level: config.LOG_LEVEL });
   const now = options.now ?? (() => new Date());
   const issuer = issuerOf(config);
@@ -73,9 +81,23 @@ export async function createPaymentServer(config: Config, options: { log?: Logge
   const signer = createTokenSigner({ keys, issuer, lifetime: config.CAISSE_VOUCHER_LIFETIME, now });
   const sessions = createSessions({ db, now });
   const thresholds = config.CAISSE_WALLET_THRESHOLDS;
+  const acquirer = options.acquirer ?? (config.CAISSE_BANK_URL ? createSandboxAcquirer({ url: config.CAISSE_BANK_URL }) : undefined);
+  let bank: AcquirerOperations | undefined;
   const authoriser = createAuthoriser({
     db,
+    sessions,
     signer,
+    ...(acquirer
+      ? {
+          bank: {
+            operations: () => bank as AcquirerOperations,
+            async customerBankRef(tx, customerId) {
+              const { rows } = await tx.query<{ bank_ref: string | null }>('SELECT bank_ref FROM customers WHERE id = $1', [customerId]);
+              return rows[0]?.bank_ref ?? undefined;
+            },
+          },
+        }
+      : {}),
     pairwiseSubject: (customerId, merchantId) => customers.pairwiseSubject(customerId, merchantId),
     ceilings: {
       async check(tx, customerId, currency, amount, at) {
@@ -97,6 +119,16 @@ export async function createPaymentServer(config: Config, options: { log?: Logge
     loyaltyRate: config.CAISSE_LOYALTY_RATE,
     now,
   });
+  if (acquirer) {
+    bank = createAcquirerOperations({
+      db,
+      acquirer,
+      now,
+      log,
+      onApproved: authoriser.onBankApproved,
+      onDeclined: authoriser.onBankDeclined,
+    });
+  }
 
   const app = createApp({
     issuer,
@@ -107,8 +139,10 @@ export async function createPaymentServer(config: Config, options: { log?: Logge
       checkoutRoutes({ issuer, db, merchants, customers, sessions, authoriser, signer, csrfKey: deriveKey(secret, 'csrf'), log, now }),
     ],
   });
-  return { app, db, issuer, keys, merchants, customers, log, close: () => db.close() };
+  return { app, db, issuer, keys, merchants, customers, ...(bank ? { bank } : {}), log, close: () => db.close() };
 }
+
+const RECONCILE_EVERY_MS = 15_000;
 
 /** Starts the payment server on HOST:PORT; resolves once it listens. */
 export async function startPaymentServer(config: Config, options: { log?: Logger } = {}): Promise<PaymentServer & { url: string }> {
@@ -119,10 +153,18 @@ export async function startPaymentServer(config: Config, options: { log?: Logger
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   server.log.info('server.started', { issuer: server.issuer, listen: `http://${config.HOST}:${port}` });
+  // Settles bank operations left pending by a time-out; safe on every instance at once.
+  const reconciling = server.bank
+    ? setInterval(() => {
+        server.bank?.reconcile().catch((error: unknown) => server.log.error('bank.reconcile_failed', { error }));
+      }, RECONCILE_EVERY_MS)
+    : undefined;
+  reconciling?.unref();
   return {
     ...server,
     url: `http://${config.HOST}:${port}`,
     close: async () => {
+      clearInterval(reconciling);
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await server.close();
     },

@@ -1,0 +1,123 @@
+import type { RequestedData } from '@caisse/protocol';
+import { bdi, cleanText, type Html, h } from './html.js';
+import { formatAmount, formatNumber, formatRelative, formatTime, type Locale, requestedKey, t, text } from './i18n.js';
+import { buttonForm, type IdentifyError, identifyForm } from './identify.js';
+import { context, layout, type PageBase, type PageContext } from './layout.js';
+
+/** One line of the order, as in the ticket (`Item` from `@caisse/protocol` fits). */
+export interface CheckoutItemView {
+  /** Merchant text: shown escaped, in a bidi isolate, without bidi overrides. */
+  label: string;
+  quantity: number;
+  /** Price of one unit, VAT included, in minor units. */
+  unitAmount: number;
+}
+
+/** The first hosted page: what is paid, to whom, and the identification form. */
+export interface CheckoutView extends PageBase {
+  /** `authentication` (amount 0, no items) turns every "Pay" text into "Sign in to". */
+  kind: 'purchase' | 'authentication';
+  /** The merchant's registered display name (not a name from the ticket). */
+  merchantName: string;
+  /** The merchant's order serial. */
+  serial: string;
+  items: readonly CheckoutItemView[];
+  /** Total in minor units: the sum of the lines (checked at ticket intake). */
+  amount: number;
+  /** VAT included in the total, minor units. */
+  vat: number;
+  currency: string;
+  /** `deferred`: the page says the money is held until delivery. */
+  fulfilment?: 'immediate' | 'deferred';
+  /** Customer data the merchant asks for; the page lists it and says when it is shared. */
+  requested?: readonly RequestedData[];
+  /** When the checkout session expires. */
+  expiresAt: Date;
+  csrfToken: string;
+  actions: {
+    /** POST: `csrf`, `account`, `accessKey`. */
+    identify: string;
+    /** POST: `csrf`. */
+    cancel: string;
+  };
+  /** Account id to show in the form: the ticket's customer hint, or what was typed before. */
+  account?: string;
+  /** Set when the form comes back with a problem. */
+  error?: IdentifyError;
+}
+
+/** `<time>` with the time of day, its zone and, while still ahead, how far off it is. */
+export function deadline(date: Date, ctx: PageContext): Html {
+  const time = formatTime(date, ctx.locale, ctx.timeZone);
+  const relative = formatRelative(date, ctx.now, ctx.locale);
+  const shown = relative === undefined ? time : text(ctx.locale, 'time.until', { time, relative });
+  return h`<time datetime="${date.toISOString()}">${shown}</time>`;
+}
+
+function itemsSection(view: CheckoutView, locale: Locale): Html {
+  const money = (amount: number) => formatAmount(amount, view.currency, locale);
+  const lines = view.items.map((item) => {
+    const unitPrice = money(item.unitAmount);
+    return h`<li>
+<span class="label">${bdi(item.label)}</span>
+<span class="qty">${t(locale, 'checkout.itemQuantity', { quantity: formatNumber(item.quantity, locale), unitPrice })}</span>
+<span class="line-total"><span class="visually-hidden">${t(locale, 'checkout.itemSubtotal')} </span>${money(item.quantity * item.unitAmount)}</span>
+</li>`;
+  });
+  return h`<section class="card" aria-labelledby="order-heading">
+<h2 id="order-heading">${t(locale, 'checkout.orderHeading')}</h2>
+<ul class="items">${lines}</ul>
+<dl class="totals">
+<dt>${t(locale, 'checkout.vatIncluded')}</dt>
+<dd class="num">${money(view.vat)}</dd>
+<dt class="grand">${t(locale, 'checkout.total')}</dt>
+<dd class="grand num">${money(view.amount)}</dd>
+</dl>
+</section>`;
+}
+
+function requestedNotice(view: CheckoutView, locale: Locale, merchant: Html): Html {
+  const requested = [...new Set(view.requested ?? [])];
+  if (requested.length === 0) return h``;
+  return h`<div class="notice">
+<p>${t(locale, 'checkout.requestedIntro', { merchant })}</p>
+<ul>${requested.map((data) => h`<li>${t(locale, requestedKey(data))}</li>`)}</ul>
+</div>`;
+}
+
+/**
+ * The order summary and the identification form: merchant, order serial, lines, VAT,
+ * total, session expiry, the data the merchant asks for, the account id + access key
+ * form and the cancel form. For an authentication ticket: "Sign in to <merchant>", no
+ * lines and no amounts.
+ */
+export function checkoutPage(view: CheckoutView, locale: Locale): string {
+  const ctx = context(view, locale);
+  const merchant = bdi(view.merchantName);
+  const signIn = view.kind === 'authentication';
+  const merchantText = cleanText(view.merchantName);
+  const title = signIn
+    ? text(locale, 'checkout.titleSignIn', { merchant: merchantText })
+    : text(locale, 'checkout.titlePay', { merchant: merchantText });
+  const total = formatAmount(view.amount, view.currency, locale);
+
+  const main = h`<h1>${signIn ? t(locale, 'checkout.titleSignIn', { merchant }) : t(locale, 'checkout.titlePay', { merchant })}</h1>
+<p class="muted">${t(locale, 'checkout.serial', { serial: bdi(view.serial) })}</p>
+${signIn ? h`<p>${t(locale, 'checkout.signInIntro', { merchant, operator: ctx.operator })}</p>` : itemsSection(view, locale)}
+${!signIn && view.fulfilment === 'deferred' ? h`<p class="notice">${t(locale, 'checkout.deferred', { merchant })}</p>` : ''}
+${requestedNotice(view, locale, merchant)}
+<p class="muted">${t(locale, 'checkout.expires', { time: deadline(view.expiresAt, ctx) })}</p>
+${identifyForm({
+  locale,
+  action: view.actions.identify,
+  csrfToken: view.csrfToken,
+  account: view.account,
+  error: view.error,
+  submitLabel: signIn ? t(locale, 'checkout.signInButton') : t(locale, 'checkout.payButton', { amount: total }),
+  accountHint: t(locale, 'identify.accountHint', { operator: ctx.operator }),
+  accessKeyHint: t(locale, 'identify.accessKeyHint', { merchant }),
+})}
+${buttonForm(view.actions.cancel, view.csrfToken, t(locale, 'checkout.cancelButton', { merchant }))}`;
+
+  return layout(view, locale, { title, error: view.error !== undefined, main });
+}

@@ -1,0 +1,180 @@
+/**
+ * English texts of the hosted pages: the reference catalogue. Every other language has
+ * exactly these keys and, in each text, exactly these `{placeholders}` (the compiler
+ * checks both, see `../i18n.ts`). Placeholders are filled with escaped text or markup;
+ * the texts themselves are plain text, never HTML.
+ *
+ * Keys ending in `_one` / `_other` are plural forms, chosen with `Intl.PluralRules`.
+ */
+export const en = {
+  // Language
+  'language.name': 'English',
+  'language.switch': 'Language',
+
+  // Layout
+  'layout.skip': 'Skip to main content',
+  'layout.operatedBy': 'Payment page operated by {operator}.',
+  'layout.help': 'Help from {operator}',
+  'layout.errorTitle': 'Error: {title}',
+
+  // Amounts and dates
+  'time.until': '{time} ({relative})',
+
+  // Checkout
+  'checkout.titlePay': 'Pay {merchant}',
+  'checkout.titleSignIn': 'Sign in to {merchant}',
+  'checkout.serial': 'Order {serial}',
+  'checkout.signInIntro': '{merchant} asks {operator} to confirm who you are. No money is taken.',
+  'checkout.orderHeading': 'Your order',
+  'checkout.itemQuantity': '{quantity} × {unitPrice}',
+  'checkout.itemSubtotal': 'Subtotal:',
+  'checkout.vatIncluded': 'Including VAT',
+  'checkout.total': 'Total',
+  'checkout.expires': 'This page expires at {time}.',
+  'checkout.deferred': 'Your money is held until {merchant} confirms delivery; if the order is cancelled, it is returned to you.',
+  'checkout.requestedIntro': '{merchant} asks for the following. It is shared only once you have confirmed:',
+  'checkout.requested.shipping_address': 'Your shipping address',
+  'checkout.requested.email': 'Your email address',
+  'checkout.requested.name': 'Your name',
+  'checkout.payButton': 'Pay {amount}',
+  'checkout.signInButton': 'Sign in',
+  'checkout.cancelButton': 'Cancel and return to {merchant}',
+
+  // Identification form (checkout and account pages)
+  'identify.heading': 'Identify yourself',
+  'identify.account': 'Account ID',
+  'identify.accountHint': 'The identifier of your {operator} account.',
+  'identify.accessKey': 'Access key',
+  'identify.accessKeyHint': '{merchant} never sees your access key.',
+  'identify.accessKeyHintAccount': 'Never give your access key to anyone, not even to {operator} staff.',
+  'identify.errorHeading': 'There is a problem',
+  'identify.error.credentials_invalid': 'The account ID or the access key is not right.',
+  'identify.error.account_required': 'Enter your account ID.',
+  'identify.error.access_key_required': 'Enter your access key.',
+  'identify.error.too_many_requests': 'Too many tries from this browser. Wait a minute, then try again.',
+  'identify.attemptsLeft_one': '{count} attempt left before the account is locked.',
+  'identify.attemptsLeft_other': '{count} attempts left before the account is locked.',
+
+  // Confirmation on the phone
+  'confirm.title': 'Confirm on your phone',
+  'confirm.intro': 'We sent a request to your phone. Open your {operator} app, check who is paid and how much, then approve with your PIN.',
+  'confirm.introSignIn':
+    'We sent a request to your phone. Open your {operator} app, check that you are signing in to {merchant}, then approve with your PIN.',
+  'confirm.payee': 'Paid to',
+  'confirm.signInTo': 'Signing in to',
+  'confirm.amount': 'Amount',
+  'confirm.deadline': 'Confirm before {time}.',
+  'confirm.noUpdate': 'This page does not update by itself: once you have answered on your phone, select “Check again”.',
+  'confirm.refresh': 'Check again',
+
+  // Waiting for the bank
+  'pending.title': 'Waiting for your bank',
+  'pending.intro': 'Your bank has not answered yet about the payment of {amount} to {merchant}.',
+  'pending.once': 'You are charged at most once, however many times you check.',
+  'pending.noUpdate': 'This page does not update by itself: wait a few seconds, then select “Check again”.',
+  'pending.refresh': 'Check again',
+
+  // Result page (when a plain redirect is not possible)
+  'result.title.paid': 'Payment accepted',
+  'result.title.held': 'Payment accepted, held until delivery',
+  'result.title.authenticated': 'You are signed in',
+  'result.title.refused': 'Payment refused',
+  'result.title.cancelled': 'Payment cancelled',
+  'result.intro': 'To finish, return to {merchant}.',
+  'result.button': 'Return to {merchant}',
+  'result.validity': 'This link works for about a minute. {merchant} is told of the result in any case.',
+
+  // Refusals: what happened, then what the customer can do
+  'refusal.return': 'Return to {merchant}',
+  'refusal.backWithBrowser': "Use your browser's Back button to return to the shop.",
+  'refusal.reference': 'Reference for support: {code}',
+  'refusal.insufficient_funds.title': 'Not enough money in your wallet',
+  'refusal.insufficient_funds.what': 'Your {operator} wallet does not hold enough money for this payment. Nothing was charged.',
+  'refusal.insufficient_funds.next': 'Top up your wallet, then start the payment again from the shop.',
+  'refusal.ceiling_exceeded.title': 'Spending limit reached',
+  'refusal.ceiling_exceeded.what': 'This payment would go over your daily or monthly spending limit. Nothing was charged.',
+  'refusal.ceiling_exceeded.next': 'Pay a smaller amount, wait until your limit resets, or ask {operator} to change your limits.',
+  'refusal.authentication_failed.title': 'We could not identify you',
+  'refusal.authentication_failed.what': 'The account ID or the access key was not right, so the payment was not made. Nothing was charged.',
+  'refusal.authentication_failed.next': 'Start again from the shop and check your account ID and access key.',
+  'refusal.account_locked.title': 'Your account is locked',
+  'refusal.account_locked.what': 'Your account is locked after {limit} wrong access keys, to protect it. Nothing was charged.',
+  'refusal.account_locked.next': 'Contact {operator} to unlock it.',
+  'refusal.customer_declined.title': 'Payment declined on your phone',
+  'refusal.customer_declined.what': 'The payment was declined on your phone. Nothing was charged.',
+  'refusal.customer_declined.next': 'If this was a mistake, start the payment again from the shop.',
+  'refusal.confirmation_expired.title': 'The confirmation took too long',
+  'refusal.confirmation_expired.what': 'The payment was not confirmed on your phone in time. Nothing was charged.',
+  'refusal.confirmation_expired.next': 'Start the payment again from the shop, and answer on your phone within a few minutes.',
+  'refusal.bank_declined.title': 'Your bank declined the payment',
+  'refusal.bank_declined.what': 'Your bank refused this payment. Nothing was charged.',
+  'refusal.bank_declined.next': 'Ask your bank why, or pay another way.',
+  'refusal.ticket_expired.title': 'This payment request has expired',
+  'refusal.ticket_expired.what': "The shop's payment request is too old to be used. Nothing was charged.",
+  'refusal.ticket_expired.next': 'Go back to the shop and start the payment again.',
+  'refusal.ticket_invalid.title': 'This payment request is not valid',
+  'refusal.ticket_invalid.what': "The shop's payment request could not be verified, so it was not used. Nothing was charged.",
+  'refusal.ticket_invalid.next': 'Go back to the shop and try again. If it happens again, tell the shop.',
+  'refusal.ticket_replayed.title': 'This payment request was already used',
+  'refusal.ticket_replayed.what': 'A payment request can be used only once, and this one already has been. Nothing more was charged.',
+  'refusal.ticket_replayed.next': 'Check your order with the shop before paying again; if needed, start a new payment from the shop.',
+  'refusal.merchant_unknown.title': 'Shop not recognised',
+  'refusal.merchant_unknown.what': 'The shop that sent you here is not registered with {operator}. Nothing was charged.',
+  'refusal.merchant_unknown.next': 'Do not enter your access key. Go back to the shop and contact it.',
+
+  // Error pages
+  'error.status': 'Error {status}',
+  'error.reference': 'Reference for support: {code}',
+  'error.detail': 'Details: {detail}',
+  'error.retry': 'Reload the page',
+  'error.back': 'Back to the shop',
+  'error.not_found.title': 'Page not found',
+  'error.not_found.body': 'There is nothing at this address. Check the address, or go back to the shop and start again.',
+  'error.method_not_allowed.title': 'This page cannot be used this way',
+  'error.method_not_allowed.body': 'Go back to the shop and start again.',
+  'error.request_invalid.title': 'The form could not be read',
+  'error.request_invalid.body': 'Something in the form was missing or not in the expected form. Reload the page and try again.',
+  'error.body_too_large.title': 'The form is too large',
+  'error.body_too_large.body': 'The form sent more data than this page accepts. Reload the page and try again.',
+  'error.csrf_invalid.title': 'The form has expired',
+  'error.csrf_invalid.body': 'The form was too old or was not sent from this page. Reload the page and try again. Nothing was charged.',
+  'error.session_unknown.title': 'Payment session not found',
+  'error.session_unknown.body':
+    'This payment session does not exist or was opened in another browser. Go back to the shop and start again.',
+  'error.session_expired.title': 'This payment session has expired',
+  'error.session_expired.body':
+    'For your security, a payment page works for a limited time. Nothing was charged. Go back to the shop and start the payment again.',
+  'error.session_state.title': 'This step has already been done',
+  'error.session_state.body':
+    'The payment has moved on since this page was shown, for example after a double click. Reload the page to see where it stands.',
+  'error.internal_error.title': 'Something went wrong on our side',
+  'error.internal_error.body': 'Nothing was charged twice. Try again in a moment.',
+  'error.generic.title': 'Something went wrong',
+  'error.generic.body': 'Go back to the shop and try again.',
+
+  // Account page: payment history
+  'history.title': 'Your payments',
+  'history.signInIntro': 'Identify yourself to see your payments.',
+  'history.signInButton': 'Show my payments',
+  'history.account': 'Account {account}',
+  'history.signOut': 'Sign out',
+  'history.period': 'Period',
+  'history.from': 'From',
+  'history.to': 'To',
+  'history.dateHint': 'Format: YYYY-MM-DD. Both dates are included.',
+  'history.show': 'Show',
+  'history.error.period_invalid': 'Enter a valid period: two dates, the first on or before the second.',
+  'history.caption': 'Payments from {from} to {to}',
+  'history.empty': 'No payments from {from} to {to}.',
+  'history.col.date': 'Date',
+  'history.col.merchant': 'Merchant',
+  'history.col.serial': 'Order',
+  'history.col.amount': 'Amount',
+  'history.col.status': 'Status',
+  'history.status.authorised': 'Paid',
+  'history.status.authenticated': 'Sign-in',
+  'history.status.held': 'Held until delivery',
+  'history.status.refunded': 'Refunded',
+  'history.totals': 'Totals for the period',
+  'history.totalsNote': 'Totals count paid and held payments, not refunds or sign-ins.',
+} as const;

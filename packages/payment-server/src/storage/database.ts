@@ -1,0 +1,86 @@
+/**
+ * The one interface the payment server talks to, whichever driver is behind it:
+ * PostgreSQL through a `pg` pool, or PGlite (embedded PostgreSQL) in a folder or in memory.
+ */
+
+/** PostgreSQL isolation levels (read uncommitted behaves as read committed, so it is left out). */
+export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
+
+export type Driver = 'postgres' | 'pglite';
+
+export interface QueryResult<T> {
+  rows: T[];
+  /** Rows returned by a SELECT, or changed by an INSERT, UPDATE or DELETE. */
+  rowCount: number;
+}
+
+/**
+ * Something SQL can be sent through. Parameters are `$1`, `$2`, …; `int8` columns come back
+ * as `bigint` under both drivers, `timestamptz` as `Date`, `json`/`jsonb` parsed.
+ * Pass `bigint` (never a float) for money and JSON as text cast in SQL (`$1::text::jsonb`).
+ */
+export interface Queryable {
+  readonly driver: Driver;
+  query<T extends object = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  /** Runs a script of one or more statements without parameters (migrations, `SET …`). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface TransactionOptions {
+  /** Default `read committed`. */
+  isolation?: IsolationLevel;
+  /** Starts the transaction `READ ONLY`. */
+  readOnly?: boolean;
+  /**
+   * How many times a transaction that fails with a serialization failure (40001) or a
+   * deadlock (40P01) is run again, from the start, before giving up. Default 10.
+   */
+  maxRetries?: number;
+}
+
+/** A transaction in progress. Its handle stops working once the transaction has ended. */
+export interface Transaction extends Queryable {
+  /**
+   * Runs `fn` inside a savepoint: if `fn` throws, its writes are rolled back and the
+   * enclosing transaction stays usable. Never retried (the enclosing transaction owns retries).
+   */
+  savepoint<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+}
+
+export interface Database extends Queryable {
+  /**
+   * Runs `fn` in a transaction: committed if `fn` resolves, rolled back if it throws.
+   * Serialization failures and deadlocks re-run `fn` from the start (so `fn` must not
+   * have effects outside the database, or they must be idempotent).
+   * @example
+   * const serial = await db.transaction(async (tx) => {
+   *   const { rows } = await tx.query<{ n: bigint }>('SELECT nextval($1) AS n', ['ledger_register_serial']);
+   *   return rows[0]?.n;
+   * }, { isolation: 'serializable' });
+   */
+  transaction<T>(fn: (tx: Transaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** A database, or a transaction already open on one: what services are built over. */
+export type Executor = Database | Transaction;
+
+export function isTransaction(executor: Executor): executor is Transaction {
+  return 'savepoint' in executor;
+}
+
+/**
+ * Runs `fn` atomically on whatever the caller holds: its own transaction (with retries)
+ * when given a database, a savepoint when given an open transaction. This is how one
+ * service's writes join another's: `createLedger(tx)` inside the payment's transaction.
+ */
+export function withTransaction<T>(executor: Executor, fn: (tx: Transaction) => Promise<T>, options?: TransactionOptions): Promise<T> {
+  return isTransaction(executor) ? executor.savepoint(fn) : executor.transaction(fn, options);
+}
+
+/** `BEGIN` options as SQL, shared by both drivers. */
+export function transactionModes(options: TransactionOptions | undefined): string {
+  const modes = [`ISOLATION LEVEL ${(options?.isolation ?? 'read committed').toUpperCase()}`];
+  if (options?.readOnly) modes.push('READ ONLY');
+  return modes.join(', ');
+}

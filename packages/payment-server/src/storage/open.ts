@@ -1,0 +1,55 @@
+import type { Database } from './database.js';
+import { StorageError } from './errors.js';
+import { migrate } from './migrate.js';
+import type { Migration } from './migrations/index.js';
+import { openPglite } from './pglite.js';
+import { openPostgres } from './postgres.js';
+
+export interface OpenDatabaseOptions {
+  /** A PostgreSQL URL (`DATABASE_URL`): use PostgreSQL through a connection pool. */
+  url?: string;
+  /** Without `url`: the PGlite data folder. Without either: PGlite in memory. */
+  dataDir?: string;
+  /** PostgreSQL only: connections in the pool. Default 10. */
+  poolSize?: number;
+  /** Apply pending migrations before returning. Default true. */
+  migrate?: boolean;
+  /** The migrations to apply; default every migration of the payment server. */
+  migrations?: readonly Migration[];
+  onPoolError?: (error: Error) => void;
+}
+
+/**
+ * Opens the payment server's database and brings its schema up to date.
+ * @example
+ * const db = await openDatabase({ url: process.env.DATABASE_URL, dataDir: './data' });
+ * try { … } finally { await db.close(); }
+ */
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
+  if (options.url !== undefined && options.dataDir !== undefined) {
+    throw new StorageError('config_invalid', 'Give either a PostgreSQL URL or a PGlite data folder, not both.');
+  }
+  if (options.url !== undefined && !/^postgres(ql)?:\/\//.test(options.url)) {
+    throw new StorageError('config_invalid', 'The database URL must start with postgres:// or postgresql://.');
+  }
+  if (options.poolSize !== undefined && (!Number.isSafeInteger(options.poolSize) || options.poolSize < 1)) {
+    throw new StorageError('config_invalid', 'The pool size must be a positive integer.');
+  }
+  const db =
+    options.url !== undefined
+      ? openPostgres({
+          url: options.url,
+          ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
+          ...(options.onPoolError === undefined ? {} : { onPoolError: options.onPoolError }),
+        })
+      : await openPglite(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
+  if (options.migrate !== false) {
+    try {
+      await migrate(db, options.migrations);
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+  }
+  return db;
+}
