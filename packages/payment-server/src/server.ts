@@ -5,6 +5,8 @@ import type { Hono } from 'hono';
 import type { Acquirer } from './acquirer/acquirer.js';
 import { type AcquirerOperations, createAcquirerOperations } from './acquirer/operations.js';
 import { createSandboxAcquirer } from './acquirer/sandbox.js';
+import { type AlertService, createAlertService } from './alerts/service.js';
+import { startAuditSealer } from './audit/seal.js';
 import { checkoutRoutes } from './checkout/routes.js';
 import { createSessions } from './checkout/sessions.js';
 import { type Config, issuerOf } from './config.js';
@@ -28,6 +30,7 @@ export interface PaymentServer {
   keys: ServerKeys;
   merchants: MerchantService;
   customers: CustomerService;
+  alerts: AlertService;
   /** The bank side, when an acquirer is configured (CAISSE_BANK_URL). */
   bank?: AcquirerOperations;
   log: Logger;
@@ -139,7 +142,8 @@ export async function createPaymentServer(
       checkoutRoutes({ issuer, db, merchants, customers, sessions, authoriser, signer, csrfKey: deriveKey(secret, 'csrf'), log, now }),
     ],
   });
-  return { app, db, issuer, keys, merchants, customers, ...(bank ? { bank } : {}), log, close: () => db.close() };
+  const alerts = createAlertService({ db, now, log });
+  return { app, db, issuer, keys, merchants, customers, alerts, ...(bank ? { bank } : {}), log, close: () => db.close() };
 }
 
 const RECONCILE_EVERY_MS = 15_000;
@@ -160,11 +164,14 @@ export async function startPaymentServer(config: Config, options: { log?: Logger
       }, RECONCILE_EVERY_MS)
     : undefined;
   reconciling?.unref();
+  // Seals committed transfers into the hash-linked audit register in the background.
+  const sealer = startAuditSealer(server.db, { onError: (error) => server.log.error('audit.seal_failed', { error }) });
   return {
     ...server,
     url: `http://${config.HOST}:${port}`,
     close: async () => {
       clearInterval(reconciling);
+      await sealer.stop();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await server.close();
     },

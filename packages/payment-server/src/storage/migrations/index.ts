@@ -4,6 +4,7 @@ import { migration as parties } from './0003_parties.js';
 import { migration as acquirer } from './0004_acquirer.js';
 import { migration as serverKeys } from './0005_server_keys.js';
 import { migration as checkout } from './0006_checkout.js';
+import { migration as api } from './0007_api.js';
 import { migration as customerBank } from './0008_customer_bank.js';
 import type { Migration } from './migration.js';
 
@@ -13,4 +14,4 @@ export type { Migration } from './migration.js';
  * Every migration of the payment server, in order. A new migration gets the next number
  * and its own file; a released one is never edited (its checksum is checked at start).
  */
-export const MIGRATIONS: readonly Migration[] = [ledger, audit, parties, acquirer, serverKeys, checkout, customerBank];
+export const MIGRATIONS: readonly Migration[] = [ledger, audit, parties, acquirer, serverKeys, checkout, api, customerBank];

@@ -1,0 +1,93 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKey } from '@caisse/server-kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliIo, runCommand } from './commands.js';
+
+let dir: string;
+const run = async (argv: string[], stdin = '') => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+    env: { CAISSE_DATA_DIR: dir, LOG_LEVEL: 'error' },
+    readStdin: async () => stdin,
+    stopSignal: () => Promise.resolve(),
+  };
+  const code = await runCommand(argv, io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+};
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'caisse-cli-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('caisse-server', () => {
+  it('migrates, registers a merchant and a customer, credits the wallet once per key', async () => {
+    expect((await run(['migrate'])).code).toBe(0);
+    const jwksFile = join(dir, 'shop.jwks.json');
+    await writeFile(jwksFile, JSON.stringify(generateKey().jwks));
+    const merchant = await run([
+      'merchants',
+      'add',
+      '--id',
+      'bookshop',
+      '--name',
+      'The Bookshop',
+      '--jwks',
+      jwksFile,
+      '--origin',
+      'http://localhost:3001',
+    ]);
+    expect(merchant).toMatchObject({ code: 0 });
+    expect(merchant.out).toContain('Merchant bookshop (The Bookshop) registered with 1 key(s)');
+    expect((await run(['merchants', 'list'])).out).toContain('bookshop\tThe Bookshop\thttp://localhost:3001');
+
+    const customer = await run(
+      ['customers', 'add', '--account', 'alice', '--phone', '+33612345678', '--cap', '200.00', '--bank-ref', 'test_approve'],
+      'correct horse battery\n',
+    );
+    expect(customer).toMatchObject({ code: 0 });
+    const credit = ['wallet', 'credit', '--account', 'alice', '--amount', '50.00', '--idempotency-key', 'demo-1'];
+    expect((await run(credit)).out).toBe('Credited 50.00 EUR. Balance 50.00 EUR.');
+    expect((await run(credit)).out).toBe('Already credited under this key; nothing moved. Balance 50.00 EUR.');
+  });
+
+  it('refuses a credit above the wallet cap with its code, moving nothing', async () => {
+    const over = await run(['wallet', 'credit', '--account', 'alice', '--amount', '151.00', '--idempotency-key', 'demo-2']);
+    expect(over.code).toBe(1);
+    expect(over.err).toContain('wallet_cap_exceeded');
+    expect((await run(['wallet', 'credit', '--account', 'alice', '--amount', '0.01', '--idempotency-key', 'demo-3'])).out).toContain(
+      'Balance 50.01 EUR',
+    );
+  });
+
+  it('never takes the access key from the arguments', async () => {
+    const refused = await run(['customers', 'add', '--account', 'bob', '--phone', '+33612345679']);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('standard input');
+  });
+
+  it('rotates keys: the new key is published before it signs', async () => {
+    const rotated = await run(['keys', 'rotate']);
+    expect(rotated.out).toMatch(/^Key [0-9a-f]{32} published now; it signs from /);
+    expect((await run(['keys', 'list'])).out.split('\n')).toHaveLength(2);
+  });
+
+  it('verifies the audit register', async () => {
+    const audit = await run(['audit', 'verify']);
+    expect(audit.code).toBe(0);
+    expect(audit.out).toContain('Audit OK');
+  });
+
+  it('answers usage errors with exit code 2 and the usage text', async () => {
+    expect(await run(['wallet', 'credit', '--account'])).toMatchObject({ code: 2 });
+    expect((await run(['frobnicate'])).err).toContain('Unknown command "frobnicate"');
+    expect((await run(['audit', 'verify', '--expected-head', 'nonsense'])).code).toBe(2);
+  });
+});

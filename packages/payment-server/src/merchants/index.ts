@@ -1,0 +1,4 @@
+export type { Merchant, MerchantKey, RegisterMerchantInput } from './model.js';
+export { MAX_ACTIVE_KEYS } from './model.js';
+export { isOriginIn, MAX_RETURN_ORIGINS, originOf, parseReturnOrigin, parseReturnOrigins } from './origins.js';
+export { createMerchantService, type ListMerchantsOptions, type MerchantService, type MerchantServiceDeps } from './service.js';

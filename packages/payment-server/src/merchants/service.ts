@@ -1,0 +1,274 @@
+import { isAllowedUrl, isCaisseError, isCurrencyCode, type PublicJwk } from '@caisse/protocol';
+import { importPublicJwk, importPublicJwks, type KeySet, staticKeySet } from '@caisse/server-kit';
+import { ProblemError } from '../http/problem.js';
+import { type Account, createLedger } from '../ledger/index.js';
+import type { Logger } from '../log.js';
+import { type Executor, type Queryable, withTransaction } from '../storage/database.js';
+import { constraintName, sqlState } from '../storage/errors.js';
+import { ID_PATTERN, parseInput } from './input.js';
+import {
+  MAX_ACTIVE_KEYS,
+  type Merchant,
+  type MerchantKeyRow,
+  type MerchantRow,
+  type RegisterMerchantInput,
+  registerMerchantInput,
+  toMerchant,
+} from './model.js';
+import { isOriginIn, originOf, parseReturnOrigins } from './origins.js';
+
+export interface MerchantServiceDeps {
+  db: Executor;
+  now?: () => Date;
+  log?: Logger;
+}
+
+export interface ListMerchantsOptions {
+  /** Keyset pagination: merchants whose id sorts after this one. */
+  after?: string;
+  /** Default 100, at most 1000. */
+  limit?: number;
+}
+
+/**
+ * Registered merchants: who may send tickets (their public keys), where customers may be
+ * sent back (their return origins) and where notifications go. Everything is read from
+ * the database on each call, so every instance sees a key retired on another at once.
+ *
+ * It also satisfies checkout's `MerchantDirectory` (`keySet`, `isRegisteredOrigin`).
+ */
+export interface MerchantService {
+  /**
+   * @throws ProblemError `request_invalid` (id, name), `keys_invalid` (private member,
+   * duplicate kid, not a key), `origin_invalid`, `merchant_exists`
+   * @example await merchants.register({ id: 'bookshop', displayName: 'La Librairie',
+   *   jwks: key.jwks, returnOrigins: ['https://bookshop.example'], notifyUrl: 'https://bookshop.example/caisse/notify' })
+   */
+  register(input: RegisterMerchantInput): Promise<Merchant>;
+  /** @throws ProblemError `merchant_unknown` */
+  get(merchantId: string): Promise<Merchant>;
+  /** Ordered by id. */
+  list(options?: ListMerchantsOptions): Promise<Merchant[]>;
+  /**
+   * Adds a public key. A kid is never reused by a merchant, not even a retired one's.
+   * @throws ProblemError `merchant_unknown`, `keys_invalid`
+   */
+  addKey(merchantId: string, jwk: unknown): Promise<Merchant>;
+  /**
+   * Retires a key: tickets signed with it are refused from now on, on every instance.
+   * @throws ProblemError `merchant_unknown`, `merchant_key_unknown`, `merchant_key_last`
+   */
+  retireKey(merchantId: string, kid: string): Promise<Merchant>;
+  /**
+   * The merchant's active keys as a server-kit `KeySet`: ticket verification can use no
+   * other key. Built from the database on each call.
+   * @throws ProblemError `merchant_unknown`
+   * @example const { payload } = await verifyJws(token, [TOKEN_TYPES.ticket], await merchants.merchantKeys(iss))
+   */
+  merchantKeys(merchantId: string): Promise<KeySet>;
+  /** {@link merchantKeys}, with `undefined` for an unknown merchant (checkout's `MerchantDirectory`). */
+  keySet(merchantId: string): Promise<KeySet | undefined>;
+  /**
+   * Whether the exact origin of `url` (scheme, host, port after WHATWG parsing) is one the
+   * merchant registered. False for a URL that cannot be a return URL (relative, user info,
+   * `javascript:`, http off localhost) and for an unknown merchant.
+   */
+  isRegisteredOrigin(merchantId: string, url: string): Promise<boolean>;
+  /**
+   * The merchant's till in this currency, opened on first use.
+   * @throws ProblemError `merchant_unknown`, `currency_unknown`
+   */
+  tillAccount(merchantId: string, currency: string): Promise<Account>;
+}
+
+const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => SILENT };
+
+const MERCHANT_COLUMNS = 'id, display_name, return_origins, notify_url, created_at, updated_at';
+const KEY_COLUMNS = 'merchant_id, kid, jwk, added_at, retired_at';
+
+function importKeys(jwks: unknown): Map<string, PublicJwk> {
+  try {
+    return new Map([...importPublicJwks(jwks)].map(([kid, key]) => [kid, key.jwk]));
+  } catch (error) {
+    if (isCaisseError(error)) throw new ProblemError('keys_invalid', error.message, { issues: error.issues, cause: error });
+    throw error;
+  }
+}
+
+function importKey(jwk: unknown): PublicJwk {
+  try {
+    return importPublicJwk(jwk).jwk;
+  } catch (error) {
+    if (isCaisseError(error)) throw new ProblemError('keys_invalid', error.message, { issues: error.issues, cause: error });
+    throw error;
+  }
+}
+
+function parseNotifyUrl(url: string | null | undefined): string | null {
+  if (url === undefined || url === null) return null;
+  if (!isAllowedUrl(url)) {
+    throw new ProblemError('request_invalid', 'notifyUrl: must be an absolute https URL without credentials (http only for localhost).', {
+      issues: [{ path: 'notifyUrl', message: 'must be an absolute https URL without credentials (http only for localhost)' }],
+    });
+  }
+  return url;
+}
+
+async function loadMerchants(db: Queryable, rows: readonly MerchantRow[]): Promise<Merchant[]> {
+  if (rows.length === 0) return [];
+  const keys = await db.query<MerchantKeyRow>(
+    `SELECT ${KEY_COLUMNS} FROM merchant_keys WHERE merchant_id = ANY($1::text[]) ORDER BY added_at DESC, kid`,
+    [rows.map((row) => row.id)],
+  );
+  return rows.map((row) =>
+    toMerchant(
+      row,
+      keys.rows.filter((key) => key.merchant_id === row.id),
+    ),
+  );
+}
+
+async function findMerchant(db: Queryable, merchantId: string, lock = false): Promise<Merchant | undefined> {
+  if (typeof merchantId !== 'string' || !ID_PATTERN.test(merchantId)) return undefined;
+  const { rows } = await db.query<MerchantRow>(`SELECT ${MERCHANT_COLUMNS} FROM merchants WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [
+    merchantId,
+  ]);
+  return (await loadMerchants(db, rows))[0];
+}
+
+async function requireMerchant(db: Queryable, merchantId: string, lock = false): Promise<Merchant> {
+  const merchant = await findMerchant(db, merchantId, lock);
+  if (merchant === undefined) throw new ProblemError('merchant_unknown');
+  return merchant;
+}
+
+/**
+ * @example
+ * const merchants = createMerchantService({ db, log });
+ * const ok = await merchants.isRegisteredOrigin('bookshop', ticket.returnUrl);
+ */
+export function createMerchantService(deps: MerchantServiceDeps): MerchantService {
+  const { db } = deps;
+  const now = deps.now ?? (() => new Date());
+  const log = deps.log ?? SILENT;
+
+  const service: MerchantService = {
+    async register(input) {
+      const parsed = parseInput(registerMerchantInput, input);
+      const keys = importKeys(parsed.jwks);
+      const returnOrigins = parseReturnOrigins(parsed.returnOrigins);
+      const notifyUrl = parseNotifyUrl(parsed.notifyUrl);
+      const at = now();
+      let merchant: Merchant;
+      try {
+        merchant = await withTransaction(db, async (tx) => {
+          await tx.query(
+            'INSERT INTO merchants (id, display_name, return_origins, notify_url, created_at, updated_at) VALUES ($1, $2, $3::text[], $4, $5, $5)',
+            [parsed.id, parsed.displayName, returnOrigins, notifyUrl, at],
+          );
+          await tx.query(
+            `INSERT INTO merchant_keys (merchant_id, kid, jwk, added_at)
+             SELECT $1, key->>'kid', key, $3 FROM jsonb_array_elements($2::text::jsonb) AS key`,
+            [parsed.id, JSON.stringify([...keys.values()]), at],
+          );
+          return requireMerchant(tx, parsed.id);
+        });
+      } catch (error) {
+        if (sqlState(error) === '23505' && constraintName(error) === 'merchants_pkey') {
+          throw new ProblemError('merchant_exists', `A merchant with id "${parsed.id}" is already registered.`, { cause: error });
+        }
+        throw error;
+      }
+      log.info('merchant.registered', { merchantId: merchant.id, kids: [...keys.keys()], returnOrigins });
+      return merchant;
+    },
+
+    get: (merchantId) => requireMerchant(db, merchantId),
+
+    async list(options = {}) {
+      const limit = options.limit ?? 100;
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000)
+        throw new ProblemError('request_invalid', 'limit: must be an integer from 1 to 1000.');
+      const { rows } = await db.query<MerchantRow>(
+        `SELECT ${MERCHANT_COLUMNS} FROM merchants WHERE id COLLATE "C" > $1 ORDER BY id COLLATE "C" LIMIT $2`,
+        [options.after ?? '', limit],
+      );
+      return loadMerchants(db, rows);
+    },
+
+    async addKey(merchantId, jwk) {
+      const key = importKey(jwk);
+      const merchant = await withTransaction(db, async (tx) => {
+        const current = await requireMerchant(tx, merchantId, true);
+        if (current.keys.some((existing) => existing.kid === key.kid)) {
+          throw new ProblemError('keys_invalid', `This merchant already used kid "${key.kid}"; a kid is never given to another key.`);
+        }
+        if (current.jwks.keys.length >= MAX_ACTIVE_KEYS) {
+          throw new ProblemError('keys_invalid', `A merchant has at most ${MAX_ACTIVE_KEYS} active keys; retire one first.`);
+        }
+        const at = now();
+        await tx.query('INSERT INTO merchant_keys (merchant_id, kid, jwk, added_at) VALUES ($1, $2, $3::text::jsonb, $4)', [
+          current.id,
+          key.kid,
+          JSON.stringify(key),
+          at,
+        ]);
+        await tx.query('UPDATE merchants SET updated_at = $2 WHERE id = $1', [current.id, at]);
+        return requireMerchant(tx, current.id);
+      });
+      log.info('merchant.key_added', { merchantId: merchant.id, kid: key.kid });
+      return merchant;
+    },
+
+    async retireKey(merchantId, kid) {
+      const merchant = await withTransaction(db, async (tx) => {
+        // The merchant row is locked so that two retirements cannot both see "another key is left".
+        const current = await requireMerchant(tx, merchantId, true);
+        const active = current.keys.filter((key) => key.retiredAt === null);
+        if (!active.some((key) => key.kid === kid)) throw new ProblemError('merchant_key_unknown');
+        if (active.length === 1) throw new ProblemError('merchant_key_last');
+        const at = now();
+        await tx.query('UPDATE merchant_keys SET retired_at = $3 WHERE merchant_id = $1 AND kid = $2', [current.id, kid, at]);
+        await tx.query('UPDATE merchants SET updated_at = $2 WHERE id = $1', [current.id, at]);
+        return requireMerchant(tx, current.id);
+      });
+      log.info('merchant.key_retired', { merchantId: merchant.id, kid });
+      return merchant;
+    },
+
+    async merchantKeys(merchantId) {
+      const keys = await service.keySet(merchantId);
+      if (keys === undefined) throw new ProblemError('merchant_unknown');
+      return keys;
+    },
+
+    async keySet(merchantId) {
+      if (typeof merchantId !== 'string' || !ID_PATTERN.test(merchantId)) return undefined;
+      const { rows } = await db.query<{ jwk: PublicJwk }>(
+        'SELECT jwk FROM merchant_keys WHERE merchant_id = $1 AND retired_at IS NULL ORDER BY added_at DESC, kid',
+        [merchantId],
+      );
+      // A registered merchant always keeps one active key (retireKey refuses the last).
+      if (rows.length === 0) return undefined;
+      return staticKeySet({ keys: rows.map((row) => row.jwk) });
+    },
+
+    async isRegisteredOrigin(merchantId, url) {
+      if (originOf(url) === undefined || typeof merchantId !== 'string' || !ID_PATTERN.test(merchantId)) return false;
+      const { rows } = await db.query<{ return_origins: string[] }>('SELECT return_origins FROM merchants WHERE id = $1', [merchantId]);
+      const row = rows[0];
+      return row !== undefined && isOriginIn(row.return_origins, url);
+    },
+
+    async tillAccount(merchantId, currency) {
+      if (!isCurrencyCode(currency)) throw new ProblemError('currency_unknown');
+      await requireMerchant(db, merchantId);
+      const ledger = createLedger(db);
+      return (
+        (await ledger.findAccount('merchant_till', merchantId, currency)) ??
+        (await ledger.openAccount({ type: 'merchant_till', ownerId: merchantId, currency }))
+      );
+    },
+  };
+  return service;
+}
