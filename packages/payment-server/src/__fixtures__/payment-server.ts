@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { createMerchant, createState, generateKey, memoryReplayStore, staticKeySet } from '@caisse/server-kit';
+import { type TicketClaims, TOKEN_TYPES } from '@caisse/protocol';
+import { createMerchant, createState, generateKey, memoryReplayStore, signJws, staticKeySet } from '@caisse/server-kit';
 import { serve } from '@hono/node-server';
+import type { Acquirer } from '../acquirer/acquirer.js';
 import { configSchema } from '../config.js';
 import { createLogger } from '../log.js';
 import { generateSecret } from '../secrets.js';
@@ -12,7 +15,9 @@ export const SHOP_ORIGIN = 'https://shop.example';
  * A real payment server on 127.0.0.1 (PGlite in memory unless `databaseUrl`), with one
  * registered merchant whose server kit is ready to sign tickets and verify vouchers.
  */
-export async function startTestServer(options: { databaseUrl?: string; env?: Record<string, string> } = {}) {
+export async function startTestServer(
+  options: { databaseUrl?: string; env?: Record<string, string>; acquirer?: Acquirer; now?: () => Date } = {},
+) {
   let server: PaymentServer | undefined;
   const http = serve({ fetch: (request) => (server as PaymentServer).app.fetch(request), port: 0, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => http.once('listening', () => resolve()));
@@ -24,7 +29,11 @@ export async function startTestServer(options: { databaseUrl?: string; env?: Rec
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : { CAISSE_DATA_DIR: '' }),
     ...options.env,
   });
-  server = await createPaymentServer(config, { log: createLogger({ level: 'error', write: () => {} }) });
+  server = await createPaymentServer(config, {
+    log: createLogger({ level: 'error', write: () => {} }),
+    ...(options.acquirer ? { acquirer: options.acquirer } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
 
   const merchantKey = generateKey();
   const merchantId = `shop-${Math.random().toString(36).slice(2, 8)}`;
@@ -47,12 +56,20 @@ export async function startTestServer(options: { databaseUrl?: string; env?: Rec
     });
   }
 
+  /** Signs claims as they are, with the merchant's key: for tickets the kit would refuse to make (bad sums, past dates). */
+  function resign(claims: TicketClaims) {
+    const token = signJws(TOKEN_TYPES.ticket, claims, merchantKey.signingKey);
+    const sha256 = createHash('sha256').update(token).digest('base64url');
+    return { token, reference: { id: claims.jti, sha256, amount: claims.amount, currency: claims.currency, serial: claims.serial } };
+  }
+
   return {
     url,
     server,
     merchant,
     merchantId,
     ticket,
+    resign,
     async close() {
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await server?.close();
