@@ -2,6 +2,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
+import { accountRoutes } from './account/routes.js';
 import type { Acquirer } from './acquirer/acquirer.js';
 import { type AcquirerOperations, createAcquirerOperations } from './acquirer/operations.js';
 import { createSandboxAcquirer } from './acquirer/sandbox.js';
@@ -140,6 +141,15 @@ export async function createPaymentServer(
     log,
     routes: [
       checkoutRoutes({ issuer, db, merchants, customers, sessions, authoriser, signer, csrfKey: deriveKey(secret, 'csrf'), log, now }),
+      accountRoutes({
+        issuer,
+        db,
+        customers,
+        merchants,
+        sessionKey: deriveKey(secret, 'session'),
+        csrfKey: deriveKey(secret, 'csrf'),
+        now,
+      }),
     ],
   });
   const alerts = createAlertService({ db, now, log });

@@ -1,0 +1,190 @@
+import { createHmac } from 'node:crypto';
+import { safeEqual } from '@caisse/server-kit';
+import type { Context, Hono } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { BROWSER_COOKIE, newBrowserSecret } from '../checkout/sessions.js';
+import { AuthenticationFailedError } from '../customers/errors.js';
+import type { CustomerService } from '../customers/service.js';
+import { ProblemError } from '../http/problem.js';
+import type { MerchantService } from '../merchants/service.js';
+import { errorPage } from '../pages/error.js';
+import { type HistoryEntry, type HistoryStatus, type HistoryView, historyPage } from '../pages/history.js';
+import { pickLocale } from '../pages/i18n.js';
+import type { IdentifyError } from '../pages/identify.js';
+import type { Queryable } from '../storage/database.js';
+
+export interface AccountDeps {
+  issuer: string;
+  db: Queryable;
+  customers: CustomerService;
+  merchants: MerchantService;
+  /** `deriveKey(secret, 'session')`: signs the account cookie. */
+  sessionKey: Buffer;
+  /** `deriveKey(secret, 'csrf')`. */
+  csrfKey: Buffer;
+  operatorName?: string;
+  now?: () => Date;
+}
+
+const ACCOUNT_COOKIE = 'caisse_account';
+/** An account session is short: it shows payments, and a shared computer may be left open. */
+const ACCOUNT_SESSION_SECONDS = 15 * 60;
+const DAY_MS = 86_400_000;
+const MAX_PERIOD_DAYS = 366;
+
+/**
+ * The customer's hosted account page: identification with account id and access key
+ * (the same lockout as at checkout), then the payments of a period. The session is a
+ * signed cookie (customer, expiry), so any instance can serve it and nothing is stored.
+ */
+export function accountRoutes(deps: AccountDeps) {
+  const now = deps.now ?? (() => new Date());
+  const secure = deps.issuer.startsWith('https:');
+  const issuerOrigin = new URL(deps.issuer).origin;
+  const page = { operatorName: deps.operatorName ?? 'Caisse' };
+  const actions = { identify: '/account/identify', period: '/account', signOut: '/account/sign-out' };
+
+  const sign = (payload: string) => createHmac('sha256', deps.sessionKey).update(payload).digest('base64url');
+  const csrf = (browser: string) => createHmac('sha256', deps.csrfKey).update(`account.${browser}`).digest('base64url');
+
+  function browserSecret(c: Context): string {
+    const existing = getCookie(c, BROWSER_COOKIE);
+    if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
+    const secret = newBrowserSecret();
+    setCookie(c, BROWSER_COOKIE, secret, { httpOnly: true, secure, sameSite: 'Lax', path: '/' });
+    return secret;
+  }
+
+  function signedInCustomer(c: Context): string | undefined {
+    const [customer, expires, signature] = (getCookie(c, ACCOUNT_COOKIE) ?? '').split('.');
+    if (!customer || !expires || !signature || !safeEqual(signature, sign(`${customer}.${expires}`))) return undefined;
+    return Number(expires) > now().getTime() / 1000 ? customer : undefined;
+  }
+
+  function checkForm(c: Context, presented: unknown) {
+    const origin = c.req.header('origin');
+    if (
+      (origin !== undefined && origin !== issuerOrigin) ||
+      typeof presented !== 'string' ||
+      !safeEqual(presented, csrf(browserSecret(c)))
+    ) {
+      throw new ProblemError('csrf_invalid');
+    }
+  }
+
+  /** The default period: the last 30 days, both ends included. */
+  function period(c: Context): { from: string; to: string; range?: { since: Date; until: Date } } {
+    const today = now().toISOString().slice(0, 10);
+    const from = c.req.query('from') ?? new Date(now().getTime() - 29 * DAY_MS).toISOString().slice(0, 10);
+    const to = c.req.query('to') ?? today;
+    const since = /^\d{4}-\d{2}-\d{2}$/.test(from) ? new Date(`${from}T00:00:00Z`) : undefined;
+    const until = /^\d{4}-\d{2}-\d{2}$/.test(to) ? new Date(new Date(`${to}T00:00:00Z`).getTime() + DAY_MS) : undefined;
+    const valid =
+      since &&
+      until &&
+      !Number.isNaN(since.getTime()) &&
+      !Number.isNaN(until.getTime()) &&
+      since < until &&
+      until.getTime() - since.getTime() <= MAX_PERIOD_DAYS * DAY_MS;
+    return valid ? { from, to, range: { since, until } } : { from, to };
+  }
+
+  async function history(customerId: string, since: Date, until: Date): Promise<HistoryEntry[]> {
+    const { rows } = await deps.db.query<{
+      created_at: Date;
+      merchant_id: string;
+      order_serial: string;
+      amount: bigint;
+      currency: string;
+      status: HistoryStatus;
+    }>(
+      `SELECT created_at, merchant_id, order_serial, amount, currency, status FROM payments
+        WHERE customer_id = $1 AND created_at >= $2 AND created_at < $3 ORDER BY created_at DESC LIMIT 500`,
+      [customerId, since, until],
+    );
+    const names = new Map<string, string>();
+    for (const row of rows)
+      if (!names.has(row.merchant_id)) names.set(row.merchant_id, (await deps.merchants.get(row.merchant_id)).displayName);
+    return rows.map((row) => ({
+      at: row.created_at,
+      merchantName: names.get(row.merchant_id) ?? row.merchant_id,
+      serial: row.order_serial,
+      amount: Number(row.amount),
+      currency: row.currency,
+      status: row.status,
+    }));
+  }
+
+  async function render(c: Context, extra: Partial<HistoryView> = {}, status = 200) {
+    const customer = signedInCustomer(c);
+    const chosen = period(c);
+    const view: HistoryView = {
+      ...page,
+      now: now(),
+      csrfToken: csrf(browserSecret(c)),
+      actions,
+      period: { from: chosen.from, to: chosen.to },
+      ...extra,
+    };
+    if (customer) {
+      view.customer = { account: customer };
+      if (chosen.range) view.payments = await history(customer, chosen.range.since, chosen.range.until);
+      else view.periodError = 'period_invalid';
+    }
+    return c.html(historyPage(view, pickLocale(c.req.header('accept-language'), c.req.query('lang'))), status as 200);
+  }
+
+  function problemPage(c: Context, error: ProblemError) {
+    return c.html(
+      errorPage({ ...page, status: error.status, code: error.code, retryUrl: '/account' }, pickLocale(c.req.header('accept-language'))),
+      error.status as 400,
+    );
+  }
+
+  return (app: Hono) => {
+    app.get('/account', (c) => render(c));
+
+    app.post('/account/identify', async (c) => {
+      try {
+        const form = await c.req.parseBody();
+        checkForm(c, form.csrf);
+        const account = typeof form.account === 'string' ? form.account.trim() : '';
+        const accessKey = typeof form.accessKey === 'string' ? form.accessKey : '';
+        const missing = [...(account ? [] : ['account' as const]), ...(accessKey ? [] : ['accessKey' as const])];
+        if (missing.length > 0) return render(c, { account, identifyError: { code: 'missing', fields: missing } }, 400);
+        let customerId: string;
+        try {
+          customerId = (await deps.customers.identify(account, accessKey)).id;
+        } catch (error) {
+          let identifyError: IdentifyError | undefined;
+          if (error instanceof AuthenticationFailedError) identifyError = { code: 'credentials_invalid', attemptsLeft: error.attemptsLeft };
+          if (!identifyError) throw error;
+          return render(c, { account, identifyError }, 401);
+        }
+        const expires = Math.floor(now().getTime() / 1000) + ACCOUNT_SESSION_SECONDS;
+        setCookie(c, ACCOUNT_COOKIE, `${customerId}.${expires}.${sign(`${customerId}.${expires}`)}`, {
+          httpOnly: true,
+          secure,
+          sameSite: 'Strict',
+          path: '/account',
+          maxAge: ACCOUNT_SESSION_SECONDS,
+        });
+        return c.redirect('/account', 303);
+      } catch (error) {
+        if (error instanceof ProblemError) return problemPage(c, error);
+        throw error;
+      }
+    });
+
+    app.post('/account/sign-out', async (c) => {
+      try {
+        checkForm(c, (await c.req.parseBody()).csrf);
+        deleteCookie(c, ACCOUNT_COOKIE, { path: '/account' });
+        return c.redirect('/account', 303);
+      } catch (error) {
+        if (error instanceof ProblemError) return problemPage(c, error);
+        throw error;
+      }
+    });
+  };
+}
