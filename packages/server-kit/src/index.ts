@@ -59,7 +59,7 @@ export {
   redisReplayStore,
   type SqlClient,
 } from './replay/index.js';
-export { createState, ensureState, readStateCookie, STATE_COOKIE, type StateCookieOptions, stateCookie } from './state.js';
+export { createState, ensureState, readStateCookie, STATE_COOKIE, type StateCookieOptions, stateCookie, stateOf } from './state.js';
 export {
   type CreatedTicket,
   createTicket,

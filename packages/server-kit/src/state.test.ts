@@ -1,32 +1,41 @@
 import { describe, expect, it } from 'vitest';
-import { createState, ensureState, readStateCookie, STATE_COOKIE, stateCookie } from './state.js';
+import { createState, ensureState, readStateCookie, STATE_COOKIE, stateCookie, stateOf } from './state.js';
 
 describe('browser-session state', () => {
-  it('creates 256-bit random states that tickets accept', () => {
-    const state = createState();
-    expect(state).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(createState()).not.toBe(state);
+  it('creates 256-bit random secrets whose states tickets accept', () => {
+    const secret = createState();
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(createState()).not.toBe(secret);
+    expect(stateOf(secret)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(stateOf(secret)).not.toBe(secret);
   });
 
   it('sets an HttpOnly, SameSite=Lax, Secure cookie by default', () => {
-    expect(stateCookie('s'.repeat(43))).toBe(
-      `${STATE_COOKIE}=${'s'.repeat(43)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=86400`.concat('; Secure'),
-    );
+    expect(stateCookie('s'.repeat(43))).toBe(`${STATE_COOKIE}=${'s'.repeat(43)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=86400; Secure`);
     expect(stateCookie('s'.repeat(43), { secure: false })).not.toContain('Secure');
   });
 
-  it('reads the state back from a request, ignoring other and malformed cookies', () => {
-    const state = createState();
-    const request = new Request('https://shop.example/paid', { headers: { cookie: `session=abc; ${STATE_COOKIE}=${state}; theme=dark` } });
-    expect(readStateCookie(request)).toBe(state);
+  it('reads the state of the browser from its cookie, ignoring other and malformed cookies', () => {
+    const secret = createState();
+    const request = new Request('https://shop.example/paid', { headers: { cookie: `session=abc; ${STATE_COOKIE}=${secret}; theme=dark` } });
+    expect(readStateCookie(request)).toBe(stateOf(secret));
     expect(readStateCookie(`${STATE_COOKIE}=short`)).toBeUndefined();
     expect(readStateCookie(undefined)).toBeUndefined();
   });
 
+  it('gives a thief who reads the state in a voucher nothing to put in a cookie', () => {
+    const secret = createState();
+    const state = stateOf(secret);
+    expect(readStateCookie(`${STATE_COOKIE}=${state}`)).not.toBe(state);
+  });
+
   it('reuses the browser state so several tabs share it, and makes one otherwise', () => {
-    const state = createState();
-    expect(ensureState(new Request('https://shop.example/', { headers: { cookie: `${STATE_COOKIE}=${state}` } }))).toEqual({ state });
+    const secret = createState();
+    expect(ensureState(new Request('https://shop.example/', { headers: { cookie: `${STATE_COOKIE}=${secret}` } }))).toEqual({
+      state: stateOf(secret),
+    });
     const fresh = ensureState(new Request('https://shop.example/'));
-    expect(fresh.setCookie).toContain(fresh.state);
+    const cookieSecret = /caisse_state=([^;]+)/.exec(fresh.setCookie ?? '')?.[1] ?? '';
+    expect(stateOf(cookieSecret)).toBe(fresh.state);
   });
 });

@@ -1,17 +1,27 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /**
- * Binding a ticket to the browser that started the checkout. A random value lives in an
- * HttpOnly cookie and in the ticket's `state`; the voucher echoes it, and the return
- * handler accepts the voucher only from a browser that still holds the same cookie. A
- * voucher stolen from one browser's address bar is useless in another.
+ * Binding a ticket to the browser that started the checkout. The browser holds a random
+ * secret in an HttpOnly cookie; the ticket carries `state`, a hash of that secret; the
+ * voucher echoes the state, and the return handler accepts the voucher only from a
+ * browser whose cookie hashes to it. Since the voucher shows only the hash, reading a
+ * stolen voucher does not tell its thief what cookie to set: it is useless in another
+ * browser.
  */
 export const STATE_COOKIE = 'caisse_state';
-const STATE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-/** 256 random bits, base64url. */
+/** 256 random bits, base64url: a browser secret, or a state for a ticket bound to nothing else. */
 export function createState(): string {
   return randomBytes(32).toString('base64url');
+}
+
+/**
+ * The state a ticket carries for a browser's secret.
+ * @example createTicket({ …, state: stateOf(secretFromCookie) }, config)
+ */
+export function stateOf(browserSecret: string): string {
+  return createHash('sha256').update(`caisse-state:${browserSecret}`).digest('base64url');
 }
 
 export interface StateCookieOptions {
@@ -23,13 +33,13 @@ export interface StateCookieOptions {
 }
 
 /**
- * The `Set-Cookie` value carrying the state. `SameSite=Lax` so the cookie comes back on
- * the payment server's top-level redirect to your return URL.
- * @example response.headers.append('Set-Cookie', stateCookie(state))
+ * The `Set-Cookie` value carrying the browser secret. `SameSite=Lax` so the cookie comes
+ * back on the payment server's top-level redirect to your return URL.
+ * @example response.headers.append('Set-Cookie', stateCookie(secret))
  */
-export function stateCookie(state: string, options: StateCookieOptions = {}): string {
+export function stateCookie(browserSecret: string, options: StateCookieOptions = {}): string {
   const parts = [
-    `${STATE_COOKIE}=${state}`,
+    `${STATE_COOKIE}=${browserSecret}`,
     `Path=${options.path ?? '/'}`,
     'HttpOnly',
     'SameSite=Lax',
@@ -39,15 +49,20 @@ export function stateCookie(state: string, options: StateCookieOptions = {}): st
   return parts.join('; ');
 }
 
-/** Reads the state from a request's cookies, or from a raw `Cookie` header. */
-export function readStateCookie(source: Request | string | null | undefined): string | undefined {
+function readSecret(source: Request | string | null | undefined): string | undefined {
   const header = typeof source === 'string' || source == null ? source : source.headers.get('cookie');
   if (!header) return undefined;
   for (const pair of header.split(';')) {
     const [name, value] = pair.trim().split('=', 2);
-    if (name === STATE_COOKIE && value !== undefined && STATE_PATTERN.test(value)) return value;
+    if (name === STATE_COOKIE && value !== undefined && SECRET_PATTERN.test(value)) return value;
   }
   return undefined;
+}
+
+/** The state of the browser sending this request (from its cookie, or a raw `Cookie` header), to compare with a voucher's. */
+export function readStateCookie(source: Request | string | null | undefined): string | undefined {
+  const secret = readSecret(source);
+  return secret === undefined ? undefined : stateOf(secret);
 }
 
 /**
@@ -56,8 +71,8 @@ export function readStateCookie(source: Request | string | null | undefined): st
  * @example const { state, setCookie } = ensureState(request)
  */
 export function ensureState(request: Request, options?: StateCookieOptions): { state: string; setCookie?: string } {
-  const existing = readStateCookie(request);
-  if (existing) return { state: existing };
-  const state = createState();
-  return { state, setCookie: stateCookie(state, options) };
+  const existing = readSecret(request);
+  if (existing) return { state: stateOf(existing) };
+  const secret = createState();
+  return { state: stateOf(secret), setCookie: stateCookie(secret, options) };
 }

@@ -6,7 +6,7 @@ import { createMerchant, type Merchant } from '../merchant.js';
 import { toNodeHandler } from '../node.js';
 import { memoryReplayStore } from '../replay/memory.js';
 import type { ReplayStore } from '../replay/store.js';
-import { createState, STATE_COOKIE } from '../state.js';
+import { createState, STATE_COOKIE, stateOf } from '../state.js';
 import type { CreatedTicket, TicketReference } from '../ticket/create.js';
 import type { PaymentRefusedError, Voucher } from '../voucher/verify.js';
 import { type Listening, listen } from './__fixtures__/listen.js';
@@ -22,6 +22,8 @@ let paid: Voucher[];
 let refused: PaymentRefusedError[];
 let errors: unknown[];
 let state: string;
+/** The browser secret in the state cookie; the ticket carries its hash, `state`. */
+let cookieSecret: string;
 let created: CreatedTicket;
 
 function start(overrides: Partial<ReturnHandlerOptions> = {}): Promise<Listening> {
@@ -51,7 +53,8 @@ beforeEach(async () => {
     replayStore,
     now: () => NOW,
   });
-  state = createState();
+  cookieSecret = createState();
+  state = stateOf(cookieSecret);
   created = party.ticket({ state });
   tickets = new Map([[created.id, created.reference]]);
   paid = [];
@@ -62,7 +65,7 @@ beforeEach(async () => {
 afterEach(() => server.close());
 
 /** A browser holding `cookieState` in its state cookie (the checkout's by default), or no state cookie for `null`. */
-function browser(path: string, cookieState: string | null = state): Promise<Response> {
+function browser(path: string, cookieState: string | null = cookieSecret): Promise<Response> {
   return fetch(`${server.origin}${path}`, {
     redirect: 'manual',
     headers: cookieState === null ? { cookie: 'theme=dark' } : { cookie: `theme=dark; ${STATE_COOKIE}=${cookieState}` },
@@ -70,7 +73,7 @@ function browser(path: string, cookieState: string | null = state): Promise<Resp
 }
 
 function post(body: unknown, options: { cookieState?: string | undefined; contentType?: string } = {}): Promise<Response> {
-  const cookieState = 'cookieState' in options ? options.cookieState : state;
+  const cookieState = 'cookieState' in options ? options.cookieState : cookieSecret;
   return fetch(`${server.origin}/caisse/verify`, {
     method: 'POST',
     headers: {
@@ -115,6 +118,10 @@ describe('return handler, browser redirect (GET)', () => {
     expect(stolen.headers.get('location')).toBe('/paid?caisse_error=state_mismatch');
     const cookieless = await browser(`/paid?caisse_voucher=${token}`, null);
     expect(cookieless.headers.get('location')).toBe('/paid?caisse_error=state_mismatch');
+    // The thief can read the voucher's state, but it is a hash of the cookie, not the cookie.
+    const readState = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).state;
+    const copied = await browser(`/paid?caisse_voucher=${token}`, readState);
+    expect(copied.headers.get('location')).toBe('/paid?caisse_error=state_mismatch');
     expect(paid).toHaveLength(0);
 
     const rightful = await browser(`/paid?caisse_voucher=${token}`);
@@ -255,7 +262,7 @@ describe('return handler, browser redirect (GET)', () => {
     const handler = createReturnHandler({ merchant, findTicket: (id) => tickets.get(id), onPaid: (voucher) => void paid.push(voucher) });
     const response = await handler(
       new Request(`https://shop.example/paid?caisse_voucher=${party.voucher(created)}`, {
-        headers: { cookie: `${STATE_COOKIE}=${state}` },
+        headers: { cookie: `${STATE_COOKIE}=${cookieSecret}` },
       }),
     );
     expect(response.status).toBe(303);

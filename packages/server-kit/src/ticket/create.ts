@@ -22,7 +22,7 @@ export interface TicketInput {
   items?: Item[];
   returnUrl: string;
   cancelUrl: string;
-  /** The browser-session binding from {@link createState} / {@link stateCookie}; the voucher echoes it. */
+  /** The browser-session binding from {@link ensureState} (the hash of the browser's cookie secret); the voucher echoes it. */
   state: string;
   /** Defaults to `authentication` when there are no items, else `purchase`. */
   kind?: TicketClaims['kind'];
