@@ -7,6 +7,7 @@ import type { Acquirer } from './acquirer/acquirer.js';
 import { type AcquirerOperations, createAcquirerOperations } from './acquirer/operations.js';
 import { createSandboxAcquirer } from './acquirer/sandbox.js';
 import { type AlertService, createAlertService } from './alerts/service.js';
+import { apiRoutes } from './api/routes.js';
 import { startAuditSealer } from './audit/seal.js';
 import { checkoutRoutes } from './checkout/routes.js';
 import { createSessions } from './checkout/sessions.js';
@@ -150,6 +151,7 @@ export async function createPaymentServer(
         csrfKey: deriveKey(secret, 'csrf'),
         now,
       }),
+      apiRoutes({ issuer, db, merchants, log, now }),
     ],
   });
   const alerts = createAlertService({ db, now, log });

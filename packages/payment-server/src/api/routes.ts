@@ -1,0 +1,88 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { ProblemError } from '../http/problem.js';
+import type { Logger } from '../log.js';
+import type { Queryable } from '../storage/database.js';
+import type { AssertionKeys } from './assertion.js';
+import { merchantAssertion } from './authenticate.js';
+import type { ApiEnv } from './context.js';
+import { idempotency } from './idempotency.js';
+import { parseListQuery, parseSerial } from './params.js';
+import { createPaymentQueries } from './payments.js';
+
+/** The largest request body the merchant API reads, in bytes. */
+export const API_BODY_LIMIT = 64 * 1024;
+
+export interface ApiDeps {
+  /** The payment server's public URL: assertions' `aud` and the base of their `htu`. */
+  issuer: string;
+  db: Queryable;
+  /** Whose keys verify an assertion (`MerchantService`). */
+  merchants: AssertionKeys;
+  log?: Logger;
+  now?: () => Date;
+  /** Seconds of clock skew tolerated on assertions; default 30. */
+  clockTolerance?: number;
+  /** Milliseconds between two purges of expired assertions and idempotency keys by this instance; default 60 000. */
+  purgeInterval?: number;
+}
+
+/**
+ * The merchant API as a Hono app of its own, to mount at `/v1`. Every request passes,
+ * in order: a body limit (64 KiB, `body_too_large`), the merchant's assertion
+ * (`merchantAssertion`), and for POST an `Idempotency-Key` (`idempotency`); then the
+ * endpoints, each scoped to the authenticated merchant:
+ *
+ * - `GET /payments/:serial` — one payment with its stored voucher; another merchant's is
+ *   `payment_unknown` (404), exactly as one that does not exist;
+ * - `GET /payments?from&to[&limit][&after]` — the payments of a period, oldest first.
+ * @example new Hono().route('/v1', createApi({ issuer, db, merchants }))
+ */
+export function createApi(deps: ApiDeps): Hono<ApiEnv> {
+  const log = deps.log ? { log: deps.log } : {};
+  const now = deps.now ? { now: deps.now } : {};
+  const purgeInterval = deps.purgeInterval === undefined ? {} : { purgeInterval: deps.purgeInterval };
+  const payments = createPaymentQueries(deps.db);
+  const api = new Hono<ApiEnv>();
+
+  api.use(
+    '*',
+    bodyLimit({
+      maxSize: API_BODY_LIMIT,
+      onError: () => {
+        throw new ProblemError('body_too_large', `The merchant API reads bodies of at most ${API_BODY_LIMIT} bytes.`);
+      },
+    }),
+    merchantAssertion({
+      issuer: deps.issuer,
+      merchants: deps.merchants,
+      db: deps.db,
+      ...(deps.clockTolerance === undefined ? {} : { clockTolerance: deps.clockTolerance }),
+      ...log,
+      ...now,
+      ...purgeInterval,
+    }),
+    idempotency({ db: deps.db, ...log, ...now, ...purgeInterval }),
+  );
+
+  api.get('/payments/:serial', async (c) => {
+    const payment = await payments.get(c.get('merchantId'), parseSerial(c.req.param('serial')));
+    if (payment === undefined) throw new ProblemError('payment_unknown');
+    return c.json(payment);
+  });
+
+  api.get('/payments', async (c) => c.json(await payments.list(c.get('merchantId'), parseListQuery(c.req.queries()))));
+
+  return api;
+}
+
+/**
+ * The merchant API for `createApp({ routes: [...] })`: mounts {@link createApi} at `/v1`
+ * (the discovery document's `apiBase`). The app's error handler renders its problems.
+ * @example createApp({ issuer, db, keys, log, routes: [apiRoutes({ issuer, db, merchants, log, now })] })
+ */
+export function apiRoutes(deps: ApiDeps): (app: Hono) => void {
+  return (app) => {
+    app.route('/v1', createApi(deps));
+  };
+}
