@@ -7,9 +7,12 @@ cd "$(dirname "$0")/.."
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 stamp=node_modules/.caisse-installed
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
-  echo "setup: installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
-  echo "$lock_hash" > "$stamp"
+  echo "setup: installing npm packages"
+  # `npm install` rather than `npm ci`: npm 11 leaves other platforms' optional packages
+  # (biome's and rollup's native binaries) out of the lock file and then refuses `npm ci`
+  # as out of sync. With the lock file present, `npm install` installs the locked versions.
+  npm install --no-audit --no-fund --loglevel=error
+  sha256sum package-lock.json | cut -d' ' -f1 > "$stamp"
 fi
 
 if [ "${CAISSE_SKIP_BROWSER:-}" != "1" ] && ! command -v chromium >/dev/null 2>&1; then

@@ -36,7 +36,12 @@ export function requirePostgres(suite: string): Promise<boolean> {
 
 export function requireRedis(suite: string): Promise<boolean> {
   return requireService('Redis', suite, async () => {
-    const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const redis = new Redis(TEST_REDIS_URL, {
+      lazyConnect: true,
+      connectTimeout: 3000,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     try {
       await redis.connect();
       await redis.ping();

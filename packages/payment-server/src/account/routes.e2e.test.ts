@@ -23,7 +23,9 @@ describe('the hosted account page', () => {
     const browser = new ScriptedBrowser(shop.url);
     const signIn = await browser.go('/account');
     expect(signIn.html).not.toContain('order-history-1');
-    const history = await browser.go('/account/identify', { form: { csrf: ScriptedBrowser.csrf(signIn.html), account: 'frank', accessKey: 'franks access key' } });
+    const history = await browser.go('/account/identify', {
+      form: { csrf: ScriptedBrowser.csrf(signIn.html), account: 'frank', accessKey: 'franks access key' },
+    });
     expect(history.page?.status).toBe(200);
     expect(history.html).toContain('order-history-1');
     expect(history.html).toContain('The Bookshop');
@@ -33,7 +35,9 @@ describe('the hosted account page', () => {
   it('says how many attempts are left after a wrong access key, and shows nothing', async () => {
     const browser = new ScriptedBrowser(shop.url);
     const signIn = await browser.go('/account');
-    const wrong = await browser.go('/account/identify', { form: { csrf: ScriptedBrowser.csrf(signIn.html), account: 'frank', accessKey: 'not the key' } });
+    const wrong = await browser.go('/account/identify', {
+      form: { csrf: ScriptedBrowser.csrf(signIn.html), account: 'frank', accessKey: 'not the key' },
+    });
     expect(wrong.page?.status).toBe(401);
     expect(wrong.html).not.toContain('order-history-1');
     await shop.server.customers.unlock('frank');
@@ -44,7 +48,9 @@ describe('the hosted account page', () => {
     expect(await response.text()).not.toContain('order-history-1');
     const browser = new ScriptedBrowser(shop.url);
     const signIn = await browser.go('/account');
-    await browser.go('/account/identify', { form: { csrf: ScriptedBrowser.csrf(signIn.html), account: 'frank', accessKey: 'franks access key' } });
+    await browser.go('/account/identify', {
+      form: { csrf: ScriptedBrowser.csrf(signIn.html), account: 'frank', accessKey: 'franks access key' },
+    });
     const invalid = await browser.go('/account?from=2026-12-01&to=2026-01-01');
     expect(invalid.html).not.toContain('order-history-1');
   });

@@ -7,7 +7,10 @@ const headers = new WeakMap<SigningKey, Map<TokenType, string>>();
 
 function encodedHeader(typ: TokenType, signingKey: SigningKey): string {
   let byType = headers.get(signingKey);
-  if (!byType) headers.set(signingKey, (byType = new Map()));
+  if (!byType) {
+    byType = new Map();
+    headers.set(signingKey, byType);
+  }
   let header = byType.get(typ);
   if (header === undefined) {
     header = Buffer.from(JSON.stringify({ alg: signingKey.alg, typ, kid: signingKey.kid })).toString('base64url');
