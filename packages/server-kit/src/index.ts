@@ -23,7 +23,7 @@ export {
   type VoucherTrust,
   type WebHandler,
 } from './handlers/return.js';
-export { decodeJws } from './jws/decode.js';
+export { decodeJws, unverifiedIssuer } from './jws/decode.js';
 export { signJws } from './jws/sign.js';
 export { type VerifiedJws, verifyJws } from './jws/verify.js';
 export {

@@ -2,9 +2,9 @@ import { createHmac } from 'node:crypto';
 import { safeEqual } from '@caisse/server-kit';
 import type { Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { BROWSER_COOKIE, newBrowserSecret } from '../checkout/sessions.js';
 import { AuthenticationFailedError } from '../customers/errors.js';
 import type { CustomerService } from '../customers/service.js';
+import { browserSecret } from '../http/browser-cookie.js';
 import { ProblemError } from '../http/problem.js';
 import type { MerchantService } from '../merchants/service.js';
 import { errorPage } from '../pages/error.js';
@@ -47,14 +47,6 @@ export function accountRoutes(deps: AccountDeps) {
   const sign = (payload: string) => createHmac('sha256', deps.sessionKey).update(payload).digest('base64url');
   const csrf = (browser: string) => createHmac('sha256', deps.csrfKey).update(`account.${browser}`).digest('base64url');
 
-  function browserSecret(c: Context): string {
-    const existing = getCookie(c, BROWSER_COOKIE);
-    if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
-    const secret = newBrowserSecret();
-    setCookie(c, BROWSER_COOKIE, secret, { httpOnly: true, secure, sameSite: 'Lax', path: '/' });
-    return secret;
-  }
-
   function signedInCustomer(c: Context): string | undefined {
     const [customer, expires, signature] = (getCookie(c, ACCOUNT_COOKIE) ?? '').split('.');
     if (!customer || !expires || !signature || !safeEqual(signature, sign(`${customer}.${expires}`))) return undefined;
@@ -66,7 +58,7 @@ export function accountRoutes(deps: AccountDeps) {
     if (
       (origin !== undefined && origin !== issuerOrigin) ||
       typeof presented !== 'string' ||
-      !safeEqual(presented, csrf(browserSecret(c)))
+      !safeEqual(presented, csrf(browserSecret(c, secure)))
     ) {
       throw new ProblemError('csrf_invalid');
     }
@@ -121,7 +113,7 @@ export function accountRoutes(deps: AccountDeps) {
     const view: HistoryView = {
       ...page,
       now: now(),
-      csrfToken: csrf(browserSecret(c)),
+      csrfToken: csrf(browserSecret(c, secure)),
       actions,
       period: { from: chosen.from, to: chosen.to },
       ...extra,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type AssertionClaims, assertionClaims, isCaisseError, parseMessage, TOKEN_TYPES } from '@caisse/protocol';
-import { decodeJws, type KeySet, verifyJws } from '@caisse/server-kit';
+import { decodeJws, type KeySet, unverifiedIssuer, verifyJws } from '@caisse/server-kit';
 import { ProblemError } from '../http/problem.js';
 
 /**
@@ -68,16 +68,6 @@ export function bodySha256(body: Uint8Array | string): string {
   return createHash('sha256').update(body).digest('base64url');
 }
 
-/** Reads `iss` before the signature is checked, only to choose whose keys to check it with (as ticket intake does). */
-function claimedIssuer(token: string): string | undefined {
-  try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss?: unknown };
-    return typeof payload.iss === 'string' ? payload.iss : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function asProblem(error: unknown): never {
   if (isCaisseError(error)) throw new ProblemError(error.code, error.message, { issues: error.issues, cause: error });
   throw error;
@@ -116,7 +106,7 @@ export async function verifyAssertion(token: string, request: AssertedRequest, d
   } catch (error) {
     asProblem(error);
   }
-  const merchantId = claimedIssuer(token);
+  const merchantId = unverifiedIssuer(token);
   const keys = merchantId === undefined ? undefined : await deps.merchants.keySet(merchantId);
   if (merchantId === undefined || keys === undefined) {
     throw new ProblemError('merchant_unknown', 'The assertion `iss` is not a merchant registered with this payment server.');

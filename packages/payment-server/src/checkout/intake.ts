@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isCaisseError, parseTicketClaims, type RefusalReason, type TicketClaims, TOKEN_TYPES } from '@caisse/protocol';
-import { type KeySet, verifyJws } from '@caisse/server-kit';
+import { type KeySet, unverifiedIssuer, verifyJws } from '@caisse/server-kit';
 import type { ProblemCode } from '../http/problem.js';
 import type { ReceivedTicket } from '../payments/tokens.js';
 
@@ -26,16 +26,6 @@ export type IntakeResult =
 /** Tolerated difference between the merchant's clock and ours. */
 export const TICKET_CLOCK_TOLERANCE = 30;
 
-/** Reads `iss` before the signature is checked, only to choose whose keys to check it with. */
-function claimedIssuer(token: string): string | undefined {
-  try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss?: unknown };
-    return typeof payload.iss === 'string' ? payload.iss : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function refuse(reason: RefusalReason, code: ProblemCode, detail: string, ticket?: ReceivedTicket): IntakeResult {
   return ticket ? { accepted: false, reason, code, detail, ticket } : { accepted: false, reason, code, detail };
 }
@@ -53,7 +43,7 @@ export async function checkTicket(
   deps: { merchants: MerchantDirectory; issuer: string; now?: () => Date },
 ): Promise<IntakeResult> {
   if (typeof token !== 'string' || token.length === 0) return refuse('ticket_invalid', 'request_invalid', 'No ticket was sent.');
-  const merchantId = claimedIssuer(token);
+  const merchantId = unverifiedIssuer(token);
   const keys = merchantId === undefined ? undefined : await deps.merchants.keySet(merchantId);
   if (merchantId === undefined || keys === undefined)
     return refuse('merchant_unknown', 'merchant_unknown', 'The ticket does not come from a registered merchant.');

@@ -1,8 +1,9 @@
 import type { RefusalReason } from '@caisse/protocol';
 import type { Context, Hono } from 'hono';
-import { getCookie, setCookie } from 'hono/cookie';
+import { getCookie } from 'hono/cookie';
 import { AuthenticationFailedError } from '../customers/errors.js';
 import type { CustomerService } from '../customers/service.js';
+import { browserSecret } from '../http/browser-cookie.js';
 import { ProblemError } from '../http/problem.js';
 import type { Logger } from '../log.js';
 import type { MerchantService } from '../merchants/service.js';
@@ -17,7 +18,7 @@ import type { Authoriser } from '../payments/authorise.js';
 import { type TokenSigner, withResult } from '../payments/tokens.js';
 import type { Queryable } from '../storage/database.js';
 import { checkTicket } from './intake.js';
-import { BROWSER_COOKIE, type CheckoutSession, checkCsrf, csrfToken, newBrowserSecret, OPEN_STATES, type Sessions } from './sessions.js';
+import { BROWSER_COOKIE, type CheckoutSession, checkCsrf, csrfToken, OPEN_STATES, type Sessions } from './sessions.js';
 
 export interface CheckoutDeps {
   issuer: string;
@@ -50,14 +51,6 @@ export function checkoutRoutes(deps: CheckoutDeps) {
 
   const locale = (c: Context): Locale => pickLocale(c.req.header('accept-language'), c.req.query('lang'));
 
-  function browserSecret(c: Context): string {
-    const existing = getCookie(c, BROWSER_COOKIE);
-    if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
-    const secret = newBrowserSecret();
-    setCookie(c, BROWSER_COOKIE, secret, { httpOnly: true, secure, sameSite: 'Lax', path: '/' });
-    return secret;
-  }
-
   function problemPage(c: Context, error: ProblemError) {
     return c.html(errorPage({ ...page, status: error.status, code: error.code }, locale(c)), error.status as 400);
   }
@@ -88,7 +81,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       }
       return refusedPage(c, intake.reason, { status: 400 });
     }
-    const opened = await deps.sessions.open(intake.ticket, browserSecret(c));
+    const opened = await deps.sessions.open(intake.ticket, browserSecret(c, secure));
     if (opened.opened) {
       deps.log.info('checkout.opened', {
         session: opened.session.id,

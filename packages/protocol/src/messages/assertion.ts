@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from '../limits.js';
-import { id, party, sha256, timestamp, url, version } from './fields.js';
+import { checkValidity, id, party, sha256, timestamp, url, version } from './fields.js';
 
 /**
  * Payload of a `caisse-assertion+jwt`: a short-lived, single-use proof that a merchant
@@ -21,10 +21,7 @@ export const assertionClaims = z
     bodySha256: sha256.optional(),
   })
   .superRefine((assertion, ctx) => {
-    if (assertion.exp <= assertion.iat) ctx.addIssue({ code: 'custom', path: ['exp'], message: 'must be after iat' });
-    if (assertion.exp - assertion.iat > LIMITS.assertionLifetime) {
-      ctx.addIssue({ code: 'custom', path: ['exp'], message: `must be at most ${LIMITS.assertionLifetime} s after iat` });
-    }
+    checkValidity(assertion, ctx, LIMITS.assertionLifetime);
   });
 
 export type AssertionClaims = z.infer<typeof assertionClaims>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { type RefinementCtx, z } from 'zod';
 import { isCurrencyCode } from '../currency.js';
 import { LIMITS } from '../limits.js';
 import { PROTOCOL_VERSION } from '../version.js';
@@ -75,3 +75,11 @@ export const url = z
 
 /** The ticket a voucher, refusal or notification answers. */
 export const ticketReference = z.strictObject({ jti: id, sha256 });
+
+/** A token's validity: `exp` after `iat`, and at most `maxLifetime` seconds after it (when given). */
+export function checkValidity(claims: { iat: number; exp: number }, ctx: RefinementCtx, maxLifetime?: number): void {
+  if (claims.exp <= claims.iat) ctx.addIssue({ code: 'custom', path: ['exp'], message: 'must be after iat' });
+  if (maxLifetime !== undefined && claims.exp - claims.iat > maxLifetime) {
+    ctx.addIssue({ code: 'custom', path: ['exp'], message: `must be at most ${maxLifetime} s after iat` });
+  }
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { amount, currency, id, party, serial, ticketReference, timestamp, version } from './fields.js';
+import { amount, checkValidity, currency, id, party, serial, ticketReference, timestamp, version } from './fields.js';
 import { refusalReason } from './refusal.js';
 
 const payment = z.strictObject({
@@ -54,7 +54,7 @@ export const notificationClaims = z
     }),
   ])
   .superRefine((notification, ctx) => {
-    if (notification.exp <= notification.iat) ctx.addIssue({ code: 'custom', path: ['exp'], message: 'must be after iat' });
+    checkValidity(notification, ctx);
   });
 
 export type NotificationClaims = z.infer<typeof notificationClaims>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { REFUSAL_REASONS, type RefusalReason } from '../errors.js';
 import { LIMITS } from '../limits.js';
-import { amount, currency, id, party, serial, state, ticketReference, timestamp, version } from './fields.js';
+import { amount, checkValidity, currency, id, party, serial, state, ticketReference, timestamp, version } from './fields.js';
 
 export const refusalReason = z.enum(Object.keys(REFUSAL_REASONS) as [RefusalReason, ...RefusalReason[]]);
 
@@ -26,10 +26,7 @@ export const refusalClaims = z
     state,
   })
   .superRefine((refusal, ctx) => {
-    if (refusal.exp <= refusal.iat) ctx.addIssue({ code: 'custom', path: ['exp'], message: 'must be after iat' });
-    if (refusal.exp - refusal.iat > LIMITS.voucherLifetime) {
-      ctx.addIssue({ code: 'custom', path: ['exp'], message: `must be at most ${LIMITS.voucherLifetime} s after iat` });
-    }
+    checkValidity(refusal, ctx, LIMITS.voucherLifetime);
   });
 
 export type RefusalClaims = z.infer<typeof refusalClaims>;

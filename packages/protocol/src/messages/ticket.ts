@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from '../limits.js';
-import { amount, currency, id, label, party, phone, serial, state, timestamp, url, version } from './fields.js';
+import { amount, checkValidity, currency, id, label, party, phone, serial, state, timestamp, url, version } from './fields.js';
 
 /**
  * One line of a ticket. `unitAmount` is the price of one unit in minor units, VAT
@@ -47,10 +47,7 @@ export const ticketClaims = z
     state,
   })
   .superRefine((ticket, ctx) => {
-    if (ticket.exp <= ticket.iat) ctx.addIssue({ code: 'custom', path: ['exp'], message: 'must be after iat' });
-    if (ticket.exp - ticket.iat > LIMITS.ticketLifetime) {
-      ctx.addIssue({ code: 'custom', path: ['exp'], message: `must be at most ${LIMITS.ticketLifetime} s after iat` });
-    }
+    checkValidity(ticket, ctx, LIMITS.ticketLifetime);
     if (ticket.kind === 'purchase' && (ticket.items.length === 0 || ticket.amount === 0)) {
       ctx.addIssue({ code: 'custom', path: ['items'], message: 'a purchase needs at least one item and an amount above zero' });
     }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from '../limits.js';
-import { amount, currency, id, label, party, serial, sha256, state, ticketReference, timestamp, version } from './fields.js';
+import { amount, checkValidity, currency, id, label, party, serial, sha256, state, ticketReference, timestamp, version } from './fields.js';
 
 export const address = z.strictObject({
   name: label,
@@ -46,10 +46,7 @@ export const voucherClaims = z
     state,
   })
   .superRefine((voucher, ctx) => {
-    if (voucher.exp <= voucher.iat) ctx.addIssue({ code: 'custom', path: ['exp'], message: 'must be after iat' });
-    if (voucher.exp - voucher.iat > LIMITS.voucherLifetime) {
-      ctx.addIssue({ code: 'custom', path: ['exp'], message: `must be at most ${LIMITS.voucherLifetime} s after iat` });
-    }
+    checkValidity(voucher, ctx, LIMITS.voucherLifetime);
     const paid = voucher.status !== 'authenticated';
     if (paid !== (voucher.funding !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['funding'], message: 'is present exactly when money moved' });

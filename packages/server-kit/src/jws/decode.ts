@@ -88,3 +88,20 @@ export function decodeJws(token: unknown, expectedTypes: readonly TokenType[]): 
     signature: decodePart(encodedSignature, 'signature'),
   };
 }
+
+/**
+ * The `iss` of a compact JWS, read **without** verifying anything: only to choose whose
+ * registered keys to verify it with, when one party accepts tokens from many issuers
+ * (the payment server, from every merchant). Never trust it for anything else; after
+ * verification, compare it with the verified claims.
+ * @example const keys = await merchants.keySet(unverifiedIssuer(token) ?? '')
+ */
+export function unverifiedIssuer(token: unknown): string | undefined {
+  if (typeof token !== 'string' || token.length > LIMITS.tokenLength) return undefined;
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss?: unknown };
+    return typeof payload.iss === 'string' ? payload.iss : undefined;
+  } catch {
+    return undefined;
+  }
+}
