@@ -1,3 +1,5 @@
+import { itemsDigest } from '@caisse/protocol';
+import { createState } from '@caisse/server-kit';
 import { freshDatabase, requirePostgres } from '@caisse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedBrowser } from '../__fixtures__/browser.js';
@@ -63,6 +65,45 @@ describe.each(drivers)('a purchase over real HTTP on $name', (driver) => {
       confirmation: { method: 'access_key' },
     });
     await expect(shop.merchant.verifyVoucher(token, { ticket: ticket.reference })).rejects.toMatchObject({ code: 'token_replayed' });
+  });
+
+  async function payWith(ticket: { token: string }, account = 'alice', accessKey = 'correct horse battery') {
+    const browser = new ScriptedBrowser(shop.url);
+    const summary = await browser.go('/pay', { form: { ticket: ticket.token } });
+    return browser.go(ScriptedBrowser.action(summary.html, '/identify'), {
+      form: { csrf: ScriptedBrowser.csrf(summary.html), account, accessKey },
+    });
+  }
+
+  it('answers a zero-amount ticket with an authentication voucher, moving no money', async () => {
+    const ticket = shop.ticket(0);
+    const before = await shop.server.db.query<{ n: bigint }>('SELECT count(*) AS n FROM ledger_transfers');
+    const done = await payWith(ticket);
+    const voucher = await shop.merchant.verifyVoucher(done.leftTo?.searchParams.get('caisse_voucher') ?? '', { ticket: ticket.reference });
+    expect(voucher).toMatchObject({ amount: 0, status: 'authenticated', confirmation: { method: 'access_key' } });
+    expect(voucher).not.toHaveProperty('funding');
+    expect(voucher.sub).toMatch(/^c_/);
+    const after = await shop.server.db.query<{ n: bigint }>('SELECT count(*) AS n FROM ledger_transfers');
+    expect(after.rows[0]?.n).toBe(before.rows[0]?.n);
+  });
+
+  it('pays a basket of several items, and the voucher commits to all of them', async () => {
+    const items = [
+      { id: 'book-1', label: 'Le Petit Prince', quantity: 1, unitAmount: 1290, vatRate: 550 },
+      { id: 'book-2', label: 'Vol de nuit', quantity: 2, unitAmount: 850, vatRate: 550 },
+      { id: 'bag', label: 'Tote bag', quantity: 1, unitAmount: 500, vatRate: 2000 },
+    ];
+    const ticket = shop.merchant.createTicket({
+      serial: 'basket-1',
+      currency: 'EUR',
+      items,
+      returnUrl: `${SHOP_ORIGIN}/paid`,
+      cancelUrl: `${SHOP_ORIGIN}/basket`,
+      state: createState(),
+    });
+    const done = await payWith(ticket);
+    const voucher = await shop.merchant.verifyVoucher(done.leftTo?.searchParams.get('caisse_voucher') ?? '', { ticket: ticket.reference });
+    expect(voucher).toMatchObject({ amount: 3490, items: await itemsDigest(items) });
   });
 
   it('refuses a replayed ticket in another browser with a signed refusal at the cancel URL, and moves no money twice', async () => {
