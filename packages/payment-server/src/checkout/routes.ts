@@ -14,11 +14,12 @@ import { type Locale, pickLocale } from '../pages/i18n.js';
 import type { IdentifyError } from '../pages/identify.js';
 import { pendingBankPage } from '../pages/pending.js';
 import { refusalPage } from '../pages/refusal.js';
+import { POPUP_RESULT_SCRIPT, POPUP_RESULT_SCRIPT_PATH, resultRedirectPage } from '../pages/result.js';
 import type { Authoriser } from '../payments/authorise.js';
 import { type TokenSigner, withResult } from '../payments/tokens.js';
 import type { Queryable } from '../storage/database.js';
 import { checkTicket } from './intake.js';
-import { BROWSER_COOKIE, type CheckoutSession, checkCsrf, csrfToken, OPEN_STATES, type Sessions } from './sessions.js';
+import { BROWSER_COOKIE, type CheckoutSession, checkCsrf, csrfToken, type Display, OPEN_STATES, type Sessions } from './sessions.js';
 
 export interface CheckoutDeps {
   issuer: string;
@@ -71,17 +72,39 @@ export function checkoutRoutes(deps: CheckoutDeps) {
     return origin === undefined || origin === issuerOrigin;
   }
 
-  async function receive(c: Context, token: unknown) {
+  /**
+   * The browser leaves with a signed result: a 303 to the merchant URL, or in a popup a
+   * page that posts the result to its opener, only at the merchant URL's origin.
+   */
+  async function leave(c: Context, display: Display, merchantId: string, kind: 'voucher' | 'refusal', url: string, token: string) {
+    const target = withResult(url, kind === 'voucher' ? 'caisse_voucher' : 'caisse_refusal', token);
+    if (display === 'redirect') return c.redirect(target, 303);
+    const merchant = await deps.merchants.get(merchantId);
+    return c.html(
+      resultRedirectPage(
+        {
+          ...page,
+          outcome: kind === 'voucher' ? 'paid' : 'refused',
+          merchantName: merchant.displayName,
+          url: target,
+          popup: { kind, token, targetOrigin: new URL(url).origin },
+        },
+        locale(c),
+      ),
+    );
+  }
+
+  async function receive(c: Context, token: unknown, display: Display = 'redirect') {
     const intake = await checkTicket(token, { merchants: deps.merchants, issuer: deps.issuer, now });
     if (!intake.accepted) {
       deps.log.info('ticket.refused', { code: intake.code, reason: intake.reason });
       if (intake.ticket) {
         const refusal = await deps.signer.refusal(intake.ticket, intake.reason);
-        return c.redirect(withResult(intake.ticket.claims.cancelUrl, 'caisse_refusal', refusal.token), 303);
+        return leave(c, display, intake.ticket.claims.iss, 'refusal', intake.ticket.claims.cancelUrl, refusal.token);
       }
       return refusedPage(c, intake.reason, { status: 400 });
     }
-    const opened = await deps.sessions.open(intake.ticket, browserSecret(c, secure));
+    const opened = await deps.sessions.open(intake.ticket, browserSecret(c, secure), display);
     if (opened.opened) {
       deps.log.info('checkout.opened', {
         session: opened.session.id,
@@ -93,7 +116,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
     if (opened.sameBrowserSessionId) return c.redirect(`/checkout/${opened.sameBrowserSessionId}`, 303);
     deps.log.warn('ticket.replayed', { merchant: intake.ticket.claims.iss, ticket: intake.ticket.claims.jti });
     const refusal = await deps.signer.refusal(intake.ticket, 'ticket_replayed');
-    return c.redirect(withResult(intake.ticket.claims.cancelUrl, 'caisse_refusal', refusal.token), 303);
+    return leave(c, display, intake.ticket.claims.iss, 'refusal', intake.ticket.claims.cancelUrl, refusal.token);
   }
 
   async function session(c: Context): Promise<CheckoutSession> {
@@ -175,10 +198,15 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       return c.body(CHECKOUT_CSS, 200, { 'content-type': 'text/css; charset=utf-8' });
     });
 
+    app.get(POPUP_RESULT_SCRIPT_PATH, (c) => {
+      c.header('cache-control', 'public, max-age=3600');
+      return c.body(POPUP_RESULT_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8' });
+    });
+
     app.post('/pay', async (c) => {
       if (Number(c.req.header('content-length') ?? 0) > FORM_LIMIT) throw new ProblemError('body_too_large');
       const form = await c.req.parseBody();
-      return receive(c, form.ticket);
+      return receive(c, form.ticket, form.mode === 'popup' ? 'popup' : 'redirect');
     });
     app.get('/pay', (c) => receive(c, c.req.query('ticket')));
 
@@ -222,7 +250,8 @@ export function checkoutRoutes(deps: CheckoutDeps) {
           result: outcome.result,
           ...(outcome.result === 'refused' ? { reason: outcome.reason } : {}),
         });
-        if (outcome.result === 'paid') return c.redirect(outcome.url, 303);
+        if (outcome.result === 'paid')
+          return current.display === 'redirect' ? c.redirect(outcome.url, 303) : c.redirect(`/checkout/${current.id}/return`, 303);
         return showSession(c, (await deps.sessions.load(current.id)) ?? current);
       } catch (error) {
         if (error instanceof ProblemError) return problemPage(c, error);
@@ -257,11 +286,11 @@ export function checkoutRoutes(deps: CheckoutDeps) {
           );
           const stored = rows[0]?.voucher;
           if (!stored) throw new Error(`Session ${current.id} is paid but has no payment.`);
-          return c.redirect(withResult(claims.returnUrl, 'caisse_voucher', await deps.signer.renewVoucher(stored)), 303);
+          return leave(c, current.display, current.merchantId, 'voucher', claims.returnUrl, await deps.signer.renewVoucher(stored));
         }
         if (current.state === 'refused' || current.state === 'cancelled') {
           const refusal = await deps.signer.refusal(current.ticket, current.refusalReason ?? 'customer_declined');
-          return c.redirect(withResult(claims.cancelUrl, 'caisse_refusal', refusal.token), 303);
+          return leave(c, current.display, current.merchantId, 'refusal', claims.cancelUrl, refusal.token);
         }
         return c.redirect(`/checkout/${current.id}`, 303);
       } catch (error) {

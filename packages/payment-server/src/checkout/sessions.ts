@@ -32,8 +32,12 @@ export const TRANSITIONS: Record<SessionState, readonly SessionState[]> = {
 
 export const OPEN_STATES: readonly SessionState[] = ['identifying', 'confirming'];
 
+/** How the checkout was opened: a redirect, or a popup answering its opener by `postMessage`. */
+export type Display = 'redirect' | 'popup';
+
 export interface CheckoutSession {
   id: string;
+  display: Display;
   merchantId: string;
   state: SessionState;
   ticket: ReceivedTicket;
@@ -71,6 +75,7 @@ export function checkCsrf(csrfKey: Buffer, sessionId: string, browserSecret: str
 
 interface SessionRow {
   id: string;
+  display: Display;
   merchant_id: string;
   state: SessionState;
   browser_hash: string;
@@ -82,13 +87,14 @@ interface SessionRow {
   claims: TicketClaims;
 }
 
-const SELECT = `SELECT s.id, s.merchant_id, s.state, s.browser_hash, s.customer_id, s.refusal_reason,
+const SELECT = `SELECT s.id, s.display, s.merchant_id, s.state, s.browser_hash, s.customer_id, s.refusal_reason,
                        s.created_at, s.expires_at, t.sha256, t.claims
                   FROM checkout_sessions s JOIN tickets t ON t.merchant_id = s.merchant_id AND t.jti = s.ticket_jti`;
 
 function toSession(row: SessionRow): CheckoutSession {
   return {
     id: row.id,
+    display: row.display,
     merchantId: row.merchant_id,
     state: row.state,
     ticket: { claims: row.claims, sha256: row.sha256 },
@@ -107,7 +113,7 @@ export interface Sessions {
    * opens nothing: `sameBrowserSessionId` lets the browser that owns it resume (a back
    * button, a double submit); any other browser is refused (`ticket_replayed`).
    */
-  open(ticket: ReceivedTicket, browserSecret: string): Promise<OpenResult>;
+  open(ticket: ReceivedTicket, browserSecret: string, display?: Display): Promise<OpenResult>;
   /** The session, only for the browser it belongs to. */
   get(id: string, browserSecret: string): Promise<CheckoutSession | undefined>;
   /** Any session by id, for server-side work (reconciliation, phone answers). */
@@ -126,7 +132,7 @@ export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?
   }
 
   return {
-    async open(ticket, browserSecret) {
+    async open(ticket, browserSecret, display = 'redirect') {
       const at = now();
       const { claims } = ticket;
       const id = `cs_${randomBytes(16).toString('base64url')}`;
@@ -136,8 +142,8 @@ export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?
            VALUES ($1, $2, $3, $4::text::jsonb, $5, to_timestamp($6))
            ON CONFLICT DO NOTHING
            RETURNING merchant_id, jti)
-         INSERT INTO checkout_sessions (id, merchant_id, ticket_jti, browser_hash, state, created_at, updated_at, expires_at)
-         SELECT $7, merchant_id, jti, $8, 'identifying', $5, $5, $9 FROM ticket
+         INSERT INTO checkout_sessions (id, merchant_id, ticket_jti, browser_hash, state, created_at, updated_at, expires_at, display)
+         SELECT $7, merchant_id, jti, $8, 'identifying', $5, $5, $9, $10 FROM ticket
          RETURNING id`,
         [
           claims.iss,
@@ -149,6 +155,7 @@ export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?
           id,
           browserHash(browserSecret),
           new Date(at.getTime() + lifetime * 1000),
+          display,
         ],
       );
       if (inserted.rowCount === 1) {

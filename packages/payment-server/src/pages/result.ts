@@ -14,7 +14,34 @@ export interface ResultRedirectView extends PageBase {
    * this page also insists on https (http on loopback) and throws otherwise.
    */
   url: string;
+  /**
+   * Popup checkout: the page hands the result to the merchant page that opened it
+   * (`postMessage` to exactly `targetOrigin`, by the external script at
+   * {@link POPUP_RESULT_SCRIPT_PATH}) and closes; the link stays as the way back if the
+   * opener is gone or scripts are off.
+   */
+  popup?: { kind: 'voucher' | 'refusal'; token: string; targetOrigin: string };
 }
+
+export const POPUP_RESULT_SCRIPT_PATH = '/assets/popup-result.js';
+
+/**
+ * Served at {@link POPUP_RESULT_SCRIPT_PATH}. Sends the result only to the origin the
+ * server wrote in the page (the ticket's return or cancel origin), never `*`, then closes
+ * the popup; without an opener it goes to the merchant URL itself.
+ */
+export const POPUP_RESULT_SCRIPT = `(function () {
+  var data = document.getElementById('caisse-result');
+  if (!data) return;
+  var opener = window.opener;
+  if (opener && !opener.closed) {
+    opener.postMessage({ type: 'caisse:result', kind: data.getAttribute('data-kind'), token: data.getAttribute('data-token') }, data.getAttribute('data-origin'));
+    window.close();
+  } else {
+    window.location.replace(data.getAttribute('data-url'));
+  }
+})();
+`;
 
 /**
  * The result as a page with one "Return to <merchant>" button, for when the route cannot
@@ -37,6 +64,12 @@ export function resultRedirectPage(view: ResultRedirectView, locale: Locale): st
 <div class="actions">
 <a class="button button-primary" href="${url}" rel="noreferrer">${t(locale, 'result.button', { merchant })}</a>
 </div>
-<p class="muted">${t(locale, 'result.validity', { merchant })}</p>`;
+<p class="muted">${t(locale, 'result.validity', { merchant })}</p>
+${
+  view.popup === undefined
+    ? ''
+    : h`<div id="caisse-result" hidden data-kind="${view.popup.kind}" data-token="${view.popup.token}" data-origin="${view.popup.targetOrigin}" data-url="${url}"></div>
+<script src="${POPUP_RESULT_SCRIPT_PATH}" defer></script>`
+}`;
   return layout(view, locale, { title: text(locale, key), main });
 }

@@ -106,6 +106,23 @@ describe.each(drivers)('a purchase over real HTTP on $name', (driver) => {
     expect(voucher).toMatchObject({ amount: 3490, items: await itemsDigest(items) });
   });
 
+  it('in popup mode, hands the voucher to the opener at the return origin only, with a link as the way back', async () => {
+    const ticket = shop.ticket(300);
+    const browser = new ScriptedBrowser(shop.url);
+    const summary = await browser.go('/pay', { form: { ticket: ticket.token, mode: 'popup' } });
+    const done = await browser.go(ScriptedBrowser.action(summary.html, '/identify'), {
+      form: { csrf: ScriptedBrowser.csrf(summary.html), account: 'alice', accessKey: 'correct horse battery' },
+    });
+    expect(done.leftTo).toBeUndefined();
+    expect(done.html).toContain(`data-origin="${SHOP_ORIGIN}"`);
+    expect(done.html).toContain('src="/assets/popup-result.js"');
+    const token = /data-token="([^"]+)"/.exec(done.html ?? '')?.[1] ?? '';
+    await expect(shop.merchant.verifyVoucher(token, { ticket: ticket.reference })).resolves.toMatchObject({ amount: 300 });
+    const script = await (await fetch(`${shop.url}/assets/popup-result.js`)).text();
+    expect(script).toContain("getAttribute('data-origin')");
+    expect(script).not.toContain("'*'");
+  });
+
   it('refuses a replayed ticket in another browser with a signed refusal at the cancel URL, and moves no money twice', async () => {
     const ticket = shop.ticket(500);
     const first = new ScriptedBrowser(shop.url);

@@ -6,6 +6,7 @@ import { migration as serverKeys } from './0005_server_keys.js';
 import { migration as checkout } from './0006_checkout.js';
 import { migration as api } from './0007_api.js';
 import { migration as customerBank } from './0008_customer_bank.js';
+import { migration as checkoutDisplay } from './0009_checkout_display.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -14,4 +15,14 @@ export type { Migration } from './migration.js';
  * Every migration of the payment server, in order. A new migration gets the next number
  * and its own file; a released one is never edited (its checksum is checked at start).
  */
-export const MIGRATIONS: readonly Migration[] = [ledger, audit, parties, acquirer, serverKeys, checkout, api, customerBank];
+export const MIGRATIONS: readonly Migration[] = [
+  ledger,
+  audit,
+  parties,
+  acquirer,
+  serverKeys,
+  checkout,
+  api,
+  customerBank,
+  checkoutDisplay,
+];
