@@ -51,6 +51,11 @@ export function checkoutRoutes(deps: CheckoutDeps) {
   const page = { operatorName: deps.operatorName ?? 'Caisse' };
 
   const locale = (c: Context): Locale => pickLocale(c.req.header('accept-language'), c.req.query('lang'));
+  /** A language chosen in the link that started the checkout carries over to its pages. */
+  const langQuery = (c: Context): string => {
+    const lang = c.req.query('lang');
+    return lang === 'en' || lang === 'fr' ? `?lang=${lang}` : '';
+  };
 
   function problemPage(c: Context, error: ProblemError) {
     return c.html(errorPage({ ...page, status: error.status, code: error.code }, locale(c)), error.status as 400);
@@ -111,9 +116,9 @@ export function checkoutRoutes(deps: CheckoutDeps) {
         merchant: intake.ticket.claims.iss,
         serial: intake.ticket.claims.serial,
       });
-      return c.redirect(`/checkout/${opened.session.id}`, 303);
+      return c.redirect(`/checkout/${opened.session.id}${langQuery(c)}`, 303);
     }
-    if (opened.sameBrowserSessionId) return c.redirect(`/checkout/${opened.sameBrowserSessionId}`, 303);
+    if (opened.sameBrowserSessionId) return c.redirect(`/checkout/${opened.sameBrowserSessionId}${langQuery(c)}`, 303);
     deps.log.warn('ticket.replayed', { merchant: intake.ticket.claims.iss, ticket: intake.ticket.claims.jti });
     const refusal = await deps.signer.refusal(intake.ticket, 'ticket_replayed');
     return leave(c, display, intake.ticket.claims.iss, 'refusal', intake.ticket.claims.cancelUrl, refusal.token);
@@ -154,6 +159,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
               fulfilment: claims.fulfilment,
               ...(claims.requested ? { requested: claims.requested } : {}),
               expiresAt: current.expiresAt,
+              languageLinks: { en: `/checkout/${current.id}?lang=en`, fr: `/checkout/${current.id}?lang=fr` },
               csrfToken: csrfToken(deps.csrfKey, current.id, secret),
               actions: { identify: `/checkout/${current.id}/identify`, cancel: `/checkout/${current.id}/cancel` },
               ...((account ?? (claims.customer && 'account' in claims.customer))

@@ -293,9 +293,10 @@ input[aria-invalid="true"] {
 }
 
 .button {
-  display: inline-flex;
-  align-items: center;
-  justify-content: center;
+  /* Block, not flex: a flex button would lay out "Cancel and return to" and the
+     merchant's <bdi> name as two columns. */
+  display: block;
+  box-sizing: border-box;
   width: 100%;
   min-height: 44px;
   min-width: 44px;
