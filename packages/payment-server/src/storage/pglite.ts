@@ -1,6 +1,9 @@
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Database, QueryResult, TransactionOptions } from './database.js';
 import { transactionModes } from './database.js';
+import { StorageError } from './errors.js';
 import { DEFAULT_MAX_RETRIES, retrySerializationFailures } from './retry.js';
 import { transactionHandle } from './transaction-handle.js';
 
@@ -17,6 +20,7 @@ export interface PgliteOptions {
  * @example const db = await openPglite({ dataDir: './data/caisse' });
  */
 export async function openPglite(options: PgliteOptions = {}): Promise<Database> {
+  const unlock = options.dataDir === undefined ? async () => {} : await lockDataDir(options.dataDir);
   const pglite = await PGlite.create({
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     parsers: { [INT8]: (value: string) => BigInt(value) },
@@ -54,6 +58,47 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
         });
       return retrySerializationFailures(once, transactionOptions?.maxRetries ?? DEFAULT_MAX_RETRIES);
     },
-    close: () => pglite.close(),
+    async close() {
+      await pglite.close();
+      await unlock();
+    },
   };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * PGlite writes its folder as one PostgreSQL server would: a second process opening it
+ * at the same time would corrupt it. A lock file with the owner's pid refuses that (a
+ * lock left by a process that died is taken over).
+ */
+async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const lockFile = join(dataDir, 'caisse.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(lockFile, 'wx', 0o600);
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => rm(lockFile, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
+      if (Number.isSafeInteger(owner) && owner > 0 && alive(owner)) {
+        throw new StorageError(
+          'config_invalid',
+          `The PGlite data folder ${dataDir} is in use by process ${owner}. Stop it first (e.g. the running server before a caisse-server command), or use PostgreSQL (DATABASE_URL) for several processes.`,
+        );
+      }
+      await rm(lockFile, { force: true });
+    }
+  }
+  throw new StorageError('config_invalid', `Could not lock the PGlite data folder ${dataDir}.`);
 }
