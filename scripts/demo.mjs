@@ -47,7 +47,9 @@ Caisse demo ${seeded ? '(fresh data)' : `(reusing ${DATA_DIR}; --fresh starts ov
                    wallet 100.00 EUR; payments from 50.00 EUR go through the sandbox bank (approves)
 
   The sample stores and the phone app join this command as they land.
-  Register a store of your own: npx caisse keys new --out keys && npx caisse-server merchants add …
+  Register a store of your own: stop the demo, then
+    npx caisse keys new --out keys
+    CAISSE_DATA_DIR=${DATA_DIR} npx caisse-server merchants add --id shop --name "My shop" --jwks keys/merchant-key.jwks.json --origin http://localhost:3000
   Ctrl-C stops everything.
 `);
 
