@@ -18,6 +18,8 @@ import { createApp } from './http/app.js';
 import { createServerKeys, type ServerKeys } from './keys/service.js';
 import { createLogger, type Logger } from './log.js';
 import { createMerchantService, type MerchantService } from './merchants/service.js';
+import { createNotificationDispatcher, type NotificationDispatcher } from './notifications/dispatcher.js';
+import { createNotificationService, type NotificationService } from './notifications/service.js';
 import { createAuthoriser } from './payments/authorise.js';
 import { paymentsSpending } from './payments/spending.js';
 import { createTokenSigner } from './payments/tokens.js';
@@ -33,6 +35,10 @@ export interface PaymentServer {
   merchants: MerchantService;
   customers: CustomerService;
   alerts: AlertService;
+  /** The notification outbox, for the operator (list, resend). */
+  notifications: NotificationService;
+  /** Sends the outbox; `startPaymentServer` runs it in the background. */
+  notificationDispatcher: NotificationDispatcher;
   /** The bank side, when an acquirer is configured (CAISSE_BANK_URL). */
   bank?: AcquirerOperations;
   log: Logger;
@@ -155,10 +161,27 @@ export async function createPaymentServer(
     ],
   });
   const alerts = createAlertService({ db, now, log });
-  return { app, db, issuer, keys, merchants, customers, alerts, ...(bank ? { bank } : {}), log, close: () => db.close() };
+  const notifications = createNotificationService({ db, now, log });
+  const notificationDispatcher = createNotificationDispatcher({ db, keys, issuer, now, log, timeoutMs: NOTIFY_TIMEOUT_MS });
+  return {
+    app,
+    db,
+    issuer,
+    keys,
+    merchants,
+    customers,
+    alerts,
+    notifications,
+    notificationDispatcher,
+    ...(bank ? { bank } : {}),
+    log,
+    close: () => db.close(),
+  };
 }
 
 const RECONCILE_EVERY_MS = 15_000;
+/** How long a merchant's notification endpoint may take to acknowledge one event. */
+const NOTIFY_TIMEOUT_MS = 10_000;
 
 /** Starts the payment server on HOST:PORT; resolves once it listens. */
 export async function startPaymentServer(config: Config, options: { log?: Logger } = {}): Promise<PaymentServer & { url: string }> {
@@ -178,11 +201,14 @@ export async function startPaymentServer(config: Config, options: { log?: Logger
   reconciling?.unref();
   // Seals committed transfers into the hash-linked audit register in the background.
   const sealer = startAuditSealer(server.db, { onError: (error) => server.log.error('audit.seal_failed', { error }) });
+  // Sends the notification outbox; safe on every instance at once (rows are claimed with SKIP LOCKED).
+  const notifying = server.notificationDispatcher.start();
   return {
     ...server,
     url: `http://${config.HOST}:${port}`,
     close: async () => {
       clearInterval(reconciling);
+      await notifying.stop();
       await sealer.stop();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await server.close();

@@ -16,14 +16,15 @@ import { pendingBankPage } from '../pages/pending.js';
 import { refusalPage } from '../pages/refusal.js';
 import { POPUP_RESULT_SCRIPT, POPUP_RESULT_SCRIPT_PATH, resultRedirectPage } from '../pages/result.js';
 import type { Authoriser } from '../payments/authorise.js';
+import { closeRefused } from '../payments/refusal.js';
 import { type TokenSigner, withResult } from '../payments/tokens.js';
-import type { Queryable } from '../storage/database.js';
+import type { Database } from '../storage/database.js';
 import { checkTicket } from './intake.js';
 import { BROWSER_COOKIE, type CheckoutSession, checkCsrf, csrfToken, type Display, OPEN_STATES, type Sessions } from './sessions.js';
 
 export interface CheckoutDeps {
   issuer: string;
-  db: Queryable;
+  db: Database;
   merchants: MerchantService;
   customers: CustomerService;
   sessions: Sessions;
@@ -134,7 +135,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
   async function expireIfDue(current: CheckoutSession): Promise<CheckoutSession> {
     if (!OPEN_STATES.includes(current.state) || current.expiresAt > now()) return current;
     const reason: RefusalReason = current.state === 'confirming' ? 'confirmation_expired' : 'ticket_expired';
-    await deps.sessions.move(current.id, OPEN_STATES, 'refused', { refusalReason: reason });
+    await deps.db.transaction((tx) => closeRefused(tx, deps.sessions, current, OPEN_STATES, 'refused', reason, now()));
     return (await deps.sessions.load(current.id)) ?? current;
   }
 
@@ -245,7 +246,9 @@ export function checkoutRoutes(deps: CheckoutDeps) {
           if (error instanceof AuthenticationFailedError)
             return showSession(c, current, { code: 'credentials_invalid', attemptsLeft: error.attemptsLeft }, account);
           if (error instanceof ProblemError && error.code === 'account_locked') {
-            await deps.sessions.move(current.id, ['identifying'], 'refused', { refusalReason: 'account_locked' });
+            await deps.db.transaction((tx) =>
+              closeRefused(tx, deps.sessions, current, ['identifying'], 'refused', 'account_locked', now()),
+            );
             return showSession(c, (await deps.sessions.load(current.id)) ?? current);
           }
           throw error;
@@ -272,7 +275,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
         if (!(await sameOrigin(c)) || !checkCsrf(deps.csrfKey, current.id, getCookie(c, BROWSER_COOKIE) ?? '', form.csrf)) {
           throw new ProblemError('csrf_invalid');
         }
-        await deps.sessions.move(current.id, OPEN_STATES, 'cancelled', { refusalReason: 'customer_declined' });
+        await deps.db.transaction((tx) => closeRefused(tx, deps.sessions, current, OPEN_STATES, 'cancelled', 'customer_declined', now()));
         return c.redirect(`/checkout/${current.id}/return`, 303);
       } catch (error) {
         if (error instanceof ProblemError) return problemPage(c, error);

@@ -6,6 +6,7 @@ import { type Config, loadConfig } from '../config.js';
 import type { LimitsInput } from '../customers/model.js';
 import { ProblemError } from '../http/problem.js';
 import { createLogger } from '../log.js';
+import { isNotificationError } from '../notifications/errors.js';
 import { startSandboxBank } from '../sandbox-bank/server.js';
 import { createPaymentServer, type PaymentServer, startPaymentServer } from '../server.js';
 import { openDatabase } from '../storage/open.js';
@@ -39,6 +40,8 @@ export const USAGE = `Usage: caisse-server <command> [options]
   keys list
   audit verify                  [--expected-head SEQ:HASH]  (the head printed by an earlier run, kept outside the database)
   alerts list
+  notifications list            [--parked]  (parked: retried for 3 days without an acknowledgement)
+  notifications resend          --id ID     (puts a parked notification back in the queue, same id)
   sandbox-bank                  [--port 4010] run the sandbox bank for development
 
 Configuration comes from the environment; see the package README.`;
@@ -224,6 +227,27 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
         for (const alert of alerts) io.out(`${alert.createdAt.toISOString()}\t${alert.kind}\t${alert.subject}`);
         return 0;
       }
+      case 'notifications list': {
+        const values = options(rest, { parked: { type: 'boolean' } });
+        const parked = values.parked === true;
+        const list = await withServer(io, (server) => server.notifications.list(parked ? { status: 'parked' } : {}));
+        if (list.length === 0) io.out(parked ? 'No parked notifications.' : 'No notifications.');
+        for (const item of list) {
+          const last = item.lastError === null ? '' : `\t${item.lastError}`;
+          io.out(
+            `${item.id}\t${item.createdAt.toISOString()}\t${item.merchantId}\t${item.event}\t${item.status}\t${item.attempts} attempt(s)${last}`,
+          );
+        }
+        return 0;
+      }
+      case 'notifications resend': {
+        const values = options(rest, { id: { type: 'string' } });
+        const resent = await withServer(io, (server) => server.notifications.resend(required(values, 'id')));
+        io.out(
+          `Notification ${resent.id} (${resent.event} for ${resent.merchantId}) is queued again; retried until ${resent.retryUntil.toISOString()}.`,
+        );
+        return 0;
+      }
       case 'sandbox-bank':
         return await sandboxBank([action, ...rest].filter(Boolean), io);
       case 'help':
@@ -239,7 +263,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       io.err(`caisse-server: ${error.message}\n\n${USAGE}`);
       return 2;
     }
-    if (error instanceof ProblemError) {
+    if (error instanceof ProblemError || isNotificationError(error)) {
       io.err(`caisse-server: ${error.code}: ${error.message}`);
       return 1;
     }

@@ -5,7 +5,9 @@ import type { CheckoutSession, Sessions } from '../checkout/sessions.js';
 import { isLedgerError } from '../ledger/errors.js';
 import { type Account, credit, debit, type LineInput } from '../ledger/model.js';
 import { createLedger } from '../ledger/service.js';
+import { enqueueNotification } from '../notifications/outbox.js';
 import type { Database, Transaction } from '../storage/database.js';
+import { closeRefused } from './refusal.js';
 import { type TokenSigner, withResult } from './tokens.js';
 
 /** The operator's own ledger owner id, for funding and clearing accounts. */
@@ -65,13 +67,13 @@ interface BankContext {
 export function createAuthoriser(deps: AuthoriseDeps) {
   const now = deps.now ?? (() => new Date());
 
-  async function refuse(tx: Transaction, sessionId: string, from: 'authorising' | 'pending_bank', reason: RefusalReason): Promise<Outcome> {
-    await tx.query(`UPDATE checkout_sessions SET state = 'refused', refusal_reason = $2, updated_at = $3 WHERE id = $1 AND state = $4`, [
-      sessionId,
-      reason,
-      now(),
-      from,
-    ]);
+  async function refuse(
+    tx: Transaction,
+    session: CheckoutSession,
+    from: 'authorising' | 'pending_bank',
+    reason: RefusalReason,
+  ): Promise<Outcome> {
+    await closeRefused(tx, deps.sessions, session, [from], 'refused', reason, now());
     return { result: 'refused', reason };
   }
 
@@ -148,6 +150,27 @@ export function createAuthoriser(deps: AuthoriseDeps) {
         now(),
       ],
     );
+    // Notification outbox (notifications/): the payment, in its own transaction. An
+    // authentication (amount 0) moves no money and has no notification event.
+    if (booked.status === 'authorised' || booked.status === 'held') {
+      await enqueueNotification(tx, {
+        merchantId: claims.iss,
+        notifyUrl: claims.notifyUrl,
+        at: now(),
+        content: {
+          event: booked.status === 'held' ? 'payment.held' : 'payment.authorised',
+          payment: {
+            id: booked.serial.toString(),
+            ticket: { jti: claims.jti, sha256: ticket.sha256 },
+            serial: claims.serial,
+            amount: claims.amount,
+            currency: claims.currency,
+            status: booked.status,
+            ...(booked.funding === undefined ? {} : { funding: booked.funding }),
+          },
+        },
+      });
+    }
     await tx.query(`UPDATE checkout_sessions SET state = 'paid', customer_id = $2, updated_at = $3 WHERE id = $1`, [
       session.id,
       customerId,
@@ -175,12 +198,12 @@ export function createAuthoriser(deps: AuthoriseDeps) {
   ): Promise<Outcome> {
     const { claims } = session.ticket;
     const wallet = await createLedger(tx).findAccount('customer_wallet', customerId, claims.currency);
-    if (wallet === undefined) return refuse(tx, session.id, 'authorising', 'insufficient_funds');
+    if (wallet === undefined) return refuse(tx, session, 'authorising', 'insufficient_funds');
     try {
       const booked = await book(tx, session, customerId, wallet);
       return await recordPayment(tx, session, customerId, confirmation, { ...booked, funding: 'wallet' });
     } catch (error) {
-      if (isLedgerError(error, 'insufficient_funds')) return refuse(tx, session.id, 'authorising', 'insufficient_funds');
+      if (isLedgerError(error, 'insufficient_funds')) return refuse(tx, session, 'authorising', 'insufficient_funds');
       throw error;
     }
   }
@@ -207,10 +230,10 @@ export function createAuthoriser(deps: AuthoriseDeps) {
           return recordPayment(tx, session, customerId, confirmation, { serial, status: 'authenticated' });
         }
         const ceiling = await lockCustomer(tx, customerId, claims.currency, amount);
-        if (ceiling) return refuse(tx, session.id, 'authorising', ceiling);
+        if (ceiling) return refuse(tx, session, 'authorising', ceiling);
         if (!viaBank) return payFromWallet(tx, session, customerId, confirmation);
         const bankRef = deps.bank ? await deps.bank.customerBankRef(tx, customerId) : undefined;
-        if (!bankRef) return refuse(tx, session.id, 'authorising', 'bank_declined');
+        if (!bankRef) return refuse(tx, session, 'authorising', 'bank_declined');
         await deps.sessions.move(session.id, ['authorising'], 'pending_bank', {}, tx);
         return { result: 'bank', bankRef };
       });
@@ -271,7 +294,7 @@ export function createAuthoriser(deps: AuthoriseDeps) {
     /** The acquirer's `onDeclined` hook. */
     async onBankDeclined(tx: Transaction, operation: DeclinedOperation): Promise<void> {
       const found = await bankContext(tx, operation);
-      if (found && operation.kind === 'authorise') await refuse(tx, found.session.id, 'pending_bank', 'bank_declined');
+      if (found && operation.kind === 'authorise') await refuse(tx, found.session, 'pending_bank', 'bank_declined');
     },
   };
 }

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 
 /**
  * A child Node process that races others: it loads the code under test (TypeScript
- * source, through ./typescript-hooks.mjs), prints `ready`, waits for `go` on stdin so
+ * source, through @caisse/testing/typescript-hooks), prints `ready`, waits for `go` on stdin so
  * every racer starts at the same moment, then prints one JSON line with its result.
  */
 export interface Racer<Result> {

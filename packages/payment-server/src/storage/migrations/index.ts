@@ -7,6 +7,7 @@ import { migration as checkout } from './0006_checkout.js';
 import { migration as api } from './0007_api.js';
 import { migration as customerBank } from './0008_customer_bank.js';
 import { migration as checkoutDisplay } from './0009_checkout_display.js';
+import { migration as notifications } from './0010_notifications.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -25,4 +26,5 @@ export const MIGRATIONS: readonly Migration[] = [
   api,
   customerBank,
   checkoutDisplay,
+  notifications,
 ];

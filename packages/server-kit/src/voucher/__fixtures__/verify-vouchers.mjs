@@ -8,7 +8,7 @@
 import { register } from 'node:module';
 import { createInterface } from 'node:readline';
 
-register('../../__fixtures__/typescript-hooks.mjs', import.meta.url);
+register('@caisse/testing/typescript-hooks', import.meta.url);
 
 const { default: pg } = await import('pg');
 const { verifyVoucher } = await import('../verify.ts');

@@ -1,5 +1,5 @@
 // Module hooks (node:module `register`) that let a plain Node 20 process import this
-// package's TypeScript source, so a child process runs the very store code under test.
+// package's TypeScript source, so a child process runs the very code under test.
 // Types are only erased (TypeScript's transpileModule, the workspace's own compiler):
 // no bundling, no dependency beyond what the monorepo already has.
 import { readFile } from 'node:fs/promises';
