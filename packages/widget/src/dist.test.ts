@@ -1,0 +1,62 @@
+/**
+ * The built files, run as a merchant page runs them (as preact/signals re-runs its suite
+ * on the minified build): what ships must work, not only the sources.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { captureForms, makeTicket, NOW, SERVER, shadow, TOKEN, VERIFY_URL, VOUCHER, verifyEndpoint } from './test-support.js';
+
+verifyEndpoint();
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: NOW, toFake: ['Date', 'setInterval', 'clearInterval'] });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  document.body.replaceChildren();
+  vi.restoreAllMocks();
+});
+
+describe('dist/caisse.js (script tag)', () => {
+  it('defines <caisse-checkout> and window.Caisse, and loading it twice changes nothing', async () => {
+    const code = readFileSync(fileURLToPath(import.meta.resolve('../dist/caisse.js')), 'utf8');
+    // Test-only: runs the file as a classic script would, in the page's global scope.
+    const run = new Function(code);
+    run();
+    const global = window as unknown as { Caisse: { mount: unknown; handleReturn: unknown; version: string } };
+    const first = global.Caisse;
+    run();
+    expect(global.Caisse).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(first.version).toBe('0.1.0');
+    expect(Object.keys(first).sort()).toEqual(['handleReturn', 'mount', 'version']);
+
+    const posted = captureForms();
+    document.body.innerHTML = `<caisse-checkout ticket="${makeTicket()}" server="${SERVER}" lang="fr"></caisse-checkout>`;
+    await Promise.resolve();
+    const element = document.querySelector('caisse-checkout') as HTMLElement;
+    const pay = shadow(element).querySelector('button') as HTMLButtonElement;
+    expect(pay.textContent).toBe('Payer 15,90\u00a0€');
+    pay.click();
+    expect(posted).toEqual([{ action: `${SERVER}/pay`, method: 'post', target: '', fields: { ticket: makeTicket() }, connected: true }]);
+  });
+});
+
+describe('dist/index.js (ESM)', () => {
+  it('mounts the button and handles the return', async () => {
+    // A variable, not a literal: the typecheck must not depend on a build running beside it.
+    const file: string = '../dist/index.js';
+    const widget = (await import(/* @vite-ignore */ file)) as typeof import('./index.js');
+    expect(Object.keys(widget).sort()).toEqual(['MESSAGES', 'defineCheckoutElement', 'handleReturn', 'mount']);
+    const host = document.body.appendChild(document.createElement('div'));
+    const handle = widget.mount(host, { ticket: makeTicket(), server: SERVER, lang: 'en' });
+    expect(shadow(host).querySelector('button')?.textContent).toBe('Pay €15.90');
+    handle.destroy();
+
+    history.replaceState(null, '', `/caisse/return?caisse_voucher=${TOKEN}`);
+    expect(await widget.handleReturn({ verifyUrl: VERIFY_URL })).toEqual({ status: 'paid', voucher: VOUCHER, redirectTo: undefined });
+    expect(location.search).toBe('');
+  });
+});

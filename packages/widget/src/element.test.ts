@@ -1,0 +1,128 @@
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type CaisseCheckoutElement, defineCheckoutElement } from './element.js';
+import {
+  captureForms,
+  deliver,
+  fakePopup,
+  makeTicket,
+  NOW,
+  next,
+  SERVER,
+  shadow,
+  TOKEN,
+  text,
+  VERIFY_URL,
+  VOUCHER,
+  verifyEndpoint,
+} from './test-support.js';
+
+verifyEndpoint();
+let element: CaisseCheckoutElement;
+
+beforeAll(() => defineCheckoutElement());
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: NOW, toFake: ['Date', 'setInterval', 'clearInterval'] });
+});
+
+afterEach(() => {
+  element?.remove();
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+/** Inserts `<caisse-checkout>` with these attributes, as a page's HTML would. */
+async function insert(attributes: Record<string, string>): Promise<CaisseCheckoutElement> {
+  element = document.createElement('caisse-checkout');
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  document.body.append(element);
+  await Promise.resolve();
+  return element;
+}
+
+const payButton = () => shadow(element).querySelector<HTMLButtonElement>('.pay') as HTMLButtonElement;
+
+describe('<caisse-checkout>', () => {
+  it('is registered once, however often defineCheckoutElement is called', () => {
+    const first = customElements.get('caisse-checkout');
+    defineCheckoutElement();
+    expect(customElements.get('caisse-checkout')).toBe(first);
+  });
+
+  it('reads ticket, server, mode and lang from its attributes', async () => {
+    const posted = captureForms();
+    await insert({ ticket: makeTicket(), server: SERVER, lang: 'fr' });
+    expect(payButton().textContent).toBe('Payer 15,90\u00a0€');
+    expect(element.state).toBe('idle');
+    payButton().click();
+    expect(posted[0]?.action).toBe(`${SERVER}/pay`);
+    expect(element.state).toBe('opening');
+  });
+
+  it('takes verify-url for popup mode and dispatches its events from the element', async () => {
+    captureForms();
+    const popup = fakePopup();
+    await insert({ ticket: makeTicket(), server: SERVER, mode: 'popup', 'verify-url': VERIFY_URL, lang: 'en' });
+    const states: string[] = [];
+    document.body.addEventListener('caisse:state', (event) => states.push((event as CustomEvent).detail.state));
+    const paid = next(element, 'caisse:paid');
+    payButton().click();
+    deliver({ type: 'caisse:result', kind: 'voucher', token: TOKEN }, { source: popup.window });
+    expect((await paid).detail.voucher).toEqual(VOUCHER);
+    expect(states).toEqual(['opening', 'waiting', 'verifying', 'paid']);
+  });
+
+  it('takes its texts from the messages property', async () => {
+    await insert({ ticket: makeTicket(), server: SERVER, lang: 'en' });
+    element.messages = { pay: 'Checkout · {amount}' };
+    expect(payButton().textContent).toBe('Checkout · €15.90');
+    expect(element.messages).toEqual({ pay: 'Checkout · {amount}' });
+  });
+
+  it('uses a messages property set before insertion', async () => {
+    element = document.createElement('caisse-checkout');
+    element.messages = { pay: 'Go {amount}' };
+    element.setAttribute('ticket', makeTicket());
+    element.setAttribute('server', SERVER);
+    element.setAttribute('lang', 'en');
+    document.body.append(element);
+    await Promise.resolve();
+    expect(payButton().textContent).toBe('Go €15.90');
+  });
+
+  it('follows attribute changes: a new ticket, another language', async () => {
+    await insert({ ticket: makeTicket(), server: SERVER, lang: 'en' });
+    element.setAttribute(
+      'ticket',
+      makeTicket({ currency: 'JPY', amount: 500, items: [{ id: 'a', label: 'Tea', quantity: 1, unitAmount: 500, vatRate: 800 }] }),
+    );
+    expect(payButton().textContent).toBe('Pay ¥500');
+    element.setAttribute('lang', 'fr');
+    expect(payButton().textContent).toBe('Payer 500\u00a0JPY');
+  });
+
+  it('shows a setup error for a missing attribute', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const failed = vi.fn();
+    document.body.addEventListener('caisse:error', failed, { once: true });
+    await insert({ ticket: makeTicket(), lang: 'en' });
+    expect(text(element, '[role=status]')).toBe('This payment button is not set up correctly.');
+    expect(failed.mock.calls[0]?.[0].detail).toEqual({
+      code: 'config_invalid',
+      retryable: false,
+      message: 'caisse: the server is missing or invalid',
+    });
+  });
+
+  it('cleans up when removed, and starts again when put back', async () => {
+    await insert({ ticket: makeTicket(), server: SERVER, lang: 'en' });
+    expect(vi.getTimerCount()).toBe(1);
+    element.remove();
+    expect(vi.getTimerCount()).toBe(0);
+    expect(element.state).toBe('idle');
+    document.body.append(element);
+    await Promise.resolve();
+    expect(payButton().textContent).toBe('Pay €15.90');
+    expect(shadow(element).querySelectorAll('.pay')).toHaveLength(1);
+  });
+});

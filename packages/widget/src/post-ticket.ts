@@ -1,0 +1,25 @@
+/**
+ * Sends the ticket to the payment server as a form POST, to the whole page or, with
+ * `target`, into the named payment window (adding `mode=popup`). The ticket never goes
+ * into a URL, so it stays out of history, logs and `Referer`. The form is in the light
+ * DOM only for the time of the submit: a form must be in the document to be submitted.
+ * @example postTicket('https://pay.example/pay', ticket.token) // the page leaves for the payment server
+ */
+export function postTicket(action: string, ticket: string, target?: string): void {
+  const form = document.createElement('form');
+  form.method = 'post';
+  form.action = action;
+  form.hidden = true;
+  if (target) form.target = target;
+  for (const [name, value] of Object.entries(target ? { ticket, mode: 'popup' } : { ticket })) {
+    const input = document.createElement('input');
+    input.type = 'hidden';
+    input.name = name;
+    input.value = value;
+    form.append(input);
+  }
+  document.body.append(form);
+  // submit(), not requestSubmit(): no `submit` event for page scripts to cancel or rewrite.
+  form.submit();
+  form.remove();
+}

@@ -1,0 +1,43 @@
+/** The payment server's endpoints, from its base URL. */
+export interface PaymentServer {
+  /** The only origin whose messages the widget accepts. */
+  origin: string;
+  /** Where the ticket is posted. */
+  pay: string;
+}
+
+/**
+ * An https URL, or plain http on the developer's own machine or the page's own origin;
+ * never one with credentials in it.
+ */
+function secureUrl(text: string | undefined, base?: string): URL | undefined {
+  try {
+    const url = new URL(text as string, base);
+    const local = /^(localhost|127\.0\.0\.1|\[::1\]|.+\.localhost)$/.test(url.hostname) || url.origin === location.origin;
+    return text && !url.username && !url.password && (url.protocol === 'https:' || (url.protocol === 'http:' && local)) ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * @example paymentServer('https://pay.example/') // { origin: 'https://pay.example', pay: 'https://pay.example/pay' }
+ */
+export function paymentServer(server: string | undefined): PaymentServer | undefined {
+  const url = secureUrl(server);
+  return url && !url.search && !url.hash ? { origin: url.origin, pay: `${url.origin}${url.pathname.replace(/\/*$/, '/pay')}` } : undefined;
+}
+
+/**
+ * The merchant's verify endpoint, resolved against the page.
+ * @example verifyEndpoint('/caisse/return') // 'https://shop.example/caisse/return'
+ */
+export function verifyEndpoint(verifyUrl: string | undefined): string | undefined {
+  return secureUrl(verifyUrl, document.baseURI)?.href;
+}
+
+/** The live status feed: only on the payment server's origin, since the widget talks to no one else. */
+export function statusEndpoint(statusUrl: string | undefined, server: PaymentServer): string | undefined {
+  const url = secureUrl(statusUrl, server.origin);
+  return url?.origin === server.origin ? url.href : undefined;
+}
