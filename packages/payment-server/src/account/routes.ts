@@ -5,6 +5,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { AuthenticationFailedError } from '../customers/errors.js';
 import type { CustomerService } from '../customers/service.js';
 import { browserSecret } from '../http/browser-cookie.js';
+import { formFromOurOrigin } from '../http/form-origin.js';
 import { ProblemError } from '../http/problem.js';
 import type { MerchantService } from '../merchants/service.js';
 import { errorPage } from '../pages/error.js';

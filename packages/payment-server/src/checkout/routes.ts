@@ -4,6 +4,7 @@ import { getCookie } from 'hono/cookie';
 import { AuthenticationFailedError } from '../customers/errors.js';
 import type { CustomerService } from '../customers/service.js';
 import { browserSecret } from '../http/browser-cookie.js';
+import { formFromOurOrigin } from '../http/form-origin.js';
 import { ProblemError } from '../http/problem.js';
 import type { Logger } from '../log.js';
 import type { MerchantService } from '../merchants/service.js';
@@ -71,11 +72,6 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       ...(options.returnUrl ? { returnUrl: options.returnUrl } : {}),
     };
     return c.html(refusalPage(view, locale(c)), (options.status ?? 200) as 200);
-  }
-
-  async function sameOrigin(c: Context): Promise<boolean> {
-    const origin = c.req.header('origin');
-    return origin === undefined || origin === issuerOrigin;
   }
 
   /**
@@ -230,7 +226,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       try {
         const current = await expireIfDue(await session(c));
         const form = await c.req.parseBody();
-        if (!(await sameOrigin(c)) || !checkCsrf(deps.csrfKey, current.id, getCookie(c, BROWSER_COOKIE) ?? '', form.csrf)) {
+        if (!formFromOurOrigin(c, issuerOrigin) || !checkCsrf(deps.csrfKey, current.id, getCookie(c, BROWSER_COOKIE) ?? '', form.csrf)) {
           throw new ProblemError('csrf_invalid');
         }
         if (current.state !== 'identifying') return showSession(c, current);
@@ -272,7 +268,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       try {
         const current = await session(c);
         const form = await c.req.parseBody();
-        if (!(await sameOrigin(c)) || !checkCsrf(deps.csrfKey, current.id, getCookie(c, BROWSER_COOKIE) ?? '', form.csrf)) {
+        if (!formFromOurOrigin(c, issuerOrigin) || !checkCsrf(deps.csrfKey, current.id, getCookie(c, BROWSER_COOKIE) ?? '', form.csrf)) {
           throw new ProblemError('csrf_invalid');
         }
         await deps.db.transaction((tx) => closeRefused(tx, deps.sessions, current, OPEN_STATES, 'cancelled', 'customer_declined', now()));
