@@ -72,6 +72,13 @@ export async function freshDatabase(prefix: string): Promise<{ url: string; drop
       const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
       await client.connect();
       try {
+        // Let connections that are closing finish on their own: forcing them out would
+        // deliver a FATAL error to a client that has stopped listening (an unhandled error).
+        for (let poll = 0; poll < 50; poll++) {
+          const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+          if (rows[0]?.n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {
         await client.end();

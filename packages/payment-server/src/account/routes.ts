@@ -55,12 +55,7 @@ export function accountRoutes(deps: AccountDeps) {
   }
 
   function checkForm(c: Context, presented: unknown) {
-    const origin = c.req.header('origin');
-    if (
-      (origin !== undefined && origin !== issuerOrigin) ||
-      typeof presented !== 'string' ||
-      !safeEqual(presented, csrf(browserSecret(c, secure)))
-    ) {
+    if (!formFromOurOrigin(c, issuerOrigin) || typeof presented !== 'string' || !safeEqual(presented, csrf(browserSecret(c, secure)))) {
       throw new ProblemError('csrf_invalid');
     }
   }
