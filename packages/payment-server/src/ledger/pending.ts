@@ -1,7 +1,7 @@
 import type { Executor, Queryable } from '../storage/database.js';
 import { isLedgerError, LedgerError } from './errors.js';
 import type { PendingStatus, PendingTransfer, Transfer, TransferInput } from './model.js';
-import { contentHash } from './request-hash.js';
+import { movementRequest } from './request-hash.js';
 import { type LineRow, toLine, toMetadata } from './rows.js';
 import { TRANSFER_COLUMNS, type TransferRow, withLines } from './transfers.js';
 import * as check from './validate.js';
@@ -98,20 +98,10 @@ function publicView({ requestHash: _, ...pending }: PendingTransfer & { requestH
 
 /** Creates a pending transfer; idempotent by key like {@link transfer}. */
 export async function createPending(executor: Executor, input: TransferInput): Promise<PendingTransfer> {
-  const key = check.idempotencyKey(input.idempotencyKey);
-  const callerHash = check.requestHash(input.requestHash);
-  const lines = check.lines(input.lines);
-  const metadataJson = check.metadata(input.metadata);
-  const hash = contentHash('pending', callerHash, lines, metadataJson);
+  const { key, hash, metadataJson, params } = movementRequest('pending', input);
 
   return write(executor, DEFERRED.pending, async (tx) => {
-    const { rows } = await tx.query<{ id: string; created_at: Date } & LineRow>(INSERT_PENDING, [
-      key,
-      hash,
-      metadataJson,
-      lines.map((line) => line.accountId),
-      lines.map((line) => line.amount.toString()),
-    ]);
+    const { rows } = await tx.query<{ id: string; created_at: Date } & LineRow>(INSERT_PENDING, params);
     const first = rows[0];
     if (first !== undefined) {
       return {

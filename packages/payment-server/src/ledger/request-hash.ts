@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '@caisse/protocol';
-import type { LineInput } from './model.js';
+import type { LineInput, TransferInput } from './model.js';
+import * as check from './validate.js';
 
 /**
  * The digest stored beside an idempotency key and compared on replay: SHA-256 (hex) of
@@ -21,4 +22,17 @@ export function contentHash(
     metadata: metadataJson,
   });
   return createHash('sha256').update(content).digest('hex');
+}
+
+/**
+ * A transfer or pending transfer request, checked and reduced to what the insert
+ * statements take: `[key, content hash, metadata, account ids, amounts]`.
+ */
+export function movementRequest(kind: 'transfer' | 'pending', input: TransferInput) {
+  const key = check.idempotencyKey(input.idempotencyKey);
+  const lines = check.lines(input.lines);
+  const metadataJson = check.metadata(input.metadata);
+  const hash = contentHash(kind, check.requestHash(input.requestHash), lines, metadataJson);
+  const params = [key, hash, metadataJson, lines.map((line) => line.accountId), lines.map((line) => line.amount.toString())];
+  return { key, hash, metadataJson, params };
 }

@@ -1,7 +1,7 @@
 import type { Executor, Queryable, Transaction } from '../storage/database.js';
 import { LedgerError } from './errors.js';
 import type { Transfer, TransferInput } from './model.js';
-import { contentHash } from './request-hash.js';
+import { movementRequest } from './request-hash.js';
 import { type LineRow, toLine, toMetadata } from './rows.js';
 import * as check from './validate.js';
 import { DEFERRED, read, write } from './write.js';
@@ -63,20 +63,10 @@ export async function withLines(db: Queryable, row: TransferRow, replayed: boole
  * `idempotency_conflict`. A refused transfer writes nothing.
  */
 export async function transfer(executor: Executor, input: TransferInput): Promise<Transfer> {
-  const key = check.idempotencyKey(input.idempotencyKey);
-  const callerHash = check.requestHash(input.requestHash);
-  const lines = check.lines(input.lines);
-  const metadataJson = check.metadata(input.metadata);
-  const hash = contentHash('transfer', callerHash, lines, metadataJson);
+  const { key, hash, metadataJson, params } = movementRequest('transfer', input);
 
   return write(executor, DEFERRED.transfer, async (tx) => {
-    const { rows } = await tx.query<{ serial: bigint; created_at: Date } & LineRow>(INSERT_TRANSFER, [
-      key,
-      hash,
-      metadataJson,
-      lines.map((line) => line.accountId),
-      lines.map((line) => line.amount.toString()),
-    ]);
+    const { rows } = await tx.query<{ serial: bigint; created_at: Date } & LineRow>(INSERT_TRANSFER, params);
     const first = rows[0];
     if (first !== undefined) {
       return {
