@@ -153,6 +153,17 @@ describe('the checkout widget in Chromium', () => {
     await screenshot(page, 'refused-2-shop');
   });
 
+  it('counts down to the ticket expiry, then disables the button and says to reload', async () => {
+    const page = await newPage();
+    await page.clock.install();
+    await page.goto(`${shop.shopUrl}/?mode=redirect&lifetime=60`);
+    await page.locator('caisse-checkout').getByText('Time left: 1:00').first().waitFor();
+    await page.clock.fastForward(61_000);
+    await page.locator('caisse-checkout').getByText('This payment link has expired, reload the page.').first().waitFor();
+    expect(await page.locator('caisse-checkout button.pay').isDisabled()).toBe(true);
+    await screenshot(page, 'expired');
+  });
+
   it('pays with the keyboard only', async () => {
     const page = await newPage();
     await page.goto(`${shop.shopUrl}/?mode=redirect&amount=100`);
