@@ -1,30 +1,19 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateKey } from '@caisse/server-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliIo, runCommand } from './commands.js';
+import { cliInTempFolder } from './__fixtures__/run.js';
 
+let cli: Awaited<ReturnType<typeof cliInTempFolder>>;
 let dir: string;
-const run = async (argv: string[], stdin = '') => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    out: (line) => out.push(line),
-    err: (line) => err.push(line),
-    env: { CAISSE_DATA_DIR: dir, LOG_LEVEL: 'error' },
-    readStdin: async () => stdin,
-    stopSignal: () => Promise.resolve(),
-  };
-  const code = await runCommand(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-};
+const run = (argv: string[], stdin = '') => cli.run(argv, stdin);
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'caisse-cli-'));
+  cli = await cliInTempFolder('caisse-cli-');
+  dir = cli.dir;
 });
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await cli.remove();
 });
 
 describe('caisse-server', () => {
