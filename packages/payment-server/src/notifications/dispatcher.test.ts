@@ -105,7 +105,9 @@ describe.each(drivers)('the notification dispatcher on %s', (driver) => {
   it('gives up on a request after its time-out and tries again later; the late processing is not repeated', async () => {
     const queued = await world.enqueue();
     const held = world.receiver.hold();
-    const dispatcher = world.dispatcher({ timeoutMs: 300 });
+    // Long enough for the request to reach the receiver even on a loaded machine, which
+    // then holds it past the time-out: the case where the merchant processes it late.
+    const dispatcher = world.dispatcher({ timeoutMs: 2_000 });
     expect(await dispatcher.runOnce()).toMatchObject({ claimed: 1, retrying: 1 });
     expect((await world.row(queued.id)).last_error).toBe('timeout');
     await held.arrived;
