@@ -20,8 +20,8 @@ import { createSandboxAcquirer } from './sandbox.js';
 
 const drivers = await testDrivers('payment-server acquirer operations');
 
-const CLIENT_TIMEOUT_MS = 200;
-const BANK_DELAY_MS = 400;
+const CLIENT_TIMEOUT_MS = 1_000;
+const BANK_DELAY_MS = 2_000;
 const RETRY_AFTER_MS = 60_000;
 const YEAR = 365 * 86_400_000;
 

@@ -6,8 +6,8 @@ import { createSandboxAcquirer, type SandboxAcquirer } from './sandbox.js';
 
 /**
  * The sandbox acquirer against the real sandbox bank, over HTTP on 127.0.0.1. Time-outs
- * are short and real: the client gives up after 200 ms, the bank answers `test_timeout`
- * after 400 ms and `test_slow` after 50 ms.
+ * are short and real: the client gives up after 1 s (room for a loaded machine), the bank answers `test_timeout`
+ * after 2 s and `test_slow` after 50 ms.
  */
 
 let bank: RunningSandboxBank;
@@ -16,8 +16,8 @@ let serial = 0;
 const newKey = () => `adapter-${++serial}`;
 
 beforeAll(async () => {
-  bank = await startSandboxBank({ timeoutDelayMs: 400, slowDelayMs: 50 });
-  acquirer = createSandboxAcquirer({ url: bank.url, timeoutMs: 200 });
+  bank = await startSandboxBank({ timeoutDelayMs: 2_000, slowDelayMs: 50 });
+  acquirer = createSandboxAcquirer({ url: bank.url, timeoutMs: 1_000 });
 });
 afterAll(() => bank.close());
 

@@ -13,9 +13,9 @@ describe('paying through the bank', () => {
   let offsetMs = 0;
 
   beforeAll(async () => {
-    bank = await startSandboxBank({ timeoutDelayMs: 600 });
+    bank = await startSandboxBank({ timeoutDelayMs: 2_500 });
     shop = await startTestServer({
-      acquirer: createSandboxAcquirer({ url: bank.url, timeoutMs: 200 }),
+      acquirer: createSandboxAcquirer({ url: bank.url, timeoutMs: 1_000 }),
       env: { CAISSE_WALLET_THRESHOLDS: '*:5000' },
       now: () => new Date(Date.now() + offsetMs),
     });
