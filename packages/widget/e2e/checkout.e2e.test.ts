@@ -157,7 +157,11 @@ describe('the checkout widget in Chromium', () => {
     const page = await newPage();
     await page.clock.install();
     await page.goto(`${shop.shopUrl}/?mode=redirect&lifetime=60`);
-    await page.locator('caisse-checkout').getByText(/Time left: (1:00|0:5\d)/).first().waitFor();
+    await page
+      .locator('caisse-checkout')
+      .getByText(/Time left: (1:00|0:5\d)/)
+      .first()
+      .waitFor();
     await page.clock.fastForward(61_000);
     await page.locator('caisse-checkout').getByText('This payment link has expired, reload the page.').first().waitFor();
     expect(await page.locator('caisse-checkout button.pay').isDisabled()).toBe(true);
