@@ -1,19 +1,19 @@
 import { TOKEN_TYPES } from '@caisse/protocol';
 import { signJws, staticKeySet, verifyJws } from '@caisse/server-kit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { testDatabases } from '../__fixtures__/databases.js';
 import { deriveKey, generateSecret } from '../secrets.js';
-import type { Database } from '../storage/database.js';
+import { openTestDatabase, type TestDatabase, testDrivers } from '../storage/test-support.js';
 import { createServerKeys, KEY_RETENTION_SECONDS } from './service.js';
 
-describe.each(await testDatabases('server keys'))('server keys on $name', ({ open }) => {
-  let db: Database | undefined;
+describe.each(await testDrivers('server keys'))('server keys on %s', (driver) => {
+  let test: TestDatabase | undefined;
   afterEach(async () => {
-    await db?.close();
+    await test?.close();
   });
 
   async function keysAt(clock: { now: Date }) {
-    db = await open();
+    test = await openTestDatabase(driver, 'server_keys');
+    const { db } = test;
     return createServerKeys({ db, sealingKey: deriveKey(generateSecret(), 'key-sealing'), publishDelay: 600, now: () => clock.now });
   }
 
@@ -53,7 +53,7 @@ describe.each(await testDatabases('server keys'))('server keys on $name', ({ ope
     const clock = { now: new Date('2026-11-22T10:00:00Z') };
     const keys = await keysAt(clock);
     await keys.ensureKey();
-    const { rows } = await (db as Database).query<{ private_jwk_sealed: string }>('SELECT private_jwk_sealed FROM server_keys');
+    const { rows } = await (test as TestDatabase).db.query<{ private_jwk_sealed: string }>('SELECT private_jwk_sealed FROM server_keys');
     expect(rows[0]?.private_jwk_sealed).toMatch(/^v1\./);
     expect(rows[0]?.private_jwk_sealed).not.toContain('"d"');
   });
