@@ -130,49 +130,44 @@ export function accountRoutes(deps: AccountDeps) {
   }
 
   return (app: Hono) => {
+    app.use('/account/*', async (c, next) => {
+      await next();
+      if (c.error instanceof ProblemError) c.res = problemPage(c, c.error);
+    });
+
     app.get('/account', (c) => render(c));
 
     app.post('/account/identify', async (c) => {
+      const form = await c.req.parseBody();
+      checkForm(c, form.csrf);
+      const account = typeof form.account === 'string' ? form.account.trim() : '';
+      const accessKey = typeof form.accessKey === 'string' ? form.accessKey : '';
+      const missing = [...(account ? [] : ['account' as const]), ...(accessKey ? [] : ['accessKey' as const])];
+      if (missing.length > 0) return render(c, { account, identifyError: { code: 'missing', fields: missing } }, 400);
+      let customerId: string;
       try {
-        const form = await c.req.parseBody();
-        checkForm(c, form.csrf);
-        const account = typeof form.account === 'string' ? form.account.trim() : '';
-        const accessKey = typeof form.accessKey === 'string' ? form.accessKey : '';
-        const missing = [...(account ? [] : ['account' as const]), ...(accessKey ? [] : ['accessKey' as const])];
-        if (missing.length > 0) return render(c, { account, identifyError: { code: 'missing', fields: missing } }, 400);
-        let customerId: string;
-        try {
-          customerId = (await deps.customers.identify(account, accessKey)).id;
-        } catch (error) {
-          let identifyError: IdentifyError | undefined;
-          if (error instanceof AuthenticationFailedError) identifyError = { code: 'credentials_invalid', attemptsLeft: error.attemptsLeft };
-          if (!identifyError) throw error;
-          return render(c, { account, identifyError }, 401);
-        }
-        const expires = Math.floor(now().getTime() / 1000) + ACCOUNT_SESSION_SECONDS;
-        setCookie(c, ACCOUNT_COOKIE, `${customerId}.${expires}.${sign(`${customerId}.${expires}`)}`, {
-          httpOnly: true,
-          secure,
-          sameSite: 'Strict',
-          path: '/account',
-          maxAge: ACCOUNT_SESSION_SECONDS,
-        });
-        return c.redirect('/account', 303);
+        customerId = (await deps.customers.identify(account, accessKey)).id;
       } catch (error) {
-        if (error instanceof ProblemError) return problemPage(c, error);
-        throw error;
+        let identifyError: IdentifyError | undefined;
+        if (error instanceof AuthenticationFailedError) identifyError = { code: 'credentials_invalid', attemptsLeft: error.attemptsLeft };
+        if (!identifyError) throw error;
+        return render(c, { account, identifyError }, 401);
       }
+      const expires = Math.floor(now().getTime() / 1000) + ACCOUNT_SESSION_SECONDS;
+      setCookie(c, ACCOUNT_COOKIE, `${customerId}.${expires}.${sign(`${customerId}.${expires}`)}`, {
+        httpOnly: true,
+        secure,
+        sameSite: 'Strict',
+        path: '/account',
+        maxAge: ACCOUNT_SESSION_SECONDS,
+      });
+      return c.redirect('/account', 303);
     });
 
     app.post('/account/sign-out', async (c) => {
-      try {
-        checkForm(c, (await c.req.parseBody()).csrf);
-        deleteCookie(c, ACCOUNT_COOKIE, { path: '/account' });
-        return c.redirect('/account', 303);
-      } catch (error) {
-        if (error instanceof ProblemError) return problemPage(c, error);
-        throw error;
-      }
+      checkForm(c, (await c.req.parseBody()).csrf);
+      deleteCookie(c, ACCOUNT_COOKIE, { path: '/account' });
+      return c.redirect('/account', 303);
     });
   };
 }

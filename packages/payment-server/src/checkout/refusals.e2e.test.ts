@@ -105,7 +105,10 @@ describe('refusals at the payment server', () => {
     const browser = new ScriptedBrowser(shop.url);
     const page = await browser.go('/pay', { form: { ticket: ticket.token } });
     const action = ScriptedBrowser.action(page.html, '/identify');
-    expect((await browser.go(action, { form: { csrf: 'forged', account: 'bob', accessKey: 'x' } })).page?.status).toBe(403);
+    const forged = await browser.go(action, { form: { csrf: 'forged', account: 'bob', accessKey: 'x' } });
+    expect(forged.page?.status).toBe(403);
+    expect(forged.page?.headers.get('content-type')).toContain('text/html');
+    expect(forged.html).toContain('csrf_invalid');
     const crossSite = await browser.go(action, {
       form: { csrf: ScriptedBrowser.csrf(page.html), account: 'bob', accessKey: 'x' },
       origin: 'https://evil.example',

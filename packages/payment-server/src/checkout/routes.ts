@@ -213,95 +213,79 @@ export function checkoutRoutes(deps: CheckoutDeps) {
     });
     app.get('/pay', (c) => receive(c, c.req.query('ticket')));
 
+    // A problem on a hosted page is shown as a page, in the customer's language.
+    app.use('/checkout/*', async (c, next) => {
+      await next();
+      if (c.error instanceof ProblemError) c.res = problemPage(c, c.error);
+    });
+
     app.get('/checkout/:id', async (c) => {
-      try {
-        return await showSession(c, await expireIfDue(await session(c)));
-      } catch (error) {
-        if (error instanceof ProblemError) return problemPage(c, error);
-        throw error;
-      }
+      return await showSession(c, await expireIfDue(await session(c)));
     });
 
     app.post('/checkout/:id/identify', async (c) => {
-      try {
-        const current = await expireIfDue(await session(c));
-        const form = await c.req.parseBody();
-        if (!formFromOurOrigin(c, issuerOrigin) || !checkCsrf(deps.csrfKey, current.id, getCookie(c, BROWSER_COOKIE) ?? '', form.csrf)) {
-          throw new ProblemError('csrf_invalid');
-        }
-        if (current.state !== 'identifying') return showSession(c, current);
-        const account = typeof form.account === 'string' ? form.account.trim() : '';
-        const accessKey = typeof form.accessKey === 'string' ? form.accessKey : '';
-        const missing = [...(account ? [] : ['account' as const]), ...(accessKey ? [] : ['accessKey' as const])];
-        if (missing.length > 0) return showSession(c, current, { code: 'missing', fields: missing }, account);
+      const current = await expireIfDue(await session(c));
+      const form = await c.req.parseBody();
+      if (!formFromOurOrigin(c, issuerOrigin) || !checkCsrf(deps.csrfKey, current.id, getCookie(c, BROWSER_COOKIE) ?? '', form.csrf)) {
+        throw new ProblemError('csrf_invalid');
+      }
+      if (current.state !== 'identifying') return showSession(c, current);
+      const account = typeof form.account === 'string' ? form.account.trim() : '';
+      const accessKey = typeof form.accessKey === 'string' ? form.accessKey : '';
+      const missing = [...(account ? [] : ['account' as const]), ...(accessKey ? [] : ['accessKey' as const])];
+      if (missing.length > 0) return showSession(c, current, { code: 'missing', fields: missing }, account);
 
-        let customerId: string;
-        try {
-          customerId = (await deps.customers.identify(account, accessKey)).id;
-        } catch (error) {
-          if (error instanceof AuthenticationFailedError)
-            return showSession(c, current, { code: 'credentials_invalid', attemptsLeft: error.attemptsLeft }, account);
-          if (error instanceof ProblemError && error.code === 'account_locked') {
-            await deps.db.transaction((tx) =>
-              closeRefused(tx, deps.sessions, current, ['identifying'], 'refused', 'account_locked', now()),
-            );
-            return showSession(c, (await deps.sessions.load(current.id)) ?? current);
-          }
-          throw error;
-        }
-        const outcome = await deps.authoriser.authorise(current, customerId, { method: 'access_key', at: now() });
-        deps.log.info('checkout.authorised', {
-          session: current.id,
-          result: outcome.result,
-          ...(outcome.result === 'refused' ? { reason: outcome.reason } : {}),
-        });
-        if (outcome.result === 'paid')
-          return current.display === 'redirect' ? c.redirect(outcome.url, 303) : c.redirect(`/checkout/${current.id}/return`, 303);
-        return showSession(c, (await deps.sessions.load(current.id)) ?? current);
+      let customerId: string;
+      try {
+        customerId = (await deps.customers.identify(account, accessKey)).id;
       } catch (error) {
-        if (error instanceof ProblemError) return problemPage(c, error);
+        if (error instanceof AuthenticationFailedError)
+          return showSession(c, current, { code: 'credentials_invalid', attemptsLeft: error.attemptsLeft }, account);
+        if (error instanceof ProblemError && error.code === 'account_locked') {
+          await deps.db.transaction((tx) => closeRefused(tx, deps.sessions, current, ['identifying'], 'refused', 'account_locked', now()));
+          return showSession(c, (await deps.sessions.load(current.id)) ?? current);
+        }
         throw error;
       }
+      const outcome = await deps.authoriser.authorise(current, customerId, { method: 'access_key', at: now() });
+      deps.log.info('checkout.authorised', {
+        session: current.id,
+        result: outcome.result,
+        ...(outcome.result === 'refused' ? { reason: outcome.reason } : {}),
+      });
+      if (outcome.result === 'paid')
+        return current.display === 'redirect' ? c.redirect(outcome.url, 303) : c.redirect(`/checkout/${current.id}/return`, 303);
+      return showSession(c, (await deps.sessions.load(current.id)) ?? current);
     });
 
     app.post('/checkout/:id/cancel', async (c) => {
-      try {
-        const current = await session(c);
-        const form = await c.req.parseBody();
-        if (!formFromOurOrigin(c, issuerOrigin) || !checkCsrf(deps.csrfKey, current.id, getCookie(c, BROWSER_COOKIE) ?? '', form.csrf)) {
-          throw new ProblemError('csrf_invalid');
-        }
-        await deps.db.transaction((tx) => closeRefused(tx, deps.sessions, current, OPEN_STATES, 'cancelled', 'customer_declined', now()));
-        return c.redirect(`/checkout/${current.id}/return`, 303);
-      } catch (error) {
-        if (error instanceof ProblemError) return problemPage(c, error);
-        throw error;
+      const current = await session(c);
+      const form = await c.req.parseBody();
+      if (!formFromOurOrigin(c, issuerOrigin) || !checkCsrf(deps.csrfKey, current.id, getCookie(c, BROWSER_COOKIE) ?? '', form.csrf)) {
+        throw new ProblemError('csrf_invalid');
       }
+      await deps.db.transaction((tx) => closeRefused(tx, deps.sessions, current, OPEN_STATES, 'cancelled', 'customer_declined', now()));
+      return c.redirect(`/checkout/${current.id}/return`, 303);
     });
 
     /** Leaving the payment server: the result is signed now, so it is fresh however long the customer stayed. */
     app.get('/checkout/:id/return', async (c) => {
-      try {
-        const current = await session(c);
-        const { claims } = current.ticket;
-        if (current.state === 'paid') {
-          const { rows } = await deps.db.query<{ voucher: string }>(
-            'SELECT voucher FROM payments WHERE merchant_id = $1 AND ticket_jti = $2',
-            [current.merchantId, claims.jti],
-          );
-          const stored = rows[0]?.voucher;
-          if (!stored) throw new Error(`Session ${current.id} is paid but has no payment.`);
-          return leave(c, current.display, current.merchantId, 'voucher', claims.returnUrl, await deps.signer.renewVoucher(stored));
-        }
-        if (current.state === 'refused' || current.state === 'cancelled') {
-          const refusal = await deps.signer.refusal(current.ticket, current.refusalReason ?? 'customer_declined');
-          return leave(c, current.display, current.merchantId, 'refusal', claims.cancelUrl, refusal.token);
-        }
-        return c.redirect(`/checkout/${current.id}`, 303);
-      } catch (error) {
-        if (error instanceof ProblemError) return problemPage(c, error);
-        throw error;
+      const current = await session(c);
+      const { claims } = current.ticket;
+      if (current.state === 'paid') {
+        const { rows } = await deps.db.query<{ voucher: string }>(
+          'SELECT voucher FROM payments WHERE merchant_id = $1 AND ticket_jti = $2',
+          [current.merchantId, claims.jti],
+        );
+        const stored = rows[0]?.voucher;
+        if (!stored) throw new Error(`Session ${current.id} is paid but has no payment.`);
+        return leave(c, current.display, current.merchantId, 'voucher', claims.returnUrl, await deps.signer.renewVoucher(stored));
       }
+      if (current.state === 'refused' || current.state === 'cancelled') {
+        const refusal = await deps.signer.refusal(current.ticket, current.refusalReason ?? 'customer_declined');
+        return leave(c, current.display, current.merchantId, 'refusal', claims.cancelUrl, refusal.token);
+      }
+      return c.redirect(`/checkout/${current.id}`, 303);
     });
   };
 }
