@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { safeEqual } from '@caisse/server-kit';
 import type { Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { AuthenticationFailedError } from '../customers/errors.js';
 import type { CustomerService } from '../customers/service.js';
@@ -130,6 +131,7 @@ export function accountRoutes(deps: AccountDeps) {
   }
 
   return (app: Hono) => {
+    app.use('/account/*', bodyLimit({ maxSize: 16 * 1024, onError: (c) => problemPage(c, new ProblemError('body_too_large')) }));
     app.use('/account/*', async (c, next) => {
       await next();
       if (c.error instanceof ProblemError) c.res = problemPage(c, c.error);

@@ -122,6 +122,16 @@ describe('refusals at the payment server', () => {
     expect(fromOurPage.page?.status).not.toBe(403);
   });
 
+  it('refuses a ticket form larger than forms ever are, without reading it', async () => {
+    const response = await fetch(`${shop.url}/pay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `ticket=${'a'.repeat(100_000)}`,
+    });
+    expect(response.status).toBe(413);
+    expect(await response.text()).toContain('body_too_large');
+  });
+
   it('does not show a session to another browser', async () => {
     const ticket = shop.ticket(100);
     const owner = new ScriptedBrowser(shop.url);

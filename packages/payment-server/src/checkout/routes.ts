@@ -1,5 +1,6 @@
 import type { RefusalReason } from '@caisse/protocol';
 import type { Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import { AuthenticationFailedError } from '../customers/errors.js';
 import type { CustomerService } from '../customers/service.js';
@@ -196,6 +197,17 @@ export function checkoutRoutes(deps: CheckoutDeps) {
   }
 
   return (app: Hono) => {
+    // Forms are small; a body past the limit is refused before it is read, chunked or not.
+    for (const path of ['/pay', '/checkout/*']) {
+      app.use(path, bodyLimit({ maxSize: FORM_LIMIT, onError: (c) => problemPage(c, new ProblemError('body_too_large')) }));
+    }
+
+    // A problem on a hosted page is shown as a page, in the customer's language.
+    app.use('/checkout/*', async (c, next) => {
+      await next();
+      if (c.error instanceof ProblemError) c.res = problemPage(c, c.error);
+    });
+
     app.get(CHECKOUT_CSS_PATH, (c) => {
       c.header('cache-control', 'public, max-age=31536000, immutable');
       return c.body(CHECKOUT_CSS, 200, { 'content-type': 'text/css; charset=utf-8' });
@@ -207,17 +219,10 @@ export function checkoutRoutes(deps: CheckoutDeps) {
     });
 
     app.post('/pay', async (c) => {
-      if (Number(c.req.header('content-length') ?? 0) > FORM_LIMIT) throw new ProblemError('body_too_large');
       const form = await c.req.parseBody();
       return receive(c, form.ticket, form.mode === 'popup' ? 'popup' : 'redirect');
     });
     app.get('/pay', (c) => receive(c, c.req.query('ticket')));
-
-    // A problem on a hosted page is shown as a page, in the customer's language.
-    app.use('/checkout/*', async (c, next) => {
-      await next();
-      if (c.error instanceof ProblemError) c.res = problemPage(c, c.error);
-    });
 
     app.get('/checkout/:id', async (c) => {
       return await showSession(c, await expireIfDue(await session(c)));
