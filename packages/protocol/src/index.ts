@@ -13,6 +13,17 @@ export {
 export { itemsDigest, sha256Base64url, ticketHash } from './hash.js';
 export { assertTotals, lineVat, type Totals, totals } from './items.js';
 export { LIMITS } from './limits.js';
+export type {
+  ApiPayment,
+  EscrowResolution,
+  EscrowResolver,
+  Movements,
+  PaymentPage,
+  Refund,
+  SettlementDay,
+  SettlementReport,
+  SettlementStatus,
+} from './merchant-api.js';
 export { type AssertionClaims, assertionClaims } from './messages/assertion.js';
 export {
   type ConfirmationClaims,
