@@ -1,9 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/node.ts', 'src/cli.ts'],
+  entry: { index: 'src/index.ts', node: 'src/node.ts', cli: 'src/cli.ts', client: 'src/client/index.ts' },
   format: ['esm'],
-  dts: { entry: ['src/index.ts', 'src/node.ts'] },
+  dts: { entry: { index: 'src/index.ts', node: 'src/node.ts', client: 'src/client/index.ts' } },
   clean: true,
   sourcemap: true,
   target: 'node20',

@@ -1,5 +1,5 @@
 import type { ClockOptions } from './claims.js';
-import { importSigningKey } from './keys/import.js';
+import { signingKeyOf } from './keys/import.js';
 import type { KeySet, SigningKey } from './keys/types.js';
 import { type Notification, verifyNotification } from './notification/verify.js';
 import { memoryReplayStore } from './replay/memory.js';
@@ -35,10 +35,6 @@ export interface Merchant {
   verifyNotification(token: string): Promise<Notification>;
 }
 
-function isSigningKey(value: MerchantConfig['signingKey']): value is SigningKey {
-  return typeof (value as SigningKey).key === 'object' && typeof (value as SigningKey).alg === 'string';
-}
-
 /**
  * Binds your merchant identity and the payment server's trust once, so each call takes
  * only what changes.
@@ -48,7 +44,7 @@ function isSigningKey(value: MerchantConfig['signingKey']): value is SigningKey 
  * const voucher = await merchant.verifyVoucher(token, { ticket: ticket.reference })
  */
 export function createMerchant(config: MerchantConfig): Merchant {
-  const signingKey = isSigningKey(config.signingKey) ? config.signingKey : importSigningKey(config.signingKey);
+  const signingKey = signingKeyOf(config.signingKey);
   const { now } = config;
   // The store must share the verifier's clock, or a frozen or skewed clock would let it forget live tokens.
   const replayStore = config.replayStore ?? memoryReplayStore(now ? { now: () => now().getTime() } : {});

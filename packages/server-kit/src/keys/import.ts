@@ -46,6 +46,15 @@ export function importSigningKey(value: unknown): SigningKey {
   }
 }
 
+/**
+ * A signing key as configuration gives it: already imported (a `SigningKey`), or a private JWK to import.
+ * @example const key = signingKeyOf(config.signingKey)
+ */
+export function signingKeyOf(value: SigningKey | Record<string, unknown>): SigningKey {
+  const candidate = value as Partial<SigningKey>;
+  return typeof candidate.key === 'object' && typeof candidate.alg === 'string' ? (value as SigningKey) : importSigningKey(value);
+}
+
 /** Imports a whole public JWKS: refuses duplicate `kid`s, private members and foreign key types. */
 export function importPublicJwks(value: unknown): Map<string, VerificationKey> {
   const jwks: PublicJwks = parseMessage(publicJwks, value, 'keys_invalid');

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKey } from '../keys/generate.js';
+import { afterPaymentWorld } from './__fixtures__/after-payment-world.js';
+import { createMerchantClient, type MerchantClient } from './client.js';
+
+describe('merchant API client: escrow, refunds and settlement against a real payment server', { timeout: 30_000 }, () => {
+  let world: Awaited<ReturnType<typeof afterPaymentWorld>>;
+  let client: MerchantClient;
+
+  beforeAll(async () => {
+    world = await afterPaymentWorld();
+    // Assertions dated by the server's clock, which the world moves.
+    client = createMerchantClient({
+      server: world.url,
+      merchantId: world.self.merchantId,
+      key: world.self.key.privateJwk,
+      now: world.clock.now,
+      retry: { backoff: 1 },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it('delivers one held payment and cancels another, once each', async () => {
+    const customer = await world.customer();
+    const delivered = await world.pay(customer, 2199, { deferred: true });
+    const cancelled = await world.pay(customer, 1500, { deferred: true });
+
+    expect(await client.deliveries.create(delivered.serial, { reference: 'COLISSIMO 6A123' })).toMatchObject({
+      serial: delivered.serial,
+      status: 'released',
+      resolvedBy: 'merchant',
+      amount: 2199,
+      note: 'COLISSIMO 6A123',
+      transfer: expect.any(String),
+    });
+    expect(await client.payments.cancel(cancelled.serial, { reason: 'out of stock' })).toMatchObject({
+      serial: cancelled.serial,
+      status: 'voided',
+      transfer: null,
+      note: 'out of stock',
+    });
+    // A new request on a resolved payment is a conflict with its stable code, not retried.
+    await expect(client.deliveries.create(cancelled.serial)).rejects.toMatchObject({
+      name: 'MerchantApiError',
+      status: 409,
+      code: 'escrow_already_voided',
+      attempts: 1,
+    });
+  });
+
+  it('lets a carrier’s key deliver, and nothing else', async () => {
+    const carrierKey = generateKey();
+    await world.server.afterPayment.carriers.add(world.self.merchantId, carrierKey.jwks);
+    const carrier = createMerchantClient({
+      server: world.url,
+      merchantId: world.self.merchantId,
+      key: carrierKey.privateJwk,
+      now: world.clock.now,
+    });
+    const { serial } = await world.pay(await world.customer(), 990, { deferred: true });
+    expect(await carrier.deliveries.create(serial, { reference: 'DHL 42' })).toMatchObject({ status: 'released', resolvedBy: 'carrier' });
+    await expect(carrier.payments.get(serial)).rejects.toMatchObject({ status: 401, code: 'key_unknown' });
+  });
+
+  it('refunds part of a payment, lists the refund, and refuses more than was paid', async () => {
+    const customer = await world.customer();
+    const { serial } = await world.pay(customer, 1290);
+    const refund = await client.refunds.create(serial, { amount: 500, reason: 'one book damaged' });
+    expect(refund).toMatchObject({ payment: serial, amount: 500, currency: 'EUR', funding: 'wallet', status: 'succeeded' });
+    expect(await client.refunds.list(serial)).toEqual([refund]);
+    await expect(client.refunds.create(serial, { amount: 791 })).rejects.toMatchObject({
+      status: 409,
+      code: 'refund_exceeds_payment',
+      attempts: 1,
+    });
+  });
+
+  it('reads a settlement day as JSON and as CSV', async () => {
+    const date = world.clock.now().toISOString().slice(0, 10);
+    const report = await client.settlements.get(date);
+    expect(report).toMatchObject({ merchantId: world.self.merchantId, date, currencies: expect.any(Array) });
+    const csv = await client.settlements.get(date, { format: 'csv' });
+    expect(csv.split('\r\n')[0]).toMatch(/^merchant_id,date,currency,/);
+  });
+});

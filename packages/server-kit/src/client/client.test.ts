@@ -1,0 +1,341 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type AssertionClaims, TOKEN_TYPES } from '@caisse/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { closedPort, type Listening, listen } from '../handlers/__fixtures__/listen.js';
+import { verifyJws } from '../jws/verify.js';
+import { type GeneratedKey, generateKey } from '../keys/generate.js';
+import { staticKeySet } from '../keys/import.js';
+import { bodySha256 } from './assertion.js';
+import { createMerchantClient, type MerchantClientOptions } from './client.js';
+import { isMerchantApiError, isMerchantTransportError, MerchantApiError, MerchantTransportError } from './errors.js';
+
+/**
+ * Retries and time-outs against a real local HTTP server that misbehaves on cue: each
+ * request takes the next scripted answer. What the payment server itself answers is
+ * tested in client.e2e.test.ts.
+ */
+type Answer = (res: ServerResponse) => void;
+
+interface Received {
+  method: string;
+  url: string;
+  authorization: string;
+  idempotencyKey: string | undefined;
+  body: Buffer;
+}
+
+const problem =
+  (status: number, code: string, headers: Record<string, string> = {}): Answer =>
+  (res) =>
+    res
+      .writeHead(status, { 'content-type': 'application/problem+json', ...headers })
+      .end(JSON.stringify({ type: 'about:blank', title: code, status, code, detail: `detail of ${code}` }));
+const json =
+  (value: unknown, status = 200): Answer =>
+  (res) =>
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+/** The connection is cut before any answer: the client cannot know whether the request arrived. */
+const drop: Answer = (res) => res.socket?.destroy();
+const hang: Answer = () => {};
+
+let server: Listening;
+let script: Answer[];
+let received: Received[];
+let key: GeneratedKey;
+let options: MerchantClientOptions;
+
+beforeEach(async () => {
+  script = [];
+  received = [];
+  key = generateKey();
+  server = await listen((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        authorization: req.headers.authorization ?? '',
+        idempotencyKey: req.headers['idempotency-key'] as string | undefined,
+        body: Buffer.concat(chunks),
+      });
+      const answer = script.shift();
+      if (answer === undefined) problem(500, 'unscripted')(res);
+      else answer(res);
+    });
+  });
+  const origin = server.origin.replace('127.0.0.1', 'localhost');
+  options = {
+    server: { issuer: origin },
+    merchantId: 'bookshop',
+    key: key.privateJwk,
+    retry: { limit: 2, backoff: 5 },
+    timeout: 2_000,
+  };
+});
+afterEach(async () => {
+  await server.close();
+});
+
+async function claimsOf(request: Received): Promise<AssertionClaims> {
+  const [scheme, token] = request.authorization.split(' ');
+  expect(scheme).toBe('Caisse-Assertion');
+  const { payload } = await verifyJws(token as string, [TOKEN_TYPES.assertion], staticKeySet(key.jwks));
+  return payload as AssertionClaims;
+}
+
+async function failure(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (error: unknown) => error,
+  );
+}
+
+describe('assertions and idempotency keys', () => {
+  it('signs each attempt anew, bound to its method, URL and body, and keeps one Idempotency-Key across a POST’s retries', async () => {
+    script = [drop, problem(503, 'internal_error'), json({ ticket: 't-1', state: 'confirming', expiresAt: '2026-03-01T10:05:00Z' }, 202)];
+    const client = createMerchantClient(options);
+    const result = await client.payments.request({ ticket: { token: 'ticket.jws.token' }, phone: '+33611111111' });
+    expect(result).toEqual({ ticket: 't-1', state: 'confirming', expiresAt: '2026-03-01T10:05:00Z' });
+
+    expect(received).toHaveLength(3);
+    const keys = new Set(received.map((r) => r.idempotencyKey));
+    expect(keys.size).toBe(1);
+    expect([...keys][0]).toMatch(/^[0-9a-f-]{36}$/);
+    const claims = await Promise.all(received.map(claimsOf));
+    expect(new Set(claims.map((c) => c.jti)).size).toBe(3);
+    for (const [index, c] of claims.entries()) {
+      const body = received[index]?.body as Buffer;
+      expect(JSON.parse(body.toString())).toEqual({ ticket: 'ticket.jws.token', phone: '+33611111111' });
+      expect(c).toMatchObject({
+        ver: 1,
+        iss: 'bookshop',
+        aud: (options.server as { issuer: string }).issuer,
+        htm: 'POST',
+        htu: `${(options.server as { issuer: string }).issuer}/v1/payments`,
+        bodySha256: bodySha256(body),
+      });
+      expect(c.exp - c.iat).toBe(60);
+    }
+  });
+
+  it('gives each POST its own key, or the caller’s', async () => {
+    script = [json({}), json({}), json({})];
+    const client = createMerchantClient(options);
+    await client.deliveries.create('1042', { reference: 'TRACK-1' });
+    await client.deliveries.create('1042', { reference: 'TRACK-1' });
+    await client.payments.cancel('1043', {}, { idempotencyKey: 'cancel-order-43' });
+    expect(received[0]?.idempotencyKey).not.toBe(received[1]?.idempotencyKey);
+    expect(received[2]).toMatchObject({ url: '/v1/payments/1043/cancellation', idempotencyKey: 'cancel-order-43' });
+    await expect(client.payments.cancel('1043', {}, { idempotencyKey: 'has space' })).rejects.toThrow(TypeError);
+  });
+
+  it('sends no Idempotency-Key and no bodySha256 on a GET, and puts the query in htu', async () => {
+    script = [json({ payments: [], nextAfter: null })];
+    const client = createMerchantClient(options);
+    await client.payments.list({ from: '2026-03-01T00:00:00+01:00', to: new Date('2026-03-02T00:00:00Z'), limit: 10 });
+    const [request] = received as [Received];
+    expect(request.idempotencyKey).toBeUndefined();
+    expect(request.url).toBe('/v1/payments?from=2026-03-01T00%3A00%3A00%2B01%3A00&to=2026-03-02T00%3A00%3A00.000Z&limit=10');
+    const claims = await claimsOf(request);
+    expect(claims.htu).toBe(`${(options.server as { issuer: string }).issuer}${request.url}`);
+    expect(claims.bodySha256).toBeUndefined();
+  });
+
+  it('refuses a path segment that would reach another endpoint, before sending anything', async () => {
+    const client = createMerchantClient(options);
+    await expect(client.payments.get('../settlements')).rejects.toThrow(TypeError);
+    await expect(client.payments.byTicket('..')).rejects.toThrow(TypeError);
+    expect(received).toHaveLength(0);
+  });
+});
+
+describe('resources', () => {
+  it('reads a settlement day as JSON or as CSV, by Accept', async () => {
+    const csv = 'merchant_id,date\r\nbookshop,2026-03-01\r\n';
+    script = [
+      json({ merchantId: 'bookshop', date: '2026-03-01', currencies: [] }),
+      (res) => res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8' }).end(csv),
+      json({ merchantId: 'bookshop', date: '2026-03-01', currencies: [] }),
+    ];
+    const accepts: (string | undefined)[] = [];
+    const client = createMerchantClient({
+      ...options,
+      fetch: (input, init) => {
+        accepts.push(new Request(input, init).headers.get('accept') ?? undefined);
+        return fetch(input, init);
+      },
+    });
+    expect(await client.settlements.get('2026-03-01')).toEqual({ merchantId: 'bookshop', date: '2026-03-01', currencies: [] });
+    expect(await client.settlements.get('2026-03-01', { format: 'csv' })).toBe(csv);
+    // JSON where CSV was asked for is not what the endpoint returns.
+    expect(await failure(client.settlements.get('2026-03-01', { format: 'csv' }))).toMatchObject({ code: 'response_invalid' });
+    expect(accepts).toEqual([
+      'application/json, application/problem+json',
+      'text/csv, application/problem+json',
+      'text/csv, application/problem+json',
+    ]);
+    expect(received.map((r) => r.url)).toEqual(['/v1/settlements/2026-03-01', '/v1/settlements/2026-03-01', '/v1/settlements/2026-03-01']);
+    await expect(client.settlements.get('2026-3-1')).rejects.toThrow(TypeError);
+  });
+
+  it('creates and lists refunds', async () => {
+    const refund = { id: 'rf_1', payment: '1042', amount: 500, status: 'succeeded' };
+    script = [json(refund, 201), json({ refunds: [refund] })];
+    const client = createMerchantClient(options);
+    expect(await client.refunds.create(1042n, { amount: 500, reason: 'damaged' })).toEqual(refund);
+    expect(await client.refunds.list('1042')).toEqual([refund]);
+    expect(received.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /v1/payments/1042/refunds', 'GET /v1/payments/1042/refunds']);
+    expect(JSON.parse(received[0]?.body.toString() ?? '')).toEqual({ amount: 500, reason: 'damaged' });
+  });
+});
+
+describe('retry policy', () => {
+  it('retries a GET after network errors and 5xx, then gives the answer', async () => {
+    script = [drop, problem(502, 'http_error'), json({ serial: '1042' })];
+    const client = createMerchantClient(options);
+    expect(await client.payments.get('1042')).toEqual({ serial: '1042' });
+    expect(received).toHaveLength(3);
+  });
+
+  it('never retries a 4xx, and reports the server’s code, detail and issues', async () => {
+    script = [
+      (res) =>
+        res.writeHead(400, { 'content-type': 'application/problem+json' }).end(
+          JSON.stringify({
+            type: 'about:blank',
+            title: 'The request is missing a field or has one of the wrong form.',
+            status: 400,
+            code: 'request_invalid',
+            detail: 'to: must be after from.',
+            issues: [{ path: 'to', message: 'must be after from' }],
+          }),
+        ),
+    ];
+    const client = createMerchantClient({ ...options, retry: 5 });
+    const error = await failure(client.payments.list({ from: '2026-03-02T00:00:00Z', to: '2026-03-01T00:00:00Z' }));
+    expect(error).toBeInstanceOf(MerchantApiError);
+    expect(error).toMatchObject({
+      name: 'MerchantApiError',
+      status: 400,
+      code: 'request_invalid',
+      detail: 'to: must be after from.',
+      issues: [{ path: 'to', message: 'must be after from' }],
+      attempts: 1,
+      idempotencyKey: undefined,
+    });
+    expect(isMerchantApiError(error, 'request_invalid')).toBe(true);
+    expect(isMerchantTransportError(error)).toBe(false);
+    expect(received).toHaveLength(1);
+  });
+
+  it('retries a 429 only when it carries Retry-After, after waiting that long', async () => {
+    script = [problem(429, 'rate_limited')];
+    const client = createMerchantClient(options);
+    expect(await failure(client.payments.get('1'))).toMatchObject({ status: 429, attempts: 1 });
+
+    script = [problem(429, 'rate_limited', { 'retry-after': '1' }), json({ serial: '1' })];
+    const started = performance.now();
+    expect(await client.payments.get('1')).toEqual({ serial: '1' });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  it('does not wait for a Retry-After longer than maxRetryAfter', async () => {
+    script = [problem(503, 'internal_error', { 'retry-after': '120' })];
+    const client = createMerchantClient(options);
+    expect(await failure(client.payments.get('1'))).toMatchObject({ status: 503, retryAfter: 120, attempts: 1 });
+  });
+
+  it('waits for the original of a POST that is still running (idempotency_in_progress) and gets its answer', async () => {
+    script = [problem(409, 'idempotency_in_progress', { 'retry-after': '0' }), json({ status: 'released' })];
+    const client = createMerchantClient(options);
+    expect(await client.deliveries.create('7')).toEqual({ status: 'released' });
+    expect(received[0]?.idempotencyKey).toBe(received[1]?.idempotencyKey);
+  });
+
+  it('gives up after the limit with a transport error that carries the POST’s key', async () => {
+    script = [drop, drop, drop, json({})];
+    const client = createMerchantClient(options);
+    const error = await failure(client.payments.cancel('5', { reason: 'out of stock' }));
+    expect(error).toBeInstanceOf(MerchantTransportError);
+    expect(error).toMatchObject({ name: 'MerchantTransportError', code: 'network_error', attempts: 3 });
+    expect((error as MerchantTransportError).idempotencyKey).toBe(received[0]?.idempotencyKey);
+    expect(isMerchantTransportError(error, 'network_error')).toBe(true);
+    expect(received).toHaveLength(3);
+  });
+
+  it('reports a server that cannot be reached at all', async () => {
+    const port = await closedPort();
+    const client = createMerchantClient({ ...options, server: { issuer: `http://localhost:${port}` }, retry: 1 });
+    expect(await failure(client.payments.get('1'))).toMatchObject({ code: 'network_error', attempts: 2 });
+  });
+
+  it('tells an error page without a problem document by its status, and retries it when it is a 5xx', async () => {
+    const page: Answer = (res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Bad gateway</h1>');
+    script = [page, page, page];
+    const client = createMerchantClient(options);
+    expect(await failure(client.payments.get('1'))).toMatchObject({ status: 502, code: 'http_error', attempts: 3 });
+  });
+
+  it('does not follow a redirect', async () => {
+    script = [(res) => res.writeHead(302, { location: 'https://elsewhere.example/v1/payments/1' }).end()];
+    const client = createMerchantClient(options);
+    expect(await failure(client.payments.get('1'))).toMatchObject({ status: 302, code: 'http_error', attempts: 1 });
+  });
+
+  it('refuses a success whose body is not JSON without retrying', async () => {
+    script = [(res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<p>Welcome</p>')];
+    const client = createMerchantClient(options);
+    expect(await failure(client.payments.get('1'))).toMatchObject({
+      name: 'MerchantTransportError',
+      code: 'response_invalid',
+      attempts: 1,
+    });
+  });
+});
+
+describe('time-outs and cancellation', () => {
+  it('times out each attempt, retries, then reports timeout', async () => {
+    script = [hang, hang];
+    const client = createMerchantClient({ ...options, timeout: 200, retry: 1 });
+    const started = performance.now();
+    const error = await failure(client.payments.get('1'));
+    expect(error).toMatchObject({ name: 'MerchantTransportError', code: 'timeout', attempts: 2 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(380);
+    expect(received).toHaveLength(2);
+  });
+
+  it('counts the body in the time-out: a response that stalls after its headers times out', async () => {
+    script = [
+      (res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"serial":');
+      },
+    ];
+    const client = createMerchantClient({ ...options, timeout: 200, retry: 0 });
+    expect(await failure(client.payments.get('1'))).toMatchObject({ code: 'timeout', attempts: 1 });
+  });
+
+  it('takes a per-call time-out', async () => {
+    script = [hang];
+    const client = createMerchantClient({ ...options, retry: 0 });
+    expect(await failure(client.payments.get('1', { timeout: 100 }))).toMatchObject({ code: 'timeout' });
+  });
+
+  it('stops at the caller’s signal, also while waiting to retry, with the signal’s reason', async () => {
+    script = [problem(503, 'internal_error', { 'retry-after': '30' })];
+    const client = createMerchantClient(options);
+    const controller = new AbortController();
+    const call = client.payments.get('1', { signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const reason = new Error('shutting down');
+    controller.abort(reason);
+    expect(await failure(call)).toBe(reason);
+    expect(received).toHaveLength(1);
+
+    await expect(client.payments.get('1', { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(received).toHaveLength(1);
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * The shapes the merchant API answers with (see the payment server README, "Merchant
+ * API"): camelCase, amounts as integers of minor units, serials (PostgreSQL `bigint`s) as
+ * decimal strings, times as ISO 8601 UTC strings.
+ */
+
+// Declared in @caisse/protocol, beside the server that sends them, so the two cannot drift.
+export type {
+  ApiPayment,
+  EscrowResolution,
+  Movements,
+  PaymentPage,
+  Refund,
+  SettlementDay,
+  SettlementReport,
+} from '@caisse/protocol';
+
+/**
+ * Which payments to list: those created in `[from, to)`, at most 366 days apart.
+ * @example const query: PaymentListQuery = { from: new Date('2026-03-01T00:00:00Z'), to: '2026-04-01T00:00:00Z' }
+ */
+export interface PaymentListQuery {
+  /** Inclusive; a `Date` or an ISO 8601 date and time with its time zone. */
+  from: Date | string;
+  /** Exclusive. */
+  to: Date | string;
+  /** Payments per page, 1–500 (server default 100). */
+  limit?: number;
+  /** The `nextAfter` of the previous page. */
+  after?: string;
+}
+
+/** Where a decoupled payment (no browser) stands. */
+export type DecoupledPaymentState = 'confirming' | 'authorising' | 'pending_bank' | 'paid' | 'refused';
+
+/**
+ * A decoupled payment as `POST /v1/payments` (202) and `GET /v1/payments/by-ticket/:jti`
+ * show it.
+ * @example const { state, voucher } = await client.payments.byTicket(ticket.id)
+ */
+export interface DecoupledPayment {
+  /** The ticket's `jti`. */
+  ticket: string;
+  state: DecoupledPaymentState;
+  /** Until when the customer may confirm on their phone. */
+  expiresAt?: string;
+  /** When `paid`: the signed voucher; verify it with `merchant.verifyVoucher` before you deliver. */
+  voucher?: string;
+  /** When `refused`: the signed refusal; `merchant.verifyVoucher` throws `PaymentRefusedError` with its reason. */
+  refusal?: string;
+}
