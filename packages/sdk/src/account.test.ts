@@ -1,0 +1,376 @@
+import { createHmac, pbkdf2Sync } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ConfirmationRequest, confirmationClaims, parseMessage } from '@caisse/protocol';
+import { base64urlDecode } from '@caisse/protocol/base64url';
+import { HttpResponse, http } from 'msw';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Account } from './account.js';
+import { createDevice } from './device.js';
+import { isCaisseDeviceError } from './errors.js';
+import { fileStore } from './file-store.js';
+import type { Backoff, RequestEvent } from './requests-stream.js';
+import { memoryStore } from './stores/memory.js';
+
+/**
+ * The SDK's own behaviour over HTTP (what it sends, how it reads answers and failures),
+ * against msw. The payment server's side is tested for real in e2e/.
+ */
+const SERVER = 'http://localhost:4999';
+const mock = setupServer();
+beforeAll(() => mock.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => mock.resetHandlers());
+afterAll(() => mock.close());
+
+const REQUEST: ConfirmationRequest = {
+  ver: 1,
+  id: 'cfr_1',
+  challenge: 'c'.repeat(43),
+  ticket: { jti: 'tkt_1', sha256: 'A'.repeat(43) },
+  payee: { id: 'bookshop', name: 'The Bookshop' },
+  items: [{ id: 'book', label: 'Le Petit Prince', quantity: 1, unitAmount: 1290, vatRate: 550 }],
+  amount: 1290,
+  vat: 67,
+  currency: 'EUR',
+  createdAt: 1767225600,
+  expiresAt: 1767225900,
+};
+
+function payloadOf(token: string): Record<string, unknown> {
+  return JSON.parse(new TextDecoder().decode(base64urlDecode(token.split('.')[1] ?? ''))) as Record<string, unknown>;
+}
+
+function problem(status: number, code: string, extra: object = {}) {
+  return HttpResponse.json(
+    { type: 'about:blank', title: code, status, code, detail: `detail of ${code}`, ...extra },
+    {
+      status,
+      headers: { 'content-type': 'application/problem+json' },
+    },
+  );
+}
+
+async function enrolled(backoff: Backoff = { initialDelay: 5, maxDelay: 20 }): Promise<{
+  account: Account;
+  store: ReturnType<typeof memoryStore>;
+  pinSalt: string;
+  enrolment: Record<string, unknown>;
+  authorization: string;
+}> {
+  let enrolment: Record<string, unknown> = {};
+  let authorization = '';
+  mock.use(
+    http.post(`${SERVER}/device/enroll`, async ({ request }) => {
+      enrolment = (await request.json()) as Record<string, unknown>;
+      authorization = request.headers.get('authorization') ?? '';
+      const id = (enrolment.jwk as { kid: string }).kid;
+      return HttpResponse.json(
+        { device: { id, createdAt: '2026-01-01T00:00:00Z' }, customer: { account: 'alice', displayName: 'Alice' } },
+        { status: 201 },
+      );
+    }),
+  );
+  const store = memoryStore();
+  const account = await createDevice({ server: `${SERVER}/`, store, backoff }).enroll({
+    code: ' 482913 ',
+    pin: '4821',
+    name: 'Test phone',
+  });
+  const [record] = await store.list();
+  return { account, store, pinSalt: record?.pinSalt ?? '', enrolment, authorization };
+}
+
+describe('enrolment', () => {
+  it('sends the code, the public JWK and the PIN verifier, signed by the new key, and keeps no PIN', async () => {
+    const { account, pinSalt, enrolment, authorization } = await enrolled();
+    expect(account).toMatchObject({ account: 'alice', displayName: 'Alice', server: SERVER, algorithm: 'EdDSA' });
+    expect(enrolment).toEqual({
+      code: '482913',
+      jwk: { kty: 'OKP', crv: 'Ed25519', x: expect.any(String), kid: account.deviceId, alg: 'EdDSA' },
+      pinVerifier: pbkdf2Sync('4821', base64urlDecode(pinSalt) as Uint8Array, 310_000, 32, 'sha256').toString('base64url'),
+      name: 'Test phone',
+    });
+    const [scheme, token] = authorization.split(' ');
+    expect(scheme).toBe('Caisse-Device');
+    expect(payloadOf(token ?? '')).toMatchObject({ iss: account.deviceId, aud: SERVER, htm: 'POST', htu: `${SERVER}/device/enroll` });
+    expect(base64urlDecode(pinSalt)?.length).toBe(16);
+  });
+
+  it('keeps neither the PIN nor the PIN verifier in the device file, only the salt', async () => {
+    let verifier = '';
+    mock.use(
+      http.post(`${SERVER}/device/enroll`, async ({ request }) => {
+        const body = (await request.json()) as { jwk: { kid: string }; pinVerifier: string };
+        verifier = body.pinVerifier;
+        return HttpResponse.json(
+          { device: { id: body.jwk.kid, createdAt: '2026-01-01T00:00:00Z' }, customer: { account: 'alice' } },
+          { status: 201 },
+        );
+      }),
+    );
+    const path = join(mkdtempSync(join(tmpdir(), 'caisse-sdk-')), 'device.json');
+    await createDevice({ server: SERVER, store: fileStore(path) }).enroll({ code: '1', pin: '48213579' });
+    const text = readFileSync(path, 'utf8');
+    expect(verifier).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(text).not.toContain(verifier);
+    expect(text).not.toContain('48213579');
+    expect(Object.keys((JSON.parse(text) as { accounts: object[] }).accounts[0] ?? {}).sort()).toEqual([
+      'account',
+      'algorithm',
+      'deviceId',
+      'enrolledAt',
+      'pinSalt',
+      'privateKey',
+      'publicJwk',
+      'server',
+    ]);
+  });
+
+  it('refuses a malformed PIN and a plain-http server before generating anything', async () => {
+    const device = createDevice({ server: SERVER, store: memoryStore() });
+    await expect(device.enroll({ code: '1', pin: '12' })).rejects.toSatisfy((error) => isCaisseDeviceError(error, 'pin_malformed'));
+    const remote = createDevice({ server: 'http://pay.example', store: memoryStore() });
+    await expect(remote.enroll({ code: '1', pin: '1234' })).rejects.toSatisfy((error) => isCaisseDeviceError(error, 'server_invalid'));
+  });
+
+  it('maps a refused code to enrollment_code_invalid and stores nothing', async () => {
+    mock.use(http.post(`${SERVER}/device/enroll`, () => problem(400, 'enrollment_code_invalid')));
+    const store = memoryStore();
+    await expect(createDevice({ server: SERVER, store }).enroll({ code: 'nope', pin: '1234' })).rejects.toSatisfy((error) =>
+      isCaisseDeviceError(error, 'enrollment_code_invalid'),
+    );
+    expect(await store.list()).toEqual([]);
+  });
+});
+
+describe('answers', () => {
+  it('approves with a caisse-confirmation+jwt repeating every fact and a PIN proof bound to the challenge', async () => {
+    const { account, pinSalt } = await enrolled();
+    let token = '';
+    mock.use(
+      http.post(`${SERVER}/device/requests/cfr_1/answer`, async ({ request }) => {
+        expect(request.headers.get('authorization')).toBeNull();
+        token = ((await request.json()) as { token: string }).token;
+        return HttpResponse.json({ state: 'approved' });
+      }),
+    );
+    await expect(account.approve(REQUEST, '4821')).resolves.toBe('approved');
+    const header = JSON.parse(new TextDecoder().decode(base64urlDecode(token.split('.')[0] ?? ''))) as unknown;
+    expect(header).toEqual({ alg: 'EdDSA', typ: 'caisse-confirmation+jwt', kid: account.deviceId });
+    const pinKey = pbkdf2Sync('4821', base64urlDecode(pinSalt) as Uint8Array, 310_000, 32, 'sha256');
+    expect(parseMessage(confirmationClaims, payloadOf(token))).toEqual({
+      ver: 1,
+      iss: account.deviceId,
+      aud: SERVER,
+      jti: expect.stringMatching(/^[0-9a-f]{32}$/),
+      iat: expect.any(Number),
+      request: 'cfr_1',
+      challenge: REQUEST.challenge,
+      ticket: REQUEST.ticket.sha256,
+      amount: 1290,
+      currency: 'EUR',
+      payee: 'bookshop',
+      decision: 'approve',
+      pinProof: createHmac('sha256', pinKey).update(`caisse-pin|approve|cfr_1|${REQUEST.challenge}`).digest('base64url'),
+    });
+  });
+
+  it('declines without a PIN proof', async () => {
+    const { account } = await enrolled();
+    let claims: Record<string, unknown> = {};
+    mock.use(
+      http.post(`${SERVER}/device/requests/cfr_1/answer`, async ({ request }) => {
+        claims = payloadOf(((await request.json()) as { token: string }).token);
+        return HttpResponse.json({ state: 'declined' });
+      }),
+    );
+    await expect(account.decline(REQUEST)).resolves.toBe('declined');
+    expect(claims).toMatchObject({ decision: 'decline' });
+    expect(claims).not.toHaveProperty('pinProof');
+  });
+
+  it('refuses to sign a request that is not a protocol message', async () => {
+    const { account } = await enrolled();
+    await expect(account.approve({ ...REQUEST, amount: -1 }, '4821')).rejects.toSatisfy((error) =>
+      isCaisseDeviceError(error, 'message_invalid'),
+    );
+  });
+
+  it('gives pin_invalid with attemptsLeft', async () => {
+    const { account } = await enrolled();
+    mock.use(http.post(`${SERVER}/device/requests/cfr_1/answer`, () => problem(401, 'pin_invalid', { attemptsLeft: 3 })));
+    const error = await account.approve(REQUEST, '0000').catch((caught: unknown) => caught);
+    expect(isCaisseDeviceError(error, 'pin_invalid')).toBe(true);
+    expect(error).toMatchObject({
+      name: 'CaisseDeviceError',
+      code: 'pin_invalid',
+      attemptsLeft: 3,
+      status: 401,
+      message: 'detail of pin_invalid',
+    });
+  });
+
+  it.each([
+    [423, 'account_locked'],
+    [410, 'confirmation_expired'],
+    [409, 'confirmation_answered'],
+    [404, 'confirmation_unknown'],
+    [422, 'confirmation_mismatch'],
+    [403, 'device_revoked'],
+    [401, 'device_unknown'],
+  ] as const)('passes %i %s through as its own code', async (status, code) => {
+    const { account } = await enrolled();
+    mock.use(http.post(`${SERVER}/device/requests/cfr_1/answer`, () => problem(status, code)));
+    await expect(account.decline(REQUEST)).rejects.toMatchObject({ code, status });
+  });
+
+  it('turns any other answer into server_error keeping the server code and status, and no answer into offline', async () => {
+    const { account } = await enrolled();
+    mock.use(http.post(`${SERVER}/device/requests/cfr_1/answer`, () => problem(401, 'token_replayed')));
+    await expect(account.decline(REQUEST)).rejects.toMatchObject({ code: 'server_error', serverCode: 'token_replayed', status: 401 });
+    mock.use(http.post(`${SERVER}/device/requests/cfr_1/answer`, () => new HttpResponse('<h1>Bad gateway</h1>', { status: 502 })));
+    await expect(account.decline(REQUEST)).rejects.toMatchObject({ code: 'server_error', status: 502 });
+    mock.use(
+      http.post(
+        `${SERVER}/device/requests/cfr_1/answer`,
+        () => new HttpResponse('{"code":"confirmation_expired","status":410}', { status: 410, headers: { 'content-type': 'text/plain' } }),
+      ),
+    );
+    await expect(account.decline(REQUEST)).rejects.toMatchObject({ code: 'confirmation_expired', status: 410 });
+    mock.use(http.post(`${SERVER}/device/requests/cfr_1/answer`, () => HttpResponse.error()));
+    await expect(account.decline(REQUEST)).rejects.toMatchObject({ code: 'offline' });
+  });
+
+  it('changes the PIN with a proof of the current one bound to the assertion jti, and the new verifier', async () => {
+    const { account, pinSalt } = await enrolled();
+    let body: { pinProof?: string; pinVerifier?: string } = {};
+    let claims: Record<string, unknown> = {};
+    mock.use(
+      http.post(`${SERVER}/device/pin`, async ({ request }) => {
+        claims = payloadOf((request.headers.get('authorization') ?? '').split(' ')[1] ?? '');
+        body = (await request.json()) as typeof body;
+        return new HttpResponse(null, { status: 204 });
+      }),
+    );
+    await account.changePin('4821', '903715');
+    const salt = base64urlDecode(pinSalt) as Uint8Array;
+    const oldKey = pbkdf2Sync('4821', salt, 310_000, 32, 'sha256');
+    expect(body).toEqual({
+      pinProof: createHmac('sha256', oldKey).update(`caisse-pin|pin-change|${claims.jti}`).digest('base64url'),
+      pinVerifier: pbkdf2Sync('903715', salt, 310_000, 32, 'sha256').toString('base64url'),
+    });
+    expect(claims).toMatchObject({ htm: 'POST', htu: `${SERVER}/device/pin`, bodySha256: expect.any(String) });
+  });
+
+  it('revokes at the server and forgets the account; an already revoked device is forgotten too', async () => {
+    const { account, store } = await enrolled();
+    let claims: Record<string, unknown> = {};
+    mock.use(
+      http.delete(`${SERVER}/device`, ({ request }) => {
+        claims = payloadOf((request.headers.get('authorization') ?? '').split(' ')[1] ?? '');
+        return new HttpResponse(null, { status: 204 });
+      }),
+    );
+    await account.revoke();
+    expect(claims).toMatchObject({ iss: account.deviceId, htm: 'DELETE', htu: `${SERVER}/device` });
+    expect(await store.list()).toEqual([]);
+
+    const again = await enrolled();
+    mock.use(http.delete(`${SERVER}/device`, () => problem(403, 'device_revoked')));
+    await again.account.revoke();
+    expect(await again.store.list()).toEqual([]);
+  });
+});
+
+describe('the request stream', () => {
+  function sse(text: string) {
+    return new HttpResponse(text, { headers: { 'content-type': 'text/event-stream' } });
+  }
+
+  it('reconnects with Last-Event-ID and a fresh assertion, surfaces closed events, and ends on device_revoked', async () => {
+    const { account } = await enrolled();
+    const seen: { lastEventId: string | null; jti: unknown }[] = [];
+    mock.use(
+      http.get(`${SERVER}/device/requests`, ({ request }) => {
+        const jti = payloadOf((request.headers.get('authorization') ?? '').split(' ')[1] ?? '').jti;
+        seen.push({ lastEventId: request.headers.get('last-event-id'), jti });
+        if (seen.length === 1) return sse(`: hello\n\nid: 41\nevent: request\ndata: ${JSON.stringify(REQUEST)}\n\n`);
+        if (seen.length === 2) return sse('event: closed\ndata: {"id":"cfr_1","state":"approved"}\n\nevent: request\ndata: {"bad":1}\n\n');
+        if (seen.length === 3) return HttpResponse.error();
+        return problem(403, 'device_revoked');
+      }),
+    );
+    const events: RequestEvent[] = [];
+    const failure = await (async () => {
+      for await (const event of account.requests()) events.push(event);
+    })().catch((error: unknown) => error);
+    expect(isCaisseDeviceError(failure, 'device_revoked')).toBe(true);
+    expect(events.map((event) => event.type)).toEqual(['open', 'request', 'retry', 'open', 'closed', 'invalid', 'retry', 'retry']);
+    expect(events[1]).toEqual({ type: 'request', request: REQUEST });
+    expect(events[4]).toEqual({ type: 'closed', id: 'cfr_1', state: 'approved' });
+    expect(events[7]).toMatchObject({ type: 'retry', error: { code: 'offline' } });
+    expect(seen.map((connection) => connection.lastEventId)).toEqual([null, '41', '41', '41']);
+    expect(new Set(seen.map((connection) => connection.jti)).size).toBe(4);
+  });
+
+  it('ends quietly when the signal aborts, and when the consumer stops', async () => {
+    const { account } = await enrolled();
+    mock.use(http.get(`${SERVER}/device/requests`, () => sse(`id: 1\nevent: request\ndata: ${JSON.stringify(REQUEST)}\n\n`)));
+    const controller = new AbortController();
+    const types: string[] = [];
+    for await (const event of account.requests({ signal: controller.signal })) {
+      types.push(event.type);
+      if (event.type === 'request') controller.abort();
+    }
+    expect(types).toEqual(['open', 'request']);
+    for await (const event of account.requests()) if (event.type === 'request') break;
+  });
+
+  it('drops a connection that goes silent and makes a new one', async () => {
+    const { account } = await enrolled({ initialDelay: 5, silenceLimit: 100 });
+    let connections = 0;
+    mock.use(
+      http.get(`${SERVER}/device/requests`, () => {
+        connections++;
+        // Headers, then nothing: a dead line after a network change looks like this.
+        return new HttpResponse(new ReadableStream({ start: (controller) => controller.enqueue(new TextEncoder().encode(': hi\n\n')) }), {
+          headers: { 'content-type': 'text/event-stream' },
+        });
+      }),
+    );
+    const types: string[] = [];
+    for await (const event of account.requests()) {
+      types.push(event.type === 'retry' ? `retry:${event.error?.message}` : event.type);
+      if (types.length === 4) break;
+    }
+    expect(types).toEqual(['open', 'retry:The event stream went silent.', 'open', 'retry:The event stream went silent.']);
+    expect(connections).toBe(2);
+
+    // A consumer that takes its time over an event (a customer typing a PIN) is not taken for silence.
+    mock.use(
+      http.get(`${SERVER}/device/requests`, () => sse(`id: 1\nevent: request\ndata: ${JSON.stringify(REQUEST)}\n\n: keep-alive\n\n`)),
+    );
+    const slow: string[] = [];
+    for await (const event of account.requests()) {
+      slow.push(event.type === 'retry' ? `retry:${event.error?.message ?? 'ended'}` : event.type);
+      if (event.type === 'request') await new Promise((resolve) => setTimeout(resolve, 300));
+      if (slow.length === 3) break;
+    }
+    expect(slow).toEqual(['open', 'request', 'retry:ended']);
+  });
+
+  it('reads pending requests in one look, validating each', async () => {
+    const { account } = await enrolled();
+    mock.use(
+      http.get(`${SERVER}/device/requests`, ({ request }) => {
+        expect(request.headers.get('accept')).toBe('application/json');
+        return HttpResponse.json({ requests: [REQUEST] });
+      }),
+    );
+    expect(await account.pending()).toEqual([REQUEST]);
+    mock.use(http.get(`${SERVER}/device/requests`, () => HttpResponse.json({ requests: [{ ...REQUEST, challenge: 'short' }] })));
+    await expect(account.pending()).rejects.toMatchObject({ code: 'message_invalid' });
+  });
+});

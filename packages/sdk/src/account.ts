@@ -1,0 +1,196 @@
+import {
+  type ConfirmationClaims,
+  type ConfirmationRequest,
+  confirmationRequest,
+  isCaisseError,
+  PROTOCOL_VERSION,
+  parseMessage,
+  TOKEN_TYPES,
+} from '@caisse/protocol';
+import { base64urlDecode } from '@caisse/protocol/base64url';
+import { createAssertion, type Signer } from './crypto/assertion.js';
+import { randomId, signJws } from './crypto/jws.js';
+import type { DeviceAlgorithm } from './crypto/keys.js';
+import { checkPinFormat, derivePinKey, pinProof, pinVerifier } from './crypto/pin.js';
+import { CaisseDeviceError, isCaisseDeviceError } from './errors.js';
+import { jsonBody, send } from './http/send.js';
+import { type Backoff, type RequestEvent, requestStream } from './requests-stream.js';
+import type { AccountRecord, DeviceStore } from './stores/store.js';
+
+/** One customer enrolled on this device, with its own key and PIN. */
+export interface Account {
+  /** `dev-` + the thumbprint of this account's device key. */
+  readonly deviceId: string;
+  /** The payment server's issuer URL. */
+  readonly server: string;
+  /** The customer's account id. */
+  readonly account: string;
+  readonly displayName?: string;
+  readonly algorithm: DeviceAlgorithm;
+  readonly enrolledAt: Date;
+  /**
+   * The open requests, oldest first: one look, the source of truth.
+   * @example const open = await account.pending()
+   */
+  pending(options?: { signal?: AbortSignal }): Promise<ConfirmationRequest[]>;
+  /**
+   * The live stream of requests, reconnecting by itself until `signal` aborts or the
+   * device is revoked (then it throws `device_revoked`).
+   * @example for await (const event of account.requests({ signal })) if (event.type === 'request') show(event.request)
+   */
+  requests(options?: { signal?: AbortSignal; lastEventId?: string }): AsyncGenerator<RequestEvent, void>;
+  /**
+   * Approves with the customer's PIN: signs the request's facts and a proof of the PIN.
+   * @throws CaisseDeviceError `pin_invalid` (with `attemptsLeft`), `account_locked`, `confirmation_expired`, …
+   * @example await account.approve(request, '4821') // 'approved'
+   */
+  approve(request: ConfirmationRequest, pin: string): Promise<'approved'>;
+  /** @example await account.decline(request) // 'declined' */
+  decline(request: ConfirmationRequest): Promise<'declined'>;
+  /**
+   * Replaces the PIN; the current one must be right (a wrong one counts as a wrong PIN).
+   * @example await account.changePin('4821', '903715')
+   */
+  changePin(currentPin: string, newPin: string): Promise<void>;
+  /** Revokes this device at the server and forgets the account here. */
+  revoke(): Promise<void>;
+  /** Forgets the account on this device only (for one the server already revoked). */
+  forget(): Promise<void>;
+}
+
+export interface AccountContext {
+  store: DeviceStore;
+  now: () => Date;
+  backoff?: Backoff;
+}
+
+function authorization(token: string): string {
+  return `Caisse-Device ${token}`;
+}
+
+/** The request as the protocol defines it, or `message_invalid`: an approval signs every fact in it. */
+function checkedRequest(request: ConfirmationRequest): ConfirmationRequest {
+  try {
+    return parseMessage(confirmationRequest, request);
+  } catch (error) {
+    if (!isCaisseError(error)) throw error;
+    throw new CaisseDeviceError('message_invalid', error.message, { cause: error });
+  }
+}
+
+/** The account object over a stored record. */
+export function accountOf(record: AccountRecord, context: AccountContext): Account {
+  const signer: Signer = { deviceId: record.deviceId, algorithm: record.algorithm, privateKey: record.privateKey, issuer: record.server };
+  const decoded = base64urlDecode(record.pinSalt);
+  if (decoded === undefined || decoded.length !== 16) {
+    throw new CaisseDeviceError('store_failed', `The store's PIN salt of ${record.deviceId} is not 16 bytes.`);
+  }
+  const salt = decoded;
+
+  /** PBKDF2 then the proof; the pinKey bytes are wiped as soon as the proof (and verifier) exist. */
+  async function withPinKey<T>(pin: string, use: (pinKey: Uint8Array) => Promise<T>): Promise<T> {
+    const pinKey = await derivePinKey(pin, salt);
+    try {
+      return await use(pinKey);
+    } finally {
+      pinKey.fill(0);
+    }
+  }
+
+  async function answer(request: ConfirmationRequest, decision: 'approve' | 'decline', proof?: string): Promise<'approved' | 'declined'> {
+    const claims: ConfirmationClaims = {
+      ver: PROTOCOL_VERSION,
+      iss: record.deviceId,
+      aud: record.server,
+      jti: randomId(),
+      iat: Math.floor(context.now().getTime() / 1000),
+      request: request.id,
+      challenge: request.challenge,
+      ticket: request.ticket.sha256,
+      amount: request.amount,
+      currency: request.currency,
+      payee: request.payee.id,
+      decision,
+      ...(proof === undefined ? {} : { pinProof: proof }),
+    };
+    const token = await signJws({ alg: record.algorithm, typ: TOKEN_TYPES.confirmation, kid: record.deviceId }, claims, record.privateKey);
+    const response = await send(`${record.server}/device/requests/${encodeURIComponent(request.id)}/answer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+    const { state } = ((await jsonBody(response)) ?? {}) as { state?: unknown };
+    const expected = decision === 'approve' ? 'approved' : 'declined';
+    if (state !== expected) {
+      throw new CaisseDeviceError('message_invalid', 'The payment server answered with another state than the decision sent.');
+    }
+    return expected;
+  }
+
+  return {
+    deviceId: record.deviceId,
+    server: record.server,
+    account: record.account,
+    ...(record.displayName === undefined ? {} : { displayName: record.displayName }),
+    algorithm: record.algorithm,
+    enrolledAt: new Date(record.enrolledAt),
+
+    async pending(options = {}) {
+      const token = await createAssertion(signer, { method: 'GET', path: '/device/requests' }, context.now);
+      const response = await send(`${record.server}/device/requests`, {
+        headers: { accept: 'application/json', authorization: authorization(token) },
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      const { requests } = ((await jsonBody(response)) ?? {}) as { requests?: unknown };
+      if (!Array.isArray(requests)) throw new CaisseDeviceError('message_invalid', 'The answer has no `requests` list.');
+      return requests.map((request) => checkedRequest(request as ConfirmationRequest));
+    },
+
+    requests(options = {}) {
+      return requestStream(signer, { ...options, now: context.now, ...(context.backoff ? { backoff: context.backoff } : {}) });
+    },
+
+    async approve(request, pin) {
+      checkPinFormat(pin);
+      const checked = checkedRequest(request);
+      const proof = await withPinKey(pin, (pinKey) => pinProof(pinKey, 'approve', `${checked.id}|${checked.challenge}`));
+      return (await answer(checked, 'approve', proof)) as 'approved';
+    },
+
+    async decline(request) {
+      return (await answer(checkedRequest(request), 'decline')) as 'declined';
+    },
+
+    async changePin(currentPin, newPin) {
+      checkPinFormat(currentPin);
+      checkPinFormat(newPin);
+      // The proof is bound to this request's assertion, so it cannot be replayed to set another PIN.
+      // The salt stays: if the answer is lost, the device still derives whichever PIN the server holds.
+      const jti = randomId();
+      const proof = await withPinKey(currentPin, (pinKey) => pinProof(pinKey, 'pin-change', jti));
+      const verifier = await withPinKey(newPin, async (pinKey) => pinVerifier(pinKey));
+      const body = JSON.stringify({ pinProof: proof, pinVerifier: verifier });
+      const token = await createAssertion(signer, { method: 'POST', path: '/device/pin', body }, context.now, jti);
+      await send(`${record.server}/device/pin`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: authorization(token) },
+        body,
+      });
+    },
+
+    async revoke() {
+      const token = await createAssertion(signer, { method: 'DELETE', path: '/device' }, context.now);
+      try {
+        await send(`${record.server}/device`, { method: 'DELETE', headers: { authorization: authorization(token) } });
+      } catch (error) {
+        // Already revoked, or never known there: what the caller wants is already true.
+        if (!isCaisseDeviceError(error, 'device_revoked') && !isCaisseDeviceError(error, 'device_unknown')) throw error;
+      }
+      await context.store.delete(record.deviceId);
+    },
+
+    forget() {
+      return context.store.delete(record.deviceId);
+    },
+  };
+}

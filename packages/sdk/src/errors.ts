@@ -1,0 +1,71 @@
+/**
+ * Every error the SDK raises carries one of these codes. They are part of the public API:
+ * they never change meaning, and new ones are only ever added. Most are the payment
+ * server's problem codes from the device API, passed through unchanged.
+ */
+export const DEVICE_ERROR_CODES = {
+  pin_invalid: 'The PIN is wrong. `attemptsLeft` says how many tries remain before the account locks.',
+  pin_malformed: 'A PIN is 4 to 12 digits.',
+  account_locked: 'The account is locked after 5 wrong PINs or access keys; the operator can unlock it.',
+  confirmation_expired: 'The request expired before it was answered.',
+  confirmation_answered: 'The request was already approved, declined or cancelled.',
+  confirmation_unknown: "No such request for this device's customer.",
+  confirmation_mismatch: 'A signed fact of the answer differs from the request the server holds.',
+  device_revoked: 'This device was revoked; enrol it again with a new code.',
+  device_unknown: 'The payment server does not know this device (or its signature did not verify).',
+  enrollment_code_invalid: 'The enrolment code is unknown, already used or expired (codes last 10 minutes).',
+  server_invalid: 'The payment server URL must be https (http only for localhost), without query or fragment.',
+  account_unknown: 'This device holds no such account.',
+  message_invalid: 'The payment server sent a message that does not match the protocol.',
+  store_failed: 'The device store could not be read or written.',
+  offline: 'The payment server could not be reached.',
+  server_error: 'The payment server answered with an error the SDK does not expect; see `serverCode` and `status`.',
+} as const;
+
+export type DeviceErrorCode = keyof typeof DEVICE_ERROR_CODES;
+
+const NAME = 'CaisseDeviceError';
+
+/**
+ * The one error class of the SDK. Compare `code`, never the message; use
+ * {@link isCaisseDeviceError} rather than `instanceof` when the error may come from
+ * another realm or another copy of the package.
+ * @example
+ * try { await account.approve(request, pin) } catch (error) {
+ *   if (isCaisseDeviceError(error, 'pin_invalid')) show(`Wrong PIN, ${error.attemptsLeft} attempts left`);
+ * }
+ */
+export class CaisseDeviceError extends Error {
+  override readonly name = NAME;
+  readonly code: DeviceErrorCode;
+  /** With `pin_invalid`: wrong PINs still allowed before the account locks. */
+  declare readonly attemptsLeft?: number;
+  /** The HTTP status, when the payment server answered. */
+  declare readonly status?: number;
+  /** The payment server's own problem code, when it answered with one (also for `server_error`). */
+  declare readonly serverCode?: string;
+
+  constructor(
+    code: DeviceErrorCode,
+    message?: string,
+    options: { cause?: unknown; attemptsLeft?: number; status?: number; serverCode?: string } = {},
+  ) {
+    super(message ?? DEVICE_ERROR_CODES[code], options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    if (options.attemptsLeft !== undefined) this.attemptsLeft = options.attemptsLeft;
+    if (options.status !== undefined) this.status = options.status;
+    if (options.serverCode !== undefined) this.serverCode = options.serverCode;
+  }
+}
+
+/**
+ * True for a {@link CaisseDeviceError}, also from another realm (an iframe, a worker's
+ * copy): it compares `name` and `code`, not the prototype. Optionally for one code.
+ * @example if (isCaisseDeviceError(error, 'offline')) retryLater()
+ */
+export function isCaisseDeviceError<C extends DeviceErrorCode>(error: unknown, code?: C): error is CaisseDeviceError & { code: C } {
+  if (typeof error !== 'object' || error === null) return false;
+  const candidate = error as { name?: unknown; code?: unknown };
+  if (candidate.name !== NAME || typeof candidate.code !== 'string' || !Object.hasOwn(DEVICE_ERROR_CODES, candidate.code)) return false;
+  return code === undefined || candidate.code === code;
+}
