@@ -7,7 +7,8 @@ export class ScriptedBrowser {
   private readonly cookies = new Map<string, string>();
   constructor(private readonly origin: string) {}
 
-  private cookieHeader(): string {
+  /** The Cookie header this browser sends to the payment server (for requests `go` does not make, such as an event stream). */
+  cookieHeader(): string {
     return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
   }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { type TicketClaims, TOKEN_TYPES } from '@caisse/protocol';
 import { createMerchant, createState, generateKey, memoryReplayStore, signJws, staticKeySet } from '@caisse/server-kit';
-import { serve } from '@hono/node-server';
+import { createAdaptorServer } from '@hono/node-server';
 import type { Acquirer } from '../acquirer/acquirer.js';
 import { configSchema } from '../config.js';
 import { createLogger } from '../log.js';
@@ -19,8 +19,8 @@ export async function startTestServer(
   options: { databaseUrl?: string; env?: Record<string, string>; acquirer?: Acquirer; now?: () => Date } = {},
 ) {
   let server: PaymentServer | undefined;
-  const http = serve({ fetch: (request) => (server as PaymentServer).app.fetch(request), port: 0, hostname: '127.0.0.1' });
-  await new Promise<void>((resolve) => http.once('listening', () => resolve()));
+  const http = createAdaptorServer({ fetch: (request) => (server as PaymentServer).app.fetch(request) });
+  await new Promise<void>((resolve) => http.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => resolve()));
   const url = `http://localhost:${(http.address() as AddressInfo).port}`;
   const config = configSchema.parse({
     CAISSE_ISSUER: url,

@@ -38,14 +38,15 @@ export interface AssertedRequest {
 }
 
 /**
- * The token of an `Authorization: Caisse-Assertion <token>` header.
+ * The token of an `Authorization: Caisse-Assertion <token>` header (or of another
+ * scheme carrying the same assertions, e.g. `Caisse-Device`).
  * @throws ProblemError `assertion_missing` when there is no such header, another scheme, or no token
  * @example const token = assertionFromHeader(c.req.header('authorization'))
  */
-export function assertionFromHeader(header: string | undefined): string {
+export function assertionFromHeader(header: string | undefined, scheme: string = ASSERTION_SCHEME): string {
   const match = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) +(\S+) *$/.exec(header ?? '');
-  if (match === null || match[1]?.toLowerCase() !== ASSERTION_SCHEME.toLowerCase()) {
-    throw new ProblemError('assertion_missing', `Send "Authorization: ${ASSERTION_SCHEME} <assertion>" with every merchant API request.`);
+  if (match === null || match[1]?.toLowerCase() !== scheme.toLowerCase()) {
+    throw new ProblemError('assertion_missing', `Send "Authorization: ${scheme} <assertion>" with every request.`);
   }
   return match[2] as string;
 }
@@ -88,29 +89,55 @@ function normalised(text: string): string | undefined {
   return `${url.origin}${url.pathname}${url.search}`;
 }
 
+/** Whose keys verify an assertion, whichever kind of party signs it (a merchant, a phone). */
+export interface AssertionIssuers {
+  /** The public keys of the party the token's `iss` names, or undefined when there is no such party. */
+  keySet(iss: string): Promise<KeySet | undefined>;
+  /** The problem for an `iss` that names no party (e.g. `merchant_unknown`). */
+  unknown(): ProblemError;
+  /** Longest `exp − iat` accepted, in seconds, when shorter than the protocol's 300 s. */
+  maxLifetime?: number;
+}
+
 /**
- * Verifies a merchant API assertion against the request it came with, as a checklist
- * that trusts nothing it has not verified: the token's shape and `typ` (a ticket is not an
- * assertion), then the keys of the merchant it names, the signature, the claims schema
- * (`exp − iat ≤ 300 s`), our audience, time (`exp` live and `iat` not in the future,
- * within the tolerance), and last the binding to this method, URL and body. Single use
- * (`jti`) is the caller's job, once everything here has passed.
- * @throws ProblemError with the protocol's codes (`token_malformed`, `type_mismatch`,
- * `merchant_unknown`, `key_unknown`, `signature_invalid`, `claims_invalid`,
- * `audience_mismatch`, `token_expired`, `token_not_yet_valid`, …) or `assertion_binding`
+ * Verifies a merchant API assertion against the request it came with: see
+ * {@link verifyIssuedAssertion}, with the merchant's registered keys.
+ * @throws ProblemError as {@link verifyIssuedAssertion}, `merchant_unknown` for an unregistered `iss`
  * @example const claims = await verifyAssertion(token, { method: 'GET', url: c.req.url, body }, { issuer, merchants })
  */
-export async function verifyAssertion(token: string, request: AssertedRequest, deps: AssertionDeps): Promise<AssertionClaims> {
+export function verifyAssertion(token: string, request: AssertedRequest, deps: AssertionDeps): Promise<AssertionClaims> {
+  return verifyIssuedAssertion(token, request, deps, {
+    keySet: (merchantId) => deps.merchants.keySet(merchantId),
+    unknown: () => new ProblemError('merchant_unknown', 'The assertion `iss` is not a merchant registered with this payment server.'),
+  });
+}
+
+/**
+ * Verifies an assertion against the request it came with, as a checklist that trusts
+ * nothing it has not verified: the token's shape and `typ` (a ticket is not an
+ * assertion), then the keys of the party it names, the signature, the claims schema
+ * (`exp − iat ≤ 300 s`, or the issuers' `maxLifetime`), our audience, time (`exp` live and
+ * `iat` not in the future, within the tolerance), and last the binding to this method,
+ * URL and body. Single use (`jti`) is the caller's job, once everything here has passed.
+ * @throws ProblemError with the protocol's codes (`token_malformed`, `type_mismatch`,
+ * `key_unknown`, `signature_invalid`, `claims_invalid`, `audience_mismatch`,
+ * `token_expired`, `token_not_yet_valid`, …), the issuers' `unknown()`, or `assertion_binding`
+ * @example const claims = await verifyIssuedAssertion(token, request, { issuer }, { keySet: devices.keySet, unknown: () => new ProblemError('device_unknown') })
+ */
+export async function verifyIssuedAssertion(
+  token: string,
+  request: AssertedRequest,
+  deps: Omit<AssertionDeps, 'merchants'>,
+  issuers: AssertionIssuers,
+): Promise<AssertionClaims> {
   try {
     decodeJws(token, [TOKEN_TYPES.assertion]);
   } catch (error) {
     asProblem(error);
   }
-  const merchantId = unverifiedIssuer(token);
-  const keys = merchantId === undefined ? undefined : await deps.merchants.keySet(merchantId);
-  if (merchantId === undefined || keys === undefined) {
-    throw new ProblemError('merchant_unknown', 'The assertion `iss` is not a merchant registered with this payment server.');
-  }
+  const iss = unverifiedIssuer(token);
+  const keys = iss === undefined ? undefined : await issuers.keySet(iss);
+  if (iss === undefined || keys === undefined) throw issuers.unknown();
 
   let claims: AssertionClaims;
   try {
@@ -119,9 +146,12 @@ export async function verifyAssertion(token: string, request: AssertedRequest, d
   } catch (error) {
     asProblem(error);
   }
-  if (claims.iss !== merchantId) throw new ProblemError('issuer_mismatch', 'The assertion issuer changed between reads.');
+  if (claims.iss !== iss) throw new ProblemError('issuer_mismatch', 'The assertion issuer changed between reads.');
   if (claims.aud !== deps.issuer) {
     throw new ProblemError('audience_mismatch', `The assertion is meant for "${claims.aud}"; this payment server is "${deps.issuer}".`);
+  }
+  if (issuers.maxLifetime !== undefined && claims.exp - claims.iat > issuers.maxLifetime) {
+    throw new ProblemError('claims_invalid', `An assertion here lasts at most ${issuers.maxLifetime} s (exp − iat).`);
   }
 
   const tolerance = deps.clockTolerance ?? ASSERTION_CLOCK_TOLERANCE;
@@ -130,10 +160,7 @@ export async function verifyAssertion(token: string, request: AssertedRequest, d
     throw new ProblemError('token_expired', `The assertion expired ${now - claims.exp} s ago; sign a fresh one for each request.`);
   }
   if (claims.iat > now + tolerance) {
-    throw new ProblemError(
-      'token_not_yet_valid',
-      `The assertion is dated ${claims.iat - now} s in the future; check the merchant server's clock.`,
-    );
+    throw new ProblemError('token_not_yet_valid', `The assertion is dated ${claims.iat - now} s in the future; check the signer's clock.`);
   }
 
   if (claims.htm !== request.method) {

@@ -1,8 +1,15 @@
 import { request as httpRequest } from 'node:http';
 import { TOKEN_TYPES } from '@caisse/protocol';
 import { generateKey, signJws } from '@caisse/server-kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiCaller, type CallOptions, insertPayment, serverDrivers, startApiTestServer } from './__fixtures__/api-server.js';
+import { describe, expect, it } from 'vitest';
+import {
+  type ApiCaller,
+  type ApiTestServer,
+  apiServerPerSuite,
+  type CallOptions,
+  insertPayment,
+  serverDrivers,
+} from './__fixtures__/api-server.js';
 import { assertionClaimsFor, authorization, nowSeconds, signAssertion } from './__fixtures__/assertions.js';
 import { bodySha256 } from './assertion.js';
 
@@ -27,16 +34,13 @@ function rawGet(url: string, headers: Record<string, string>): Promise<{ status:
 }
 
 describe.each(drivers)('merchant API authentication over real HTTP on $name', (driver) => {
-  let shop: Awaited<ReturnType<typeof startApiTestServer>>;
-  let drop = async () => {};
+  let shop: ApiTestServer;
   let other: ApiCaller;
   const serial = 7_000_000_001n;
   const path = `/v1/payments/${serial}`;
 
-  beforeAll(async () => {
-    const database = await driver.url();
-    drop = database.drop;
-    shop = await startApiTestServer(database.url ? { databaseUrl: database.url } : {});
+  apiServerPerSuite(driver.url, async (started) => {
+    shop = started;
     other = await shop.addMerchant();
     await insertPayment(shop.server.db, { serial, merchantId: shop.merchantId, createdAt: new Date() });
     // Left by an earlier run: the first authenticated request purges it.
@@ -44,10 +48,6 @@ describe.each(drivers)('merchant API authentication over real HTTP on $name', (d
       "INSERT INTO api_assertions (merchant_id, jti, expires_at) VALUES ($1, 'stale', now() - interval '1 hour')",
       [shop.merchantId],
     );
-  });
-  afterAll(async () => {
-    await shop?.close();
-    await drop();
   });
 
   /** A request to `path` with a hand-made Authorization header. */
@@ -224,8 +224,8 @@ describe.each(drivers)('merchant API authentication over real HTTP on $name', (d
     // Bound correctly, the request gets past authentication, to the Idempotency-Key every POST needs…
     const keyless = await shop.call('/v1/payments', { method: 'POST', body });
     expect(await problem(keyless)).toMatchObject({ status: 400, code: 'idempotency_key_missing' });
-    // …and then to the routes (there is no POST /v1/payments: 404).
-    expect(await problem(await post(undefined))).toMatchObject({ status: 404, code: 'not_found' });
+    // …and then to the route, which checks the body (POST /v1/payments takes a ticket and a phone number).
+    expect(await problem(await post(undefined))).toMatchObject({ status: 400, code: 'request_invalid' });
   });
 
   it('purges expired jtis as requests arrive', async () => {

@@ -2,10 +2,9 @@ import type { MiddlewareHandler } from 'hono';
 import { ProblemError, problemResponse } from '../http/problem.js';
 import type { Logger } from '../log.js';
 import type { Queryable } from '../storage/database.js';
-import { ASSERTION_CLOCK_TOLERANCE, ASSERTION_SCHEME, type AssertionDeps, assertionFromHeader, verifyAssertion } from './assertion.js';
-import { createAssertionStore } from './assertion-store.js';
+import { ASSERTION_SCHEME, type AssertionDeps, assertionFromHeader, verifyAssertion } from './assertion.js';
 import type { ApiEnv } from './context.js';
-import { periodic } from './periodic.js';
+import { singleUse } from './single-use.js';
 
 export interface MerchantAssertionOptions extends AssertionDeps {
   /** Where used `jti`s are recorded (`api_assertions`). */
@@ -25,26 +24,14 @@ export interface MerchantAssertionOptions extends AssertionDeps {
  */
 export function merchantAssertion(options: MerchantAssertionOptions): MiddlewareHandler<ApiEnv> {
   const now = options.now ?? (() => new Date());
-  const tolerance = options.clockTolerance ?? ASSERTION_CLOCK_TOLERANCE;
-  const store = createAssertionStore(options.db);
-  const purge = periodic(() => store.purgeExpired(now()), {
-    interval: options.purgeInterval ?? 60_000,
-    now,
-    name: 'api_assertions',
-    ...(options.log ? { log: options.log } : {}),
-  });
+  const spend = singleUse({ ...options, now });
 
   return async (c, next) => {
     try {
       const token = assertionFromHeader(c.req.header('authorization'));
       const body = new Uint8Array(await c.req.arrayBuffer());
       const claims = await verifyAssertion(token, { method: c.req.method, url: c.req.url, body }, { ...options, now });
-      await purge();
-      // Kept until the assertion would be refused as expired anyway.
-      const expiresAt = new Date((claims.exp + tolerance) * 1000);
-      if (!(await store.consume(claims.iss, claims.jti, expiresAt, now()))) {
-        throw new ProblemError('token_replayed', 'This assertion was already used: sign a new one, with a new jti, for every request.');
-      }
+      await spend(claims);
       c.set('merchantId', claims.iss);
     } catch (error) {
       if (!(error instanceof ProblemError)) throw error;

@@ -1,6 +1,6 @@
 import { decodeJws } from '@caisse/server-kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiCaller, insertPayment, serverDrivers, startApiTestServer } from './__fixtures__/api-server.js';
+import { describe, expect, it } from 'vitest';
+import { type ApiCaller, type ApiTestServer, apiServerPerSuite, insertPayment, serverDrivers } from './__fixtures__/api-server.js';
 import type { ApiPayment, PaymentPage } from './payments.js';
 
 const drivers = await serverDrivers('api payments');
@@ -22,15 +22,12 @@ const at = (offset: number) => new Date(Date.parse(FROM) + offset);
 const HOUR = 3_600_000;
 
 describe.each(drivers)('merchant API payments over real HTTP on $name', (driver) => {
-  let shop: Awaited<ReturnType<typeof startApiTestServer>>;
-  let drop = async () => {};
+  let shop: ApiTestServer;
   let lister: ApiCaller;
   let other: ApiCaller;
 
-  beforeAll(async () => {
-    const database = await driver.url();
-    drop = database.drop;
-    shop = await startApiTestServer(database.url ? { databaseUrl: database.url } : {});
+  apiServerPerSuite(driver.url, async (started) => {
+    shop = started;
     lister = await shop.addMerchant();
     other = await shop.addMerchant();
     const db = shop.server.db;
@@ -52,10 +49,6 @@ describe.each(drivers)('merchant API payments over real HTTP on $name', (driver)
     await insertPayment(db, { serial: 8_000_000_016n, merchantId: lister.merchantId, createdAt: at(24 * HOUR) });
     await insertPayment(db, { serial: 8_000_000_009n, merchantId: lister.merchantId, createdAt: at(-1) });
     await insertPayment(db, { serial: 8_000_000_020n, merchantId: other.merchantId, createdAt: at(HOUR) });
-  });
-  afterAll(async () => {
-    await shop?.close();
-    await drop();
   });
 
   describe('GET /v1/payments/:serial', () => {

@@ -1,36 +1,9 @@
+import type { ApiPayment, PaymentPage } from '@caisse/protocol';
 import { ProblemError } from '../http/problem.js';
 import type { Queryable } from '../storage/database.js';
 import type { PaymentListQuery } from './params.js';
 
-/**
- * A payment as the merchant API shows it: camelCase, amounts as integers of minor units,
- * the serial (a PostgreSQL `bigint`) as a decimal string, times in ISO 8601 UTC. The
- * customer's internal id is not shown: the voucher's `sub` is the merchant's pairwise id.
- */
-export interface ApiPayment {
-  /** The register serial: the voucher's `jti`. */
-  serial: string;
-  /** The ticket the payment answers: its `jti` and the SHA-256 of its exact JWS. */
-  ticket: { jti: string; sha256: string };
-  /** The merchant's own order serial, from the ticket. */
-  orderSerial: string;
-  amount: number;
-  vat: number;
-  currency: string;
-  /** Null for an authentication (zero-amount) ticket: no money moved. */
-  funding: 'wallet' | 'bank' | 'allowance' | null;
-  status: 'authorised' | 'authenticated' | 'held';
-  createdAt: string;
-  /** The voucher as the payment server signed it (a compact JWS; its `exp` has long passed). */
-  voucher: string;
-}
-
-export interface PaymentPage {
-  /** Oldest first. */
-  payments: ApiPayment[];
-  /** Pass as `after` for the next page; null on the last one. */
-  nextAfter: string | null;
-}
+export type { ApiPayment, PaymentPage };
 
 export interface PaymentQueries {
   /** The merchant's payment with this serial, or undefined — also when it is another merchant's. */

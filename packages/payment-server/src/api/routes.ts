@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { DELIVERY_PATH } from '../escrow/routes.js';
 import { ProblemError } from '../http/problem.js';
 import type { Logger } from '../log.js';
 import type { Queryable } from '../storage/database.js';
@@ -25,6 +26,13 @@ export interface ApiDeps {
   clockTolerance?: number;
   /** Milliseconds between two purges of expired assertions and idempotency keys by this instance; default 60 000. */
   purgeInterval?: number;
+  /**
+   * Keys that verify assertions on `POST /payments/:serial/deliveries` only: the merchant's
+   * own and its carriers' (`escrow/carriers.ts`). Every other endpoint takes `merchants`.
+   */
+  deliveryKeys?: AssertionKeys;
+  /** Endpoints of other domains (escrow, refunds, settlements), behind the same authentication and idempotency. */
+  endpoints?: readonly ((api: Hono<ApiEnv>) => void)[];
 }
 
 /**
@@ -44,6 +52,16 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   const purgeInterval = deps.purgeInterval === undefined ? {} : { purgeInterval: deps.purgeInterval };
   const payments = createPaymentQueries(deps.db);
   const api = new Hono<ApiEnv>();
+  const assertion = {
+    issuer: deps.issuer,
+    db: deps.db,
+    ...(deps.clockTolerance === undefined ? {} : { clockTolerance: deps.clockTolerance }),
+    ...log,
+    ...now,
+    ...purgeInterval,
+  };
+  const asMerchant = merchantAssertion({ ...assertion, merchants: deps.merchants });
+  const asDelivery = deps.deliveryKeys ? merchantAssertion({ ...assertion, merchants: deps.deliveryKeys }) : asMerchant;
 
   api.use(
     '*',
@@ -53,15 +71,7 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
         throw new ProblemError('body_too_large', `The merchant API reads bodies of at most ${API_BODY_LIMIT} bytes.`);
       },
     }),
-    merchantAssertion({
-      issuer: deps.issuer,
-      merchants: deps.merchants,
-      db: deps.db,
-      ...(deps.clockTolerance === undefined ? {} : { clockTolerance: deps.clockTolerance }),
-      ...log,
-      ...now,
-      ...purgeInterval,
-    }),
+    (c, next) => (deps.deliveryKeys && c.req.method === 'POST' && DELIVERY_PATH.test(c.req.path) ? asDelivery : asMerchant)(c, next),
     idempotency({ db: deps.db, ...log, ...now, ...purgeInterval }),
   );
 
@@ -72,6 +82,8 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   });
 
   api.get('/payments', async (c) => c.json(await payments.list(c.get('merchantId'), parseListQuery(c.req.queries()))));
+
+  for (const endpoints of deps.endpoints ?? []) endpoints(api);
 
   return api;
 }

@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
 import { isCaisseError, parseTicketClaims, type RefusalReason, type TicketClaims, TOKEN_TYPES } from '@caisse/protocol';
-import { type KeySet, unverifiedIssuer, verifyJws } from '@caisse/server-kit';
+import { unverifiedIssuer, verifyJws } from '@caisse/server-kit';
 import type { ProblemCode } from '../http/problem.js';
+import type { TicketPolicy } from '../merchants/service.js';
 import type { ReceivedTicket } from '../payments/tokens.js';
 
 /** What ticket intake needs to know about merchants. */
 export interface MerchantDirectory {
-  /** The merchant's registered public keys, or undefined for an unknown merchant. */
-  keySet(merchantId: string): Promise<KeySet | undefined>;
-  /** Whether the URL's exact origin is one the merchant registered for returns. */
-  isRegisteredOrigin(merchantId: string, url: string): Promise<boolean>;
+  /** The merchant's registered public keys and return origins (one read), or undefined for an unknown merchant. */
+  ticketPolicy(merchantId: string): Promise<TicketPolicy | undefined>;
 }
 
 export type IntakeResult =
@@ -44,13 +43,13 @@ export async function checkTicket(
 ): Promise<IntakeResult> {
   if (typeof token !== 'string' || token.length === 0) return refuse('ticket_invalid', 'request_invalid', 'No ticket was sent.');
   const merchantId = unverifiedIssuer(token);
-  const keys = merchantId === undefined ? undefined : await deps.merchants.keySet(merchantId);
-  if (merchantId === undefined || keys === undefined)
+  const merchant = merchantId === undefined ? undefined : await deps.merchants.ticketPolicy(merchantId);
+  if (merchantId === undefined || merchant === undefined)
     return refuse('merchant_unknown', 'merchant_unknown', 'The ticket does not come from a registered merchant.');
 
   let claims: TicketClaims;
   try {
-    const verified = await verifyJws(token, [TOKEN_TYPES.ticket], keys);
+    const verified = await verifyJws(token, [TOKEN_TYPES.ticket], merchant.keys);
     claims = parseTicketClaims(verified.payload);
   } catch (error) {
     if (!isCaisseError(error)) throw error;
@@ -61,7 +60,7 @@ export async function checkTicket(
     return refuse('ticket_invalid', 'audience_mismatch', `The ticket is meant for "${claims.aud}", not this payment server.`);
   for (const field of ['returnUrl', 'cancelUrl', 'notifyUrl'] as const) {
     const url = claims[field];
-    if (url !== undefined && !(await deps.merchants.isRegisteredOrigin(merchantId, url))) {
+    if (url !== undefined && !merchant.isRegisteredOrigin(url)) {
       return refuse('ticket_invalid', 'return_origin_unregistered', `The ticket's ${field} is not on an origin the merchant registered.`);
     }
   }

@@ -2,14 +2,17 @@ import type { RefusalReason } from '@caisse/protocol';
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
+import { streamSSE } from 'hono/streaming';
 import { AuthenticationFailedError } from '../customers/errors.js';
+import type { Customer } from '../customers/model.js';
 import type { CustomerService } from '../customers/service.js';
 import { browserSecret } from '../http/browser-cookie.js';
 import { formFromOurOrigin } from '../http/form-origin.js';
-import { ProblemError } from '../http/problem.js';
+import { PROBLEM_STATUS, ProblemError } from '../http/problem.js';
 import type { Logger } from '../log.js';
 import type { MerchantService } from '../merchants/service.js';
 import { checkoutPage } from '../pages/checkout.js';
+import { CONFIRM_LIVE_SCRIPT, CONFIRM_LIVE_SCRIPT_PATH, confirmOnPhonePage } from '../pages/confirm.js';
 import { CHECKOUT_CSS, CHECKOUT_CSS_PATH } from '../pages/css.js';
 import { errorPage } from '../pages/error.js';
 import { type Locale, pickLocale } from '../pages/i18n.js';
@@ -17,12 +20,16 @@ import type { IdentifyError } from '../pages/identify.js';
 import { pendingBankPage } from '../pages/pending.js';
 import { refusalPage } from '../pages/refusal.js';
 import { POPUP_RESULT_SCRIPT, POPUP_RESULT_SCRIPT_PATH, resultRedirectPage } from '../pages/result.js';
+import type { SharedForm } from '../pages/shared-data.js';
 import type { Authoriser } from '../payments/authorise.js';
 import { closeRefused } from '../payments/refusal.js';
 import { type TokenSigner, withResult } from '../payments/tokens.js';
 import type { Database } from '../storage/database.js';
+import type { SessionEvents } from './events.js';
 import { checkTicket } from './intake.js';
-import { BROWSER_COOKIE, type CheckoutSession, checkCsrf, csrfToken, type Display, OPEN_STATES, type Sessions } from './sessions.js';
+import type { PhoneCheckout } from './phone.js';
+import { BROWSER_COOKIE, type CheckoutSession, checkCsrf, csrfToken, type Display, type Sessions, storedVoucher } from './sessions.js';
+import { readSharedForm, withShared } from './shared.js';
 
 export interface CheckoutDeps {
   issuer: string;
@@ -31,6 +38,10 @@ export interface CheckoutDeps {
   customers: CustomerService;
   sessions: Sessions;
   authoriser: Authoriser;
+  /** Checkout with a phone: confirmation requests, answers, expiry. */
+  phone: PhoneCheckout;
+  /** Session moves from every instance, for the live status feed. */
+  events: SessionEvents;
   signer: TokenSigner;
   /** `deriveKey(secret, 'csrf')`. */
   csrfKey: Buffer;
@@ -40,6 +51,8 @@ export interface CheckoutDeps {
 }
 
 const FORM_LIMIT = 64 * 1024;
+/** A comment on the live status feed this often keeps proxies from closing an idle stream. */
+const KEEP_ALIVE_MS = 15_000;
 
 /**
  * The browser side of a payment: the ticket arrives (`POST /pay`, or `GET /pay?ticket=`
@@ -82,13 +95,13 @@ export function checkoutRoutes(deps: CheckoutDeps) {
   async function leave(c: Context, display: Display, merchantId: string, kind: 'voucher' | 'refusal', url: string, token: string) {
     const target = withResult(url, kind === 'voucher' ? 'caisse_voucher' : 'caisse_refusal', token);
     if (display === 'redirect') return c.redirect(target, 303);
-    const merchant = await deps.merchants.get(merchantId);
+    const merchantName = await deps.merchants.displayName(merchantId);
     return c.html(
       resultRedirectPage(
         {
           ...page,
           outcome: kind === 'voucher' ? 'paid' : 'refused',
-          merchantName: merchant.displayName,
+          merchantName,
           url: target,
           popup: { kind, token, targetOrigin: new URL(url).origin },
         },
@@ -128,27 +141,76 @@ export function checkoutRoutes(deps: CheckoutDeps) {
     return found;
   }
 
-  /** Closes an open session whose time ran out, so the merchant hears of it. */
+  /**
+   * The session as it now stands: an open session whose time ran out is closed (so the
+   * merchant hears of it), and a phone answer a crash left unacted on is acted on.
+   */
   async function expireIfDue(current: CheckoutSession): Promise<CheckoutSession> {
-    if (!OPEN_STATES.includes(current.state) || current.expiresAt > now()) return current;
-    const reason: RefusalReason = current.state === 'confirming' ? 'confirmation_expired' : 'ticket_expired';
-    await deps.db.transaction((tx) => closeRefused(tx, deps.sessions, current, OPEN_STATES, 'refused', reason, now()));
+    if (current.state === 'confirming') return deps.phone.settle(current);
+    if (current.state !== 'identifying' || current.expiresAt > now()) return current;
+    await deps.db.transaction((tx) => closeRefused(tx, deps.sessions, current, ['identifying'], 'refused', 'ticket_expired', now()));
     return (await deps.sessions.load(current.id)) ?? current;
   }
 
-  async function showSession(c: Context, current: CheckoutSession, error?: IdentifyError, account?: string) {
-    const merchant = await deps.merchants.get(current.merchantId);
+  /**
+   * Sends the confirmation request to the customer's phone when they have an active
+   * device, and shows "confirm on your phone"; undefined when they have none (or the
+   * account does not exist: both fall back to the access key, so the page tells nothing
+   * about which accounts exist).
+   */
+  async function toPhone(c: Context, current: CheckoutSession, who: Customer | string): Promise<Response | undefined> {
+    const started = await deps.phone.start(current, who);
+    if (started.started) return c.redirect(`/checkout/${current.id}${langQuery(c)}`, 303);
+    if (started.reason === 'no_device') return undefined;
+    if (started.reason === 'locked')
+      await deps.db.transaction((tx) => closeRefused(tx, deps.sessions, current, ['identifying'], 'refused', 'account_locked', now()));
+    return showSession(c, (await deps.sessions.load(current.id)) ?? current);
+  }
+
+  function checkForm(c: Context, current: CheckoutSession, form: Record<string, unknown>) {
+    if (!formFromOurOrigin(c, issuerOrigin) || !checkCsrf(deps.csrfKey, current.id, getCookie(c, BROWSER_COOKIE) ?? '', form.csrf)) {
+      throw new ProblemError('csrf_invalid');
+    }
+  }
+
+  async function showSession(c: Context, current: CheckoutSession, error?: IdentifyError, account?: string, sharedForm?: SharedForm) {
+    const merchantName = await deps.merchants.displayName(current.merchantId);
     const { claims } = current.ticket;
     const secret = getCookie(c, BROWSER_COOKIE) ?? '';
+    const csp = checkoutCsp([claims.returnUrl, claims.cancelUrl]);
     switch (current.state) {
-      case 'identifying':
       case 'confirming':
+        return c.html(
+          confirmOnPhonePage(
+            {
+              ...page,
+              kind: claims.kind,
+              merchantName,
+              amount: claims.amount,
+              currency: claims.currency,
+              expiresAt: current.expiresAt,
+              csrfToken: csrfToken(deps.csrfKey, current.id, secret),
+              actions: { refresh: `/checkout/${current.id}${langQuery(c)}`, cancel: `/checkout/${current.id}/cancel` },
+              live: {
+                events: `/checkout/${current.id}/events`,
+                secondsLeft: (current.expiresAt.getTime() - now().getTime()) / 1000,
+                ...(current.display === 'popup' ? { openerOrigin: new URL(claims.returnUrl).origin } : {}),
+              },
+              languageLinks: { en: `/checkout/${current.id}?lang=en`, fr: `/checkout/${current.id}?lang=fr` },
+              now: now(),
+            },
+            locale(c),
+          ),
+          200,
+          { 'content-security-policy': csp.replace("default-src 'none';", "default-src 'none'; script-src 'self'; connect-src 'self';") },
+        );
+      case 'identifying':
         return c.html(
           checkoutPage(
             {
               ...page,
               kind: claims.kind,
-              merchantName: merchant.displayName,
+              merchantName,
               serial: claims.serial,
               items: claims.items,
               amount: claims.amount,
@@ -159,17 +221,22 @@ export function checkoutRoutes(deps: CheckoutDeps) {
               expiresAt: current.expiresAt,
               languageLinks: { en: `/checkout/${current.id}?lang=en`, fr: `/checkout/${current.id}?lang=fr` },
               csrfToken: csrfToken(deps.csrfKey, current.id, secret),
-              actions: { identify: `/checkout/${current.id}/identify`, cancel: `/checkout/${current.id}/cancel` },
+              actions: {
+                identify: `/checkout/${current.id}/identify`,
+                cancel: `/checkout/${current.id}/cancel`,
+                ...(claims.customer ? { phone: `/checkout/${current.id}/phone` } : {}),
+              },
               ...((account ?? (claims.customer && 'account' in claims.customer))
                 ? { account: account ?? (claims.customer as { account: string }).account }
                 : {}),
               ...(error ? { error } : {}),
+              ...(sharedForm ? { sharedForm } : {}),
               now: now(),
             },
             locale(c),
           ),
-          error ? 401 : 200,
-          { 'content-security-policy': checkoutCsp([claims.returnUrl, claims.cancelUrl]) },
+          (sharedForm?.errors ? PROBLEM_STATUS.shared_data_invalid : error ? 401 : 200) as 200,
+          { 'content-security-policy': csp },
         );
       case 'pending_bank':
       case 'authorising':
@@ -177,7 +244,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
           pendingBankPage(
             {
               ...page,
-              merchantName: merchant.displayName,
+              merchantName,
               amount: claims.amount,
               currency: claims.currency,
               actions: { refresh: `/checkout/${current.id}` },
@@ -190,7 +257,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       case 'cancelled':
         if (current.state === 'paid') return c.redirect(`/checkout/${current.id}/return`, 303);
         return refusedPage(c, current.refusalReason ?? 'customer_declined', {
-          merchantName: merchant.displayName,
+          merchantName,
           returnUrl: `${deps.issuer}/checkout/${current.id}/return`,
         });
     }
@@ -218,6 +285,11 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       return c.body(POPUP_RESULT_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8' });
     });
 
+    app.get(CONFIRM_LIVE_SCRIPT_PATH, (c) => {
+      c.header('cache-control', 'public, max-age=3600');
+      return c.body(CONFIRM_LIVE_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8' });
+    });
+
     app.post('/pay', async (c) => {
       const form = await c.req.parseBody();
       return receive(c, form.ticket, form.mode === 'popup' ? 'popup' : 'redirect');
@@ -231,28 +303,40 @@ export function checkoutRoutes(deps: CheckoutDeps) {
     app.post('/checkout/:id/identify', async (c) => {
       const current = await expireIfDue(await session(c));
       const form = await c.req.parseBody();
-      if (!formFromOurOrigin(c, issuerOrigin) || !checkCsrf(deps.csrfKey, current.id, getCookie(c, BROWSER_COOKIE) ?? '', form.csrf)) {
-        throw new ProblemError('csrf_invalid');
-      }
+      checkForm(c, current, form);
       if (current.state !== 'identifying') return showSession(c, current);
       const account = typeof form.account === 'string' ? form.account.trim() : '';
       const accessKey = typeof form.accessKey === 'string' ? form.accessKey : '';
-      const missing = [...(account ? [] : ['account' as const]), ...(accessKey ? [] : ['accessKey' as const])];
-      if (missing.length > 0) return showSession(c, current, { code: 'missing', fields: missing }, account);
+      // Sending the form is the customer's agreement to share what the ticket requests; bad data stores nothing.
+      const reading = readSharedForm(current.ticket.claims.requested, form);
+      if (!reading.ok) return showSession(c, current, undefined, account, reading.form);
+      const sharing = withShared(current, reading);
+      if (!account)
+        return showSession(
+          c,
+          current,
+          { code: 'missing', fields: accessKey ? ['account'] : ['account', 'accessKey'] },
+          undefined,
+          reading.form,
+        );
+      // A customer with a device confirms on it: the access key alone never pays for them.
+      const onPhone = await toPhone(c, sharing, account);
+      if (onPhone) return onPhone;
+      if (!accessKey) return showSession(c, current, { code: 'missing', fields: ['accessKey'] }, account, reading.form);
 
       let customerId: string;
       try {
         customerId = (await deps.customers.identify(account, accessKey)).id;
       } catch (error) {
         if (error instanceof AuthenticationFailedError)
-          return showSession(c, current, { code: 'credentials_invalid', attemptsLeft: error.attemptsLeft }, account);
+          return showSession(c, current, { code: 'credentials_invalid', attemptsLeft: error.attemptsLeft }, account, reading.form);
         if (error instanceof ProblemError && error.code === 'account_locked') {
           await deps.db.transaction((tx) => closeRefused(tx, deps.sessions, current, ['identifying'], 'refused', 'account_locked', now()));
           return showSession(c, (await deps.sessions.load(current.id)) ?? current);
         }
         throw error;
       }
-      const outcome = await deps.authoriser.authorise(current, customerId, { method: 'access_key', at: now() });
+      const outcome = await deps.authoriser.authorise(sharing, customerId, { method: 'access_key', at: now() });
       deps.log.info('checkout.authorised', {
         session: current.id,
         result: outcome.result,
@@ -263,14 +347,86 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       return showSession(c, (await deps.sessions.load(current.id)) ?? current);
     });
 
+    /** "Confirm on my phone" for the customer the ticket names: the one click of a phone checkout. */
+    app.post('/checkout/:id/phone', async (c) => {
+      const current = await expireIfDue(await session(c));
+      const form = await c.req.parseBody();
+      checkForm(c, current, form);
+      const hint = current.ticket.claims.customer;
+      if (current.state !== 'identifying' || !hint) return showSession(c, current);
+      const reading = readSharedForm(current.ticket.claims.requested, form);
+      if (!reading.ok) return showSession(c, current, undefined, undefined, reading.form);
+      const customer = 'account' in hint ? hint.account : await deps.customers.findByPhone(hint.phone);
+      const onPhone = customer === undefined ? undefined : await toPhone(c, withShared(current, reading), customer);
+      if (onPhone) return onPhone;
+      // No device: the access key, as without a phone (a phone hint's account id is not written into the page).
+      return 'account' in hint
+        ? showSession(c, current, { code: 'missing', fields: ['accessKey'] }, hint.account, reading.form)
+        : showSession(c, current, { code: 'missing', fields: ['account', 'accessKey'] }, undefined, reading.form);
+    });
+
     app.post('/checkout/:id/cancel', async (c) => {
       const current = await session(c);
       const form = await c.req.parseBody();
-      if (!formFromOurOrigin(c, issuerOrigin) || !checkCsrf(deps.csrfKey, current.id, getCookie(c, BROWSER_COOKIE) ?? '', form.csrf)) {
-        throw new ProblemError('csrf_invalid');
-      }
-      await deps.db.transaction((tx) => closeRefused(tx, deps.sessions, current, OPEN_STATES, 'cancelled', 'customer_declined', now()));
+      checkForm(c, current, form);
+      await deps.phone.cancel(current);
       return c.redirect(`/checkout/${current.id}/return`, 303);
+    });
+
+    /**
+     * The live status of a checkout, for its page's script: same origin, bound to the
+     * browser's cookie like the page. `{"state":"confirming","expiresAt":…}` while the
+     * phone is asked, then `{"state":<new state>}` once the session leaves it, and the
+     * stream ends. Moves reach it from any instance through LISTEN/NOTIFY; its own timer
+     * settles the deadline, so an unanswered request ends the stream too.
+     */
+    app.get('/checkout/:id/events', async (c) => {
+      const found = await session(c);
+      // A confirming session is settled once subscribed (below), so it is not settled twice.
+      const first = found.state === 'confirming' ? found : await expireIfDue(found);
+      const response = streamSSE(c, async (stream) => {
+        let poked = false;
+        let wake: (() => void) | undefined;
+        const poke = () => {
+          poked = true;
+          wake?.();
+        };
+        /** Resolves at the next move of the session (or abort), or after `ms`. */
+        const nextChange = (ms: number) =>
+          new Promise<void>((resolve) => {
+            const done = () => {
+              clearTimeout(timer);
+              wake = undefined;
+              poked = false;
+              resolve();
+            };
+            const timer = setTimeout(done, ms);
+            wake = done;
+            if (poked || stream.aborted) done();
+          });
+        stream.onAbort(poke);
+        const unsubscribe = await deps.events.subscribe(first.id, poke);
+        try {
+          // Read again after subscribing, so a move between the first read and the subscription is not missed.
+          let current = first.state === 'confirming' ? await expireIfDue((await deps.sessions.load(first.id)) ?? first) : first;
+          if (current.state === 'confirming')
+            await stream.writeSSE({ data: JSON.stringify({ state: 'confirming', expiresAt: current.expiresAt.toISOString() }) });
+          while (current.state === 'confirming' && !stream.aborted && !deps.events.closed) {
+            const untilDeadline = current.expiresAt.getTime() - now().getTime();
+            // Wake just past the deadline to settle it; past it already (a step that could not be settled yet), look again each second.
+            await nextChange(Math.min(KEEP_ALIVE_MS, untilDeadline > 0 ? untilDeadline + 50 : 1_000));
+            if (stream.aborted || deps.events.closed) break;
+            // Past the deadline this look refuses the session, on whichever instance gets there first.
+            current = await expireIfDue((await deps.sessions.load(first.id)) ?? current);
+            if (current.state === 'confirming') await stream.write(': keep-alive\n\n');
+          }
+          if (!stream.aborted && current.state !== 'confirming') await stream.writeSSE({ data: JSON.stringify({ state: current.state }) });
+        } finally {
+          unsubscribe();
+        }
+      });
+      response.headers.set('cache-control', 'no-store');
+      return response;
     });
 
     /** Leaving the payment server: the result is signed now, so it is fresh however long the customer stayed. */
@@ -278,13 +434,8 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       const current = await session(c);
       const { claims } = current.ticket;
       if (current.state === 'paid') {
-        const { rows } = await deps.db.query<{ voucher: string }>(
-          'SELECT voucher FROM payments WHERE merchant_id = $1 AND ticket_jti = $2',
-          [current.merchantId, claims.jti],
-        );
-        const stored = rows[0]?.voucher;
-        if (!stored) throw new Error(`Session ${current.id} is paid but has no payment.`);
-        return leave(c, current.display, current.merchantId, 'voucher', claims.returnUrl, await deps.signer.renewVoucher(stored));
+        const voucher = await deps.signer.renewVoucher(await storedVoucher(deps.db, current));
+        return leave(c, current.display, current.merchantId, 'voucher', claims.returnUrl, voucher);
       }
       if (current.state === 'refused' || current.state === 'cancelled') {
         const refusal = await deps.signer.refusal(current.ticket, current.refusalReason ?? 'customer_declined');

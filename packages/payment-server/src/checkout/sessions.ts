@@ -1,15 +1,15 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import type { RefusalReason, TicketClaims } from '@caisse/protocol';
+import type { RefusalReason, SharedData, TicketClaims } from '@caisse/protocol';
 import { safeEqual } from '@caisse/server-kit';
 import type { ReceivedTicket } from '../payments/tokens.js';
-import type { Executor } from '../storage/database.js';
+import { checkChannel, type Executor } from '../storage/database.js';
 
 /**
  * A checkout is a small state machine, persisted so any instance can serve any step:
  *
  *   identifying ──▶ authorising ──▶ paid
  *        │   ╲            │  ╲──▶ refused
- *        │    ▶ confirming (phone, later) ──▶ authorising
+ *        │    ▶ confirming (phone) ──────▶ authorising
  *        │            │   ╲──▶ pending_bank ──▶ paid | refused
  *        ▼            ▼
  *   refused / cancelled  (from any open state)
@@ -45,12 +45,40 @@ export interface CheckoutSession {
   refusalReason: RefusalReason | null;
   createdAt: Date;
   expiresAt: Date;
+  /** What the customer agreed to share with the merchant (the voucher's `shared`): only fields the ticket requested. */
+  shared: SharedData | null;
 }
 
 export interface SessionChange {
   customerId?: string;
   refusalReason?: RefusalReason;
+  /** A new deadline: entering `confirming`, the session lasts as long as its confirmation request. */
+  expiresAt?: Date;
+  /** Set with the move out of `identifying`, so data sent with a failed step is never stored. */
+  shared?: SharedData;
 }
+
+/**
+ * The voucher stored with a paid session's payment, for the return URL and the merchant's
+ * poll to sign anew (`signer.renewVoucher`).
+ * @throws Error when the paid session has no payment: a broken invariant, not bad input
+ */
+export async function storedVoucher(executor: Executor, session: CheckoutSession): Promise<string> {
+  const { rows } = await executor.query<{ voucher: string }>('SELECT voucher FROM payments WHERE merchant_id = $1 AND ticket_jti = $2', [
+    session.merchantId,
+    session.ticket.claims.jti,
+  ]);
+  const stored = rows[0]?.voucher;
+  if (!stored) throw new Error(`Session ${session.id} is paid but has no payment.`);
+  return stored;
+}
+
+/**
+ * Every move of a session is announced on this channel (payload: the session id) when its
+ * transaction commits, so the checkout page's live status follows the session on any
+ * instance. Listeners read the session again: the payload is only a hint.
+ */
+export const SESSION_CHANNEL = 'checkout_sessions';
 
 /** A browser's checkout cookie: a random secret whose hash binds sessions to that browser. */
 export const BROWSER_COOKIE = 'caisse_checkout';
@@ -83,12 +111,13 @@ interface SessionRow {
   refusal_reason: RefusalReason | null;
   created_at: Date;
   expires_at: Date;
+  shared: SharedData | null;
   sha256: string;
   claims: TicketClaims;
 }
 
 const SELECT = `SELECT s.id, s.display, s.merchant_id, s.state, s.browser_hash, s.customer_id, s.refusal_reason,
-                       s.created_at, s.expires_at, t.sha256, t.claims
+                       s.created_at, s.expires_at, s.shared, t.sha256, t.claims
                   FROM checkout_sessions s JOIN tickets t ON t.merchant_id = s.merchant_id AND t.jti = s.ticket_jti`;
 
 function toSession(row: SessionRow): CheckoutSession {
@@ -102,6 +131,7 @@ function toSession(row: SessionRow): CheckoutSession {
     refusalReason: row.refusal_reason,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
+    shared: row.shared,
   };
 }
 
@@ -113,11 +143,13 @@ export interface Sessions {
    * opens nothing: `sameBrowserSessionId` lets the browser that owns it resume (a back
    * button, a double submit); any other browser is refused (`ticket_replayed`).
    */
-  open(ticket: ReceivedTicket, browserSecret: string, display?: Display): Promise<OpenResult>;
+  open(ticket: ReceivedTicket, browserSecret: string, display?: Display, executor?: Executor): Promise<OpenResult>;
   /** The session, only for the browser it belongs to. */
   get(id: string, browserSecret: string): Promise<CheckoutSession | undefined>;
   /** Any session by id, for server-side work (reconciliation, phone answers). */
   load(id: string, executor?: Executor): Promise<CheckoutSession | undefined>;
+  /** The session of a merchant's ticket, for the merchant API (no browser involved). */
+  byTicket(merchantId: string, jti: string, executor?: Executor): Promise<CheckoutSession | undefined>;
   /** Moves the session from one of `from` to `to`; false when it was not in `from` any more. */
   move(id: string, from: readonly SessionState[], to: SessionState, change?: SessionChange, executor?: Executor): Promise<boolean>;
 }
@@ -132,11 +164,11 @@ export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?
   }
 
   return {
-    async open(ticket, browserSecret, display = 'redirect') {
+    async open(ticket, browserSecret, display = 'redirect', executor = deps.db) {
       const at = now();
       const { claims } = ticket;
       const id = `cs_${randomBytes(16).toString('base64url')}`;
-      const inserted = await deps.db.query(
+      const inserted = await executor.query(
         `WITH ticket AS (
            INSERT INTO tickets (merchant_id, jti, sha256, claims, received_at, expires_at)
            VALUES ($1, $2, $3, $4::text::jsonb, $5, to_timestamp($6))
@@ -159,11 +191,11 @@ export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?
         ],
       );
       if (inserted.rowCount === 1) {
-        const row = await load(id);
+        const row = await load(id, executor);
         if (!row) throw new Error(`Session ${id} vanished after it was opened.`);
         return { opened: true, session: toSession(row) };
       }
-      const { rows } = await deps.db.query<{ id: string; browser_hash: string }>(
+      const { rows } = await executor.query<{ id: string; browser_hash: string }>(
         'SELECT id, browser_hash FROM checkout_sessions WHERE merchant_id = $1 AND ticket_jti = $2',
         [claims.iss, claims.jti],
       );
@@ -183,16 +215,36 @@ export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?
       return row && toSession(row);
     },
 
+    async byTicket(merchantId, jti, executor = deps.db) {
+      const { rows } = await executor.query<SessionRow>(`${SELECT} WHERE s.merchant_id = $1 AND s.ticket_jti = $2`, [merchantId, jti]);
+      return rows[0] && toSession(rows[0]);
+    },
+
     async move(id, from, to, change = {}, executor = deps.db) {
       const allowed = from.filter((state) => TRANSITIONS[state].includes(to));
       if (allowed.length === 0) throw new Error(`No move leads from ${from.join('/')} to ${to}.`);
-      const { rowCount } = await executor.query(
-        `UPDATE checkout_sessions
-            SET state = $3, updated_at = $4, customer_id = coalesce($5, customer_id), refusal_reason = coalesce($6, refusal_reason)
-          WHERE id = $1 AND state = ANY($2::text[])`,
-        [id, allowed, to, now(), change.customerId ?? null, change.refusalReason ?? null],
+      // The move and its announcement in one round trip; the NOTIFY is delivered at commit.
+      const { rows } = await executor.query(
+        `WITH moved AS (
+           UPDATE checkout_sessions
+              SET state = $3, updated_at = $4, customer_id = coalesce($5, customer_id), refusal_reason = coalesce($6, refusal_reason),
+                  expires_at = coalesce($7, expires_at), shared = coalesce($9::text::jsonb, shared)
+            WHERE id = $1 AND state = ANY($2::text[])
+           RETURNING id)
+         SELECT pg_notify($8, id) FROM moved`,
+        [
+          id,
+          allowed,
+          to,
+          now(),
+          change.customerId ?? null,
+          change.refusalReason ?? null,
+          change.expiresAt ?? null,
+          checkChannel(SESSION_CHANNEL),
+          change.shared === undefined ? null : JSON.stringify(change.shared),
+        ],
       );
-      return rowCount === 1;
+      return rows.length === 1;
     },
   };
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { currencyExponent, toDecimalString, toMinorUnits } from '@caisse/protocol';
+import { AFTER_PAYMENT_USAGE, afterPaymentCommand } from '../after-payment/cli.js';
 import { verifyAudit } from '../audit/verify.js';
 import { type Config, loadConfig } from '../config.js';
 import type { LimitsInput } from '../customers/model.js';
@@ -10,6 +10,7 @@ import { isNotificationError } from '../notifications/errors.js';
 import { startSandboxBank } from '../sandbox-bank/server.js';
 import { createPaymentServer, type PaymentServer, startPaymentServer } from '../server.js';
 import { openDatabase } from '../storage/open.js';
+import { options, positional, required, UsageError } from './args.js';
 
 /** Where a command writes, and what it reads: injected so tests run commands in-process. */
 export interface CliIo {
@@ -22,10 +23,6 @@ export interface CliIo {
   stopSignal(): Promise<void>;
 }
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
 export const USAGE = `Usage: caisse-server <command> [options]
 
   start                         run the payment server (HOST, PORT, DATABASE_URL or CAISSE_DATA_DIR, CAISSE_ISSUER, …)
@@ -35,6 +32,9 @@ export const USAGE = `Usage: caisse-server <command> [options]
   customers add                 --account ID --phone +E164 [--currency EUR] [--cap 150.00] [--daily 300.00]
                                 [--monthly 1000.00] [--bank-ref REF]   (the access key is read from stdin)
   customers unlock              --account ID
+  devices code CUSTOMER         print a one-time code (10 min) to enroll a phone for the customer
+  devices list CUSTOMER         the customer's phones (id, state, name, enrolled at)
+  devices revoke DEVICE         revoke a phone: it can no longer confirm payments
   wallet credit                 --account ID --amount 50.00 [--currency EUR] --idempotency-key KEY
   keys rotate                   [--alg EdDSA|ES256] [--immediately]
   keys list
@@ -43,22 +43,9 @@ export const USAGE = `Usage: caisse-server <command> [options]
   notifications list            [--parked]  (parked: retried for 3 days without an acknowledgement)
   notifications resend          --id ID     (puts a parked notification back in the queue, same id)
   sandbox-bank                  [--port 4010] run the sandbox bank for development
+${AFTER_PAYMENT_USAGE}
 
 Configuration comes from the environment; see the package README.`;
-
-function options<T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>(args: string[], spec: T) {
-  try {
-    return parseArgs({ args, options: spec, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
-function required(values: Record<string, unknown>, name: string): string {
-  const value = values[name];
-  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required.`);
-  return value;
-}
 
 function decimal(values: Record<string, unknown>, name: string, currency: string): bigint | undefined {
   const value = values[name];
@@ -166,6 +153,32 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
         io.out(`Customer ${customer.id} unlocked.`);
         return 0;
       }
+      case 'devices code': {
+        const customerId = positional(rest, 'CUSTOMER');
+        const { code, expiresAt } = await withServer(io, (server) => server.devices.createCode(customerId));
+        // The code alone on stdout, so a script can pipe it (e.g. to an SMS gateway); the rest on stderr.
+        io.out(code);
+        io.err(`One-time enrollment code for ${customerId}, valid until ${expiresAt.toISOString()}.`);
+        return 0;
+      }
+      case 'devices list': {
+        const customerId = positional(rest, 'CUSTOMER');
+        const devices = await withServer(io, async (server) => {
+          await server.customers.get(customerId);
+          return server.devices.list(customerId);
+        });
+        for (const device of devices) {
+          const state = device.revokedAt === null ? 'active' : `revoked ${device.revokedAt.toISOString()}`;
+          io.out(`${device.id}\t${state}\t${device.name ?? '-'}\t${device.createdAt.toISOString()}`);
+        }
+        return 0;
+      }
+      case 'devices revoke': {
+        const deviceId = positional(rest, 'DEVICE');
+        const device = await withServer(io, (server) => server.devices.revoke(deviceId));
+        io.out(`Device ${device.id} of ${device.customerId} revoked.`);
+        return 0;
+      }
       case 'wallet credit': {
         const values = options(rest, {
           account: { type: 'string' },
@@ -255,8 +268,11 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       case '':
         io.out(USAGE);
         return group === '' ? 2 : 0;
-      default:
+      default: {
+        const done = await afterPaymentCommand(argv, io, withServer);
+        if (done !== undefined) return done;
         throw new UsageError(`Unknown command "${`${group} ${action}`.trim()}".`);
+      }
     }
   } catch (error) {
     if (error instanceof UsageError) {

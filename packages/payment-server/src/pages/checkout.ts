@@ -1,8 +1,9 @@
 import type { RequestedData } from '@caisse/protocol';
-import { bdi, cleanText, type Html, h } from './html.js';
-import { formatAmount, formatNumber, formatRelative, formatTime, type Locale, requestedKey, t, text } from './i18n.js';
+import { bdi, cleanText, type Html, h, localPath } from './html.js';
+import { formatAmount, formatNumber, formatRelative, formatTime, type Locale, t, text } from './i18n.js';
 import { buttonForm, type IdentifyError, identifyForm } from './identify.js';
 import { context, layout, type PageBase, type PageContext } from './layout.js';
+import { type SharedForm, sharedDataFields } from './shared-data.js';
 
 /** One line of the order, as in the ticket (`Item` from `@caisse/protocol` fits). */
 export interface CheckoutItemView {
@@ -29,8 +30,13 @@ export interface CheckoutView extends PageBase {
   currency: string;
   /** `deferred`: the page says the money is held until delivery. */
   fulfilment?: 'immediate' | 'deferred';
-  /** Customer data the merchant asks for; the page lists it and says when it is shared. */
+  /**
+   * Customer data the merchant asks for: the customer fills it in the identification
+   * form, so both ways of confirming (access key, phone) send it.
+   */
   requested?: readonly RequestedData[];
+  /** What the customer typed in the requested fields, and what is wrong with it, when the form comes back. */
+  sharedForm?: SharedForm;
   /** When the checkout session expires. */
   expiresAt: Date;
   csrfToken: string;
@@ -39,6 +45,11 @@ export interface CheckoutView extends PageBase {
     identify: string;
     /** POST: `csrf`. */
     cancel: string;
+    /**
+     * POST: `csrf`. When the ticket names the customer: "Confirm on my phone", the page's
+     * primary action, so paying can take that one click and the phone's approval.
+     */
+    phone?: string;
   };
   /** Account id to show in the form: the ticket's customer hint, or what was typed before. */
   account?: string;
@@ -76,15 +87,6 @@ function itemsSection(view: CheckoutView, locale: Locale): Html {
 </section>`;
 }
 
-function requestedNotice(view: CheckoutView, locale: Locale, merchant: Html): Html {
-  const requested = [...new Set(view.requested ?? [])];
-  if (requested.length === 0) return h``;
-  return h`<div class="notice">
-<p>${t(locale, 'checkout.requestedIntro', { merchant })}</p>
-<ul>${requested.map((data) => h`<li>${t(locale, requestedKey(data))}</li>`)}</ul>
-</div>`;
-}
-
 /**
  * The order summary and the identification form: merchant, order serial, lines, VAT,
  * total, session expiry, the data the merchant asks for, the account id + access key
@@ -100,14 +102,33 @@ export function checkoutPage(view: CheckoutView, locale: Locale): string {
     ? text(locale, 'checkout.titleSignIn', { merchant: merchantText })
     : text(locale, 'checkout.titlePay', { merchant: merchantText });
   const total = formatAmount(view.amount, view.currency, locale);
+  const requested = view.requested ?? [];
+  // With data to fill in, one form carries it to either step; its first button (what Enter
+  // presses) identifies, which itself asks the phone of a customer who has one.
+  const asking = requested.length > 0;
+  const phoneInForm =
+    view.actions.phone === undefined
+      ? h``
+      : h`<div class="actions">
+<button type="submit" class="button button-secondary" formaction="${localPath(view.actions.phone)}">${t(locale, 'checkout.phoneButton')}</button>
+</div>
+<p class="hint">${t(locale, 'checkout.phoneHint', { operator: ctx.operator })}</p>`;
 
   const main = h`<h1>${signIn ? t(locale, 'checkout.titleSignIn', { merchant }) : t(locale, 'checkout.titlePay', { merchant })}</h1>
 <p class="muted">${t(locale, 'checkout.serial', { serial: bdi(view.serial) })}</p>
 ${signIn ? h`<p>${t(locale, 'checkout.signInIntro', { merchant, operator: ctx.operator })}</p>` : itemsSection(view, locale)}
 ${!signIn && view.fulfilment === 'deferred' ? h`<p class="notice">${t(locale, 'checkout.deferred', { merchant })}</p>` : ''}
-${requestedNotice(view, locale, merchant)}
 <p class="muted">${t(locale, 'checkout.expires', { time: deadline(view.expiresAt, ctx) })}</p>
+${
+  view.actions.phone === undefined || asking
+    ? ''
+    : h`<div class="card">
+${buttonForm(view.actions.phone, view.csrfToken, t(locale, 'checkout.phoneButton'), 'primary')}
+<p class="hint">${t(locale, 'checkout.phoneHint', { operator: ctx.operator })}</p>
+</div>`
+}
 ${identifyForm({
+  ...(asking ? { before: sharedDataFields({ locale, requested, merchant, form: view.sharedForm }), after: phoneInForm } : {}),
   locale,
   action: view.actions.identify,
   csrfToken: view.csrfToken,

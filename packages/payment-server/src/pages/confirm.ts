@@ -4,7 +4,7 @@ import { formatAmount, type Locale, t, text } from './i18n.js';
 import { buttonForm } from './identify.js';
 import { context, layout, type PageBase } from './layout.js';
 
-/** Shown while the customer's phone is asked to confirm (issue 4); the page itself needs no script. */
+/** Shown while the customer's phone is asked to confirm; the page works without its script, which only adds live status. */
 export interface ConfirmOnPhoneView extends PageBase {
   kind: 'purchase' | 'authentication';
   merchantName: string;
@@ -20,6 +20,78 @@ export interface ConfirmOnPhoneView extends PageBase {
     /** POST: `csrf`. */
     cancel: string;
   };
+  /**
+   * Live status: the page loads {@link CONFIRM_LIVE_SCRIPT_PATH}, which follows `events`
+   * (the session's `text/event-stream`), counts down from `secondsLeft` (measured on the
+   * server, so a wrong clock on the customer's device does not matter) and reloads
+   * `actions.refresh` when the session leaves `confirming` or the time is up. Without it
+   * (or without script) the page says it does not update and offers "Check again".
+   */
+  live?: {
+    events: string;
+    secondsLeft: number;
+    /**
+     * In a popup checkout, the merchant's return origin: the script tells the widget on the
+     * opener what is happening (`caisse:status`), only at that exact origin, so its button
+     * can show the phone step and the time left.
+     */
+    openerOrigin?: string;
+  };
+}
+
+export const CONFIRM_LIVE_SCRIPT_PATH = '/assets/confirm-live.js';
+
+/**
+ * Served at {@link CONFIRM_LIVE_SCRIPT_PATH} (CSP `script-src 'self'; connect-src 'self'`:
+ * no inline script). Reads only the `data-` attributes the server wrote; follows nothing
+ * but same-origin paths.
+ */
+export const CONFIRM_LIVE_SCRIPT = `(function () {
+  var data = document.getElementById('caisse-live');
+  if (!data || typeof EventSource === 'undefined') return;
+  var refresh = data.getAttribute('data-refresh');
+  if (!refresh || refresh.charAt(0) !== '/' || refresh.charAt(1) === '/') return;
+  var deadline = Date.now() + Number(data.getAttribute('data-seconds-left')) * 1000;
+  var clock = document.getElementById('caisse-countdown');
+  var status = document.getElementById('caisse-status');
+  var source = new EventSource(data.getAttribute('data-events'));
+  var done = false;
+  var openerOrigin = data.getAttribute('data-opener-origin');
+  function tellOpener(message) {
+    var opener = window.opener;
+    if (openerOrigin && opener && !opener.closed) opener.postMessage(message, openerOrigin);
+  }
+  function leave(state) {
+    if (done) return;
+    done = true;
+    source.close();
+    if (state) tellOpener({ type: 'caisse:status', state: state });
+    status.textContent = data.getAttribute('data-updating');
+    window.location.replace(refresh);
+  }
+  function tick() {
+    var left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+    clock.textContent = Math.floor(left / 60) + ':' + String(left % 60).padStart(2, '0');
+    // At zero the server refuses the session on the next look: that look is the reload.
+    if (left === 0) setTimeout(leave, 1000);
+    else setTimeout(tick, 500);
+  }
+  source.onmessage = function (event) {
+    var message;
+    try { message = JSON.parse(event.data); } catch (error) { return; }
+    if (message && typeof message.state === 'string' && message.state !== 'confirming') leave(message.state);
+  };
+  tellOpener({ type: 'caisse:status', state: 'confirming', expiresAt: data.getAttribute('data-expires-at') });
+  document.getElementById('caisse-no-update').hidden = true;
+  document.getElementById('caisse-live-note').hidden = false;
+  document.getElementById('caisse-countdown-line').hidden = false;
+  tick();
+})();
+`;
+
+function countdown(seconds: number): string {
+  const left = Math.max(0, Math.floor(seconds));
+  return `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
 }
 
 /**
@@ -47,10 +119,23 @@ ${
 }
 </dl>
 <p>${t(locale, 'confirm.deadline', { time: deadline(view.expiresAt, ctx) })}</p>
-<p class="muted">${t(locale, 'confirm.noUpdate')}</p>
+${
+  view.live === undefined
+    ? h`<p class="muted">${t(locale, 'confirm.noUpdate')}</p>`
+    : h`<p id="caisse-countdown-line" hidden>${t(locale, 'confirm.timeLeft')} <span id="caisse-countdown" role="timer" class="num">${countdown(view.live.secondsLeft)}</span></p>
+<p class="muted" id="caisse-status" role="status"><span id="caisse-live-note" hidden>${t(locale, 'confirm.live')}</span><span id="caisse-no-update">${t(locale, 'confirm.noUpdate')}</span></p>`
+}
 <div class="actions">
 <a class="button button-primary" href="${localPath(view.actions.refresh)}">${t(locale, 'confirm.refresh')}</a>
 </div>
-${buttonForm(view.actions.cancel, view.csrfToken, t(locale, 'checkout.cancelButton', { merchant }))}`;
+${buttonForm(view.actions.cancel, view.csrfToken, t(locale, 'checkout.cancelButton', { merchant }))}
+${
+  view.live === undefined
+    ? ''
+    : h`<div id="caisse-live" hidden data-events="${localPath(view.live.events)}" data-refresh="${localPath(view.actions.refresh)}" data-seconds-left="${String(Math.max(0, Math.floor(view.live.secondsLeft)))}" data-updating="${text(locale, 'confirm.updating')}" data-expires-at="${view.expiresAt.toISOString()}"${
+        view.live.openerOrigin === undefined ? '' : h` data-opener-origin="${view.live.openerOrigin}"`
+      }></div>
+<script src="${CONFIRM_LIVE_SCRIPT_PATH}" defer></script>`
+}`;
   return layout(view, locale, { title: text(locale, 'confirm.title'), main });
 }

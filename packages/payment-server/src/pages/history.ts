@@ -1,10 +1,12 @@
+import { type DevicesView, devicesSection } from './devices.js';
 import { bdi, cleanText, type Html, h, localPath } from './html.js';
 import { currencyName, formatAmount, formatDateTime, formatIsoDate, type Locale, t, text } from './i18n.js';
 import { buttonForm, type IdentifyError, identifyForm } from './identify.js';
 import { context, layout, type PageBase, type PageContext } from './layout.js';
+import { type TopUpView, topUpSection } from './top-up.js';
 
 /** What became of a payment, as the customer's history shows it. */
-export type HistoryStatus = 'authorised' | 'authenticated' | 'held' | 'refunded';
+export type HistoryStatus = 'authorised' | 'authenticated' | 'held' | 'released' | 'voided' | 'refunded';
 
 /** One payment of the customer. */
 export interface HistoryEntry {
@@ -56,9 +58,13 @@ export interface HistoryView extends PageBase {
   account?: string;
   /** Set when the identification form comes back with a problem. */
   identifyError?: IdentifyError;
+  /** The customer's phones, shown below the payments when given. */
+  devices?: DevicesView;
+  /** The wallet top-up form, for a signed-in customer with a wallet. */
+  topUp?: TopUpView;
 }
 
-const COUNTED: ReadonlySet<HistoryStatus> = new Set(['authorised', 'held']);
+const COUNTED: ReadonlySet<HistoryStatus> = new Set(['authorised', 'held', 'released']);
 
 /** Sum of the authorised and held payments, per currency, in currency-code order. */
 export function totalsByCurrency(payments: readonly HistoryEntry[]): HistoryTotal[] {
@@ -177,6 +183,8 @@ ${totals.length === 0 ? '' : totalsSection(totals, locale)}`;
 <p class="muted">${t(locale, 'history.account', { account: bdi(view.customer.account) })}</p>
 ${view.actions.signOut === undefined ? '' : buttonForm(view.actions.signOut, view.csrfToken, t(locale, 'history.signOut'))}
 ${periodForm(view, locale)}
-${results}`;
+${results}
+${view.topUp === undefined ? '' : topUpSection(view.topUp, view.csrfToken, ctx)}
+${view.devices === undefined ? '' : devicesSection(view.devices, view.csrfToken, ctx)}`;
   return layout(view, locale, { title, error: view.periodError !== undefined, main });
 }

@@ -31,6 +31,10 @@ export interface IdentifyFormOptions {
   submitLabel: Html;
   accountHint: Html;
   accessKeyHint: Html;
+  /** Fields sent with the identification, before it (the data the merchant requests). */
+  before?: Html;
+  /** Other ways to send the same form, after its button (a `formaction` button). */
+  after?: Html;
 }
 
 const FIELD_IDS: Record<IdentifyField, string> = { account: 'account', accessKey: 'access-key' };
@@ -82,6 +86,7 @@ ${summary}
 </div>`
 }
 <input type="hidden" name="csrf" value="${options.csrfToken}">
+${options.before ?? ''}
 ${field(
   'account',
   t(locale, 'identify.account'),
@@ -99,6 +104,7 @@ ${field(
 <div class="actions">
 <button type="submit" class="button button-primary">${options.submitLabel}</button>
 </div>
+${options.after ?? ''}
 </form>`;
 }
 

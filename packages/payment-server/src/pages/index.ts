@@ -4,7 +4,7 @@
  * README-section.md.
  */
 export { type CheckoutItemView, type CheckoutView, checkoutPage } from './checkout.js';
-export { type ConfirmOnPhoneView, confirmOnPhonePage } from './confirm.js';
+export { CONFIRM_LIVE_SCRIPT, CONFIRM_LIVE_SCRIPT_PATH, type ConfirmOnPhoneView, confirmOnPhonePage } from './confirm.js';
 export {
   CHECKOUT_CSS,
   CHECKOUT_CSS_HREF,
@@ -12,6 +12,7 @@ export {
   CHECKOUT_CSS_PATH,
   CHECKOUT_CSS_SHA256,
 } from './css.js';
+export { type DeviceEntry, type DevicesView, devicesSection } from './devices.js';
 export { ERROR_PAGE_CODES, type ErrorPageCode, type ErrorView, errorPage, isErrorPageCode } from './error.js';
 export { type HistoryEntry, type HistoryStatus, type HistoryTotal, type HistoryView, historyPage, totalsByCurrency } from './history.js';
 export {

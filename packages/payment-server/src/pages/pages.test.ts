@@ -48,6 +48,17 @@ const ALL_PAGES: [string, (locale: Locale) => string][] = [
     'checkout, deferred with requested data',
     (locale) => checkoutPage(purchaseView({ fulfilment: 'deferred', requested: ['shipping_address', 'email', 'name'] }), locale),
   ],
+  [
+    'checkout, requested data wrong',
+    (locale) =>
+      checkoutPage(
+        purchaseView({
+          requested: ['shipping_address', 'email'],
+          sharedForm: { values: { email: 'x' }, errors: { email: 'invalid', shippingLine1: 'required' } },
+        }),
+        locale,
+      ),
+  ],
   ['authentication', (locale) => checkoutPage(authenticationView({ requested: ['email'] }), locale)],
   ['confirm on phone', (locale) => confirmOnPhonePage(confirmView(), locale)],
   ['confirm sign-in on phone', (locale) => confirmOnPhonePage(confirmView({ kind: 'authentication', amount: 0 }), locale)],
@@ -200,14 +211,42 @@ describe('checkoutPage', () => {
     expect(bodyText(checkoutPage(authenticationView(), 'en'))).toContain('No money is taken.');
   });
 
-  test('requested data is listed with when it is shared; nothing is listed when nothing is asked', () => {
-    const html = checkoutPage(purchaseView({ requested: ['shipping_address', 'email', 'shipping_address'] }), 'en');
-    const notice = /<div class="notice">([\s\S]*?)<\/div>/.exec(html)?.[1] ?? '';
-    expect(plain(notice)).toBe(
-      'Librairie du Port asks for the following. It is shared only once you have confirmed: Your shipping address Your email address',
+  test('requested data is asked for once each, inside the identification form, with the consent said; nothing when nothing is asked', () => {
+    const html = checkoutPage(
+      purchaseView({
+        requested: ['shipping_address', 'email', 'shipping_address'],
+        actions: { identify: '/i', cancel: '/c', phone: '/p' },
+      }),
+      'en',
     );
-    expect(startTags(notice, 'li')).toHaveLength(2);
-    expect(checkoutPage(purchaseView(), 'en')).not.toContain('class="notice"');
+    const form = /<form method="post" action="\/i"[\s\S]*?<\/form>/.exec(html)?.[0] ?? '';
+    expect(startTags(form, 'input').filter((tag) => tag.includes('name="shippingLine1"'))).toHaveLength(1);
+    expect(form).toContain('autocomplete="email"');
+    expect(form).not.toContain('name="name"');
+    expect(plain(form)).toContain('By confirming, you agree to share these details with Librairie du Port, and nothing else about you.');
+    // The phone button sends the same form, after "Pay" (so Enter identifies), and is no separate form.
+    expect(form).toMatch(/Pay[\s\S]*formaction="\/p"/);
+    expect(html).not.toContain(' action="/p"');
+    const plainPage = checkoutPage(purchaseView(), 'en');
+    expect(plainPage).not.toContain('shared-consent');
+    expect(plainPage).not.toContain('autocomplete="shipping');
+  });
+
+  test('requested data comes back with the values typed and each error next to its field', () => {
+    const html = checkoutPage(
+      purchaseView({
+        requested: ['shipping_address'],
+        sharedForm: {
+          values: { shippingName: 'Ada "<b>"', shippingCountry: 'GBR' },
+          errors: { shippingCountry: 'invalid', shippingCity: 'required' },
+        },
+      }),
+      'fr',
+    );
+    expect(html).toContain('value="Ada &quot;&lt;b&gt;&quot;"');
+    expect(html).toContain('<p class="field-error" id="shipping-city-error" data-code="required">Saisissez la ville.</p>');
+    expect(html).toMatch(/id="shipping-country"[^>]*aria-describedby="shipping-country-hint shipping-country-error" aria-invalid="true"/);
+    expect(html).toContain('<a href="#shipping-country">Saisissez le pays en deux lettres, par exemple FR ou BE.</a>');
   });
 
   test('deferred delivery says the money is held until delivery', () => {

@@ -59,6 +59,19 @@ export interface Database extends Queryable {
    * }, { isolation: 'serializable' });
    */
   transaction<T>(fn: (tx: Transaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Calls `onPayload` with the payload of every `NOTIFY` on `channel` (see {@link notify}),
+   * from any connection or instance, once the notifying transaction commits. Resolves once
+   * the server listens; the returned function stops this listener. PostgreSQL keeps one
+   * dedicated connection for every listener of this database and listens again after
+   * reconnecting (notifications sent while it was down are lost: listeners that must not
+   * miss anything re-read the table, e.g. by sequence number). `channel` is a lower-case
+   * identifier (`[a-z_][a-z0-9_]*`, at most 63 characters).
+   * @example
+   * const stop = await db.listen('confirmation_requests', (payload) => fanOut(JSON.parse(payload)));
+   * await stop();
+   */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -83,4 +96,27 @@ export function transactionModes(options: TransactionOptions | undefined): strin
   const modes = [`ISOLATION LEVEL ${(options?.isolation ?? 'read committed').toUpperCase()}`];
   if (options?.readOnly) modes.push('READ ONLY');
   return modes.join(', ');
+}
+
+const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Refuses a channel name PostgreSQL would fold or need quoting for: `LISTEN Foo` listens
+ * on `foo` while `pg_notify('Foo', …)` sends to `Foo`, so mixed case would silently never arrive.
+ */
+export function checkChannel(channel: string): string {
+  if (!CHANNEL.test(channel))
+    throw new Error(`Channel names are lower-case identifiers ([a-z_][a-z0-9_]*, ≤ 63 characters): ${JSON.stringify(channel)}.`);
+  return channel;
+}
+
+/**
+ * Sends `payload` to every listener of `channel` ({@link Database.listen}) on every
+ * instance. Inside a transaction it is delivered at commit and never if it rolls back, so
+ * listeners never hear of rows they cannot read yet. PostgreSQL limits a payload to
+ * under 8000 bytes: send an id and let listeners read the row.
+ * @example await notify(tx, 'confirmation_requests', JSON.stringify({ customerId, seq: String(seq) }));
+ */
+export async function notify(executor: Queryable, channel: string, payload: string): Promise<void> {
+  await executor.query('SELECT pg_notify($1, $2)', [checkChannel(channel), payload]);
 }

@@ -1,9 +1,11 @@
 export {
+  checkChannel,
   type Database,
   type Driver,
   type Executor,
   type IsolationLevel,
   isTransaction,
+  notify,
   type Queryable,
   type QueryResult,
   type Transaction,

@@ -2,7 +2,7 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Database, QueryResult, TransactionOptions } from './database.js';
-import { transactionModes } from './database.js';
+import { checkChannel, transactionModes } from './database.js';
 import { StorageError } from './errors.js';
 import { DEFAULT_MAX_RETRIES, retrySerializationFailures } from './retry.js';
 import { transactionHandle } from './transaction-handle.js';
@@ -57,6 +57,16 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
           }
         });
       return retrySerializationFailures(once, transactionOptions?.maxRetries ?? DEFAULT_MAX_RETRIES);
+    },
+    async listen(channel, onPayload) {
+      // A wrapper of its own: PGlite unlistens by callback identity.
+      const stop = await pglite.listen(checkChannel(channel), (payload) => onPayload(payload));
+      let stopped = false;
+      return async () => {
+        if (stopped || pglite.closed) return;
+        stopped = true;
+        await stop();
+      };
     },
     async close() {
       await pglite.close();

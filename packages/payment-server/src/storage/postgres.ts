@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Database, QueryResult, TransactionOptions } from './database.js';
 import { transactionModes } from './database.js';
+import { createPgListener } from './pg-listener.js';
 import { DEFAULT_MAX_RETRIES, retrySerializationFailures } from './retry.js';
 import { transactionHandle } from './transaction-handle.js';
 
@@ -21,7 +22,8 @@ export interface PostgresOptions {
   /**
    * Called when an idle pooled connection fails (e.g. the server restarted). The pool
    * drops that connection and opens a new one on demand; without a listener Node would
-   * crash on the unhandled `error` event.
+   * crash on the unhandled `error` event. Also called when the LISTEN connection drops or
+   * cannot reconnect (it retries), or a `listen` callback throws.
    */
   onPoolError?: (error: Error) => void;
 }
@@ -33,6 +35,11 @@ export interface PostgresOptions {
 export function openPostgres(options: PostgresOptions): Database {
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, types });
   pool.on('error', (error) => options.onPoolError?.(error));
+  const listener = createPgListener({
+    url: options.url,
+    types,
+    ...(options.onPoolError === undefined ? {} : { onError: options.onPoolError }),
+  });
 
   const query = async <T extends object>(
     client: pg.Pool | pg.PoolClient,
@@ -80,6 +87,10 @@ export function openPostgres(options: PostgresOptions): Database {
       };
       return retrySerializationFailures(once, transactionOptions?.maxRetries ?? DEFAULT_MAX_RETRIES);
     },
-    close: () => pool.end(),
+    listen: (channel, onPayload) => listener.listen(channel, onPayload),
+    async close() {
+      await listener.close();
+      await pool.end();
+    },
   };
 }

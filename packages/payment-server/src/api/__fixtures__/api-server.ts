@@ -2,17 +2,22 @@
 
 import { decodeJws, type GeneratedKey, generateKey } from '@caisse/server-kit';
 import { freshDatabase, requirePostgres } from '@caisse/testing';
+import { afterAll, beforeAll } from 'vitest';
 import { ScriptedBrowser } from '../../__fixtures__/browser.js';
 import { startTestServer } from '../../__fixtures__/payment-server.js';
 import type { Queryable } from '../../storage/database.js';
 import { apiRoutes } from '../routes.js';
 import { authorization, signAssertion } from './assertions.js';
 
+/** A storage driver to run a suite on: `url()` makes it a database of its own (none for PGlite, in memory). */
+export interface ServerDriver {
+  name: string;
+  url: () => Promise<{ url?: string; drop: () => Promise<void> }>;
+}
+
 /** PGlite always; PostgreSQL when reachable (a missing one fails under CI=true). Each `url()` makes a fresh database. */
-export async function serverDrivers(suite: string) {
-  const drivers: { name: string; url: () => Promise<{ url?: string; drop: () => Promise<void> }> }[] = [
-    { name: 'pglite', url: async () => ({ drop: async () => {} }) },
-  ];
+export async function serverDrivers(suite: string): Promise<ServerDriver[]> {
+  const drivers: ServerDriver[] = [{ name: 'pglite', url: async () => ({ drop: async () => {} }) }];
   if (await requirePostgres(suite)) {
     drivers.push({ name: 'postgres', url: () => freshDatabase(suite.replace(/\W+/g, '_').toLowerCase()) });
   }
@@ -41,8 +46,8 @@ let merchants = 0;
  * then it is used as it is) and a second key registered for the test server's merchant,
  * whose private half the tests hold to sign assertions.
  */
-export async function startApiTestServer(options: { databaseUrl?: string } = {}) {
-  const shop = await startTestServer(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {});
+export async function startApiTestServer(options: Parameters<typeof startTestServer>[0] = {}) {
+  const shop = await startTestServer(options);
   const { server } = shop;
   if (!server.app.routes.some((route) => route.path === '/v1/payments/:serial')) {
     apiRoutes({ issuer: server.issuer, db: server.db, merchants: server.merchants, log: server.log })(server.app);
@@ -99,20 +104,56 @@ export async function startApiTestServer(options: { databaseUrl?: string } = {})
     const customer = await server.customers.identify(accountId, 'correct horse battery');
     await server.customers.walletCredit(customer.id, 'EUR', 20_000n, { idempotencyKey: `top-up-${accountId}` });
     const ticket = shop.ticket(amount);
-    const browser = new ScriptedBrowser(shop.url);
-    const summary = await browser.go('/pay', { form: { ticket: ticket.token } });
-    const paid = await browser.go(ScriptedBrowser.action(summary.html, '/identify'), {
-      form: { csrf: ScriptedBrowser.csrf(summary.html), account: accountId, accessKey: 'correct horse battery' },
-    });
-    const voucher = paid.leftTo?.searchParams.get('caisse_voucher');
-    if (!voucher) throw new Error('the payment did not return a voucher');
-    const { jti } = JSON.parse(Buffer.from(decodeJws(voucher, ['caisse-voucher+jwt']).encodedPayload, 'base64url').toString()) as {
-      jti: string;
-    };
-    return { ticket, serial: jti };
+    return { ticket, serial: await payAs(shop.url, ticket.token, accountId, 'correct horse battery') };
   }
 
   return { ...shop, self, addMerchant, call, pay };
+}
+
+/**
+ * Pays a ticket as the customer does: the hosted pages walked by a scripted browser,
+ * identified by access key. Returns the register serial, read from the voucher the
+ * browser carries back to the shop.
+ * @example const serial = await payAs(shop.url, ticket.token, 'cust-1', 'correct horse battery')
+ */
+export async function payAs(serverUrl: string, ticket: string, accountId: string, accessKey: string): Promise<string> {
+  const browser = new ScriptedBrowser(serverUrl);
+  const summary = await browser.go('/pay', { form: { ticket } });
+  if (!summary.html?.includes('/identify')) {
+    throw new Error(`no checkout page (${summary.page?.status}): ${summary.html?.replace(/\s+/g, ' ').slice(0, 600)}`);
+  }
+  const paid = await browser.go(ScriptedBrowser.action(summary.html, '/identify'), {
+    form: { csrf: ScriptedBrowser.csrf(summary.html), account: accountId, accessKey },
+  });
+  const voucher = paid.leftTo?.searchParams.get('caisse_voucher');
+  if (!voucher) throw new Error(`the payment did not return a voucher (${paid.leftTo?.toString() ?? paid.page?.status})`);
+  const { jti } = JSON.parse(Buffer.from(decodeJws(voucher, ['caisse-voucher+jwt']).encodedPayload, 'base64url').toString()) as {
+    jti: string;
+  };
+  return jti;
+}
+
+export type ApiTestServer = Awaited<ReturnType<typeof startApiTestServer>>;
+
+/**
+ * One API test server for the enclosing `describe`, on the driver's database: `ready`
+ * receives it (and seeds it) before the tests, and after them it is closed and its
+ * database dropped.
+ * @example apiServerPerSuite(driver.url, async (started) => { shop = started; other = await shop.addMerchant(); });
+ */
+export function apiServerPerSuite(database: ServerDriver['url'], ready: (shop: ApiTestServer) => Promise<void> | void): void {
+  let shop: ApiTestServer | undefined;
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const made = await database();
+    drop = made.drop;
+    shop = await startApiTestServer(made.url ? { databaseUrl: made.url } : {});
+    await ready(shop);
+  });
+  afterAll(async () => {
+    await shop?.close();
+    await drop?.();
+  });
 }
 
 export interface PaymentRowInput {

@@ -8,6 +8,12 @@ import { migration as api } from './0007_api.js';
 import { migration as customerBank } from './0008_customer_bank.js';
 import { migration as checkoutDisplay } from './0009_checkout_display.js';
 import { migration as notifications } from './0010_notifications.js';
+import { migration as devices } from './0011_devices.js';
+import { migration as confirmationRequests } from './0012_confirmation_requests.js';
+import { migration as escrowRefunds } from './0013_escrow_refunds.js';
+import { migration as settlement } from './0014_settlement.js';
+import { migration as topUps } from './0015_top_ups.js';
+import { migration as checkoutShared } from './0016_checkout_shared.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -27,4 +33,10 @@ export const MIGRATIONS: readonly Migration[] = [
   customerBank,
   checkoutDisplay,
   notifications,
+  devices,
+  confirmationRequests,
+  escrowRefunds,
+  settlement,
+  topUps,
+  checkoutShared,
 ];

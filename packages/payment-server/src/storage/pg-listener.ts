@@ -1,0 +1,154 @@
+import pg from 'pg';
+import { checkChannel } from './database.js';
+
+export interface PgListenerOptions {
+  url: string;
+  types: pg.CustomTypesConfig;
+  /** A lost connection, a failed reconnection, or a listener that threw. */
+  onError?: (error: Error) => void;
+}
+
+export interface PgListener {
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/** Shown in `pg_stat_activity`, so an operator can tell the listening connection from the pool's. */
+export const LISTENER_APPLICATION_NAME = 'caisse-listener';
+
+const FIRST_RETRY_MS = 250;
+const LAST_RETRY_MS = 10_000;
+
+/**
+ * Every listener of one database shares one dedicated connection, outside the pool: a
+ * pooled connection goes back to the pool between queries, and LISTEN lasts as long as its
+ * session. Opened on the first listen; when it drops, it is reopened (with backoff) and
+ * every channel still wanted is listened to again.
+ */
+export function createPgListener(options: PgListenerOptions): PgListener {
+  const channels = new Map<string, Set<(payload: string) => void>>();
+  let connection: Promise<pg.Client> | undefined;
+  let live: pg.Client | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let retryDelay = FIRST_RETRY_MS;
+  let closed = false;
+  // LISTEN and UNLISTEN go one at a time: pg is deprecating concurrent queries on one client.
+  let commands: Promise<unknown> = Promise.resolve();
+
+  function command(client: pg.Client, sql: string): Promise<unknown> {
+    const result = commands.then(() => client.query(sql));
+    commands = result.catch(() => undefined);
+    return result;
+  }
+
+  const report = (error: unknown) => options.onError?.(error instanceof Error ? error : new Error(String(error)));
+
+  function dispatch(channel: string, payload: string): void {
+    for (const onPayload of channels.get(channel) ?? []) {
+      try {
+        onPayload(payload);
+      } catch (error) {
+        report(error);
+      }
+    }
+  }
+
+  function lost(client: pg.Client): void {
+    if (live !== client) return;
+    live = undefined;
+    connection = undefined;
+    client.end().catch(() => undefined);
+    scheduleReconnect();
+  }
+
+  function scheduleReconnect(): void {
+    if (closed || channels.size === 0 || retryTimer !== undefined) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      connect().then(
+        () => {
+          retryDelay = FIRST_RETRY_MS;
+        },
+        (error: unknown) => {
+          report(error);
+          retryDelay = Math.min(retryDelay * 2, LAST_RETRY_MS);
+          scheduleReconnect();
+        },
+      );
+    }, retryDelay);
+    retryTimer.unref();
+  }
+
+  function connect(): Promise<pg.Client> {
+    if (connection !== undefined) return connection;
+    const client = new pg.Client({
+      connectionString: options.url,
+      types: options.types,
+      application_name: LISTENER_APPLICATION_NAME,
+      keepAlive: true,
+    });
+    client.on('notification', (message) => dispatch(message.channel, message.payload ?? ''));
+    client.on('error', (error) => {
+      report(error);
+      lost(client);
+    });
+    client.on('end', () => lost(client));
+    live = client;
+    const opening = (async () => {
+      await client.connect();
+      for (const channel of channels.keys()) await command(client, `LISTEN "${channel}"`);
+      return client;
+    })();
+    connection = opening;
+    opening.catch(() => {
+      if (live === client) {
+        live = undefined;
+        connection = undefined;
+      }
+      client.end().catch(() => undefined);
+    });
+    return opening;
+  }
+
+  return {
+    async listen(channel, onPayload) {
+      if (closed) throw new Error('The database is closed.');
+      checkChannel(channel);
+      // A wrapper of its own, so the same function listening twice is stopped twice.
+      const listener = (payload: string) => onPayload(payload);
+      const set = channels.get(channel) ?? new Set();
+      set.add(listener);
+      channels.set(channel, set);
+      try {
+        const client = await connect();
+        await command(client, `LISTEN "${channel}"`);
+      } catch (error) {
+        set.delete(listener);
+        if (set.size === 0) channels.delete(channel);
+        throw error;
+      }
+      let stopped = false;
+      return async () => {
+        if (stopped) return;
+        stopped = true;
+        set.delete(listener);
+        if (set.size > 0 || channels.get(channel) !== set) return;
+        channels.delete(channel);
+        // A connection that is down listens to nothing; the next one will not listen to this channel.
+        if (live !== undefined && connection !== undefined) {
+          await command(await connection, `UNLISTEN "${channel}"`).catch(report);
+        }
+      };
+    },
+
+    async close() {
+      closed = true;
+      clearTimeout(retryTimer);
+      channels.clear();
+      const client = live;
+      live = undefined;
+      connection = undefined;
+      await client?.end().catch(() => undefined);
+    },
+  };
+}
