@@ -44,10 +44,27 @@ export const configSchema = z.object({
   /** Loyalty points per payment, in basis points of the amount (100 = 1 %). */
   CAISSE_LOYALTY_RATE: z.coerce.number().int().min(0).max(10_000).default(100),
   CAISSE_VOUCHER_LIFETIME: positiveInt(60).pipe(z.number().max(600)),
+  /** Seconds a customer has to answer a confirmation request on their phone. */
+  CAISSE_CONFIRMATION_LIFETIME: positiveInt(300).pipe(z.number().min(30).max(3_600)),
   /** Seconds a new key is published in the JWKS before it signs (merchants refresh their cache meanwhile). */
   CAISSE_KEY_PUBLISH_DELAY: z.coerce.number().int().min(0).default(600),
   /** The acquirer's base URL (the sandbox bank in development). */
   CAISSE_BANK_URL: z.url().optional(),
+  /** Days a deferred-delivery payment stays held before the sweeper resolves it by CAISSE_ESCROW_TIMEOUT_POLICY. */
+  CAISSE_ESCROW_TIMEOUT: z.coerce.number().int().min(1).max(365).default(14),
+  /** What the escrow time-out does: give the money back to the customer (`void`) or to the merchant (`release`). */
+  CAISSE_ESCROW_TIMEOUT_POLICY: z.enum(['release', 'void']).default('void'),
+  /** The daily settlement cut-off, HH:MM in UTC: each merchant till is paid out for the day that closes then. */
+  CAISSE_SETTLEMENT_CUTOFF: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (UTC), such as 22:00')
+    .default('22:00'),
+  /** How customers hear of a confirmation request or get an enrollment code besides the device stream: `console` logs that something was sent (never a code). */
+  CAISSE_NOTIFIER: z.enum(['console', 'sms', 'stream']).default('console'),
+  /** `CAISSE_NOTIFIER=sms`: the gateway that receives `POST {"to","text"}`. */
+  CAISSE_SMS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** `CAISSE_NOTIFIER=sms`: the gateway's bearer token. */
+  CAISSE_SMS_TOKEN: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

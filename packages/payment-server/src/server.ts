@@ -1,31 +1,46 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
+import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { accountRoutes } from './account/routes.js';
 import type { Acquirer } from './acquirer/acquirer.js';
 import { type AcquirerOperations, createAcquirerOperations } from './acquirer/operations.js';
 import { createSandboxAcquirer } from './acquirer/sandbox.js';
+import { type AfterPayment, createAfterPayment } from './after-payment/index.js';
 import { type AlertService, createAlertService } from './alerts/service.js';
+import { decoupledEndpoints } from './api/decoupled.js';
 import { apiRoutes } from './api/routes.js';
 import { startAuditSealer } from './audit/seal.js';
+import { createSessionEvents, type SessionEvents } from './checkout/events.js';
+import { createPhoneCheckout, type PhoneCheckout } from './checkout/phone.js';
 import { checkoutRoutes } from './checkout/routes.js';
 import { createSessions } from './checkout/sessions.js';
 import { type Config, issuerOf } from './config.js';
 import { CeilingExceededError } from './customers/errors.js';
 import { type CustomerService, createCustomerService } from './customers/service.js';
+import {
+  createConfirmations,
+  createDeviceService,
+  createDeviceStreams,
+  type DeviceService,
+  type DeviceStreams,
+  deviceRoutes,
+} from './devices/index.js';
 import { createApp } from './http/app.js';
 import { createServerKeys, type ServerKeys } from './keys/service.js';
 import { createLogger, type Logger } from './log.js';
 import { createMerchantService, type MerchantService } from './merchants/service.js';
 import { createNotificationDispatcher, type NotificationDispatcher } from './notifications/dispatcher.js';
 import { createNotificationService, type NotificationService } from './notifications/service.js';
+import { createNotifier, type Notifier } from './notifiers/index.js';
 import { createAuthoriser } from './payments/authorise.js';
 import { paymentsSpending } from './payments/spending.js';
 import { createTokenSigner } from './payments/tokens.js';
 import { deriveKey, generateSecret } from './secrets.js';
+import { parseCutoff } from './settlement/cutoff.js';
 import type { Database } from './storage/database.js';
 import { openDatabase } from './storage/open.js';
+import { topUpDeviceRoutes } from './top-ups/device-routes.js';
 
 export interface PaymentServer {
   app: Hono;
@@ -39,8 +54,20 @@ export interface PaymentServer {
   notifications: NotificationService;
   /** Sends the outbox; `startPaymentServer` runs it in the background. */
   notificationDispatcher: NotificationDispatcher;
+  /** How customers hear of confirmation requests and get enrollment codes besides the device stream (CAISSE_NOTIFIER). */
+  notifier: Notifier;
+  /** Checkout with a phone: its `onAnswered` takes the devices domain's committed answers. */
+  phoneCheckout: PhoneCheckout;
+  /** Session moves for the checkout pages' live status feeds (one LISTEN for all of them). */
+  checkoutEvents: SessionEvents;
+  /** Customers' phones: enrollment codes, listing and revocation (CLI, account page). */
+  devices: DeviceService;
+  /** This instance's open phone streams (one LISTEN for all of them). */
+  deviceStreams: DeviceStreams;
   /** The bank side, when an acquirer is configured (CAISSE_BANK_URL). */
   bank?: AcquirerOperations;
+  /** Escrow, refunds, settlement and top-ups; `startPaymentServer` runs their background jobs. */
+  afterPayment: AfterPayment;
   log: Logger;
   close(): Promise<void>;
 }
@@ -130,16 +157,34 @@ export async function createPaymentServer(
     loyaltyRate: config.CAISSE_LOYALTY_RATE,
     now,
   });
+  const afterPayment = createAfterPayment({
+    db,
+    escrow: { timeoutDays: config.CAISSE_ESCROW_TIMEOUT, policy: config.CAISSE_ESCROW_TIMEOUT_POLICY },
+    cutoff: parseCutoff(config.CAISSE_SETTLEMENT_CUTOFF) ?? { hour: 22, minute: 0 },
+    ...(acquirer ? { bank: () => bank } : {}),
+    now,
+    log,
+  });
   if (acquirer) {
     bank = createAcquirerOperations({
       db,
       acquirer,
       now,
       log,
-      onApproved: authoriser.onBankApproved,
-      onDeclined: authoriser.onBankDeclined,
+      // Refunds, payouts and top-ups carry a `purpose` in their metadata; checkout authorisations do not.
+      onApproved: (tx, operation) =>
+        afterPayment.owns(operation) ? afterPayment.onBankApproved(tx, operation) : authoriser.onBankApproved(tx, operation),
+      onDeclined: (tx, operation) =>
+        afterPayment.owns(operation) ? afterPayment.onBankDeclined(tx, operation) : authoriser.onBankDeclined(tx, operation),
     });
   }
+
+  const notifier = createNotifier(config, log);
+  const devices = createDeviceService({ db, customers, sealingKey: deriveKey(secret, 'key-sealing'), now, log });
+  const confirmations = createConfirmations({ lifetime: config.CAISSE_CONFIRMATION_LIFETIME, now });
+  const deviceStreams = createDeviceStreams({ db, confirmations, log });
+  const phoneCheckout = createPhoneCheckout({ db, sessions, authoriser, confirmations, customers, notifier, log, now });
+  const sessionEvents = createSessionEvents(db);
 
   const app = createApp({
     issuer,
@@ -147,17 +192,56 @@ export async function createPaymentServer(
     keys,
     log,
     routes: [
-      checkoutRoutes({ issuer, db, merchants, customers, sessions, authoriser, signer, csrfKey: deriveKey(secret, 'csrf'), log, now }),
+      checkoutRoutes({
+        issuer,
+        db,
+        merchants,
+        customers,
+        sessions,
+        authoriser,
+        phone: phoneCheckout,
+        events: sessionEvents,
+        signer,
+        csrfKey: deriveKey(secret, 'csrf'),
+        log,
+        now,
+      }),
       accountRoutes({
         issuer,
         db,
         customers,
         merchants,
+        devices,
+        // Without an acquirer there is no bank to top up from: the page shows no form.
+        ...(acquirer ? { topUps: afterPayment.topUps } : {}),
         sessionKey: deriveKey(secret, 'session'),
         csrfKey: deriveKey(secret, 'csrf'),
         now,
       }),
-      apiRoutes({ issuer, db, merchants, log, now }),
+      deviceRoutes({
+        issuer,
+        db,
+        devices,
+        confirmations,
+        streams: deviceStreams,
+        onAnswered: (answer) => phoneCheckout.onAnswered(answer),
+        log,
+        now,
+      }),
+      // After deviceRoutes, whose CORS and body limit cover /device/*.
+      topUpDeviceRoutes({ issuer, db, devices, topUps: afterPayment.topUps, log, now }),
+      apiRoutes({
+        issuer,
+        db,
+        merchants,
+        log,
+        now,
+        deliveryKeys: afterPayment.deliveryKeys(merchants),
+        endpoints: [
+          ...afterPayment.endpoints,
+          decoupledEndpoints({ issuer, db, merchants, customers, sessions, phone: phoneCheckout, signer, log, now }),
+        ],
+      }),
     ],
   });
   const alerts = createAlertService({ db, now, log });
@@ -173,22 +257,39 @@ export async function createPaymentServer(
     alerts,
     notifications,
     notificationDispatcher,
+    notifier,
+    phoneCheckout,
+    checkoutEvents: sessionEvents,
+    devices,
+    deviceStreams,
     ...(bank ? { bank } : {}),
+    afterPayment,
     log,
-    close: () => db.close(),
+    close: async () => {
+      await deviceStreams.close();
+      await sessionEvents.close();
+      await db.close();
+    },
   };
 }
 
 const RECONCILE_EVERY_MS = 15_000;
+/**
+ * Connections waiting to be accepted. Node's default (511) resets connections when many
+ * phones reconnect their streams at once (e.g. after a restart); the kernel caps it at
+ * `net.core.somaxconn` anyway.
+ */
+const LISTEN_BACKLOG = 4_096;
+/** How often unanswered phone confirmations past their deadline are refused (the merchant is told). */
+const SETTLE_CONFIRMATIONS_EVERY_MS = 5_000;
 /** How long a merchant's notification endpoint may take to acknowledge one event. */
 const NOTIFY_TIMEOUT_MS = 10_000;
 
 /** Starts the payment server on HOST:PORT; resolves once it listens. */
 export async function startPaymentServer(config: Config, options: { log?: Logger } = {}): Promise<PaymentServer & { url: string }> {
   const server = await createPaymentServer(config, options);
-  const http = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const listening = serve({ fetch: server.app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(listening));
-  });
+  const http = createAdaptorServer({ fetch: server.app.fetch });
+  await new Promise<void>((resolve) => http.listen({ port: config.PORT, host: config.HOST, backlog: LISTEN_BACKLOG }, () => resolve()));
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   server.log.info('server.started', { issuer: server.issuer, listen: `http://${config.HOST}:${port}` });
@@ -199,17 +300,30 @@ export async function startPaymentServer(config: Config, options: { log?: Logger
       }, RECONCILE_EVERY_MS)
     : undefined;
   reconciling?.unref();
+  // Refuses phone confirmations nobody answered in time, also when no page or poll looks at them; safe on every instance at once.
+  const settling = setInterval(() => {
+    server.phoneCheckout.settleDue().catch((error: unknown) => server.log.error('checkout.settle_failed', { error }));
+  }, SETTLE_CONFIRMATIONS_EVERY_MS);
+  settling.unref();
   // Seals committed transfers into the hash-linked audit register in the background.
   const sealer = startAuditSealer(server.db, { onError: (error) => server.log.error('audit.seal_failed', { error }) });
   // Sends the notification outbox; safe on every instance at once (rows are claimed with SKIP LOCKED).
   const notifying = server.notificationDispatcher.start();
+  // Escrow time-outs, the daily settlement and bank legs left pending; safe on every instance at once.
+  const afterPayment = server.afterPayment.start();
   return {
     ...server,
     url: `http://${config.HOST}:${port}`,
     close: async () => {
       clearInterval(reconciling);
+      clearInterval(settling);
       await notifying.stop();
+      await afterPayment.stop();
       await sealer.stop();
+      // Phones' streams never end by themselves: end them, or the HTTP server would wait for them forever.
+      await server.deviceStreams.close();
+      // Checkout pages' feeds last until their session leaves `confirming`: end them too (their pages reconnect elsewhere).
+      await server.checkoutEvents.close();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await server.close();
     },

@@ -1,10 +1,12 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
+import { toMinorUnits } from '@caisse/protocol';
 import { safeEqual } from '@caisse/server-kit';
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { AuthenticationFailedError } from '../customers/errors.js';
 import type { CustomerService } from '../customers/service.js';
+import type { DeviceService } from '../devices/service.js';
 import { browserSecret } from '../http/browser-cookie.js';
 import { formFromOurOrigin } from '../http/form-origin.js';
 import { ProblemError } from '../http/problem.js';
@@ -14,12 +16,17 @@ import { type HistoryEntry, type HistoryStatus, type HistoryView, historyPage } 
 import { pickLocale } from '../pages/i18n.js';
 import type { IdentifyError } from '../pages/identify.js';
 import type { Queryable } from '../storage/database.js';
+import type { TopUpService } from '../top-ups/service.js';
 
 export interface AccountDeps {
   issuer: string;
   db: Queryable;
   customers: CustomerService;
   merchants: MerchantService;
+  /** The customer's phones: listed, enrolled with a one-time code, revoked. */
+  devices?: Pick<DeviceService, 'list' | 'createCode' | 'revoke'>;
+  /** Wallet top-ups from the customer's bank (`top-ups/`): the form on the page, `POST /account/top-ups`. */
+  topUps?: Pick<TopUpService, 'topUp'>;
   /** `deriveKey(secret, 'session')`: signs the account cookie. */
   sessionKey: Buffer;
   /** `deriveKey(secret, 'csrf')`. */
@@ -45,6 +52,7 @@ export function accountRoutes(deps: AccountDeps) {
   const issuerOrigin = new URL(deps.issuer).origin;
   const page = { operatorName: deps.operatorName ?? 'Caisse' };
   const actions = { identify: '/account/identify', period: '/account', signOut: '/account/sign-out' };
+  const deviceActions = { enroll: '/account/devices/code', revoke: '/account/devices/revoke' };
 
   const sign = (payload: string) => createHmac('sha256', deps.sessionKey).update(payload).digest('base64url');
   const csrf = (browser: string) => createHmac('sha256', deps.csrfKey).update(`account.${browser}`).digest('base64url');
@@ -104,7 +112,7 @@ export function accountRoutes(deps: AccountDeps) {
     }));
   }
 
-  async function render(c: Context, extra: Partial<HistoryView> = {}, status = 200) {
+  async function render(c: Context, extra: Partial<HistoryView> = {}, status = 200, enrollmentCode?: { code: string; expiresAt: Date }) {
     const customer = signedInCustomer(c);
     const chosen = period(c);
     const view: HistoryView = {
@@ -117,6 +125,27 @@ export function accountRoutes(deps: AccountDeps) {
     };
     if (customer) {
       view.customer = { account: customer };
+      if (deps.devices) {
+        const devices = await deps.devices.list(customer);
+        view.devices = {
+          devices: devices.map((device) => ({
+            id: device.id,
+            name: device.name,
+            enrolledAt: device.createdAt,
+            revokedAt: device.revokedAt,
+          })),
+          actions: deviceActions,
+          ...(enrollmentCode ? { enrollmentCode } : {}),
+        };
+      }
+      if (deps.topUps) {
+        const { rows } = await deps.db.query<{ currency: string }>(
+          `SELECT currency FROM ledger_accounts WHERE type = 'customer_wallet' AND owner_id = $1 ORDER BY currency LIMIT 1`,
+          [customer],
+        );
+        const currency = rows[0]?.currency;
+        if (currency !== undefined) view.topUp = { action: '/account/top-ups', currency, requestId: randomUUID(), ...extra.topUp };
+      }
       if (chosen.range) view.payments = await history(customer, chosen.range.since, chosen.range.until);
       else view.periodError = 'period_invalid';
     }
@@ -164,6 +193,57 @@ export function accountRoutes(deps: AccountDeps) {
         maxAge: ACCOUNT_SESSION_SECONDS,
       });
       return c.redirect('/account', 303);
+    });
+
+    app.post('/account/devices/code', async (c) => {
+      checkForm(c, (await c.req.parseBody()).csrf);
+      const customer = signedInCustomer(c);
+      if (customer === undefined || !deps.devices) return c.redirect('/account', 303);
+      const enrollmentCode = await deps.devices.createCode(customer);
+      // The code is on this answer only: never cached, never in a URL.
+      c.header('cache-control', 'no-store');
+      return render(c, {}, 200, enrollmentCode);
+    });
+
+    app.post('/account/devices/revoke', async (c) => {
+      const form = await c.req.parseBody();
+      checkForm(c, form.csrf);
+      const customer = signedInCustomer(c);
+      if (customer !== undefined && deps.devices && typeof form.device === 'string') {
+        // Only the signed-in customer's own phone: another's is `device_unknown`.
+        await deps.devices.revoke(form.device, { customerId: customer });
+      }
+      return c.redirect('/account', 303);
+    });
+
+    app.post('/account/top-ups', async (c) => {
+      const form = await c.req.parseBody();
+      checkForm(c, form.csrf);
+      const customer = signedInCustomer(c);
+      if (customer === undefined || !deps.topUps) return c.redirect('/account', 303);
+      const typed = typeof form.amount === 'string' ? form.amount.trim() : '';
+      const currency = typeof form.currency === 'string' ? form.currency : '';
+      const requestId = typeof form.request === 'string' ? form.request : '';
+      const again = { amount: typed, requestId };
+      let amount: bigint;
+      try {
+        // A decimal comma, as French speakers write it, is a decimal point.
+        amount = BigInt(toMinorUnits(typed.replace(/^(\d+),(\d+)$/, '$1.$2'), currency));
+        if (amount <= 0n) throw new Error('not positive');
+      } catch {
+        return render(c, { topUp: { action: '/account/top-ups', currency, ...again, error: 'amount_invalid' } }, 400);
+      }
+      try {
+        const done = await deps.topUps.topUp(customer, { amount, currency, requestId });
+        const result = { status: done.status, amount: done.amount, currency: done.currency };
+        return render(c, { topUp: { action: '/account/top-ups', currency, requestId: randomUUID(), result } });
+      } catch (error) {
+        if (!(error instanceof ProblemError)) throw error;
+        const known = ['wallet_cap_exceeded', 'customer_bank_account_missing', 'bank_declined'] as const;
+        const code = known.find((each) => each === error.code);
+        if (code === undefined) throw error;
+        return render(c, { topUp: { action: '/account/top-ups', currency, ...again, error: code } }, error.status);
+      }
     });
 
     app.post('/account/sign-out', async (c) => {

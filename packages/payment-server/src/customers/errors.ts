@@ -22,7 +22,7 @@ export class AuthenticationFailedError extends ProblemError {
 export function accountLocked(): ProblemError {
   return new ProblemError(
     'account_locked',
-    `This account is locked after ${MAX_FAILED_ATTEMPTS} wrong access keys. The operator has been alerted and can unlock it.`,
+    `This account is locked after ${MAX_FAILED_ATTEMPTS} wrong access keys or PINs. The operator has been alerted and can unlock it.`,
   );
 }
 

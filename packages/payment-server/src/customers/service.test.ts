@@ -372,6 +372,22 @@ describe.each(drivers)('customers on %s', (driver) => {
     });
   });
 
+  describe('bank reference', () => {
+    it('takes only a reference the acquirer accepts, and keeps the old one on a refusal', async () => {
+      const input = customerInput();
+      await customers.add(input);
+      await customers.setBankRef(input.accountId, 'FR7630006000011234567890189');
+      // Printable ASCII, but the bank leg would refuse it: refused here, not at the first top-up.
+      for (const bad of ['FR76 3000 6000', 'acct/42', '-leading-dash', 'x'.repeat(65), '']) {
+        await problem(customers.setBankRef(input.accountId, bad), 'request_invalid');
+      }
+      const { rows } = await db.query<{ bank_ref: string | null }>('SELECT bank_ref FROM customers WHERE id = $1', [input.accountId]);
+      expect(rows[0]?.bank_ref).toBe('FR7630006000011234567890189');
+      await customers.setBankRef(input.accountId, null);
+      await problem(customers.setBankRef('nobody', 'test_approve'), 'customer_unknown');
+    });
+  });
+
   describe('pairwise subjects', () => {
     it('is stable per merchant, differs across merchants, and fits the id rule', () => {
       const subject = customers.pairwiseSubject('alice', 'bookshop');

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isCurrencyCode, LIMITS } from '@caisse/protocol';
+import { reference } from '../acquirer/fields.js';
 import { ALERT_KINDS } from '../alerts/model.js';
 import { createAlertService } from '../alerts/service.js';
 import { ProblemError } from '../http/problem.js';
@@ -81,6 +82,19 @@ export interface CustomerService {
    * (the same for an unknown account id), ProblemError `account_locked`
    */
   identify(accountId: string, accessKey: string): Promise<Customer>;
+  /**
+   * Counts a secret checked elsewhere (a phone's PIN proof) in the same counter as access
+   * keys: refused while the account is locked, right or wrong; a right one resets the
+   * count; a wrong one counts, and the {@link MAX_FAILED_ATTEMPTS}th locks the account and
+   * raises the `account_locked` alert.
+   * @returns `attemptsLeft` after a wrong one (0: this one locked the account)
+   * @throws ProblemError `account_locked` (already locked), `customer_unknown`
+   * @example const counted = await customers.countAttempt(device.customerId, { right: safeEqual(proof, expected), factor: 'PIN' })
+   */
+  countAttempt(
+    customerId: string,
+    attempt: { right: boolean; factor: 'PIN' },
+  ): Promise<{ right: true } | { right: false; attemptsLeft: number }>;
   /** Operator: lifts a lock and clears the count. @throws ProblemError `customer_unknown` */
   unlock(customerId: string): Promise<Customer>;
   /**
@@ -243,6 +257,12 @@ export function createCustomerService(deps: CustomerServiceDeps): CustomerServic
     return customer;
   }
 
+  /** {@link requireCustomer} for a caller that needs only to know the customer exists: one read, not four. */
+  async function requireExists(executor: Queryable, customerId: string): Promise<void> {
+    const { rows } = isId(customerId) ? await executor.query('SELECT 1 FROM customers WHERE id = $1', [customerId]) : { rows: [] };
+    if (rows.length === 0) throw new ProblemError('customer_unknown');
+  }
+
   async function writeLimits(tx: Transaction, customerId: string, limits: CurrencyLimits): Promise<void> {
     await tx.query(
       `INSERT INTO customer_limits (customer_id, currency, daily_ceiling, monthly_ceiling) VALUES ($1, $2, $3, $4)
@@ -253,7 +273,11 @@ export function createCustomerService(deps: CustomerServiceDeps): CustomerServic
   }
 
   /** Counts a wrong key; raises the alert in the same transaction when this attempt locks a real account. */
-  async function countWrongKey(accountId: string, exists: boolean): Promise<{ locked: boolean; failed: number }> {
+  async function countWrongKey(
+    accountId: string,
+    exists: boolean,
+    reason = 'wrong access keys',
+  ): Promise<{ locked: boolean; failed: number }> {
     return withTransaction(db, async (tx) => {
       const at = now();
       const { rows } = await tx.query<{ failed: number; locked_at: Date | null }>(COUNT_WRONG_KEY, [accountId, at, MAX_FAILED_ATTEMPTS]);
@@ -263,7 +287,7 @@ export function createCustomerService(deps: CustomerServiceDeps): CustomerServic
         await createAlertService({ db: tx, now, log }).raise({
           kind: ALERT_KINDS.accountLocked,
           subject: accountId,
-          details: { attempts: counted.failed, reason: 'wrong access keys' },
+          details: { attempts: counted.failed, reason },
         });
         log.warn('customer.locked', { customerId: accountId, attempts: counted.failed });
       }
@@ -379,7 +403,8 @@ export function createCustomerService(deps: CustomerServiceDeps): CustomerServic
             [id],
           );
           if (lock.rows[0]?.locked_at != null) throw accountLocked();
-          await tx.query('DELETE FROM customer_attempts WHERE account_id = $1', [id]);
+          // No counter row, nothing to reset (a wrong key committing after the read counts after this right one).
+          if (lock.rows.length > 0) await tx.query('DELETE FROM customer_attempts WHERE account_id = $1', [id]);
           if (rehashed !== undefined) {
             await tx.query('UPDATE customers SET key_hash = $2, key_salt = $3, key_params = $4::text::jsonb WHERE id = $1', [
               id,
@@ -402,6 +427,27 @@ export function createCustomerService(deps: CustomerServiceDeps): CustomerServic
       throw new AuthenticationFailedError(MAX_FAILED_ATTEMPTS - counted.failed);
     },
 
+    async countAttempt(customerId, attempt) {
+      if (attempt.right) {
+        await withTransaction(db, async (tx) => {
+          await requireExists(tx, customerId);
+          // Locks the counter row so a lock committed meanwhile by a concurrent wrong attempt wins.
+          const lock = await tx.query<{ locked_at: Date | null }>(
+            'SELECT locked_at FROM customer_attempts WHERE account_id = $1 FOR UPDATE',
+            [customerId],
+          );
+          if (lock.rows[0]?.locked_at != null) throw accountLocked();
+          if (lock.rows.length > 0) await tx.query('DELETE FROM customer_attempts WHERE account_id = $1', [customerId]);
+        });
+        return { right: true };
+      }
+      const customer = await requireCustomer(db, customerId);
+      if (customer.lockedAt !== null) throw accountLocked();
+      const counted = await countWrongKey(customerId, true, `wrong ${attempt.factor}s`);
+      log.warn('customer.attempt_failed', { customerId, factor: attempt.factor, failed: counted.failed, locked: counted.locked });
+      return { right: false, attemptsLeft: counted.locked ? 0 : MAX_FAILED_ATTEMPTS - counted.failed };
+    },
+
     async unlock(customerId) {
       const { customer, wasLocked } = await withTransaction(db, async (tx) => {
         await requireCustomer(tx, customerId);
@@ -416,8 +462,9 @@ export function createCustomerService(deps: CustomerServiceDeps): CustomerServic
     },
 
     async setBankRef(customerId, bankRef) {
-      if (bankRef !== null && !/^[\x21-\x7e]{1,64}$/.test(bankRef)) {
-        throw new ProblemError('request_invalid', 'A bank reference is 1–64 printable ASCII characters without spaces.');
+      // The acquirer's rule, checked here so a reference the bank leg would refuse is refused now, not at the first top-up.
+      if (bankRef !== null && !reference.safeParse(bankRef).success) {
+        throw new ProblemError('request_invalid', 'A bank reference is 1–64 characters of A-Z a-z 0-9 . _ : - (an IBAN fits).');
       }
       const { rowCount } = await db.query('UPDATE customers SET bank_ref = $2 WHERE id = $1', [customerId, bankRef]);
       if (rowCount !== 1) throw new ProblemError('customer_unknown');

@@ -30,6 +30,29 @@ export const SERVER_ERROR_CODES = {
   wallet_unknown: 'The customer has no wallet in this currency.',
   wallet_cap_exceeded: 'The wallet would hold more than its cap.',
   alert_unknown: 'No operator alert has this id.',
+  payment_not_held: 'This payment is not held in escrow: only a deferred-delivery payment still held can be delivered or cancelled.',
+  escrow_already_released: 'The funds of this payment were already released to the merchant; it cannot be delivered or cancelled again.',
+  escrow_already_voided: 'The funds of this payment were already returned to the customer; it cannot be delivered or cancelled again.',
+  payment_held: 'This payment is still held in escrow: cancel it instead of refunding it.',
+  payment_not_refundable: 'This payment moved no money to the merchant, or its funds were returned: there is nothing to refund.',
+  refund_exceeds_payment: 'Refunds of this payment would add up to more than was paid.',
+  carrier_key_exists: 'This merchant already has a key with this kid.',
+  merchant_bank_account_missing: 'This merchant has no bank account registered for payouts.',
+  settlement_not_due: 'This day has not reached its settlement cut-off yet.',
+  settlement_out_of_order: 'A later day is already settled for this merchant; earlier days are covered by it.',
+  customer_bank_account_missing: 'No bank account is registered for this customer: top-ups need one.',
+  enrollment_code_invalid: 'This enrollment code is unknown, already used or expired (codes last 10 minutes and work once).',
+  device_unknown: 'No device is enrolled with this key, or the signature does not verify.',
+  device_revoked: 'This device was revoked; enroll it again with a new code.',
+  confirmation_unknown: 'No confirmation request has this id for this customer.',
+  confirmation_mismatch:
+    'The signed answer does not repeat the request exactly (amount, payee, ticket, challenge, currency or request id).',
+  confirmation_answered: 'This confirmation request was already approved, declined or cancelled.',
+  pin_invalid: 'The PIN is wrong.',
+  shared_data_invalid:
+    'The customer data the ticket requests is missing or malformed; the hosted page says which field and why, and stores nothing.',
+  requested_data_unavailable:
+    'This ticket requests customer data, which only the hosted checkout page can collect: send the customer to /pay, or issue the ticket without requested.',
 } as const;
 
 export type ServerErrorCode = keyof typeof SERVER_ERROR_CODES;
@@ -77,6 +100,26 @@ export const PROBLEM_STATUS: Record<ProblemCode, number> = {
   wallet_unknown: 404,
   wallet_cap_exceeded: 409,
   alert_unknown: 404,
+  payment_not_held: 409,
+  escrow_already_released: 409,
+  escrow_already_voided: 409,
+  payment_held: 409,
+  payment_not_refundable: 409,
+  refund_exceeds_payment: 409,
+  carrier_key_exists: 409,
+  merchant_bank_account_missing: 409,
+  settlement_not_due: 409,
+  settlement_out_of_order: 409,
+  customer_bank_account_missing: 409,
+  enrollment_code_invalid: 400,
+  device_unknown: 401,
+  device_revoked: 403,
+  confirmation_unknown: 404,
+  confirmation_mismatch: 422,
+  confirmation_answered: 409,
+  pin_invalid: 401,
+  shared_data_invalid: 422,
+  requested_data_unavailable: 422,
 };
 
 const TITLES: Record<ProblemCode, string> = { ...ERROR_CODES, ...REFUSAL_REASONS, ...SERVER_ERROR_CODES };
@@ -87,22 +130,30 @@ export class ProblemError extends Error {
   readonly code: ProblemCode;
   readonly status: number;
   readonly issues: readonly { path: string; message: string }[];
+  /** Extension members of the problem body (RFC 9457 §3.2), e.g. `attemptsLeft`. */
+  readonly extensions: Readonly<Record<string, string | number | boolean>>;
 
   constructor(
     code: ProblemCode,
     detail?: string,
-    options: { issues?: readonly { path: string; message: string }[]; cause?: unknown } = {},
+    options: {
+      issues?: readonly { path: string; message: string }[];
+      cause?: unknown;
+      extensions?: Readonly<Record<string, string | number | boolean>>;
+    } = {},
   ) {
     super(detail ?? TITLES[code], options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = PROBLEM_STATUS[code];
     this.issues = options.issues ?? [];
+    this.extensions = options.extensions ?? {};
   }
 }
 
 /** @example return problemResponse(new ProblemError('not_found')) */
 export function problemResponse(error: ProblemError, headers?: HeadersInit): Response {
   const body = {
+    ...error.extensions,
     type: 'about:blank',
     title: TITLES[error.code],
     status: error.status,
@@ -110,7 +161,10 @@ export function problemResponse(error: ProblemError, headers?: HeadersInit): Res
     detail: error.message,
     ...(error.issues.length > 0 ? { issues: error.issues } : {}),
   };
-  const response = new Response(JSON.stringify(body), { status: error.status, headers });
-  response.headers.set('content-type', 'application/problem+json');
-  return response;
+  // The content type goes into the constructor: @hono/node-server's Response rebuilds itself
+  // from its constructor arguments when cloned (the idempotency middleware clones what it
+  // keeps), which would drop a header set afterwards.
+  const all = new Headers(headers);
+  all.set('content-type', 'application/problem+json');
+  return new Response(JSON.stringify(body), { status: error.status, headers: all });
 }

@@ -29,6 +29,11 @@ export async function openAccount(executor: Executor, input: OpenAccountInput): 
   if (type === 'customer_wallet' && cap === null) throw new LedgerError('invalid_request', 'A customer wallet needs a cap.');
   if (!tracked && cap !== null) throw new LedgerError('invalid_request', `A ${type} account has no balance row, so no cap.`);
 
+  // Accounts are never deleted and their identity never changes, so one that exists is
+  // returned from a single read: a payment opens three (till, loyalty, its funding) and
+  // this spares each a savepoint, an insert that conflicts and the savepoint's release.
+  const found = await read(() => existingAccount(executor, type, ownerId, currency));
+  if (found !== undefined) return sameCap(found, type, cap);
   return write(executor, [], async (tx) => {
     const inserted = await tx.query<AccountRow>(
       `INSERT INTO ledger_accounts (type, owner_id, currency) VALUES ($1, $2, $3)
@@ -40,21 +45,34 @@ export async function openAccount(executor: Executor, input: OpenAccountInput): 
       if (cap !== null) await tx.query('UPDATE ledger_balances SET cap = $2 WHERE account_id = $1', [created.id, cap]);
       return toAccount(created);
     }
-    const existing = await tx.query<AccountRow & { cap: bigint | null }>(
-      `SELECT a.id, a.type, a.owner_id, a.currency, a.tracked, a.created_at, b.cap
-       FROM ledger_accounts a LEFT JOIN ledger_balances b ON b.account_id = a.id
-       WHERE a.type = $1 AND a.owner_id = $2 AND a.currency = $3`,
-      [type, ownerId, currency],
-    );
-    const row = existing.rows[0];
+    const row = await existingAccount(tx, type, ownerId, currency);
     if (row === undefined) throw new Error('ledger: account vanished after an insert conflict (accounts are never deleted)');
-    if (row.cap !== cap) {
-      throw new LedgerError('account_conflict', `This ${type} account exists with another cap; use setCap to change it.`, {
-        details: { accountId: row.id },
-      });
-    }
-    return toAccount(row);
+    return sameCap(row, type, cap);
   });
+}
+
+async function existingAccount(
+  db: Queryable,
+  type: AccountType,
+  ownerId: string,
+  currency: string,
+): Promise<(AccountRow & { cap: bigint | null }) | undefined> {
+  const { rows } = await db.query<AccountRow & { cap: bigint | null }>(
+    `SELECT a.id, a.type, a.owner_id, a.currency, a.tracked, a.created_at, b.cap
+     FROM ledger_accounts a LEFT JOIN ledger_balances b ON b.account_id = a.id
+     WHERE a.type = $1 AND a.owner_id = $2 AND a.currency = $3`,
+    [type, ownerId, currency],
+  );
+  return rows[0];
+}
+
+function sameCap(row: AccountRow & { cap: bigint | null }, type: AccountType, cap: bigint | null): Account {
+  if (row.cap !== cap) {
+    throw new LedgerError('account_conflict', `This ${type} account exists with another cap; use setCap to change it.`, {
+      details: { accountId: row.id },
+    });
+  }
+  return toAccount(row);
 }
 
 export async function getAccount(db: Queryable, id: string): Promise<Account> {

@@ -155,6 +155,17 @@ describe.each(drivers)('merchants on %s', (driver) => {
       await problem(merchants.merchantKeys('nobody'), 'merchant_unknown');
       expect(await merchants.keySet('nobody')).toBeUndefined();
       expect(await merchants.isRegisteredOrigin('nobody', 'https://shop.example/paid')).toBe(false);
+      expect(await merchants.ticketPolicy('nobody')).toBeUndefined();
+      expect(await merchants.ticketPolicy("x' OR '1'='1")).toBeUndefined();
+      await problem(merchants.displayName('nobody'), 'merchant_unknown');
+      await problem(merchants.displayName("x' OR '1'='1"), 'merchant_unknown');
+    });
+
+    it('gives the display name customers are shown', async () => {
+      const { input } = merchantInput({ displayName: 'Le Kiosque' });
+      await merchants.register(input);
+      expect(await merchants.displayName(input.id)).toBe('Le Kiosque');
+      expect(await merchants.displayName(input.id)).toBe('Le Kiosque');
     });
 
     it('lists merchants by id, a page at a time', async () => {
@@ -206,6 +217,12 @@ describe.each(drivers)('merchants on %s', (driver) => {
       const keys = await merchants.merchantKeys(input.id);
       await expect(verifyJws(token(first.signingKey), [TOKEN_TYPES.ticket], keys)).rejects.toMatchObject({ code: 'key_unknown' });
       await expect(verifyJws(token(second.signingKey), [TOKEN_TYPES.ticket], keys)).resolves.toBeDefined();
+      // Ticket intake's single read refuses the retired key at once too.
+      const policy = await merchants.ticketPolicy(input.id);
+      await expect(verifyJws(token(first.signingKey), [TOKEN_TYPES.ticket], policy?.keys ?? keys)).rejects.toMatchObject({
+        code: 'key_unknown',
+      });
+      await expect(verifyJws(token(second.signingKey), [TOKEN_TYPES.ticket], policy?.keys ?? keys)).resolves.toBeDefined();
     });
 
     it('never reuses a kid, never retires the last key, and refuses bad keys, writing nothing', async () => {
@@ -257,6 +274,7 @@ describe.each(drivers)('merchants on %s', (driver) => {
       const { input } = merchantInput();
       await merchants.register(input);
       expect(await merchants.isRegisteredOrigin(input.id, url)).toBe(expected);
+      expect((await merchants.ticketPolicy(input.id))?.isRegisteredOrigin(url)).toBe(expected);
     });
 
     it("does not accept one merchant's origin for another", async () => {
@@ -266,6 +284,8 @@ describe.each(drivers)('merchants on %s', (driver) => {
       await merchants.register(other.input);
       expect(await merchants.isRegisteredOrigin(shop.input.id, 'https://other.example/paid')).toBe(false);
       expect(await merchants.isRegisteredOrigin(other.input.id, 'https://other.example/paid')).toBe(true);
+      expect((await merchants.ticketPolicy(shop.input.id))?.isRegisteredOrigin('https://other.example/paid')).toBe(false);
+      expect((await merchants.ticketPolicy(other.input.id))?.isRegisteredOrigin('https://other.example/paid')).toBe(true);
     });
   });
 

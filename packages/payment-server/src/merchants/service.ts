@@ -23,6 +23,14 @@ export interface MerchantServiceDeps {
   log?: Logger;
 }
 
+/** What ticket intake checks a ticket against (checkout's `MerchantDirectory`). */
+export interface TicketPolicy {
+  /** The merchant's active keys. */
+  keys: KeySet;
+  /** {@link MerchantService.isRegisteredOrigin} against the origins read with the keys. */
+  isRegisteredOrigin(url: string): boolean;
+}
+
 export interface ListMerchantsOptions {
   /** Keyset pagination: merchants whose id sorts after this one. */
   after?: string;
@@ -47,6 +55,13 @@ export interface MerchantService {
   register(input: RegisterMerchantInput): Promise<Merchant>;
   /** @throws ProblemError `merchant_unknown` */
   get(merchantId: string): Promise<Merchant>;
+  /**
+   * The name customers are shown, for the hosted pages. A name is set at registration and
+   * never changed, so each instance keeps the names it has read (keys and origins, which
+   * do change, are always read afresh).
+   * @throws ProblemError `merchant_unknown`
+   */
+  displayName(merchantId: string): Promise<string>;
   /** Ordered by id. */
   list(options?: ListMerchantsOptions): Promise<Merchant[]>;
   /**
@@ -68,6 +83,12 @@ export interface MerchantService {
   merchantKeys(merchantId: string): Promise<KeySet>;
   /** {@link merchantKeys}, with `undefined` for an unknown merchant (checkout's `MerchantDirectory`). */
   keySet(merchantId: string): Promise<KeySet | undefined>;
+  /**
+   * The merchant's active keys and registered return origins in one read, for ticket
+   * intake; undefined for an unknown merchant. Read afresh on each call like
+   * {@link keySet}, so a key retired on any instance is refused at once.
+   */
+  ticketPolicy(merchantId: string): Promise<TicketPolicy | undefined>;
   /**
    * Whether the exact origin of `url` (scheme, host, port after WHATWG parsing) is one the
    * merchant registered. False for a URL that cannot be a return URL (relative, user info,
@@ -151,6 +172,8 @@ export function createMerchantService(deps: MerchantServiceDeps): MerchantServic
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? SILENT;
+  /** Registered merchants only: bounded by the merchants table, which never shrinks. */
+  const names = new Map<string, string>();
 
   const service: MerchantService = {
     async register(input) {
@@ -184,6 +207,17 @@ export function createMerchantService(deps: MerchantServiceDeps): MerchantServic
     },
 
     get: (merchantId) => requireMerchant(db, merchantId),
+
+    async displayName(merchantId) {
+      const known = names.get(merchantId);
+      if (known !== undefined) return known;
+      if (typeof merchantId !== 'string' || !ID_PATTERN.test(merchantId)) throw new ProblemError('merchant_unknown');
+      const { rows } = await db.query<{ display_name: string }>('SELECT display_name FROM merchants WHERE id = $1', [merchantId]);
+      const name = rows[0]?.display_name;
+      if (name === undefined) throw new ProblemError('merchant_unknown');
+      names.set(merchantId, name);
+      return name;
+    },
 
     async list(options = {}) {
       const limit = options.limit ?? 100;
@@ -251,6 +285,24 @@ export function createMerchantService(deps: MerchantServiceDeps): MerchantServic
       // A registered merchant always keeps one active key (retireKey refuses the last).
       if (rows.length === 0) return undefined;
       return staticKeySet({ keys: rows.map((row) => row.jwk) });
+    },
+
+    async ticketPolicy(merchantId) {
+      if (typeof merchantId !== 'string' || !ID_PATTERN.test(merchantId)) return undefined;
+      const { rows } = await db.query<{ return_origins: string[]; jwk: PublicJwk }>(
+        `SELECT m.return_origins, k.jwk FROM merchants m
+           JOIN merchant_keys k ON k.merchant_id = m.id AND k.retired_at IS NULL
+          WHERE m.id = $1 ORDER BY k.added_at DESC, k.kid`,
+        [merchantId],
+      );
+      const first = rows[0];
+      // A registered merchant always keeps one active key (retireKey refuses the last).
+      if (first === undefined) return undefined;
+      const origins = first.return_origins;
+      return {
+        keys: staticKeySet({ keys: rows.map((row) => row.jwk) }),
+        isRegisteredOrigin: (url) => originOf(url) !== undefined && isOriginIn(origins, url),
+      };
     },
 
     async isRegisteredOrigin(merchantId, url) {

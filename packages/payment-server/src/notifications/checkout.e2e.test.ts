@@ -27,8 +27,39 @@ if (hasPostgres) {
 
 const ACCESS_KEY = 'correct horse battery';
 
+type Shop = Awaited<ReturnType<typeof startTestServer>>;
+
+/** A merchant registered on `shop` with a notification URL, and the receiver listening there. */
+async function notifiedMerchant(shop: Shop) {
+  const key = generateKey();
+  const merchantId = `notified-${randomBytes(3).toString('hex')}`;
+  const merchant = createMerchant({
+    merchantId,
+    signingKey: key.privateJwk,
+    paymentServer: { issuer: shop.url, payEndpoint: `${shop.url}/pay`, keys: staticKeySet(await shop.server.keys.jwks()) },
+  });
+  const receiver = await startReceiver(merchant);
+  await shop.server.merchants.register({
+    id: merchantId,
+    displayName: 'The Notified Shop',
+    jwks: key.jwks,
+    returnOrigins: [SHOP_ORIGIN],
+    notifyUrl: receiver.url,
+  });
+  return { merchant, merchantId, receiver };
+}
+
+/** The customer walks the hosted pages: summary, then identification with the access key. */
+async function payWith(shop: Shop, token: string, account: string) {
+  const browser = new ScriptedBrowser(shop.url);
+  const summary = await browser.go('/pay', { form: { ticket: token } });
+  return browser.go(ScriptedBrowser.action(summary.html, '/identify'), {
+    form: { csrf: ScriptedBrowser.csrf(summary.html), account, accessKey: ACCESS_KEY },
+  });
+}
+
 describe.each(drivers)('notifications of payments made on the hosted pages, on $name', (driver) => {
-  let shop: Awaited<ReturnType<typeof startTestServer>>;
+  let shop: Shop;
   let merchant: Merchant;
   let merchantId: string;
   let receiver: Receiver;
@@ -36,21 +67,7 @@ describe.each(drivers)('notifications of payments made on the hosted pages, on $
   beforeAll(async () => {
     const databaseUrl = await driver.url();
     shop = await startTestServer(databaseUrl ? { databaseUrl } : {});
-    const key = generateKey();
-    merchantId = `notified-${randomBytes(3).toString('hex')}`;
-    merchant = createMerchant({
-      merchantId,
-      signingKey: key.privateJwk,
-      paymentServer: { issuer: shop.url, payEndpoint: `${shop.url}/pay`, keys: staticKeySet(await shop.server.keys.jwks()) },
-    });
-    receiver = await startReceiver(merchant);
-    await shop.server.merchants.register({
-      id: merchantId,
-      displayName: 'The Notified Shop',
-      jwks: key.jwks,
-      returnOrigins: [SHOP_ORIGIN],
-      notifyUrl: receiver.url,
-    });
+    ({ merchant, merchantId, receiver } = await notifiedMerchant(shop));
     for (const [accountId, phone, amount] of [
       ['alice', '+33612345678', 10_000n],
       ['bob', '+33612345679', 100n],
@@ -78,13 +95,7 @@ describe.each(drivers)('notifications of payments made on the hosted pages, on $
     });
   }
 
-  async function payWith(token: string, account = 'alice') {
-    const browser = new ScriptedBrowser(shop.url);
-    const summary = await browser.go('/pay', { form: { ticket: token } });
-    return browser.go(ScriptedBrowser.action(summary.html, '/identify'), {
-      form: { csrf: ScriptedBrowser.csrf(summary.html), account, accessKey: ACCESS_KEY },
-    });
-  }
+  const pay = (token: string, account = 'alice') => payWith(shop, token, account);
 
   /** Rows written for one ticket, whatever the event. */
   async function rowsFor(ticketId: string) {
@@ -98,7 +109,7 @@ describe.each(drivers)('notifications of payments made on the hosted pages, on $
 
   it('tells the merchant of a payment with exactly one payment.authorised, which the server kit verifies', async () => {
     const order = ticket(1290);
-    const paid = await payWith(order.token);
+    const paid = await pay(order.token);
     const voucher = await merchant.verifyVoucher(paid.leftTo?.searchParams.get('caisse_voucher') ?? '', { ticket: order.reference });
     const [row] = await rowsFor(order.id);
     expect(row).toMatchObject({ event: 'payment.authorised', status: 'pending' });
@@ -130,7 +141,7 @@ describe.each(drivers)('notifications of payments made on the hosted pages, on $
 
   it('tells the merchant of a refusal with payment.refused and its reason', async () => {
     const order = ticket(1290);
-    const refused = await payWith(order.token, 'bob');
+    const refused = await pay(order.token, 'bob');
     expect(refused.html).toMatch(/wallet/i);
     expect(await shop.server.notificationDispatcher.runOnce()).toMatchObject({ claimed: 1, delivered: 1 });
     const [row] = await rowsFor(order.id);
@@ -150,7 +161,7 @@ describe.each(drivers)('notifications of payments made on the hosted pages, on $
 
   it('tells the merchant of funds held for a deferred delivery with payment.held', async () => {
     const order = ticket(700, { fulfilment: 'deferred' });
-    const paid = await payWith(order.token);
+    const paid = await pay(order.token);
     const voucher = await merchant.verifyVoucher(paid.leftTo?.searchParams.get('caisse_voucher') ?? '', { ticket: order.reference });
     expect(voucher.status).toBe('held');
     await shop.server.notificationDispatcher.runOnce();
@@ -165,7 +176,7 @@ describe.each(drivers)('notifications of payments made on the hosted pages, on $
 
   it('writes nothing for a merchant that registered no notification URL', async () => {
     const order = shop.ticket(300);
-    const paid = await payWith(order.token);
+    const paid = await pay(order.token);
     expect(paid.leftTo?.searchParams.get('caisse_voucher')).toBeTruthy();
     expect(await rowsFor(order.id)).toEqual([]);
   });
@@ -184,7 +195,7 @@ describe.each(drivers)('notifications of payments made on the hosted pages, on $
       const transfers = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM ledger_transfers')).rows[0]?.n;
       const before = await transfers();
       const order = ticket(400);
-      const failed = await payWith(order.token);
+      const failed = await pay(order.token);
       expect(failed.leftTo).toBeUndefined();
       expect(failed.page?.status).toBe(500);
       expect(await rowsFor(order.id)).toEqual([]);
@@ -201,28 +212,14 @@ describe.each(drivers)('notifications of payments made on the hosted pages, on $
 /** Amounts at or above the wallet threshold go through the bank: the notification is written by the acquirer's hooks. */
 describe('notifications of bank payments', () => {
   let bank: RunningSandboxBank;
-  let shop: Awaited<ReturnType<typeof startTestServer>>;
+  let shop: Shop;
   let merchant: Merchant;
   let receiver: Receiver;
 
   beforeAll(async () => {
     bank = await startSandboxBank({});
     shop = await startTestServer({ acquirer: createSandboxAcquirer({ url: bank.url }), env: { CAISSE_WALLET_THRESHOLDS: '*:5000' } });
-    const key = generateKey();
-    const merchantId = `notified-${randomBytes(3).toString('hex')}`;
-    merchant = createMerchant({
-      merchantId,
-      signingKey: key.privateJwk,
-      paymentServer: { issuer: shop.url, payEndpoint: `${shop.url}/pay`, keys: staticKeySet(await shop.server.keys.jwks()) },
-    });
-    receiver = await startReceiver(merchant);
-    await shop.server.merchants.register({
-      id: merchantId,
-      displayName: 'The Notified Shop',
-      jwks: key.jwks,
-      returnOrigins: [SHOP_ORIGIN],
-      notifyUrl: receiver.url,
-    });
+    ({ merchant, receiver } = await notifiedMerchant(shop));
     for (const [accountId, phone, bankRef] of [
       ['carol', '+33612345601', 'test_approve'],
       ['dave', '+33612345602', 'test_insufficient_funds'],
@@ -251,12 +248,7 @@ describe('notifications of bank payments', () => {
       cancelUrl: `${SHOP_ORIGIN}/basket`,
       state: createState(),
     });
-    const browser = new ScriptedBrowser(shop.url);
-    const summary = await browser.go('/pay', { form: { ticket: order.token } });
-    const result = await browser.go(ScriptedBrowser.action(summary.html, '/identify'), {
-      form: { csrf: ScriptedBrowser.csrf(summary.html), account, accessKey: ACCESS_KEY },
-    });
-    return { order, result };
+    return { order, result: await payWith(shop, order.token, account) };
   }
 
   it('sends payment.authorised with funding bank once the bank approves', async () => {

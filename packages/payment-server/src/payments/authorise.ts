@@ -128,6 +128,8 @@ export function createAuthoriser(deps: AuthoriseDeps) {
         ...(booked.funding === undefined ? {} : { funding: booked.funding }),
         sub: deps.pairwiseSubject(customerId, claims.iss),
         confirmation: { method: confirmation.method, at: Math.floor(confirmation.at.getTime() / 1000) },
+        // What the customer agreed to share on the hosted page (checkout/shared.ts), stored with the session.
+        ...(session.shared === null ? {} : { shared: session.shared }),
       },
       tx,
     );
@@ -223,8 +225,8 @@ export function createAuthoriser(deps: AuthoriseDeps) {
       const amount = BigInt(claims.amount);
       const viaBank = claims.amount >= deps.walletThreshold(claims.currency);
       const first = await deps.db.transaction(async (tx): Promise<Outcome | { result: 'bank'; bankRef: string }> => {
-        if (!(await deps.sessions.move(session.id, ['identifying', 'confirming'], 'authorising', { customerId }, tx)))
-          return { result: 'busy' };
+        const change = session.shared === null ? { customerId } : { customerId, shared: session.shared };
+        if (!(await deps.sessions.move(session.id, ['identifying', 'confirming'], 'authorising', change, tx))) return { result: 'busy' };
         if (claims.amount === 0) {
           const serial = await createLedger(tx).nextRegisterSerial();
           return recordPayment(tx, session, customerId, confirmation, { serial, status: 'authenticated' });

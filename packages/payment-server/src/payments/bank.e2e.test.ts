@@ -1,6 +1,7 @@
+import { createState } from '@caisse/server-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedBrowser } from '../__fixtures__/browser.js';
-import { startTestServer } from '../__fixtures__/payment-server.js';
+import { SHOP_ORIGIN, startTestServer } from '../__fixtures__/payment-server.js';
 import { createSandboxAcquirer } from '../acquirer/sandbox.js';
 import { journalSize } from '../ledger/test-fixtures.js';
 import { type RunningSandboxBank, startSandboxBank } from '../sandbox-bank/server.js';
@@ -60,6 +61,37 @@ describe('paying through the bank', () => {
         .filter((operation) => operation.kind === 'authorise')
         .map((operation) => operation.amount),
     ).toEqual([12_000]);
+  });
+
+  it('puts the address the customer gave into the voucher of a bank payment', async () => {
+    const ticket = shop.merchant.createTicket({
+      serial: 'order-bank-shared',
+      currency: 'EUR',
+      items: [{ id: 'atlas', label: 'An atlas', quantity: 1, unitAmount: 9_000, vatRate: 550 }],
+      returnUrl: `${SHOP_ORIGIN}/paid`,
+      cancelUrl: `${SHOP_ORIGIN}/basket`,
+      state: createState(),
+      requested: ['shipping_address'],
+    });
+    const browser = new ScriptedBrowser(shop.url);
+    const summary = await browser.go('/pay', { form: { ticket: ticket.token } });
+    const address = { name: 'Carol Shaw', line1: '3 rue de la Paix', postalCode: '75002', city: 'Paris', country: 'FR' };
+    const result = await browser.go(ScriptedBrowser.action(summary.html, '/identify'), {
+      form: {
+        csrf: ScriptedBrowser.csrf(summary.html),
+        account: 'carol',
+        accessKey: 'bank customer key',
+        shippingName: address.name,
+        shippingLine1: address.line1,
+        shippingPostalCode: address.postalCode,
+        shippingCity: address.city,
+        shippingCountry: address.country,
+      },
+    });
+    const voucher = await shop.merchant.verifyVoucher(result.leftTo?.searchParams.get('caisse_voucher') ?? '', {
+      ticket: ticket.reference,
+    });
+    expect(voucher).toMatchObject({ funding: 'bank', shared: { shippingAddress: address } });
   });
 
   it('refuses with bank_declined when the bank declines, moving nothing', async () => {

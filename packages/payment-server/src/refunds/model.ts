@@ -1,0 +1,36 @@
+import type { Refund } from '@caisse/protocol';
+
+export type { Refund };
+
+export interface RefundRow {
+  id: string;
+  merchant_id: string;
+  payment_serial: bigint;
+  request_key: string;
+  amount: bigint;
+  currency: string;
+  reason: string | null;
+  funding: Refund['funding'];
+  status: Refund['status'];
+  transfer_serial: bigint | null;
+  created_at: Date;
+  resolved_at: Date | null;
+}
+
+export const REFUND_COLUMNS =
+  'id, merchant_id, payment_serial, request_key, amount, currency, reason, funding, status, transfer_serial, created_at, resolved_at';
+
+export function toRefund(row: RefundRow): Refund {
+  return {
+    id: row.id,
+    payment: row.payment_serial.toString(),
+    amount: Number(row.amount),
+    currency: row.currency,
+    reason: row.reason,
+    funding: row.funding,
+    status: row.status,
+    transfer: row.transfer_serial === null ? null : row.transfer_serial.toString(),
+    createdAt: row.created_at.toISOString(),
+    resolvedAt: row.resolved_at === null ? null : row.resolved_at.toISOString(),
+  };
+}

@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { type AfterPaymentWorld, worldPerSuite } from '../after-payment/__fixtures__/world.js';
+import { serverDrivers } from '../api/__fixtures__/api-server.js';
+
+describe.each(await serverDrivers('refunds'))('refunds on $name', ({ name, url }) => {
+  let world: AfterPaymentWorld;
+  worldPerSuite(url, (made) => {
+    world = made;
+  });
+
+  const refund = (serial: string, body: unknown, key?: string) =>
+    world.call(`/v1/payments/${serial}/refunds`, { body, ...(key ? { key } : {}) });
+
+  it('refunds a wallet payment in parts, back to the wallet, never past what was paid, with refund.succeeded', async () => {
+    const customer = await world.customer();
+    const { serial } = await world.pay(customer, 3_000);
+    const tillBefore = await world.till();
+
+    const first = await refund(serial, { amount: 1_000, reason: 'one book damaged' });
+    expect(first.status).toBe(201);
+    const body = await first.json();
+    expect(body).toMatchObject({
+      payment: serial,
+      amount: 1_000,
+      currency: 'EUR',
+      reason: 'one book damaged',
+      funding: 'wallet',
+      status: 'succeeded',
+    });
+    expect(body.id).toMatch(/^rf_/);
+    expect(body.transfer).toMatch(/^\d+$/);
+    expect((await refund(serial, { amount: 2_000 })).status).toBe(201);
+    expect(await world.wallet(customer)).toMatchObject({ balance: 20_000n });
+    expect(await world.till()).toBe(tillBefore - 3_000n);
+
+    const before = await world.footprint();
+    const over = await refund(serial, { amount: 1 });
+    expect(over.status).toBe(409);
+    expect(await over.json()).toMatchObject({ code: 'refund_exceeds_payment' });
+    expect(await world.footprint()).toEqual(before);
+
+    const listed = await (await world.call(`/v1/payments/${serial}/refunds`)).json();
+    expect(listed.refunds.map((item: { amount: number }) => item.amount)).toEqual([1_000, 2_000]);
+    const events = (await world.outbox('refund.succeeded')).filter((row) => (row.payload.payment as { id: string }).id === serial);
+    expect(events.map((row) => (row.payload.refund as { amount: number }).amount)).toEqual([1_000, 2_000]);
+    expect(await world.invariants()).toEqual({ ok: true, findings: [] });
+  });
+
+  it('is idempotent: the same key gives the same refund, moved once', async () => {
+    const customer = await world.customer();
+    const { serial } = await world.pay(customer, 1_200);
+    const first = await (await refund(serial, { amount: 500 }, `rf-key-${serial}`)).json();
+    const again = await refund(serial, { amount: 500 }, `rf-key-${serial}`);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect((await again.json()).id).toBe(first.id);
+    const conflict = await refund(serial, { amount: 600 }, `rf-key-${serial}`);
+    expect(conflict.status).toBe(422);
+    expect((await conflict.json()).code).toBe('idempotency_conflict');
+    expect(await world.wallet(customer)).toMatchObject({ balance: 20_000n - 1_200n + 500n });
+  });
+
+  it('refuses what cannot be refunded, and bad input, with stable codes, changing nothing', async () => {
+    const customer = await world.customer();
+    const paid = await world.pay(customer, 1_000);
+    const heldPayment = await world.pay(customer, 800, { deferred: true });
+    const voided = await world.pay(customer, 600, { deferred: true });
+    expect((await world.call(`/v1/payments/${voided.serial}/cancellation`, { body: {} })).status).toBe(200);
+    const other = await world.addMerchant();
+    const before = await world.footprint();
+
+    const cases: [string, unknown, number, string, Parameters<AfterPaymentWorld['call']>[1]?][] = [
+      [heldPayment.serial, { amount: 100 }, 409, 'payment_held'],
+      [voided.serial, { amount: 100 }, 409, 'payment_not_refundable'],
+      [paid.serial, { amount: 1_001 }, 409, 'refund_exceeds_payment'],
+      [paid.serial, { amount: 100 }, 404, 'payment_unknown', { as: other }],
+      ['999999999', { amount: 100 }, 404, 'payment_unknown'],
+      ['0', { amount: 100 }, 400, 'request_invalid'],
+      [paid.serial, { amount: 0 }, 400, 'request_invalid'],
+      [paid.serial, { amount: -5 }, 400, 'request_invalid'],
+      [paid.serial, { amount: 1.5 }, 400, 'request_invalid'],
+      [paid.serial, { amount: '100' }, 400, 'request_invalid'],
+      [paid.serial, {}, 400, 'request_invalid'],
+      [paid.serial, { amount: 100, currency: 'EUR' }, 400, 'request_invalid'],
+      [paid.serial, { amount: 100, reason: '' }, 400, 'request_invalid'],
+      [paid.serial, '{"amount":', 400, 'request_invalid'],
+    ];
+    for (const [serial, body, status, code, init] of cases) {
+      const response = await world.call(`/v1/payments/${serial}/refunds`, { body, ...init });
+      expect(response.status, `${serial} ${JSON.stringify(body)}`).toBe(status);
+      expect((await response.json()).code).toBe(code);
+    }
+    const noKey = await world.call(`/v1/payments/${paid.serial}/refunds`, { body: { amount: 1 }, headers: { 'idempotency-key': '' } });
+    expect((await noKey.json()).code).toBe('idempotency_key_missing');
+    expect(await world.footprint()).toEqual(before);
+  });
+
+  it('refuses a refund the wallet cannot take back (cap), moving nothing', async () => {
+    const customer = await world.customer({ funded: 10_000n, cap: 10_000n });
+    const { serial } = await world.pay(customer, 2_000);
+    await world.server.customers.walletCredit(customer, 'EUR', 2_000n, { idempotencyKey: `refill-${customer}` });
+    const before = await world.footprint();
+    const response = await refund(serial, { amount: 500 });
+    expect(response.status).toBe(409);
+    expect((await response.json()).code).toBe('wallet_cap_exceeded');
+    expect(await world.footprint()).toEqual(before);
+  });
+
+  it('refunds a bank payment through the acquirer: captured once, refunded under its own key, booked once', async () => {
+    const customer = await world.customer({ funded: 0n });
+    const { serial } = await world.pay(customer, 8_000);
+    const tillBefore = await world.till();
+    const first = await refund(serial, { amount: 3_000 });
+    expect(first.status).toBe(201);
+    expect(await first.json()).toMatchObject({ funding: 'bank', status: 'succeeded', amount: 3_000 });
+    expect((await refund(serial, { amount: 5_000 })).status).toBe(201);
+    expect((await (await refund(serial, { amount: 1 })).json()).code).toBe('refund_exceeds_payment');
+
+    const operations = world.sandbox.bank.statement('test_approve').filter((operation) => operation.kind !== 'authorise');
+    const mine = operations.filter((operation) => operation.idempotencyKey.includes(world.merchantId));
+    expect(mine.filter((operation) => operation.kind === 'capture')).toHaveLength(1);
+    expect(mine.filter((operation) => operation.kind === 'refund').map((operation) => operation.amount)).toEqual([3_000, 5_000]);
+    expect(await world.till()).toBe(tillBefore - 8_000n);
+    expect(await world.invariants()).toEqual({ ok: true, findings: [] });
+  });
+
+  it('delivers refund.succeeded to a receiver failing 5 times, and the merchant processes it once', async () => {
+    const customer = await world.customer();
+    const { serial } = await world.pay(customer, 900);
+    await world.deliverAll();
+    const response = await refund(serial, { amount: 400 });
+    const { id } = await response.json();
+    const event = (await world.outbox('refund.succeeded')).find((row) => (row.payload.refund as { id: string }).id === id);
+    expect(event).toBeDefined();
+    world.receiver.failNext(5);
+    await world.deliverAll(30);
+    const requests = world.receiver.requests.filter((request) => request.jti === event?.id);
+    expect(requests.map((request) => request.status)).toEqual([500, 500, 500, 500, 500, 200]);
+    expect(world.receiver.processed.filter((processed) => processed.jti === event?.id)).toHaveLength(1);
+  });
+
+  if (name === 'postgres')
+    it('lets only one of two concurrent refunds that together exceed the payment through', async () => {
+      for (let round = 0; round < 5; round++) {
+        const customer = await world.customer();
+        const { serial } = await world.pay(customer, 1_000);
+        const results = await Promise.all([refund(serial, { amount: 700 }), refund(serial, { amount: 600 })]);
+        const statuses = results.map((result) => result.status).sort();
+        expect(statuses).toEqual([201, 409]);
+        const refused = results.find((result) => result.status === 409) as Response;
+        expect((await refused.json()).code).toBe('refund_exceeds_payment');
+        const { rows } = await world.server.db.query<{ total: bigint }>(
+          `SELECT coalesce(sum(amount), 0)::int8 AS total FROM refunds WHERE payment_serial = $1 AND status <> 'declined'`,
+          [BigInt(serial)],
+        );
+        expect(BigInt(rows[0]?.total ?? 0) <= 1_000n).toBe(true);
+      }
+      expect(await world.invariants()).toEqual({ ok: true, findings: [] });
+    });
+
+  if (name === 'postgres')
+    it('the database itself refuses refunds past the payment, whatever the code above does', async () => {
+      const customer = await world.customer();
+      const { serial } = await world.pay(customer, 500);
+      await expect(
+        world.server.db.query(
+          `INSERT INTO refunds (id, merchant_id, payment_serial, request_key, amount, currency, funding, status, created_at)
+         VALUES ('rf_direct', $1, $2, 'direct', 501, 'EUR', 'wallet', 'pending', now())`,
+          [world.merchantId, BigInt(serial)],
+        ),
+      ).rejects.toMatchObject({ constraint: 'refunds_within_payment' });
+    });
+});
