@@ -1,47 +1,46 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
-const define = { __VERSION__: JSON.stringify(version) };
+
+/** What both builds share. UTF-8 output is smaller than \u escapes. */
+const shared = {
+  sourcemap: true,
+  minify: true,
+  target: 'es2022',
+  platform: 'browser',
+  define: { __VERSION__: JSON.stringify(version) },
+  esbuildOptions: (options) => {
+    options.charset = 'utf8';
+  },
+} satisfies Options;
 
 /**
  * Two builds from one source:
- * - `dist/index.js`: ESM for bundlers; Preact and `@caisse/protocol` stay external, as
- *   dependencies the merchant's bundler resolves once.
+ * - `dist/index.js` (the button), `dist/return.js` (the return page) and
+ *   `dist/locales/fr.js`: ESM for bundlers, sharing one chunk; Preact and
+ *   `@caisse/protocol` stay external, as dependencies the merchant's bundler resolves
+ *   once. French is its own entry so that pages in English do not carry it.
  * - `dist/caisse.js`: the script-tag file, an IIFE with everything inside (Preact
  *   included), defining `<caisse-checkout>` and `window.Caisse`.
  * Each build cleans only its own files: tsup runs the two in parallel on one folder.
  */
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts' },
+    entry: { index: 'src/index.ts', return: 'src/return.ts', 'locales/fr': 'src/locales/fr.ts' },
     format: ['esm'],
     dts: true,
-    clean: ['index.*'],
-    sourcemap: true,
-    minify: true,
-    target: 'es2022',
-    platform: 'browser',
-    define,
-    esbuildOptions: (options) => {
-      options.charset = 'utf8';
-    },
+    clean: ['index.*', 'return.*', 'locales', 'chunk-*'],
+    ...shared,
   },
   {
     entry: { caisse: 'src/global.ts' },
     format: ['iife'],
     noExternal: [/.*/],
     clean: ['caisse.*'],
-    sourcemap: true,
-    minify: true,
-    target: 'es2022',
-    platform: 'browser',
-    define,
-    // UTF-8 output is smaller than \u escapes; the byte order mark added below makes
-    // browsers decode the file as UTF-8 whatever the page's encoding or Content-Type says.
-    esbuildOptions: (options) => {
-      options.charset = 'utf8';
-    },
+    ...shared,
+    // The byte order mark makes browsers decode the file as UTF-8 whatever the page's
+    // encoding or Content-Type says.
     onSuccess: async () => {
       const file = new URL('./dist/caisse.js', import.meta.url);
       const code = readFileSync(file, 'utf8');

@@ -1,7 +1,7 @@
 // @vitest-environment node
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { axeViolations, launchChromium } from '@caisse/testing/chromium';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startShop } from './shop.js';
 
@@ -9,8 +9,6 @@ import { startShop } from './shop.js';
  * The widget in real headless Chromium (Debian's), against a real payment server and a
  * shop on another origin under a strict CSP.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const ARTIFACTS = new URL('../test-artifacts/', import.meta.url);
 mkdirSync(ARTIFACTS, { recursive: true });
 
@@ -19,17 +17,7 @@ let shop: Awaited<ReturnType<typeof startShop>>;
 
 beforeAll(async () => {
   shop = await startShop();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -49,14 +37,6 @@ async function identify(page: Page, accessKey = 'alice access key') {
   await page.fill('#account', 'alice');
   await page.fill('#access-key', accessKey);
   await page.click('button[type="submit"]');
-}
-
-async function axeViolations(page: Page) {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string }[] }> } }).axe.run();
-    return result.violations.map((violation) => violation.id);
-  });
 }
 
 describe('the checkout widget in Chromium', () => {
@@ -90,10 +70,44 @@ describe('the checkout widget in Chromium', () => {
     await page.locator('caisse-checkout [role="dialog"]').waitFor();
     await screenshot(page, 'popup-1-waiting');
     await popup.waitForURL(`${shop.payUrl}/checkout/**`);
+    // Listen before paying: the window may close before the click returns.
+    const closed = popup.waitForEvent('close');
     await identify(popup);
-    await popup.waitForEvent('close');
+    await closed;
     await page.locator('caisse-checkout').getByText('Payment of €12.90 received').first().waitFor();
     await screenshot(page, 'popup-2-paid');
+  });
+
+  it('shows the live phone status the payment window posts, and ignores one the shop page forges', async () => {
+    const page = await newPage();
+    await page.goto(`${shop.shopUrl}/?mode=popup`);
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.locator('caisse-checkout button.pay').click()]);
+    await popup.waitForURL(`${shop.payUrl}/checkout/**`);
+    const dialog = page.locator('caisse-checkout #s');
+    // What the payment server's confirm page sends: to the ticket's return origin only.
+    const post = (message: object) =>
+      popup.evaluate(([data, origin]) => window.opener.postMessage(data, origin), [message, shop.shopUrl] as const);
+    // A status from the shop page itself (an ad script, an extension) is not the payment window's.
+    await page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const expiresAt = new Date(Date.now() + 60_000).toISOString();
+          window.postMessage({ type: 'caisse:status', state: 'confirming', expiresAt }, '*');
+          window.addEventListener('message', (event) => event.data === 'flush' && resolve(null));
+          window.postMessage('flush', '*');
+        }),
+    );
+    expect(await dialog.textContent()).toBe('Finish paying in the payment window.');
+    await post({ type: 'caisse:status', state: 'confirming', expiresAt: new Date(Date.now() + 120_000).toISOString() });
+    await dialog.getByText(/^Confirm the payment on your phone\. Time left: (2:00|1:5\d)$/).waitFor();
+    await screenshot(page, 'popup-confirming');
+    await post({ type: 'caisse:status', state: 'identifying' });
+    await dialog.getByText('Finish paying in the payment window.').waitFor();
+    // Listen before paying: the window may close before the click returns.
+    const closed = popup.waitForEvent('close');
+    await identify(popup);
+    await closed;
+    await page.locator('caisse-checkout').getByText('Payment of €12.90 received').first().waitFor();
   });
 
   it('falls back to redirect when the popup is blocked', async () => {

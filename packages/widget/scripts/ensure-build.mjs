@@ -19,7 +19,7 @@ const sources = [
   'tsconfig.json',
   ...readdirSync(join(root, 'src'), { recursive: true }).map((file) => join('src', String(file))),
 ];
-const built = Math.min(mtime('dist/caisse.js'), mtime('dist/index.js'), mtime('dist/index.d.ts'));
+const built = Math.min(...['caisse.js', 'index.js', 'index.d.ts', 'return.js', 'locales/fr.js'].map((file) => mtime(`dist/${file}`)));
 if (sources.some((file) => mtime(file) > built)) {
   const result = spawnSync('npx', ['--no-install', 'tsup'], { cwd: root, stdio: 'inherit' });
   process.exit(result.status ?? 1);

@@ -1,6 +1,7 @@
 import { HttpResponse } from 'msw';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CheckoutHandle, type CheckoutOptions, mount } from './checkout.js';
+import { fr } from './locales/fr.js';
 import {
   button,
   buttons,
@@ -15,6 +16,7 @@ import {
   shadow,
   TOKEN,
   text,
+  useTestClock,
   VERIFY_URL,
   VOUCHER,
   verifyEndpoint,
@@ -24,8 +26,9 @@ const verify = verifyEndpoint();
 let host: HTMLElement;
 let handle: CheckoutHandle | undefined;
 
+useTestClock();
+
 beforeEach(() => {
-  vi.useFakeTimers({ now: NOW, toFake: ['Date', 'setInterval', 'clearInterval'] });
   host = document.body.appendChild(document.createElement('div'));
 });
 
@@ -33,12 +36,10 @@ afterEach(() => {
   handle?.destroy();
   handle = undefined;
   host.remove();
-  vi.useRealTimers();
-  vi.restoreAllMocks();
 });
 
 function start(options: Partial<CheckoutOptions> = {}): CheckoutHandle {
-  handle = mount(host, { ticket: makeTicket(), server: SERVER, lang: 'en', ...options });
+  handle = mount(host, { ticket: makeTicket(), server: SERVER, lang: 'en', locales: { fr }, ...options });
   return handle;
 }
 
@@ -68,6 +69,20 @@ describe('the button', () => {
     expect(payButton().textContent).toBe('Payer 15,90\u00a0€');
     expect(text(host, '.meta')).toBe('Commande order-42 · Temps restant : 15:00');
     expect(button(host, 'Articles (2)').getAttribute('aria-expanded')).toBe('false');
+  });
+
+  it('shows English texts, amounts formatted for the language, when no locale for it is given', () => {
+    start({ lang: 'fr-FR', locales: undefined });
+    expect(payButton().textContent).toBe('Pay 15,90\u00a0€');
+    expect(text(host, '.meta')).toBe('Order order-42 · Time left: 15:00');
+  });
+
+  it('takes any language from locales, and English for a text it lacks', () => {
+    start({ lang: 'de-DE', locales: { fr, de: { pay: 'Bezahlen: {amount}' } } });
+    expect(payButton().textContent).toBe('Bezahlen: 15,90\u00a0€');
+    expect(text(host, '.meta')).toBe('Order order-42 · Time left: 15:00');
+    handle?.update({ lang: 'constructor' });
+    expect(payButton().textContent).toMatch(/^Pay /);
   });
 
   it('uses the ISO exponent: yen have no decimals, in either language', () => {
@@ -391,39 +406,122 @@ describe('popup mode', () => {
     expect(status()).toBe('The payment could not be confirmed. Reload the page or contact the shop.');
     expect(buttons(host).map((b) => b.textContent)).toEqual(['Pay €15.90', 'Items (2)', 'Reload the page']);
   });
+});
 
-  it('shows "Confirm on your phone" and the phone deadline from the status feed', () => {
-    const sources: FakeEventSource[] = [];
-    class FakeEventSource {
-      onmessage: ((event: MessageEvent) => void) | null = null;
-      closed = false;
-      constructor(
-        readonly url: string,
-        readonly init: EventSourceInit,
-      ) {
-        sources.push(this);
-      }
-      close() {
-        this.closed = true;
-      }
-    }
-    vi.stubGlobal('EventSource', FakeEventSource);
-    openPopup({ statusUrl: '/checkout/status?ticket=ticket-1' });
-    const [source] = sources;
-    expect(source?.url).toBe(`${SERVER}/checkout/status?ticket=ticket-1`);
-    expect(source?.init).toEqual({ withCredentials: true });
-    const emit = (data: string) => source?.onmessage?.(new MessageEvent('message', { data }));
-    emit('not json');
-    emit(JSON.stringify({ state: 'confirming', expiresAt: new Date(NOW + 120_000).toISOString() }));
+describe('live phone status (popup mode)', () => {
+  const confirming = (seconds: number) => ({
+    type: 'caisse:status',
+    state: 'confirming',
+    expiresAt: new Date(NOW + seconds * 1000).toISOString(),
+  });
+
+  it('shows "Confirm the payment on your phone" with the time left, then waiting again when the checkout moves on', async () => {
+    const { popup } = openPopup();
+    const show = button(host, 'Show the payment window');
+    const events = recordEvents(host);
+    deliver(confirming(120), { source: popup.window });
     expect(handle?.state).toBe('confirming');
+    expect(status()).toBe('Confirm the payment on your phone.');
     expect(text(host, '#s')).toBe('Confirm the payment on your phone. Time left: 2:00');
+    // Still the same overlay: focus stays where the customer is.
+    expect(shadow(host).activeElement).toBe(show);
     vi.advanceTimersByTime(30_000);
     expect(text(host, '#s')).toBe('Confirm the payment on your phone. Time left: 1:30');
-    emit(JSON.stringify({ state: 'identifying' }));
+    expect(text(host, '.meta')).toBe('Order order-42');
+    deliver({ type: 'caisse:status', state: 'authorising' }, { source: popup.window });
     expect(handle?.state).toBe('waiting');
+    expect(text(host, '#s')).toBe('Finish paying in the payment window.');
+    const paid = next(host, 'caisse:paid');
+    deliver({ type: 'caisse:result', kind: 'voucher', token: TOKEN }, { source: popup.window });
+    await paid;
+    expect(events.filter((event) => event.type === 'caisse:state').map((event) => (event.detail as { state: string }).state)).toEqual([
+      'confirming',
+      'waiting',
+      'verifying',
+      'paid',
+    ]);
+  });
+
+  it('says it in French, and never shows less than 0:00', () => {
+    const { popup } = openPopup({ lang: 'fr' });
+    deliver(confirming(2), { source: popup.window });
+    expect(text(host, '#s')).toBe('Confirmez le paiement sur votre téléphone. Temps restant : 0:02');
+    vi.advanceTimersByTime(5_000);
+    expect(text(host, '#s')).toBe('Confirmez le paiement sur votre téléphone. Temps restant : 0:00');
+    expect(handle?.state).toBe('confirming');
+  });
+
+  it('takes a new deadline from a second confirming status', () => {
+    const { popup } = openPopup();
+    deliver(confirming(60), { source: popup.window });
+    deliver(confirming(300), { source: popup.window });
+    expect(text(host, '#s')).toBe('Confirm the payment on your phone. Time left: 5:00');
+  });
+
+  it('does not take a status saying "paid" for a payment: only the verified result does', () => {
+    const { popup } = openPopup();
+    const paid = vi.fn();
+    host.addEventListener('caisse:paid', paid);
+    deliver(confirming(120), { source: popup.window });
+    deliver({ type: 'caisse:status', state: 'paid' }, { source: popup.window });
+    expect(handle?.state).toBe('waiting');
+    expect(paid).not.toHaveBeenCalled();
+    expect(verify.requests).toHaveLength(0);
+  });
+
+  it('ignores a status from another origin or another window', () => {
+    const { popup } = openPopup();
+    deliver(confirming(120), { origin: 'https://evil.example', source: popup.window });
+    deliver(confirming(120), { origin: 'http://pay.example', source: popup.window });
+    deliver(confirming(120), { origin: 'https://shop.example', source: popup.window });
+    deliver(confirming(120), { source: window });
+    deliver(confirming(120), { source: null });
+    expect(handle?.state).toBe('waiting');
+    deliver(confirming(120), { source: popup.window });
+    deliver({ type: 'caisse:status', state: 'identifying' }, { origin: 'https://evil.example', source: popup.window });
+    expect(handle?.state).toBe('confirming');
+  });
+
+  it('ignores a malformed status', () => {
+    const { popup } = openPopup();
+    for (const data of [
+      { type: 'caisse:status', state: 'confirming' },
+      { type: 'caisse:status', state: 'confirming', expiresAt: 'soon' },
+      { type: 'caisse:status', state: 'confirming', expiresAt: NOW + 60_000 },
+      { ...confirming(60), extra: 1 },
+      { ...confirming(60), type: 'caisse:result' },
+      { type: 'caisse:status', state: 'Confirming', expiresAt: confirming(60).expiresAt },
+      'caisse:status',
+    ]) {
+      deliver(data, { source: popup.window });
+    }
+    expect(handle?.state).toBe('waiting');
+    deliver(confirming(60), { source: popup.window });
+    for (const data of [
+      { type: 'caisse:status', state: 'authorising', expiresAt: confirming(60).expiresAt },
+      { type: 'caisse:status', state: '<img>' },
+      { type: 'caisse:status' },
+    ]) {
+      deliver(data, { source: popup.window });
+    }
+    expect(handle?.state).toBe('confirming');
+  });
+
+  it('ignores a status once the window is closed or the payment cancelled', () => {
+    const { popup } = openPopup();
     button(host, 'Cancel').click();
-    expect(source?.closed).toBe(true);
-    vi.unstubAllGlobals();
+    deliver(confirming(120), { source: popup.window });
+    expect(handle?.state).toBe('cancelled');
+    expect(shadow(host).querySelector('[role=dialog]')).toBeNull();
+  });
+
+  it('is cancelled from "confirming" like from "waiting"', () => {
+    const { popup } = openPopup();
+    deliver(confirming(120), { source: popup.window });
+    popup.closed = true;
+    vi.advanceTimersByTime(1000);
+    expect(handle?.state).toBe('cancelled');
+    expect(shadow(host).activeElement).toBe(payButton());
   });
 });
 
@@ -496,7 +594,6 @@ describe('setup mistakes', () => {
     ['server', { server: 'https://pay.example/?x=1' }],
     ['mode', { mode: 'tab' as 'popup' }],
     ['verify-url', { mode: 'popup' as const }],
-    ['status-url', { statusUrl: 'https://tracker.example/status' }],
   ])('names the %s in a config_invalid error', (name, options) => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});
     const failed = vi.fn();

@@ -1,18 +1,18 @@
 import { render } from 'preact';
-import { type Messages, translator } from './messages.js';
+import { type Locales, type Messages, translator } from './messages.js';
 import { outcome } from './outcome.js';
 import { openPaymentWindow, watchPaymentWindow } from './popup.js';
 import { postTicket } from './post-ticket.js';
 import { applyStyles } from './styles.js';
 import { readTicket } from './ticket.js';
 import type { CheckoutResult, CheckoutState } from './types.js';
-import { type PaymentServer, paymentServer, statusEndpoint, verifyEndpoint } from './urls.js';
+import { type PaymentServer, paymentServer, verifyEndpoint } from './urls.js';
 import { verifyToken } from './verify.js';
-import { type Model, View } from './view.js';
+import { type Model, payable, View } from './view.js';
 
 /**
  * Options of {@link mount}; the custom element takes the same as attributes
- * (`verify-url`, `status-url`) and the `messages` property.
+ * (`verify-url`) and the `messages` and `locales` properties.
  */
 export interface CheckoutOptions {
   /** The ticket JWS from the merchant backend (`createTicket(...).token`). */
@@ -23,10 +23,10 @@ export interface CheckoutOptions {
   mode?: 'redirect' | 'popup' | undefined;
   /** The merchant's return handler, which verifies the result token (`POST { token }`). Required in popup mode. */
   verifyUrl?: string | undefined;
-  /** An event stream on the payment server (same origin) reporting `{ "state": "confirming", "expiresAt": "…" }` while the popup is open. */
-  statusUrl?: string | undefined;
-  /** A BCP 47 language tag; default the browser's language. French for `fr*`, English otherwise. */
+  /** A BCP 47 language tag; default the browser's language. Its primary subtag picks the texts in `locales`; English otherwise. */
   lang?: string | undefined;
+  /** Texts in other languages, by primary subtag: `{ fr }` from `@caisse/widget/locales/fr`. */
+  locales?: Locales | undefined;
   /** Replacements for any of the built-in texts. */
   messages?: Partial<Messages> | undefined;
   /** A CSP nonce for the `<style>` fallback of browsers without constructed stylesheets. */
@@ -59,12 +59,11 @@ const REPORTED = /^(paid|refused|cancelled|error)$/;
 
 /** The option a merchant got wrong, if any. */
 function misconfigured(options: CheckoutOptions, server: PaymentServer | undefined): string | undefined {
-  const { mode, statusUrl } = options;
+  const { mode } = options;
   if (!readTicket(options.ticket ?? '')) return 'ticket';
   if (!server) return 'server';
   if (mode && mode !== 'redirect' && mode !== 'popup') return 'mode';
   if (mode === 'popup' && !verifyEndpoint(options.verifyUrl)) return 'verify-url';
-  if (statusUrl && !statusEndpoint(statusUrl, server)) return 'status-url';
 }
 
 /**
@@ -78,9 +77,9 @@ export function createWidget(host: HTMLElement, initial: CheckoutOptions, checko
   let model: Model = { state: 'idle' };
   let popup: Window | undefined;
   let watch: ReturnType<typeof watchPaymentWindow> | undefined;
-  let feed: EventSource | undefined;
   /** The one timer: the countdown, and the payment window's `closed` poll. */
   let timer: ReturnType<typeof setInterval> | undefined;
+  /** When the phone confirmation expires, from the payment window's `confirming` status. */
   let phoneDeadline = 0;
   let beforeOffline: CheckoutState = 'idle';
   /** The result token, kept for "Try again" until the merchant backend has answered. */
@@ -96,7 +95,7 @@ export function createWidget(host: HTMLElement, initial: CheckoutOptions, checko
 
   function draw(): void {
     const { state, ticket } = model;
-    model.remaining = state === 'confirming' && phoneDeadline ? phoneDeadline - Date.now() : ticket && ticket.exp * 1000 - Date.now();
+    model.remaining = state === 'confirming' ? phoneDeadline - Date.now() : ticket && ticket.exp * 1000 - Date.now();
     if (!destroyed) render(<View model={model} tr={tr} actions={actions} />, root);
   }
 
@@ -120,16 +119,15 @@ export function createWidget(host: HTMLElement, initial: CheckoutOptions, checko
     // customer is on the page.
     if (OVERLAY.test(state) !== OVERLAY.test(previous) || (active && (!active.isConnected || active.disabled || active.tabIndex < 0)))
       focusTarget();
-    if (!OVERLAY.test(state)) feed = void feed?.close();
     // The timer runs only while something needs it: a countdown on screen or a window to watch.
-    const needed = watch || (ticket && (EXPIRING.test(state) || state === 'confirming'));
+    const needed = watch || (ticket && EXPIRING.test(state));
     if (needed) timer ??= setInterval(tick, 500);
     else timer = void clearInterval(timer);
     const emit = (type: string, eventDetail: object) =>
       host.dispatchEvent(new CustomEvent(`caisse:${type}`, { detail: eventDetail, bubbles: true, composed: true }));
     if (state !== previous) emit('state', { state, previous });
     if (REPORTED.test(state)) emit(state, detail);
-    if (stale && (state === 'idle' || state === 'cancelled') && !spent) configure({}, true);
+    if (stale && payable(model)) configure({}, true);
   }
 
   function tick(): void {
@@ -146,29 +144,10 @@ export function createWidget(host: HTMLElement, initial: CheckoutOptions, checko
     watch = popup = undefined;
   }
 
-  function openFeed(): void {
-    const url = server && statusEndpoint(options.statusUrl, server);
-    if (!url) return;
-    feed = new EventSource(url, { withCredentials: true });
-    feed.onmessage = (event) => {
-      try {
-        const { state, expiresAt } = JSON.parse(event.data);
-        if (state === 'confirming' && OVERLAY.test(model.state)) {
-          phoneDeadline = Date.parse(expiresAt) || 0;
-          go(state);
-        }
-        if (state === 'identifying' && model.state === 'confirming') go('waiting');
-      } catch {
-        // Not JSON: not for us.
-      }
-    };
-  }
-
   const actions = {
     pay() {
       const { ticket, mode, verifyUrl } = options;
-      const { state, spent } = model;
-      if (!ticket || !server || spent || (state !== 'idle' && state !== 'cancelled')) return;
+      if (!ticket || !server || !payable(model)) return;
       if (!navigator.onLine) return go('offline');
       if ((model.ticket?.exp ?? 0) * 1000 <= Date.now()) return go('expired');
       go('opening');
@@ -182,13 +161,19 @@ export function createWidget(host: HTMLElement, initial: CheckoutOptions, checko
           endWindow(true);
           void settle(message.token, verifyEndpoint(verifyUrl) as string);
         },
+        // Only `confirming` changes what the customer is asked to do. Any other state,
+        // `paid` included, is back to `waiting`: only the result token, verified by the
+        // merchant backend, says a payment was made.
+        status({ state, expiresAt }) {
+          phoneDeadline = Date.parse(expiresAt as string);
+          go(state === 'confirming' ? state : 'waiting');
+        },
         closed() {
           endWindow();
           go('cancelled');
         },
       });
       go('waiting');
-      openFeed();
     },
     toggle() {
       model.expanded = !model.expanded;
@@ -228,7 +213,7 @@ export function createWidget(host: HTMLElement, initial: CheckoutOptions, checko
     const before = options;
     options = { ...options, ...next };
     const { ticket, mode } = options;
-    tr = translator(options.lang, options.messages);
+    tr = translator(options.lang, options.messages, options.locales);
     restart ||= ticket !== before.ticket || options.server !== before.server || mode !== before.mode;
     stale = restart && /^(opening|waiting|confirming|verifying)$/.test(model.state);
     if (!checkout || !restart || stale) {

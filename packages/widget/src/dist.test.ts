@@ -4,19 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { captureForms, makeTicket, NOW, SERVER, shadow, TOKEN, VERIFY_URL, VOUCHER, verifyEndpoint } from './test-support.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { captureForms, makeTicket, SERVER, shadow, TOKEN, useTestClock, VERIFY_URL, VOUCHER, verifyEndpoint } from './test-support.js';
 
 verifyEndpoint();
 
-beforeEach(() => {
-  vi.useFakeTimers({ now: NOW, toFake: ['Date', 'setInterval', 'clearInterval'] });
-});
+useTestClock();
 
 afterEach(() => {
-  vi.useRealTimers();
   document.body.replaceChildren();
-  vi.restoreAllMocks();
 });
 
 describe('dist/caisse.js (script tag)', () => {
@@ -41,22 +37,35 @@ describe('dist/caisse.js (script tag)', () => {
     expect(pay.textContent).toBe('Payer 15,90\u00a0€');
     pay.click();
     expect(posted).toEqual([{ action: `${SERVER}/pay`, method: 'post', target: '', fields: { ticket: makeTicket() }, connected: true }]);
+
+    // French is built in for Caisse.mount too.
+    const host = document.body.appendChild(document.createElement('div'));
+    const caisse = first as unknown as { mount: typeof import('./checkout.js').mount };
+    const handle = caisse.mount(host, { ticket: makeTicket(), server: SERVER, lang: 'fr-CA' });
+    expect(shadow(host).querySelector('button')?.textContent).toMatch(/^Payer 15,90/);
+    handle.destroy();
   });
 });
 
-describe('dist/index.js (ESM)', () => {
-  it('mounts the button and handles the return', async () => {
-    // A variable, not a literal: the typecheck must not depend on a build running beside it.
-    const file: string = '../dist/index.js';
-    const widget = (await import(/* @vite-ignore */ file)) as typeof import('./index.js');
-    expect(Object.keys(widget).sort()).toEqual(['MESSAGES', 'defineCheckoutElement', 'handleReturn', 'mount']);
+describe('@caisse/widget, @caisse/widget/return and @caisse/widget/locales/fr (ESM)', () => {
+  it('mounts the button, in French when given French, and handles the return', async () => {
+    // By package name, through the exports map. A variable, not a literal: the typecheck
+    // must not depend on a build running beside it.
+    const name: string = '@caisse/widget';
+    const widget = (await import(/* @vite-ignore */ name)) as typeof import('./index.js');
+    const { fr } = (await import(/* @vite-ignore */ `${name}/locales/fr`)) as typeof import('./locales/fr.js');
+    const { handleReturn } = (await import(/* @vite-ignore */ `${name}/return`)) as typeof import('./return.js');
+    expect(Object.keys(widget).sort()).toEqual(['defineCheckoutElement', 'en', 'mount']);
     const host = document.body.appendChild(document.createElement('div'));
-    const handle = widget.mount(host, { ticket: makeTicket(), server: SERVER, lang: 'en' });
-    expect(shadow(host).querySelector('button')?.textContent).toBe('Pay €15.90');
+    let handle = widget.mount(host, { ticket: makeTicket(), server: SERVER, lang: 'fr' });
+    expect(shadow(host).querySelector('button')?.textContent).toBe('Pay 15,90\u00a0€');
+    handle.destroy();
+    handle = widget.mount(host, { ticket: makeTicket(), server: SERVER, lang: 'fr', locales: { fr } });
+    expect(shadow(host).querySelector('button')?.textContent).toBe('Payer 15,90\u00a0€');
     handle.destroy();
 
     history.replaceState(null, '', `/caisse/return?caisse_voucher=${TOKEN}`);
-    expect(await widget.handleReturn({ verifyUrl: VERIFY_URL })).toEqual({ status: 'paid', voucher: VOUCHER, redirectTo: undefined });
+    expect(await handleReturn({ verifyUrl: VERIFY_URL })).toEqual({ status: 'paid', voucher: VOUCHER, redirectTo: undefined });
     expect(location.search).toBe('');
   });
 });

@@ -1,39 +1,35 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CaisseCheckoutElement, defineCheckoutElement } from './element.js';
+import { fr } from './locales/fr.js';
 import {
   captureForms,
   deliver,
   fakePopup,
   makeTicket,
-  NOW,
   next,
   SERVER,
   shadow,
   TOKEN,
   text,
+  useTestClock,
   VERIFY_URL,
   VOUCHER,
   verifyEndpoint,
 } from './test-support.js';
 
 verifyEndpoint();
+useTestClock();
 let element: CaisseCheckoutElement;
 
-beforeAll(() => defineCheckoutElement());
-
-beforeEach(() => {
-  vi.useFakeTimers({ now: NOW, toFake: ['Date', 'setInterval', 'clearInterval'] });
-});
+beforeAll(() => defineCheckoutElement('caisse-checkout', { fr }));
 
 afterEach(() => {
   element?.remove();
-  vi.useRealTimers();
-  vi.restoreAllMocks();
 });
 
-/** Inserts `<caisse-checkout>` with these attributes, as a page's HTML would. */
-async function insert(attributes: Record<string, string>): Promise<CaisseCheckoutElement> {
-  element = document.createElement('caisse-checkout');
+/** Inserts `<caisse-checkout>` (or another registered name) with these attributes, as a page's HTML would. */
+async function insert(attributes: Record<string, string>, name = 'caisse-checkout'): Promise<CaisseCheckoutElement> {
+  element = document.createElement(name) as CaisseCheckoutElement;
   for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
   document.body.append(element);
   await Promise.resolve();
@@ -70,6 +66,15 @@ describe('<caisse-checkout>', () => {
     deliver({ type: 'caisse:result', kind: 'voucher', token: TOKEN }, { source: popup.window });
     expect((await paid).detail.voucher).toEqual(VOUCHER);
     expect(states).toEqual(['opening', 'waiting', 'verifying', 'paid']);
+  });
+
+  it('shows English texts where no French was given to defineCheckoutElement, until its locales property has some', async () => {
+    defineCheckoutElement('caisse-english');
+    await insert({ ticket: makeTicket(), server: SERVER, lang: 'fr' }, 'caisse-english');
+    expect(payButton().textContent).toBe('Pay 15,90\u00a0€');
+    element.locales = { fr };
+    expect(payButton().textContent).toBe('Payer 15,90\u00a0€');
+    expect(element.locales).toEqual({ fr });
   });
 
   it('takes its texts from the messages property', async () => {

@@ -1,9 +1,9 @@
 import { type CheckoutHandle, type CheckoutOptions, createWidget } from './checkout.js';
-import type { Messages } from './messages.js';
+import type { Locales, Messages } from './messages.js';
 import type { CheckoutState } from './types.js';
 
 /** The attributes, each the kebab-case name of a {@link CheckoutOptions} member. */
-const ATTRIBUTES = ['ticket', 'server', 'mode', 'verify-url', 'status-url', 'lang', 'nonce'];
+const ATTRIBUTES = ['ticket', 'server', 'mode', 'verify-url', 'lang', 'nonce'];
 
 const option = (attribute: string) => attribute.replace(/-u/, 'U') as keyof CheckoutOptions;
 
@@ -11,33 +11,50 @@ const option = (attribute: string) => attribute.replace(/-u/, 'U') as keyof Chec
 export interface CaisseCheckoutElement extends HTMLElement {
   /** Replacements for any of the built-in texts (a property: attributes hold only strings). */
   messages: Partial<Messages> | undefined;
+  /** Texts in other languages, by primary subtag; starts as the `locales` given to `defineCheckoutElement`. */
+  locales: Locales | undefined;
   /** The current state. */
   readonly state: CheckoutState;
 }
 
 /**
- * Registers `<caisse-checkout ticket server mode verify-url status-url lang nonce>`; a
- * second call is a no-op. The script-tag file calls it for you.
+ * Registers `<caisse-checkout ticket server mode verify-url lang nonce>`, whose elements
+ * start with `locales` (texts in other languages); a second call is a no-op. The
+ * script-tag file calls it for you, with French.
  * @example
  * import { defineCheckoutElement } from '@caisse/widget';
- * defineCheckoutElement();
- * // <caisse-checkout ticket="eyJ…" server="https://pay.example" mode="popup" verify-url="/caisse/return"></caisse-checkout>
+ * import { fr } from '@caisse/widget/locales/fr';
+ * defineCheckoutElement('caisse-checkout', { fr });
+ * // <caisse-checkout ticket="eyJ…" server="https://pay.example" mode="popup" verify-url="/caisse/return" lang="fr"></caisse-checkout>
  */
-export function defineCheckoutElement(name = 'caisse-checkout'): void {
+export function defineCheckoutElement(name = 'caisse-checkout', locales?: Locales): void {
   if (customElements.get(name)) return;
   customElements.define(
     name,
     class extends HTMLElement implements CaisseCheckoutElement {
       static observedAttributes = ATTRIBUTES;
       #handle: CheckoutHandle | undefined;
-      #messages: Partial<Messages> | undefined;
+      /**
+       * Every option so far. The attributes arrive through `attributeChangedCallback`,
+       * which the browser calls for those already in the HTML too.
+       */
+      #options: CheckoutOptions = { locales };
 
+      #set(next: CheckoutOptions) {
+        Object.assign(this.#options, next);
+        this.#handle?.update(next);
+      }
       get messages() {
-        return this.#messages;
+        return this.#options.messages;
       }
       set messages(messages) {
-        this.#messages = messages;
-        this.#handle?.update({ messages });
+        this.#set({ messages });
+      }
+      get locales() {
+        return this.#options.locales;
+      }
+      set locales(locales) {
+        this.#set({ locales });
       }
       get state(): CheckoutState {
         return this.#handle?.state ?? 'idle';
@@ -45,10 +62,7 @@ export function defineCheckoutElement(name = 'caisse-checkout'): void {
       connectedCallback() {
         // A microtask later: frameworks often set attributes right after inserting the element.
         queueMicrotask(() => {
-          if (!this.isConnected || this.#handle) return;
-          const options: Record<string, unknown> = { messages: this.#messages };
-          for (const attribute of ATTRIBUTES) options[option(attribute)] = this.getAttribute(attribute) ?? undefined;
-          this.#handle = createWidget(this, options);
+          if (this.isConnected && !this.#handle) this.#handle = createWidget(this, this.#options);
         });
       }
       disconnectedCallback() {
@@ -56,7 +70,7 @@ export function defineCheckoutElement(name = 'caisse-checkout'): void {
         this.#handle = undefined;
       }
       attributeChangedCallback(attribute: string, _old: string | null, value: string | null) {
-        this.#handle?.update({ [option(attribute)]: value ?? undefined });
+        this.#set({ [option(attribute)]: value ?? undefined });
       }
     },
   );

@@ -1,64 +1,55 @@
 /**
- * Every text the widget shows: key, English, French. `{name}` marks a value filled in at
- * display time. Any text can be replaced through the `messages` option or property.
- * One table rather than one object per language: a translator sees both side by side,
- * and the script-tag file carries each key once.
+ * The English texts, built in: every key the widget shows. `{name}` marks a value filled
+ * in at display time. Other languages are separate modules (`@caisse/widget/locales/fr`)
+ * given through the `locales` option, so a page that shows only English does not
+ * download French; any text can also be replaced through the `messages` option.
+ * @example en.pay // 'Pay {amount}'
  */
-const TEXTS = [
-  ['pay', 'Pay {amount}', 'Payer {amount}'],
-  ['authenticate', 'Continue with Caisse', 'Continuer avec Caisse'],
-  ['serial', 'Order {serial}', 'Commande {serial}'],
-  ['items', 'Items ({count})', 'Articles ({count})'],
-  ['item', '{quantity} × {label}', '{quantity} × {label}'],
-  ['timeLeft', 'Time left: {time}', 'Temps restant : {time}'],
-  ['opening', 'Opening the payment page…', 'Ouverture de la page de paiement…'],
-  ['dialogTitle', 'Payment in progress', 'Paiement en cours'],
-  ['waiting', 'Finish paying in the payment window.', 'Terminez le paiement dans la fenêtre de paiement.'],
-  ['confirming', 'Confirm the payment on your phone.', 'Confirmez le paiement sur votre téléphone.'],
-  ['showWindow', 'Show the payment window', 'Afficher la fenêtre de paiement'],
-  ['cancel', 'Cancel', 'Annuler'],
-  ['verifying', 'Checking the payment…', 'Vérification du paiement…'],
-  ['paid', 'Payment of {amount} received. Thank you!', 'Paiement de {amount} reçu. Merci\u00a0!'],
-  ['authenticated', 'Identity confirmed. Thank you!', 'Identité confirmée. Merci\u00a0!'],
-  ['refused', 'Payment refused. {reason}', 'Paiement refusé. {reason}'],
-  ['cancelled', 'Payment cancelled.', 'Paiement annulé.'],
-  ['expired', 'This payment link has expired, reload the page.', 'Ce lien de paiement a expiré, rechargez la page.'],
-  ['offline', 'You are offline. Reconnect to pay.', 'Vous êtes hors ligne. Reconnectez-vous pour payer.'],
-  ['error', 'The payment could not be checked.', 'Le paiement n’a pas pu être vérifié.'],
-  [
-    'errorFinal',
-    'The payment could not be confirmed. Reload the page or contact the shop.',
-    'Le paiement n’a pas pu être confirmé. Rechargez la page ou contactez la boutique.',
-  ],
-  ['setupError', 'This payment button is not set up correctly.', 'Ce bouton de paiement est mal configuré.'],
-  ['retry', 'Try again', 'Réessayer'],
-  ['reload', 'Reload the page', 'Recharger la page'],
-  ['reason_insufficient_funds', 'Not enough money in your wallet.', 'Solde du portefeuille insuffisant.'],
-  ['reason_ceiling_exceeded', 'It would go over your spending limit.', 'Votre plafond de dépenses serait dépassé.'],
-  ['reason_authentication_failed', 'You could not be identified.', 'Vous n’avez pas pu être identifié.'],
-  ['reason_account_locked', 'Your account is locked.', 'Votre compte est bloqué.'],
-  ['reason_customer_declined', 'You declined it.', 'Vous l’avez refusé.'],
-  ['reason_confirmation_expired', 'It was not confirmed in time.', 'Il n’a pas été confirmé à temps.'],
-  ['reason_bank_declined', 'Your bank declined it.', 'Votre banque l’a refusé.'],
-  ['reason_ticket_expired', 'The payment link expired.', 'Le lien de paiement a expiré.'],
-  ['reason_ticket_invalid', 'The payment request is not valid.', 'La demande de paiement n’est pas valide.'],
-  ['reason_ticket_replayed', 'The payment request was already used.', 'La demande de paiement a déjà servi.'],
-  ['reason_merchant_unknown', 'The shop is unknown to the payment service.', 'La boutique est inconnue du service de paiement.'],
-  ['reason_other', 'No reason was given.', 'Aucune raison n’a été donnée.'],
-] as const;
+export const en = {
+  pay: 'Pay {amount}',
+  authenticate: 'Continue with Caisse',
+  serial: 'Order {serial}',
+  items: 'Items ({count})',
+  item: '{quantity} × {label}',
+  timeLeft: 'Time left: {time}',
+  opening: 'Opening the payment page…',
+  dialogTitle: 'Payment in progress',
+  waiting: 'Finish paying in the payment window.',
+  confirming: 'Confirm the payment on your phone.',
+  showWindow: 'Show the payment window',
+  cancel: 'Cancel',
+  verifying: 'Checking the payment…',
+  paid: 'Payment of {amount} received. Thank you!',
+  authenticated: 'Identity confirmed. Thank you!',
+  refused: 'Payment refused. {reason}',
+  cancelled: 'Payment cancelled.',
+  expired: 'This payment link has expired, reload the page.',
+  offline: 'You are offline. Reconnect to pay.',
+  error: 'The payment could not be checked.',
+  errorFinal: 'The payment could not be confirmed. Reload the page or contact the shop.',
+  setupError: 'This payment button is not set up correctly.',
+  retry: 'Try again',
+  reload: 'Reload the page',
+  reason_insufficient_funds: 'Not enough money in your wallet.',
+  reason_ceiling_exceeded: 'It would go over your spending limit.',
+  reason_authentication_failed: 'You could not be identified.',
+  reason_account_locked: 'Your account is locked.',
+  reason_customer_declined: 'You declined it.',
+  reason_confirmation_expired: 'It was not confirmed in time.',
+  reason_bank_declined: 'Your bank declined it.',
+  reason_ticket_expired: 'The payment link expired.',
+  reason_ticket_invalid: 'The payment request is not valid.',
+  reason_ticket_replayed: 'The payment request was already used.',
+  reason_merchant_unknown: 'The shop is unknown to the payment service.',
+  reason_other: 'No reason was given.',
+};
 
-/** The key of every message; the README lists them with their English and French texts. */
-export type MessageKey = (typeof TEXTS)[number][0];
+/** The key of every message; the README lists them. */
+export type MessageKey = keyof typeof en;
 /** A full set of texts in one language. */
 export type Messages = Record<MessageKey, string>;
-
-const language = (column: 1 | 2) => Object.fromEntries(TEXTS.map((row) => [row[0], row[column]])) as Messages;
-
-/**
- * The built-in texts by language.
- * @example MESSAGES.fr.pay // 'Payer {amount}'
- */
-export const MESSAGES: Readonly<Record<'en' | 'fr', Messages>> = { en: language(1), fr: language(2) };
+/** Texts by primary language subtag (`fr`, `de`, …); a missing text falls back to English. */
+export type Locales = Record<string, Partial<Messages>>;
 
 /** A translator: the texts of one language with the merchant's overrides applied. */
 export interface Translator {
@@ -68,17 +59,21 @@ export interface Translator {
 }
 
 /**
- * Chooses French for any `fr` language and English otherwise; `lang` wins over the
- * browser's language. Overrides that are not strings are ignored.
- * @example translator('fr-CA', { pay: 'Acheter pour {amount}' }).t('pay', { amount: '12,90 $' })
+ * Chooses the texts of `locales` for the primary subtag of `lang` (`fr` for `fr-CA`), or
+ * of the browser's language when `lang` is absent; English for any language, or any
+ * single text, that `locales` does not have. Overrides win; those that are not strings
+ * are ignored.
+ * @example translator('fr-CA', { pay: 'Acheter pour {amount}' }, { fr }).t('pay', { amount: '12,90 $' })
  */
-export function translator(lang: string | undefined, overrides: Partial<Messages> | undefined): Translator {
+export function translator(lang: string | undefined, overrides: Partial<Messages> | undefined, locales?: Locales): Translator {
   const locale = lang || navigator.language || 'en';
-  const base = MESSAGES[/^fr\b/i.test(locale) ? 'fr' : 'en'];
+  const tag = (locale.split('-')[0] as string).toLowerCase();
+  // Own members only: a tag such as `constructor` must not find Object's.
+  const texts = locales && Object.hasOwn(locales, tag) ? locales[tag] : undefined;
   return {
     locale,
     t: (key, values = {}) =>
-      (typeof overrides?.[key] === 'string' ? (overrides[key] as string) : base[key]).replace(/\{(\w+)\}/g, (whole, name: string) =>
+      ([overrides?.[key], texts?.[key]].find((text) => typeof text === 'string') ?? en[key]).replace(/\{(\w+)\}/g, (whole, name: string) =>
         name in values ? `${values[name]}` : whole,
       ),
   };
@@ -91,5 +86,5 @@ export function translator(lang: string | undefined, overrides: Partial<Messages
  */
 export function reasonKey(reason: string | undefined): MessageKey {
   const key = `reason_${reason}`;
-  return Object.hasOwn(MESSAGES.en, key) ? (key as MessageKey) : 'reason_other';
+  return Object.hasOwn(en, key) ? (key as MessageKey) : 'reason_other';
 }

@@ -5,18 +5,10 @@
  * DOM only for the time of the submit: a form must be in the document to be submitted.
  * @example postTicket('https://pay.example/pay', ticket.token) // the page leaves for the payment server
  */
-export function postTicket(action: string, ticket: string, target?: string): void {
-  const form = document.createElement('form');
-  form.method = 'post';
-  form.action = action;
-  form.hidden = true;
-  if (target) form.target = target;
+export function postTicket(action: string, ticket: string, target = ''): void {
+  const form = Object.assign(document.createElement('form'), { method: 'post', action, target, hidden: true });
   for (const [name, value] of Object.entries(target ? { ticket, mode: 'popup' } : { ticket })) {
-    const input = document.createElement('input');
-    input.type = 'hidden';
-    input.name = name;
-    input.value = value;
-    form.append(input);
+    form.append(Object.assign(document.createElement('input'), { type: 'hidden', name, value }));
   }
   document.body.append(form);
   // submit(), not requestSubmit(): no `submit` event for page scripts to cancel or rewrite.

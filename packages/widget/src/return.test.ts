@@ -1,5 +1,6 @@
 import { HttpResponse } from 'msw';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fr } from './locales/fr.js';
 import { handleReturn } from './return.js';
 import { button, next, recordEvents, TOKEN, text, VERIFY_URL, VOUCHER, verifyEndpoint } from './test-support.js';
 
@@ -37,7 +38,7 @@ describe('handleReturn', () => {
   it('shows the outcome in the element, with the events of the checkout button', async () => {
     arrive(`caisse_voucher=${TOKEN}`);
     const events = recordEvents(element);
-    const result = await handleReturn({ verifyUrl: VERIFY_URL, element, lang: 'fr' });
+    const result = await handleReturn({ verifyUrl: VERIFY_URL, element, lang: 'fr', locales: { fr } });
     expect(result.status).toBe('paid');
     expect(text(element, '[role=status]')).toBe('Paiement de 15,90\u00a0€ reçu. Merci\u00a0!');
     expect(events.map((event) => event.type)).toEqual(['caisse:state', 'caisse:state', 'caisse:paid']);

@@ -1,5 +1,5 @@
 import { createWidget } from './checkout.js';
-import type { Messages } from './messages.js';
+import type { Locales, Messages } from './messages.js';
 import { outcome } from './outcome.js';
 import type { CheckoutResult } from './types.js';
 import { verifyEndpoint } from './urls.js';
@@ -12,6 +12,7 @@ export interface ReturnOptions {
   /** Where to show the outcome (in a shadow root); without it, only the promise tells. */
   element?: HTMLElement | undefined;
   lang?: string | undefined;
+  locales?: Locales | undefined;
   messages?: Partial<Messages> | undefined;
   nonce?: string | undefined;
 }

@@ -5,7 +5,7 @@
 import { base64urlEncode } from '@caisse/protocol/base64url';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 
 export const SERVER = 'https://pay.example';
 export const VERIFY_URL = 'https://shop.example/caisse/return';
@@ -107,6 +107,20 @@ export function fakePopup(): FakePopup {
   return state;
 }
 
+/**
+ * Every test starts at `NOW` with the widget's clock (Date and its countdown interval)
+ * faked, and ends with real timers and no spies left.
+ */
+export function useTestClock(): void {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: NOW, toFake: ['Date', 'setInterval', 'clearInterval'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+}
+
 /** Delivers a `message` event to the merchant page, as `postMessage` would. */
 export function deliver(data: unknown, { origin = SERVER, source }: { origin?: string; source: unknown }): void {
   window.dispatchEvent(new MessageEvent('message', { data, origin, source: source as Window }));
@@ -115,7 +129,8 @@ export function deliver(data: unknown, { origin = SERVER, source }: { origin?: s
 /** The merchant's verify endpoint; `answer` decides each response. */
 export function verifyEndpoint() {
   const requests: { body: unknown; contentType: string | null; href: string }[] = [];
-  let answer: () => Response | Promise<Response> = () => HttpResponse.json({ status: 'paid', voucher: VOUCHER });
+  const paid = () => HttpResponse.json({ status: 'paid', voucher: VOUCHER });
+  let answer: () => Response | Promise<Response> = paid;
   const server = setupServer(
     http.post(VERIFY_URL, async ({ request }) => {
       requests.push({ body: await request.json(), contentType: request.headers.get('content-type'), href: location.href });
@@ -126,6 +141,7 @@ export function verifyEndpoint() {
   afterEach(() => {
     server.resetHandlers();
     requests.length = 0;
+    answer = paid;
   });
   afterAll(() => server.close());
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { paymentServer, statusEndpoint, verifyEndpoint } from './urls.js';
+import { paymentServer, verifyEndpoint } from './urls.js';
 
 describe('paymentServer', () => {
   it('derives the pay endpoint and the exact origin', () => {
@@ -38,15 +38,5 @@ describe('verifyEndpoint', () => {
     expect(verifyEndpoint(undefined)).toBeUndefined();
     expect(verifyEndpoint('http://shop.example/return')).toBeUndefined();
     expect(verifyEndpoint('data:text/plain,x')).toBeUndefined();
-  });
-});
-
-describe('statusEndpoint', () => {
-  it('accepts the payment server origin only', () => {
-    const server = { origin: 'https://pay.example', pay: 'https://pay.example/pay' };
-    expect(statusEndpoint('/checkout/events', server)).toBe('https://pay.example/checkout/events');
-    expect(statusEndpoint('https://pay.example/s', server)).toBe('https://pay.example/s');
-    expect(statusEndpoint('https://shop.example/s', server)).toBeUndefined();
-    expect(statusEndpoint(undefined, server)).toBeUndefined();
   });
 });

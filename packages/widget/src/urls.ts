@@ -35,9 +35,3 @@ export function paymentServer(server: string | undefined): PaymentServer | undef
 export function verifyEndpoint(verifyUrl: string | undefined): string | undefined {
   return secureUrl(verifyUrl, document.baseURI)?.href;
 }
-
-/** The live status feed: only on the payment server's origin, since the widget talks to no one else. */
-export function statusEndpoint(statusUrl: string | undefined, server: PaymentServer): string | undefined {
-  const url = secureUrl(statusUrl, server.origin);
-  return url?.origin === server.origin ? url.href : undefined;
-}

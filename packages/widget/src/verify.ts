@@ -22,7 +22,7 @@ export async function verifyToken(verifyUrl: string, token: string): Promise<Ver
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ token }),
-      credentials: 'same-origin',
+      // Credentials: fetch's default, `same-origin`, sends the merchant's cookies to its own origin only.
       cache: 'no-store',
       // The token is the payment's proof: it must not leak through Referer either.
       referrerPolicy: 'no-referrer',

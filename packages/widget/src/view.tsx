@@ -30,6 +30,9 @@ export interface Actions {
   reload(): void;
 }
 
+/** The button can be pressed: nothing is under way and no result came back for this ticket. */
+export const payable = ({ state, spent }: Model): boolean => (state === 'idle' || state === 'cancelled') && !spent;
+
 /** m:ss, or h:mm:ss from an hour up. */
 export function clock(milliseconds: number): string {
   const total = Math.max(0, Math.ceil(milliseconds / 1000));
@@ -59,9 +62,9 @@ export function View({ model, tr, actions }: { model: Model; tr: Translator; act
   const items = ticket?.items ?? [];
   const status = statusText(model, tr);
   const overlay = state === 'waiting' || state === 'confirming';
-  const payable = (state === 'idle' || state === 'cancelled') && !spent;
+  const live = payable(model);
   const time =
-    model.remaining !== undefined && (payable || state === 'offline' || state === 'confirming')
+    model.remaining !== undefined && (live || state === 'offline' || state === 'confirming')
       ? t('timeLeft', { time: clock(model.remaining) })
       : '';
   const setup = model.code === 'config_invalid';
@@ -73,7 +76,7 @@ export function View({ model, tr, actions }: { model: Model; tr: Translator; act
   return (
     <div>
       {ticket && (
-        <button type="button" class="pay" data-autofocus={payable ? '' : undefined} disabled={!payable} onClick={actions.pay}>
+        <button type="button" class="pay" data-autofocus={live ? '' : undefined} disabled={!live} onClick={actions.pay}>
           {ticket.kind === 'authentication' ? t('authenticate') : t('pay', { amount: formatMoney(ticket.amount, ticket.currency, locale) })}
         </button>
       )}
