@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import { median } from './stats.js';
 
 /**
  * One thing being timed. `run` performs exactly `count` operations one after another;
@@ -33,12 +34,6 @@ export interface Sample {
   readonly min: number;
   readonly max: number;
   readonly perRound: readonly number[];
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 function summarise(perRound: number[]): Sample {

@@ -13,142 +13,116 @@
  * 303 to the merchant's return URL with the voucher. Latency is from the first request
  * to the last response; the merchant signs each ticket before the clock starts, and
  * every voucher is verified with the server kit after the clock stops.
+ * The same purchase is then measured a second time with customers who confirm on an
+ * enrolled phone (docs/device-api.md): the browser gives the account id only, follows
+ * the page's live status feed (`GET /checkout/:id/events`) as its script does, reloads
+ * the page and leaves by `/checkout/:id/return` with the voucher; meanwhile a scripted
+ * phone per customer, listening on its device stream, signs the answer with its PIN
+ * proof and posts it. Each phone derives its PIN key (PBKDF2) once at setup, as a phone
+ * does: the server never runs a slow hash on this path.
  * Ceiling: 16 `pg` connections, each looping BEGIN; INSERT a transfer row; UPDATE two
  * random account rows (of 100,000, in id order so no two deadlock); COMMIT — on scratch
  * tables in the same database, created here and dropped at the end.
  */
-import { randomBytes, scrypt } from 'node:crypto';
+import { createHmac, pbkdf2, randomBytes, randomUUID, scrypt } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { configSchema, type PaymentServer, startPaymentServer } from '@caisse/payment-server';
-import { type CreatedTicket, createMerchant, createState, generateKey, memoryReplayStore, staticKeySet } from '@caisse/server-kit';
+import { type ConfirmationRequest, PROTOCOL_VERSION, TOKEN_TYPES } from '@caisse/protocol';
+import { type CreatedTicket, type createMerchant, createState, generateKey, signJws } from '@caisse/server-kit';
 import pg from 'pg';
+import { b64, type DeviceJwk, type DeviceKey, newDeviceKey, openDeviceStream } from './phones.js';
+import { benchEntry, benchMerchant, freePort, freshDatabase, runServer, type ServerSetup, SHOP, serverThread } from './server-thread.js';
+import { load, median, percentile } from './stats.js';
 
 const CUSTOMERS = 16;
 const CONNECTIONS = 16;
 const PRICE = 100; // 1.00 EUR: far below the wallet threshold (50.00), so every payment is a wallet payment.
 const ACCESS_KEY = 'correct horse battery staple';
-const SHOP = 'https://shop.example';
-const MERCHANT_ID = 'bookshop';
+const PIN = '4821';
+/** docs/device-api.md: pinKey = PBKDF2-HMAC-SHA256(PIN, pinSalt, 310 000, 32 bytes), on the phone. */
+const PIN_ITERATIONS = 310_000;
 
-/** Payments: untimed warm-up, then timed windows of steady load (the loops never pause in between). */
-const PAYMENT_PLAN = { warmupMs: 2_000, windows: 5, windowMs: 2_000 };
+/** Payments, for each path: untimed warm-up, then timed windows of steady load (the loops never pause in between). */
+const PAYMENT_PLAN = { warmupMs: 1_000, windows: 4, windowMs: 1_500 };
 /** Ceiling: one warm-up round, then rounds before and after the payments, so a noisy spell lands on both. */
-const CEILING_PLAN = { warmupMs: 500, roundsEachSide: 2, roundMs: 2_000 };
+const CEILING_PLAN = { warmupMs: 500, roundsEachSide: 2, roundMs: 1_500 };
 const ACCOUNTS = 100_000;
-
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 // ——— the payment server, in a worker thread ———
 
-interface ServerSetup {
-  databaseUrl: string;
-  port: number;
-  merchantJwks: unknown;
+interface ThroughputSetup extends ServerSetup {
+  /** The phones of the phone path's customers, in customer order: public JWK and PIN verifier. */
+  phones: { id: string; jwk: DeviceJwk; pinVerifier: string }[];
 }
 
-type ToServer = { type: 'elu' } | { type: 'close' };
-type FromServer =
-  | { type: 'ready'; url: string; jwks: unknown }
-  | { type: 'elu'; active: number; idle: number }
-  | { type: 'closed' }
-  | { type: 'failed'; error: string };
+/** The server thread's counters at one moment, the answer to the main thread's one question: event loop time and the SQL it sent. */
+interface ServerSample {
+  active: number;
+  idle: number;
+  statements: number;
+  transactions: number;
+  /** With BENCH_SQL_PROFILE set: statements by text since the previous sample. */
+  byText?: [string, number][];
+}
 
-async function runServer(setup: ServerSetup): Promise<void> {
-  const port = parentPort;
-  if (!port) throw new Error('runServer runs in a worker thread');
-  let server: (PaymentServer & { url: string }) | undefined;
-  try {
-    const url = `http://127.0.0.1:${setup.port}`;
-    server = await startPaymentServer(
-      configSchema.parse({
-        PORT: setup.port,
-        HOST: '127.0.0.1',
-        CAISSE_ISSUER: url,
-        CAISSE_SECRET: randomBytes(32).toString('base64url'),
-        DATABASE_URL: setup.databaseUrl,
-        LOG_LEVEL: 'error',
-      }),
-    );
-    await server.merchants.register({
-      id: MERCHANT_ID,
-      displayName: 'The Bookshop',
-      jwks: setup.merchantJwks as Parameters<PaymentServer['merchants']['register']>[0]['jwks'],
-      returnOrigins: [SHOP],
-    });
-    const customers = server.customers;
-    await Promise.all(
-      Array.from({ length: CUSTOMERS }, async (_, n) => {
-        const accountId = customerId(n);
-        // Ceilings and cap far above the run's spending: only the payment path is measured.
-        await customers.add({
-          accountId,
-          phone: `+336100${String(n).padStart(5, '0')}`,
-          accessKey: ACCESS_KEY,
-          limits: { EUR: { walletCap: 100_000_000n, dailyCeiling: 1_000_000_000n, monthlyCeiling: 1_000_000_000n } },
-        });
-        await customers.walletCredit(accountId, 'EUR', 50_000_000n, { idempotencyKey: `top-up:${accountId}` });
-      }),
-    );
-    port.postMessage({ type: 'ready', url: server.url, jwks: await server.keys.jwks() } satisfies FromServer);
-  } catch (error) {
-    await server?.close().catch(() => {});
-    port.postMessage({
-      type: 'failed',
-      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-    } satisfies FromServer);
-    return;
-  }
-  port.on('message', async (message: ToServer) => {
-    if (message.type === 'elu') {
-      const { active, idle } = performance.eventLoopUtilization();
-      port.postMessage({ type: 'elu', active, idle } satisfies FromServer);
-    } else {
-      await server?.close();
-      port.postMessage({ type: 'closed' } satisfies FromServer);
-      port.close();
+function serveInThread(setup: ThroughputSetup): Promise<void> {
+  // Every statement the server sends goes through pg.Client#query (pools included); this
+  // thread's copy of pg is the server's alone, so the count is the server's SQL.
+  const sql = { statements: 0, transactions: 0 };
+  const byText = new Map<string, number>();
+  const profiling = process.env.BENCH_SQL_PROFILE !== undefined;
+  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    sql.statements++;
+    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
+    if (text !== undefined && /^\s*COMMIT\b/i.test(text)) sql.transactions++;
+    if (profiling && text !== undefined) {
+      const key = text.replace(/\s+/g, ' ').trim().slice(0, 110);
+      byText.set(key, (byText.get(key) ?? 0) + 1);
     }
+    return query.apply(this, args);
+  } as typeof pg.Client.prototype.query;
+  return runServer<object, ServerSample>(setup, {
+    async seed(server) {
+      const { customers, devices } = server;
+      // Ceilings and cap far above the run's spending: only the payment path is measured.
+      const limits = { walletCap: 100_000_000n, dailyCeiling: 1_000_000_000n, monthlyCeiling: 1_000_000_000n };
+      await customers.add({ accountId: customerId(0), phone: phoneOf(0), accessKey: ACCESS_KEY, limits: { EUR: limits } });
+      // The others share its access key, so they are copies of its row (one scrypt, not 32: setup
+      // time on 2 shared cores), each then given its limits and wallet by the customers service.
+      await server.db.query(
+        `INSERT INTO customers (id, phone, key_hash, key_salt, key_params, created_at)
+         SELECT 'customer-' || n, '+336100' || lpad(n::text, 5, '0'), key_hash, key_salt, key_params, created_at
+           FROM customers, generate_series(1, $1::int - 1) AS n WHERE id = $2`,
+        [2 * CUSTOMERS, customerId(0)],
+      );
+      await Promise.all(
+        Array.from({ length: 2 * CUSTOMERS }, async (_, n) => {
+          const accountId = customerId(n);
+          if (n > 0) await customers.setLimits(accountId, 'EUR', limits);
+          await customers.walletCredit(accountId, 'EUR', 50_000_000n, { idempotencyKey: `top-up:${accountId}` });
+          // Customers CUSTOMERS.. confirm on a phone, enrolled as the device API enrolls one (the code made here, not read from an SMS).
+          const phone = n >= CUSTOMERS ? setup.phones[n - CUSTOMERS] : undefined;
+          if (phone) {
+            const { code } = await devices.createCode(accountId);
+            await devices.enroll(phone.id, { code, jwk: phone.jwk, pinVerifier: phone.pinVerifier });
+          }
+        }),
+      );
+      return {};
+    },
+    answer() {
+      const { active, idle } = performance.eventLoopUtilization();
+      const counted = profiling ? [...byText] : undefined;
+      byText.clear();
+      return { active, idle, ...sql, ...(counted ? { byText: counted } : {}) };
+    },
   });
 }
 
 const customerId = (n: number): string => `customer-${n}`;
-
-/** The worker as the main thread sees it: one request, the next answer of the expected type. */
-function serverThread(setup: ServerSetup) {
-  const worker = new Worker(new URL(import.meta.url), { workerData: setup });
-  const waiting: ((message: FromServer) => void)[] = [];
-  let failure: Error | undefined;
-  worker.on('message', (message: FromServer) => {
-    if (message.type === 'failed') failure = new Error(`payment server failed to start:\n${message.error}`);
-    waiting.shift()?.(message);
-  });
-  worker.on('error', (error) => {
-    failure = error;
-    waiting.shift()?.({ type: 'failed', error: error.message });
-  });
-  const next = (): Promise<FromServer> =>
-    new Promise((resolve, reject) =>
-      waiting.push((message) => (message.type === 'failed' ? reject(failure ?? new Error(message.error)) : resolve(message))),
-    );
-  return {
-    ready: next() as Promise<Extract<FromServer, { type: 'ready' }>>,
-    async eventLoop(): Promise<{ active: number; idle: number }> {
-      const answer = next();
-      worker.postMessage({ type: 'elu' } satisfies ToServer);
-      return (await answer) as Extract<FromServer, { type: 'elu' }>;
-    },
-    async close(): Promise<void> {
-      const answer = next();
-      worker.postMessage({ type: 'close' } satisfies ToServer);
-      await answer;
-      await worker.terminate();
-    },
-    terminate: () => worker.terminate(),
-  };
-}
+const phoneOf = (n: number): string => `+336100${String(n).padStart(5, '0')}`;
 
 // ——— the browsers ———
 
@@ -162,10 +136,14 @@ interface Reply {
 function browser(base: string, agent: Agent) {
   const cookies = new Map<string, string>();
   const { hostname, port } = new URL(base);
-  return (method: 'GET' | 'POST', path: string, options: { form?: Record<string, string>; origin?: string } = {}): Promise<Reply> =>
+  return (
+    method: 'GET' | 'POST',
+    path: string,
+    options: { form?: Record<string, string>; origin?: string; accept?: string } = {},
+  ): Promise<Reply> =>
     new Promise((resolve, reject) => {
       const body = options.form ? new URLSearchParams(options.form).toString() : undefined;
-      const headers: Record<string, string> = { 'accept-language': 'en', accept: 'text/html' };
+      const headers: Record<string, string> = { 'accept-language': 'en', accept: options.accept ?? 'text/html' };
       if (cookies.size > 0) headers.cookie = [...cookies].map(([name, value]) => `${name}=${value}`).join('; ');
       if (body !== undefined) {
         headers['content-type'] = 'application/x-www-form-urlencoded';
@@ -190,17 +168,21 @@ function browser(base: string, agent: Agent) {
     });
 }
 
+type Walk = (go: ReturnType<typeof browser>, ticket: CreatedTicket, account: string, issuer: string) => Promise<Payment>;
+
 interface Payment {
   ticket: CreatedTicket;
   voucher: string;
   startedAt: number;
   finishedAt: number;
-  /** POST /pay → 303, GET /checkout/:id → 200, POST identify → 303: milliseconds each. */
-  steps: [number, number, number];
+  /** Milliseconds of each step, as the path's `steps` labels them. */
+  steps: number[];
 }
 
-/** Walks one ticket through the hosted pages; throws unless it ends at the return URL with a voucher. */
-async function pay(go: ReturnType<typeof browser>, ticket: CreatedTicket, account: string, issuer: string): Promise<Payment> {
+const ACCESS_KEY_STEPS = ['POST /pay → 303', 'GET /checkout/:id', 'POST identify → 303 voucher'];
+
+/** Walks one ticket through the hosted pages with the access key; throws unless it ends at the return URL with a voucher. */
+const payWithAccessKey: Walk = async (go, ticket, account, issuer) => {
   const startedAt = performance.now();
   const intake = await go('POST', '/pay', { form: { ticket: ticket.token }, origin: SHOP });
   if (intake.status !== 303 || !intake.location?.startsWith('/checkout/')) throw new Error(`POST /pay answered ${intake.status}`);
@@ -212,11 +194,148 @@ async function pay(go: ReturnType<typeof browser>, ticket: CreatedTicket, accoun
   const t2 = performance.now();
   const paid = await go('POST', action, { form: { csrf, account, accessKey: ACCESS_KEY }, origin: issuer });
   const finishedAt = performance.now();
-  const voucher = paid.location ? new URL(paid.location).searchParams.get('caisse_voucher') : null;
-  if (paid.status !== 303 || !paid.location?.startsWith(`${SHOP}/paid?`) || !voucher) {
-    throw new Error(`POST identify answered ${paid.status} ${paid.location?.split('?')[0] ?? ''}: not a voucher`);
+  return { ticket, voucher: voucherOf(paid), startedAt, finishedAt, steps: [t1 - startedAt, t2 - t1, finishedAt - t2] };
+};
+
+function voucherOf(reply: Reply): string {
+  const voucher = reply.location ? new URL(reply.location).searchParams.get('caisse_voucher') : null;
+  if (reply.status !== 303 || !reply.location?.startsWith(`${SHOP}/paid?`) || !voucher) {
+    throw new Error(`answered ${reply.status} ${reply.location?.split('?')[0] ?? ''}: not a voucher`);
   }
-  return { ticket, voucher, startedAt, finishedAt, steps: [t1 - startedAt, t2 - t1, finishedAt - t2] };
+  return voucher;
+}
+
+const PHONE_STEPS = [
+  'POST /pay → 303',
+  'GET /checkout/:id',
+  'POST identify → 303',
+  'GET /checkout/:id (confirm page)',
+  'GET …/events until answered',
+  'GET /checkout/:id → return → voucher',
+];
+
+/**
+ * Walks one ticket through the hosted pages of a customer with a phone, as a browser
+ * with the confirmation page's script does: account id only, the confirmation page, its
+ * live status feed until the session leaves `confirming`, then the reload that leaves
+ * with the voucher. The customer's phone answers meanwhile (see {@link listenAndApprove}).
+ */
+const payOnPhone: Walk = async (go, ticket, account, issuer) => {
+  const startedAt = performance.now();
+  const steps: number[] = [];
+  let last = startedAt;
+  const step = () => {
+    const at = performance.now();
+    steps.push(at - last);
+    last = at;
+  };
+  const intake = await go('POST', '/pay', { form: { ticket: ticket.token }, origin: SHOP });
+  if (intake.status !== 303 || !intake.location?.startsWith('/checkout/')) throw new Error(`POST /pay answered ${intake.status}`);
+  const sessionPath = intake.location;
+  step();
+  const summary = await go('GET', sessionPath);
+  const csrf = /name="csrf" value="([^"]+)"/.exec(summary.body)?.[1];
+  const action = /action="(\/checkout\/[^"]+\/identify)"/.exec(summary.body)?.[1];
+  if (summary.status !== 200 || !csrf || !action) throw new Error(`GET ${sessionPath} answered ${summary.status} without the form`);
+  step();
+  const identified = await go('POST', action, { form: { csrf, account }, origin: issuer });
+  if (identified.status !== 303 || identified.location !== sessionPath)
+    throw new Error(`POST identify answered ${identified.status}, not the phone`);
+  step();
+  const confirm = await go('GET', sessionPath);
+  const events = /data-events="([^"]+)"/.exec(confirm.body)?.[1];
+  if (confirm.status !== 200 || !events) throw new Error(`GET ${sessionPath} answered ${confirm.status} without the live status`);
+  step();
+  // The feed ends by itself once the session has left `confirming`.
+  const feed = await go('GET', events, { accept: 'text/event-stream' });
+  if (feed.status !== 200 || !feed.body.includes('"state":"paid"')) throw new Error(`the live status ended without "paid": ${feed.body}`);
+  step();
+  const reloaded = await go('GET', sessionPath);
+  if (reloaded.status !== 303 || !reloaded.location) throw new Error(`GET ${sessionPath} after the answer answered ${reloaded.status}`);
+  const voucher = voucherOf(await go('GET', reloaded.location));
+  step();
+  return { ticket, voucher, startedAt, finishedAt: last, steps };
+};
+
+// ——— the phones ———
+
+/** A phone as docs/device-api.md makes one: its device key, and its PIN key. */
+interface Phone extends DeviceKey {
+  pinKey: Buffer;
+}
+
+async function newPhone(): Promise<Phone> {
+  const pinKey = await new Promise<Buffer>((resolve, reject) =>
+    pbkdf2(PIN, randomBytes(16), PIN_ITERATIONS, 32, 'sha256', (error, key) => (error ? reject(error) : resolve(key))),
+  );
+  return { ...newDeviceKey(), pinKey };
+}
+
+/** The phone's approval of `request`: signed answer with its PIN proof (docs/device-api.md, "The answer"). */
+function approval(phone: Phone, issuer: string, request: ConfirmationRequest): string {
+  const pinProof = b64(createHmac('sha256', phone.pinKey).update(`caisse-pin|approve|${request.id}|${request.challenge}`).digest());
+  return signJws(
+    TOKEN_TYPES.confirmation,
+    {
+      ver: PROTOCOL_VERSION,
+      iss: phone.id,
+      aud: issuer,
+      jti: randomUUID(),
+      iat: Math.floor(Date.now() / 1000),
+      request: request.id,
+      challenge: request.challenge,
+      ticket: request.ticket.sha256,
+      amount: request.amount,
+      currency: request.currency,
+      payee: request.payee.id,
+      decision: 'approve',
+      pinProof,
+    },
+    { kid: phone.id, alg: 'EdDSA', key: phone.key },
+  );
+}
+
+/**
+ * The phone in the customer's hand: its device stream open, and every request arriving
+ * on it approved with the PIN. Resolves once the stream is open; `failed` is set when an
+ * answer is refused (the run then stops).
+ */
+async function listenAndApprove(
+  phone: Phone,
+  issuer: string,
+  agent: Agent,
+  state: { failed?: Error; answered: number },
+): Promise<() => void> {
+  const { hostname, port } = new URL(issuer);
+  const answer = (asked: ConfirmationRequest) => {
+    const body = JSON.stringify({ token: approval(phone, issuer, asked) });
+    const outgoing = request(
+      {
+        agent,
+        hostname,
+        port,
+        method: 'POST',
+        path: `/device/requests/${asked.id}/answer`,
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          if (response.statusCode === 200) state.answered++;
+          else state.failed ??= new Error(`answer answered ${response.statusCode}: ${Buffer.concat(chunks).toString('utf8')}`);
+        });
+      },
+    );
+    outgoing.on('error', (error) => {
+      state.failed ??= error;
+    });
+    outgoing.end(body);
+  };
+  const stream = await openDeviceStream(phone, issuer, agent, (data) => {
+    if (data) answer(JSON.parse(data) as ConfirmationRequest);
+  });
+  return () => stream.destroy();
 }
 
 // ——— the ceiling ———
@@ -282,35 +401,8 @@ async function ceilingRound(pool: pg.Pool, ms: number): Promise<number> {
 
 // ——— the run ———
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-const load = (): string =>
-  loadavg()
-    .map((value) => value.toFixed(2))
-    .join(' ');
 const ms = (value: number): string => `${value.toFixed(1)} ms`;
 const perSecond = (value: number): string => `${value.toLocaleString('en-US', { maximumFractionDigits: 1 })}/s`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** scrypt as the customers service runs it for one identify (N = 2^15, r = 8, p = 1, 32 bytes). */
 function scryptOnce(): Promise<void> {
@@ -330,7 +422,7 @@ async function scryptReference(): Promise<{ single: number; perSecond: number }>
   }
   let done = 0;
   const started = performance.now();
-  const deadline = started + 1_500;
+  const deadline = started + 1_000;
   await Promise.all(
     Array.from({ length: CUSTOMERS }, async () => {
       while (performance.now() < deadline) {
@@ -342,39 +434,168 @@ async function scryptReference(): Promise<{ single: number; perSecond: number }>
   return { single: median(singles), perSecond: (done * 1000) / (performance.now() - started) };
 }
 
+interface PathFigures {
+  name: string;
+  perSecond: number;
+  windows: number[];
+  latencies: number[];
+  count: number;
+  stepLabels: string[];
+  stepMeans: number[];
+  meanLatency: number;
+  serverBusy: number;
+  cpuPerPayment: number;
+  statementsPerPayment: number;
+  transactionsPerPayment: number;
+  byText?: [string, number][];
+}
+
+/** One path: 16 closed loops, never paused, for warm-up plus the windows; the windows are cut from completion times. */
+async function measurePath(options: {
+  name: string;
+  walk: Walk;
+  stepLabels: string[];
+  firstCustomer: number;
+  issuer: string;
+  merchant: ReturnType<typeof createMerchant>;
+  server: ReturnType<typeof serverThread<object, ServerSample>>;
+  /** Stops the run when set (a phone's answer was refused). */
+  failure?: () => Error | undefined;
+}): Promise<PathFigures & { payments: Payment[] }> {
+  const { merchant, server } = options;
+  const agent = new Agent({ keepAlive: true, maxSockets: CUSTOMERS });
+  const payments: Payment[] = [];
+  const startedAt = performance.now();
+  const measureFrom = startedAt + PAYMENT_PLAN.warmupMs;
+  const measureTo = measureFrom + PAYMENT_PLAN.windows * PAYMENT_PLAN.windowMs;
+  let from: ServerSample | undefined;
+  let cpuFrom: NodeJS.CpuUsage | undefined;
+  const sampling = setTimeout(async () => {
+    cpuFrom = process.cpuUsage();
+    from = await server.ask();
+  }, PAYMENT_PLAN.warmupMs);
+  let to: ServerSample | undefined;
+  let cpuUsed: NodeJS.CpuUsage | undefined;
+  const sampled = new Promise<void>((resolve) =>
+    setTimeout(async () => {
+      cpuUsed = process.cpuUsage(cpuFrom);
+      to = await server.ask();
+      resolve();
+    }, measureTo - startedAt),
+  );
+  let serial = 0;
+  try {
+    await Promise.all(
+      Array.from({ length: CUSTOMERS }, async (_, n) => {
+        const go = browser(options.issuer, agent);
+        while (performance.now() < measureTo) {
+          const failed = options.failure?.();
+          if (failed) throw failed;
+          const ticket = merchant.createTicket({
+            serial: `${options.name.replaceAll(' ', '-')}-${serial++}`,
+            currency: 'EUR',
+            items: [{ id: 'book', label: 'A book', quantity: 1, unitAmount: PRICE, vatRate: 550 }],
+            returnUrl: `${SHOP}/paid`,
+            cancelUrl: `${SHOP}/basket`,
+            state: createState(),
+          });
+          payments.push(await options.walk(go, ticket, customerId(options.firstCustomer + n), options.issuer));
+        }
+      }),
+    );
+  } finally {
+    clearTimeout(sampling);
+    await sampled;
+    agent.destroy();
+  }
+
+  const timed = payments.filter((payment) => payment.finishedAt >= measureFrom && payment.finishedAt < measureTo);
+  const windows = Array.from(
+    { length: PAYMENT_PLAN.windows },
+    (_, w) =>
+      (timed.filter((payment) => Math.floor((payment.finishedAt - measureFrom) / PAYMENT_PLAN.windowMs) === w).length * 1000) /
+      PAYMENT_PLAN.windowMs,
+  );
+  const latencies = timed.map((payment) => payment.finishedAt - payment.startedAt).sort((a, b) => a - b);
+  const stepMeans = options.stepLabels.map(
+    (_, step) => timed.reduce((sum, payment) => sum + (payment.steps[step] as number), 0) / timed.length,
+  );
+  const span = (f: ServerSample | undefined, t: ServerSample | undefined, key: 'statements' | 'transactions') =>
+    f && t ? (t[key] - f[key]) / timed.length : Number.NaN;
+  return {
+    name: options.name,
+    payments,
+    // Over the whole measured span, not the median window: an access-key window can hold no payment at all on a loaded machine (16 scrypts take seconds and finish together).
+    perSecond: (timed.length * 1000) / (PAYMENT_PLAN.windows * PAYMENT_PLAN.windowMs),
+    windows,
+    latencies,
+    count: timed.length,
+    stepLabels: options.stepLabels,
+    stepMeans,
+    meanLatency: latencies.reduce((sum, value) => sum + value, 0) / latencies.length,
+    serverBusy: from && to ? (to.active - from.active) / (to.active + to.idle - (from.active + from.idle)) : Number.NaN,
+    cpuPerPayment: cpuUsed ? (cpuUsed.user + cpuUsed.system) / 1000 / timed.length : Number.NaN,
+    statementsPerPayment: span(from, to, 'statements'),
+    transactionsPerPayment: span(from, to, 'transactions'),
+    ...(to?.byText ? { byText: to.byText } : {}),
+  };
+}
+
+function printPath(figures: PathFigures, ceiling: number): void {
+  console.log(
+    `${figures.name.padEnd(12)} ${perSecond(figures.perSecond).padStart(10)}  over ${(PAYMENT_PLAN.windows * PAYMENT_PLAN.windowMs) / 1000} s after ${PAYMENT_PLAN.warmupMs / 1000} s of warm-up; windows of ${PAYMENT_PLAN.windowMs / 1000} s: ${figures.windows.map((value) => value.toFixed(1)).join(' ')}; ratio ${(figures.perSecond / ceiling).toFixed(4)}`,
+  );
+  console.log(
+    `  latency p50 ${ms(percentile(figures.latencies, 50))}, p99 ${ms(percentile(figures.latencies, 99))}, max ${ms(figures.latencies.at(-1) ?? Number.NaN)} over ${figures.count} payments`,
+  );
+  console.log(
+    `  server: ${figures.statementsPerPayment.toFixed(1)} SQL statements and ${figures.transactionsPerPayment.toFixed(1)} commits per payment (BEGIN/COMMIT/savepoints counted, background work included); event loop busy ${(figures.serverBusy * 100).toFixed(0)} %`,
+  );
+  console.log(`  this process (server, libuv threads, browsers, phones) used ${ms(figures.cpuPerPayment)} of CPU per payment`);
+  for (const [step, label] of figures.stepLabels.entries()) {
+    const mean = figures.stepMeans[step] as number;
+    console.log(`    ${label.padEnd(38)} ${ms(mean).padStart(9)}  ${((mean / figures.meanLatency) * 100).toFixed(0).padStart(3)} %`);
+  }
+  for (const [text, count] of [...(figures.byText ?? [])].sort((a, b) => b[1] - a[1])) {
+    console.log(`    ${(count / figures.count).toFixed(2).padStart(6)} × ${text}`);
+  }
+}
+
 async function main(): Promise<void> {
   const runStarted = performance.now();
-  const name = `bench_payment_throughput_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const databaseUrl = new URL(ADMIN_URL);
-  databaseUrl.pathname = `/${name}`;
+  const database = await freshDatabase('bench_payment_throughput');
+  const loadBefore = load();
 
-  const pool = new pg.Pool({ connectionString: databaseUrl.toString(), max: CONNECTIONS });
+  const pool = new pg.Pool({ connectionString: database.url, max: CONNECTIONS });
   // An idle connection that fails (the database dropped at the end) must not crash the run.
   pool.on('error', () => {});
   const merchantKey = generateKey();
-  const server = serverThread({ databaseUrl: databaseUrl.toString(), port: await freePort(), merchantJwks: merchantKey.jwks });
-  const agent = new Agent({ keepAlive: true, maxSockets: CUSTOMERS });
-  let serving = false;
+  // The phones make their keys and derive their PIN keys here, once: a phone's work, not the server's.
+  const phones = await Promise.all(Array.from({ length: CUSTOMERS }, () => newPhone()));
+  const setup: ThroughputSetup = {
+    databaseUrl: database.url,
+    port: await freePort(),
+    merchantJwks: merchantKey.jwks,
+    phones: phones.map((phone) => ({ id: phone.id, jwk: phone.jwk, pinVerifier: b64(phone.pinKey) })),
+  };
+  const server = serverThread<object, ServerSample>(import.meta.url, setup);
+  const phoneAgent = new Agent({ keepAlive: true, maxSockets: 2 * CUSTOMERS });
+  const closeStreams: (() => void)[] = [];
   try {
     const { url: issuer, jwks } = await server.ready;
-    serving = true;
     const { rows } = await pool.query<{ server_version: string }>('SHOW server_version');
     console.log(
       'bench:payment-throughput — completed wallet payments per second through HTTP + PostgreSQL, against a double-entry ceiling',
     );
     console.log(
-      `node ${process.version}, ${CUSTOMERS} customers paying one merchant 1.00 EUR each, closed loop, keep-alive; PostgreSQL ${rows[0]?.server_version} through pg`,
+      `node ${process.version}, ${CUSTOMERS} customers at a time paying one merchant 1.00 EUR each, closed loop, keep-alive; PostgreSQL ${rows[0]?.server_version} through pg`,
     );
     console.log(
-      'payment server: the built @caisse/payment-server (startPaymentServer) in a worker thread; the customers on the main thread',
+      'payment server: the built @caisse/payment-server (startPaymentServer) in a worker thread; the customers and their phones on the main thread',
     );
-    console.log(`load average (1, 5, 15 min) before the run: ${load()} on ${cpus().length} cores`);
+    console.log(`load average (1, 5, 15 min) before the run: ${loadBefore} on ${cpus().length} cores`);
     console.log(
-      `setup (fresh database, migrations, merchant, ${CUSTOMERS} customers with scrypt access keys): ${ms(performance.now() - runStarted)}`,
+      `setup (fresh database, migrations, merchant, ${2 * CUSTOMERS} customers sharing one scrypt access key, ${CUSTOMERS} phones with PBKDF2 PIN keys): ${ms(performance.now() - runStarted)}`,
     );
     console.log('');
 
@@ -385,118 +606,58 @@ async function main(): Promise<void> {
 
     const scryptFigures = await scryptReference();
 
-    // Payments: 16 closed loops, never paused; the windows are cut from completion times.
-    const merchant = createMerchant({
-      merchantId: MERCHANT_ID,
-      signingKey: merchantKey.privateJwk,
-      paymentServer: { issuer, payEndpoint: `${issuer}/pay`, keys: staticKeySet(jwks as Parameters<typeof staticKeySet>[0]) },
-      replayStore: memoryReplayStore(),
+    const merchant = benchMerchant(merchantKey, issuer, jwks);
+    const common = { issuer, merchant, server };
+    const accessKey = await measurePath({
+      ...common,
+      name: 'access key',
+      walk: payWithAccessKey,
+      stepLabels: ACCESS_KEY_STEPS,
+      firstCustomer: 0,
     });
-    const payments: Payment[] = [];
-    const startedAt = performance.now();
-    const measureFrom = startedAt + PAYMENT_PLAN.warmupMs;
-    const measureTo = measureFrom + PAYMENT_PLAN.windows * PAYMENT_PLAN.windowMs;
-    let eluFrom: { active: number; idle: number } | undefined;
-    let cpuFrom: NodeJS.CpuUsage | undefined;
-    const sampling = setTimeout(async () => {
-      cpuFrom = process.cpuUsage();
-      eluFrom = await server.eventLoop();
-    }, PAYMENT_PLAN.warmupMs);
-    let eluTo: { active: number; idle: number } | undefined;
-    let cpuUsed: NodeJS.CpuUsage | undefined;
-    const sampled = new Promise<void>((resolve) =>
-      setTimeout(async () => {
-        cpuUsed = process.cpuUsage(cpuFrom);
-        eluTo = await server.eventLoop();
-        resolve();
-      }, measureTo - startedAt),
-    );
-    let serial = 0;
-    await Promise.all(
-      Array.from({ length: CUSTOMERS }, async (_, n) => {
-        const go = browser(issuer, agent);
-        while (performance.now() < measureTo) {
-          const ticket = merchant.createTicket({
-            serial: `order-${serial++}`,
-            currency: 'EUR',
-            items: [{ id: 'book', label: 'A book', quantity: 1, unitAmount: PRICE, vatRate: 550 }],
-            returnUrl: `${SHOP}/paid`,
-            cancelUrl: `${SHOP}/basket`,
-            state: createState(),
-          });
-          payments.push(await pay(go, ticket, customerId(n), issuer));
-        }
-      }),
-    );
-    clearTimeout(sampling);
-    await sampled;
+
+    const answers: { failed?: Error; answered: number } = { answered: 0 };
+    for (const phone of phones) closeStreams.push(await listenAndApprove(phone, issuer, phoneAgent, answers));
+    const phone = await measurePath({
+      ...common,
+      name: 'phone',
+      walk: payOnPhone,
+      stepLabels: PHONE_STEPS,
+      firstCustomer: CUSTOMERS,
+      failure: () => answers.failed,
+    });
+    if (answers.failed) throw answers.failed;
+    if (answers.answered !== phone.payments.length) throw new Error(`${answers.answered} answers for ${phone.payments.length} payments`);
 
     for (let round = 0; round < CEILING_PLAN.roundsEachSide; round++) ceilingRounds.push(await ceilingRound(pool, CEILING_PLAN.roundMs));
 
     // Every payment counted is a voucher the merchant accepts (untimed).
-    for (const payment of payments) {
+    for (const payment of [...accessKey.payments, ...phone.payments]) {
       await merchant.verifyVoucher(payment.voucher, { ticket: payment.ticket.reference, state: payment.ticket.claims.state });
     }
 
-    const timed = payments.filter((payment) => payment.finishedAt >= measureFrom && payment.finishedAt < measureTo);
-    const windows = Array.from(
-      { length: PAYMENT_PLAN.windows },
-      (_, w) =>
-        (timed.filter((payment) => Math.floor((payment.finishedAt - measureFrom) / PAYMENT_PLAN.windowMs) === w).length * 1000) /
-        PAYMENT_PLAN.windowMs,
-    );
-    const latencies = timed.map((payment) => payment.finishedAt - payment.startedAt).sort((a, b) => a - b);
-    const stepMeans = [0, 1, 2].map((step) => timed.reduce((sum, payment) => sum + (payment.steps[step] as number), 0) / timed.length);
-    const meanLatency = latencies.reduce((sum, value) => sum + value, 0) / latencies.length;
-    const paymentsPerSecond = median(windows);
     const ceiling = median(ceilingRounds);
-    const serverBusy =
-      eluFrom && eluTo ? (eluTo.active - eluFrom.active) / (eluTo.active + eluTo.idle - (eluFrom.active + eluFrom.idle)) : Number.NaN;
-    const cpuPerPayment = cpuUsed ? (cpuUsed.user + cpuUsed.system) / 1000 / timed.length : Number.NaN;
-
     console.log(
-      `payments     ${perSecond(paymentsPerSecond).padStart(10)}  median of ${PAYMENT_PLAN.windows} windows of ${PAYMENT_PLAN.windowMs / 1000} s after ${PAYMENT_PLAN.warmupMs / 1000} s of warm-up: ${windows.map((value) => value.toFixed(1)).join(' ')}`,
-    );
-    console.log(
-      `ceiling      ${perSecond(ceiling).padStart(10)}  double-entry transactions at ${CONNECTIONS} connections, median of ${ceilingRounds.length} rounds of ${CEILING_PLAN.roundMs / 1000} s: ${ceilingRounds.map((value) => Math.round(value)).join(' ')}`,
-    );
-    console.log(
-      `latency      p50 ${ms(percentile(latencies, 50))}, p99 ${ms(percentile(latencies, 99))}, max ${ms(latencies.at(-1) ?? Number.NaN)} over ${timed.length} payments`,
+      `ceiling      ${perSecond(ceiling).padStart(10)}  double-entry transactions at ${CONNECTIONS} connections, median of ${ceilingRounds.length} rounds of ${CEILING_PLAN.roundMs / 1000} s: ${ceilingRounds.map((value) => Math.round(value)).join(' ')}; 5 statements, 1 commit each`,
     );
     console.log('');
-    console.log('where a payment spends its time (mean over the timed payments, as the browser sees it):');
-    const labels = ['POST /pay → 303', 'GET /checkout/:id', 'POST identify → 303 voucher'];
-    for (const [step, label] of labels.entries()) {
-      const mean = stepMeans[step] as number;
-      console.log(`  ${label.padEnd(28)} ${ms(mean).padStart(9)}  ${((mean / meanLatency) * 100).toFixed(0).padStart(3)} %`);
-    }
+    printPath(accessKey, ceiling);
     console.log(
-      `  scrypt access-key check alone: ${ms(scryptFigures.single)} one at a time; ${perSecond(scryptFigures.perSecond)} at ${CUSTOMERS} at once (libuv pool of ${process.env.UV_THREADPOOL_SIZE ?? 4} threads on this machine) — the most payments/s any path that hashes once per payment can reach here`,
+      `  scrypt access-key check alone: ${ms(scryptFigures.single)} one at a time; ${perSecond(scryptFigures.perSecond)} at ${CUSTOMERS} at once (libuv pool of ${process.env.UV_THREADPOOL_SIZE ?? 4} threads on this machine) — the most payments/s any path that hashes once per payment can reach here; payments reached ${((accessKey.perSecond / scryptFigures.perSecond) * 100).toFixed(0)} % of it`,
     );
-    console.log(
-      `  server event loop busy ${(serverBusy * 100).toFixed(0)} % of the timed windows; this process (server, scrypt threads, browsers) used ${ms(cpuPerPayment)} of CPU per payment`,
-    );
-    console.log(`  payments reached ${((paymentsPerSecond / scryptFigures.perSecond) * 100).toFixed(0)} % of the scrypt-alone rate`);
     console.log('');
-    console.log(`ratio: ${(paymentsPerSecond / ceiling).toFixed(4)}`);
+    printPath(phone, ceiling);
+    console.log('');
+    console.log(`load average (1, 5, 15 min) after the run: ${load()}`);
+    console.log(`ratio: ${(phone.perSecond / ceiling).toFixed(4)}`);
   } finally {
-    agent.destroy();
-    // A server that never came up has no one listening for `close`.
-    await (serving ? server.close() : server.terminate());
+    for (const close of closeStreams) close();
+    phoneAgent.destroy();
+    await server.close();
     await dropScratch(pool).catch(() => {});
     await pool.end();
-    const dropper = new pg.Client({ connectionString: ADMIN_URL });
-    await dropper.connect();
-    await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await dropper.end();
+    await database.drop();
   }
 }
 
-if (isMainThread) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-} else {
-  void runServer(workerData as ServerSetup);
-}
+benchEntry(main, serveInThread);
