@@ -1,13 +1,27 @@
 // The demo: the payment server on the embedded database (PGlite, in .data/demo), the
-// sandbox bank, and a demo customer with a funded wallet. A second run reuses the data;
+// sandbox bank, two demo customers, the two sample stores registered as merchants (their
+// keys generated into .data/demo), and the phone app. A second run reuses the data;
 // `npm run demo -- --fresh` starts from nothing. Ctrl-C stops everything.
-import { rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startBookshop } from '@caisse/example-bookshop';
+import { startNewsstand } from '@caisse/example-newsstand';
 import { loadConfig, startPaymentServer, startSandboxBank } from '@caisse/payment-server';
+import { generateKey } from '@caisse/server-kit';
 
-const DATA_DIR = '.data/demo';
+const DATA_DIR = process.env.CAISSE_DEMO_DIR ?? '.data/demo';
 const PORT = Number(process.env.PORT ?? 4000);
 const BANK_PORT = Number(process.env.CAISSE_BANK_PORT ?? 4010);
+const BOOKSHOP_PORT = Number(process.env.BOOKSHOP_PORT ?? 4100);
+const NEWSSTAND_PORT = Number(process.env.NEWSSTAND_PORT ?? 4200);
+const PHONE_PORT = Number(process.env.PHONE_PORT ?? 4300);
+const PHONE_APP = new URL('../examples/phone/', import.meta.url).pathname;
 const CUSTOMER = { accountId: 'demo', phone: '+33600000000', accessKey: 'demo-access-key' };
+// A second customer with almost nothing in her wallet, to see a refusal in words.
+const SHORT_CUSTOMER = { accountId: 'demo-short', phone: '+33600000001', accessKey: 'demo-short-access-key' };
+const ADMIN_PASSWORD = 'demo';
 
 if (process.argv.includes('--fresh')) await rm(DATA_DIR, { recursive: true, force: true });
 
@@ -22,34 +36,102 @@ const server = await startPaymentServer(
   }),
 );
 
-async function seed() {
+async function seedCustomer(customer, cents, bankRef) {
   try {
-    await server.customers.get(CUSTOMER.accountId);
+    await server.customers.get(customer.accountId);
     return false;
   } catch {
-    await server.customers.add({ ...CUSTOMER, limits: { EUR: { walletCap: 50_000n } } });
-    await server.customers.setBankRef(CUSTOMER.accountId, 'test_approve');
-    await server.customers.walletCredit(CUSTOMER.accountId, 'EUR', 10_000n, { idempotencyKey: 'demo-initial-credit' });
+    await server.customers.add({ ...customer, limits: { EUR: { walletCap: 50_000n } } });
+    if (bankRef) await server.customers.setBankRef(customer.accountId, bankRef);
+    await server.customers.walletCredit(customer.accountId, 'EUR', cents, { idempotencyKey: `demo-initial-credit-${customer.accountId}` });
     return true;
   }
 }
-const seeded = await seed();
+const seeded = await seedCustomer(CUSTOMER, 10_000n, 'test_approve');
+await seedCustomer(SHORT_CUSTOMER, 30n);
+
+/** A store's signing key, made on the first run and kept in its folder (the private half mode 0600). */
+async function storeKey(dir) {
+  const privateFile = join(dir, 'merchant-key.private.json');
+  if (existsSync(privateFile)) return JSON.parse(await readFile(privateFile, 'utf8'));
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const key = generateKey();
+  await writeFile(join(dir, 'merchant-key.jwks.json'), `${JSON.stringify(key.jwks, null, 2)}\n`);
+  await writeFile(privateFile, `${JSON.stringify(key.privateJwk, null, 2)}\n`, { mode: 0o600 });
+  return key.privateJwk;
+}
+
+/** Registers the store with the payment server once; later runs find it there. */
+async function registerStore(id, displayName, dir, url) {
+  const privateJwk = await storeKey(dir);
+  const jwks = JSON.parse(await readFile(join(dir, 'merchant-key.jwks.json'), 'utf8'));
+  try {
+    await server.merchants.register({ id, displayName, jwks, returnOrigins: [url], notifyUrl: `${url}/caisse/notify` });
+  } catch (error) {
+    if (error?.code !== 'merchant_exists') throw error;
+  }
+  return privateJwk;
+}
+
+const stores = [];
+const bookshopUrl = `http://localhost:${BOOKSHOP_PORT}`;
+const bookshopDir = join(DATA_DIR, 'bookshop');
+stores.push(
+  await startBookshop({
+    port: BOOKSHOP_PORT,
+    shopUrl: bookshopUrl,
+    paymentServerUrl: server.issuer,
+    merchantId: 'bookshop',
+    signingKey: await registerStore('bookshop', 'The Bookshop', bookshopDir, bookshopUrl),
+    dataDir: bookshopDir,
+    adminPassword: ADMIN_PASSWORD,
+  }),
+);
+const newsstandUrl = `http://localhost:${NEWSSTAND_PORT}`;
+const newsstandDir = join(DATA_DIR, 'newsstand');
+stores.push(
+  await startNewsstand({
+    port: NEWSSTAND_PORT,
+    shopUrl: newsstandUrl,
+    paymentServerUrl: server.issuer,
+    merchantId: 'newsstand',
+    signingKey: await registerStore('newsstand', 'Le Kiosque', newsstandDir, newsstandUrl),
+    dataDir: newsstandDir,
+  }),
+);
+
+// The phone app is a static site served by its own small process.
+let phone;
+if (existsSync(join(PHONE_APP, 'serve.mjs')) && existsSync(join(PHONE_APP, 'dist'))) {
+  phone = spawn(process.execPath, [join(PHONE_APP, 'serve.mjs')], {
+    env: { ...process.env, PORT: String(PHONE_PORT) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await new Promise((resolve, reject) => {
+    phone.once('spawn', resolve);
+    phone.once('error', reject);
+  });
+}
 
 console.log(`
 Caisse demo ${seeded ? '(fresh data)' : `(reusing ${DATA_DIR}; --fresh starts over)`}
 
+  The Bookshop     ${bookshopUrl}          admin: ${bookshopUrl}/admin  (user "admin", password "${ADMIN_PASSWORD}")
+  Le Kiosque       ${newsstandUrl}
+  Phone app        ${phone ? `http://localhost:${PHONE_PORT}` : '(not built: npm run build -w @caisse/example-phone)'}
   Payment server   ${server.issuer}
-    discovery      ${server.issuer}/.well-known/caisse
     account page   ${server.issuer}/account
   Sandbox bank     ${bank.url}
 
   Demo customer    account "${CUSTOMER.accountId}", access key "${CUSTOMER.accessKey}"
                    wallet 100.00 EUR; payments from 50.00 EUR go through the sandbox bank (approves)
+  Short of money   account "${SHORT_CUSTOMER.accountId}", access key "${SHORT_CUSTOMER.accessKey}", wallet 0.30 EUR
 
-  The sample stores and the phone app join this command as they land.
-  Register a store of your own: stop the demo, then
-    npx caisse keys new --out keys
-    CAISSE_DATA_DIR=${DATA_DIR} npx caisse-server merchants add --id shop --name "My shop" --jwks keys/merchant-key.jwks.json --origin http://localhost:3000
+  Enrol the phone  1. open ${server.issuer}/account and sign in as "${CUSTOMER.accountId}" with its access key
+                   2. press "Enroll a phone": a one-time code appears
+                   3. open the phone app, type the payment server ${server.issuer}, the code, and choose a PIN
+                   From then on, payments by "${CUSTOMER.accountId}" are confirmed in the phone app.
+
   Ctrl-C stops everything.
 `);
 
@@ -57,5 +139,7 @@ await new Promise((resolve) => {
   process.once('SIGINT', resolve);
   process.once('SIGTERM', resolve);
 });
+phone?.kill('SIGTERM');
+for (const store of stores) await store.close();
 await server.close();
 await bank.close();

@@ -1,0 +1,1 @@
+export { type BookshopConfig, createBookshop, startBookshop } from './app.js';

@@ -1,0 +1,79 @@
+// The bookshop's payment code: all of it. Everything else in this folder is an ordinary
+// shop (catalogue, basket, pages, an order file) that knows nothing about Caisse.
+import { createMerchant, createNotificationHandler, createReturnHandler, discoverPaymentServer } from '@caisse/server-kit';
+import { createMerchantClient } from '@caisse/server-kit/client';
+import type { Order, OrderBook, PaymentFacts } from './orders.js';
+
+export interface PaymentsConfig {
+  merchantId: string; // as registered with the payment server
+  signingKey: Record<string, unknown>; // our private JWK, from `npx caisse keys new`
+  paymentServerUrl: string;
+  shopUrl: string; // our own origin: the payment server sends the customer back here
+}
+
+export async function createPayments(config: PaymentsConfig, orders: OrderBook) {
+  // 1. Trust: the payment server's issuer and public keys, from its discovery document.
+  //    Used voucher and notification ids go into our order file: a restart forgets none.
+  const paymentServer = await discoverPaymentServer(config.paymentServerUrl);
+  const merchant = createMerchant({ ...config, paymentServer, replayStore: orders.replayStore });
+  const api = createMerchantClient({ server: paymentServer, merchantId: config.merchantId, key: config.signingKey });
+
+  // 2. Checkout. A ticket is the order signed by us; the widget carries it to the payment
+  //    server. `state` binds it to this browser (`ensureState` in app.ts). Books are
+  //    shipped: we ask for the address and have the money held (escrow) until the parcel
+  //    arrives. We keep the ticket's reference to check the voucher against.
+  async function ticketFor(order: Order, state: string): Promise<string> {
+    const ticket = merchant.createTicket({
+      serial: order.serial,
+      currency: order.currency,
+      items: order.lines, // id, label, quantity, unit amount and VAT rate of each book
+      amount: order.amount, // cross-check: the kit refuses lines that add up to another total
+      fulfilment: 'deferred',
+      requested: ['shipping_address'],
+      returnUrl: `${config.shopUrl}/orders/${order.serial}`,
+      cancelUrl: `${config.shopUrl}/orders/${order.serial}`,
+      notifyUrl: `${config.shopUrl}/caisse/notify`,
+      state,
+    });
+    await orders.addTicket(ticket.reference);
+    return ticket.token;
+  }
+
+  // An order is paid once. Paid again (from a second tab), the extra money is given back.
+  async function record(serial: string, payment: PaymentFacts) {
+    const order = await orders.recordPayment(serial, payment);
+    if (order && order.paymentId !== payment.id && payment.status === 'held') await cancelPayment(payment.id);
+  }
+
+  // 3. Return. The widget posts the voucher here. The handler checks its signature,
+  //    audience, expiry, that it answers our ticket exactly, that this browser started
+  //    the payment, and that it is new; only then do we record the order as paid.
+  const returnHandler = createReturnHandler({
+    merchant,
+    findTicket: (id) => orders.findTicket(id),
+    onPaid: async ({ serial, jti, status, shared }) => {
+      await record(serial, { id: jti, status, shippingAddress: shared?.shippingAddress });
+      return `/orders/${serial}`;
+    },
+  });
+
+  // 4. Notifications: the same facts, server to server, in case the browser never came
+  //    back. We acknowledge only once the event is stored; a redelivery is dropped.
+  const notificationHandler = createNotificationHandler({
+    merchant,
+    onNotification: async (event) => {
+      if ('payment' in event) await record(event.payment.serial, event.payment);
+      await orders.recordNotification(event);
+    },
+  });
+
+  // 5. After the sale, the merchant API, naming the payment by its serial (the voucher's
+  //    `jti`): delivery releases the held money to us; cancelling before it gives it back;
+  //    after it, a refund does. One idempotency key per action: nothing moves twice.
+  const once = (action: string, id: string) => ({ idempotencyKey: `${action}-${id}` });
+  const cancelPayment = (id: string) => api.payments.cancel(id, { reason: 'order cancelled' }, once('cancel', id));
+  const deliver = (id: string) => api.deliveries.create(id, {}, once('deliver', id));
+  const refund = (id: string, amount: number) => api.refunds.create(id, { amount }, once('refund', id));
+
+  return { paymentServer: paymentServer.issuer, ticketFor, returnHandler, notificationHandler, deliver, cancel: cancelPayment, refund };
+}

@@ -1,0 +1,2 @@
+export { HttpBrowser } from './browser.js';
+export { startPaymentServer } from './payment-server.js';

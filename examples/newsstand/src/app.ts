@@ -1,0 +1,98 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { type ListenOptions, listen, securityHeaders, staticAssets } from '@caisse/example-store-support';
+import { ensureState } from '@caisse/server-kit';
+import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { csrf } from 'hono/csrf';
+import { ARTICLES, findArticle } from './articles.js';
+import { articlePage, frontPage, historyPage } from './pages.js';
+import { createPayments } from './payments.js';
+import { openReadings } from './readings.js';
+
+export interface NewsstandConfig {
+  /** Where the newsstand is reached, e.g. `http://localhost:4200`: its origin is registered with the payment server. */
+  shopUrl: string;
+  paymentServerUrl: string;
+  merchantId: string;
+  signingKey: Record<string, unknown>;
+  /** Folder of the readings file. */
+  dataDir: string;
+}
+
+/** A Caisse account id, as the protocol writes it. */
+const ACCOUNT = /^[A-Za-z0-9._:-]{1,64}$/;
+const account = (c: Context): string | undefined => {
+  const value = getCookie(c, 'caisse_account');
+  return value && ACCOUNT.test(value) ? value : undefined;
+};
+
+const WIDGET = createRequire(import.meta.url).resolve('@caisse/widget/caisse.js');
+
+/**
+ * The newsstand as a Hono app over its readings file, without listening (`startNewsstand` listens).
+ * @example const { app, readings } = await createNewsstand(config); serve({ fetch: app.fetch, port: 4200 })
+ */
+export async function createNewsstand(config: NewsstandConfig) {
+  const readings = await openReadings(join(config.dataDir, 'readings.json'));
+  const payments = await createPayments(config, readings);
+  const secure = config.shopUrl.startsWith('https:');
+  const csp = `default-src 'self'; script-src 'self'; style-src 'self'; form-action 'self' ${payments.paymentServer}; connect-src 'self'; frame-ancestors 'none'`;
+
+  /** The reader is this browser: the state of its Caisse cookie, made on the first visit. */
+  function reader(c: Context): string {
+    const { state, setCookie } = ensureState(c.req.raw, { secure });
+    if (setCookie) c.header('set-cookie', setCookie, { append: true });
+    return state;
+  }
+
+  const app = new Hono();
+  app.use(securityHeaders(csp));
+  app.use(csrf({ origin: new URL(config.shopUrl).origin }));
+  // Forms and tokens are small: nothing larger is read.
+  app.use(bodyLimit({ maxSize: 64 * 1024 }));
+  app.route(
+    '/assets',
+    staticAssets(new URL('../assets/', import.meta.url), { 'caisse.js': WIDGET, 'news.js': 'news.js', 'news.css': 'news.css' }),
+  );
+
+  app.get('/', (c) => {
+    const me = reader(c);
+    return c.html(frontPage(ARTICLES, (id) => readings.hasRead(me, id), readings.spentToday(me)));
+  });
+  app.get('/articles/:id', async (c) => {
+    const article = findArticle(c.req.param('id'));
+    if (!article) return c.html('<!doctype html><title>Not found</title><p>No such article. <a href="/">Front page</a></p>', 404);
+    const me = reader(c);
+    const access = readings.hasRead(me, article.id)
+      ? ({ read: true } as const)
+      : { ticket: await payments.ticketFor(article, me, account(c)), server: payments.paymentServer, account: account(c) };
+    return c.html(articlePage(article, access, readings.spentToday(me)));
+  });
+  // The reader's Caisse account, if they chose to tell us: kept in this browser only.
+  app.post('/account', async (c) => {
+    const form = await c.req.parseBody();
+    const value = String(form.account ?? '').trim();
+    if (form.forget || !ACCOUNT.test(value)) deleteCookie(c, 'caisse_account', { path: '/' });
+    else setCookie(c, 'caisse_account', value, { path: '/', httpOnly: true, sameSite: 'Lax', secure, maxAge: 365 * 86400 });
+    const back = findArticle(String(form.article ?? ''));
+    return c.redirect(back ? `/articles/${back.id}` : '/', 303);
+  });
+  app.get('/history', (c) => {
+    const me = reader(c);
+    return c.html(historyPage(readings.history(me), (id) => findArticle(id)?.title ?? id, readings.spentToday(me)));
+  });
+
+  app.on(['GET', 'POST'], '/caisse/return', (c) => payments.returnHandler(c.req.raw));
+  app.post('/caisse/notify', (c) => payments.notificationHandler(c.req.raw));
+  return { app, readings };
+}
+
+/**
+ * The newsstand listening on `port` (0: any free port) until `close()`; without a `shopUrl`
+ * it is at `http://localhost:<port>`.
+ */
+export function startNewsstand(config: Omit<NewsstandConfig, 'shopUrl'> & ListenOptions) {
+  return listen(config, (shopUrl) => createNewsstand({ ...config, shopUrl }));
+}

@@ -1,0 +1,1 @@
+export { createNewsstand, type NewsstandConfig, startNewsstand } from './app.js';
