@@ -23,4 +23,23 @@ describe('session events', () => {
     expect(woken).toBe(1);
     await events.close();
   });
+
+  it('wakes every feed when LISTEN comes back after a drop, since a move in the gap was never heard', async () => {
+    let resume: (() => void) | undefined;
+    const db = {
+      async listen(_channel: string, _onPayload: (payload: string) => void, options?: { onResume?: () => void }) {
+        resume = options?.onResume;
+        return async () => {};
+      },
+    } as unknown as Database;
+    const events = createSessionEvents(db);
+    const woken: string[] = [];
+    await events.subscribe('s-1', () => woken.push('s-1'));
+    await events.subscribe('s-2', () => woken.push('s-2'));
+    const stop = await events.subscribe('s-3', () => woken.push('s-3'));
+    stop();
+    resume?.();
+    expect(woken.sort()).toEqual(['s-1', 's-2']);
+    await events.close();
+  });
 });

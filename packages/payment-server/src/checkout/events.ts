@@ -21,11 +21,20 @@ export function createSessionEvents(db: Database): SessionEvents {
   let listening: Promise<() => Promise<void>> | undefined;
   let closed = false;
 
+  function wakeAll() {
+    for (const set of [...subscribers.values()]) for (const onChange of [...set]) onChange();
+  }
+
   function listen() {
     if (listening === undefined) {
-      listening = db.listen(SESSION_CHANNEL, (sessionId) => {
-        for (const onChange of subscribers.get(sessionId) ?? []) onChange();
-      });
+      listening = db.listen(
+        SESSION_CHANNEL,
+        (sessionId) => {
+          for (const onChange of subscribers.get(sessionId) ?? []) onChange();
+        },
+        // A move notified while the connection was down never arrives: every feed looks again.
+        { onResume: wakeAll },
+      );
       // A LISTEN that failed (the database was away) is tried again by the next feed, not kept failed for the process's life.
       listening.catch(() => {
         listening = undefined;
@@ -52,9 +61,8 @@ export function createSessionEvents(db: Database): SessionEvents {
       closed = true;
       const started = listening;
       listening = undefined;
-      const woken = [...subscribers.values()].flatMap((set) => [...set]);
+      wakeAll();
       subscribers.clear();
-      for (const onChange of woken) onChange();
       if (started) await (await started)();
     },
   };

@@ -16,7 +16,7 @@ export interface StreamSubscriber {
 
 export interface DeviceStreamsDeps {
   db: Database;
-  confirmations: Pick<ConfirmationService, 'bySeq'>;
+  confirmations: Pick<ConfirmationService, 'bySeq' | 'pending'>;
   /** Milliseconds between keep-alive comments. Default 15 000. */
   keepAliveMs?: number;
   log?: Logger;
@@ -35,7 +35,9 @@ export interface DeviceStreams {
  * The phones' live streams of this process. One LISTEN per process (not per stream)
  * hears every device event of every instance; an in-memory map sends each to the open
  * streams of its customer only, and one timer sends every stream its keep-alive. A new
- * request is read once per event, not once per stream.
+ * request is read once per event, not once per stream. When the LISTEN connection comes
+ * back after a drop, the open requests of every connected customer are read again, so a
+ * request created in the gap still reaches the phone (each stream sends a request once).
  * @example const streams = createDeviceStreams({ db, confirmations }); const stop = await streams.subscribe(subscriber)
  */
 export function createDeviceStreams(deps: DeviceStreamsDeps): DeviceStreams {
@@ -68,9 +70,22 @@ export function createDeviceStreams(deps: DeviceStreamsDeps): DeviceStreams {
     }
   }
 
+  function resend(customerId: string): void {
+    deps.confirmations.pending(deps.db, customerId).then(
+      (open) => {
+        for (const pending of open) for (const subscriber of byCustomer.get(customerId) ?? []) subscriber.request(pending);
+      },
+      (error: unknown) => deps.log?.error('device.stream_read_failed', { error }),
+    );
+  }
+
   function listen(): Promise<() => Promise<void>> {
     if (listening === undefined) {
-      listening = deps.db.listen(DEVICE_EVENTS_CHANNEL, onPayload);
+      listening = deps.db.listen(DEVICE_EVENTS_CHANNEL, onPayload, {
+        onResume: () => {
+          for (const customerId of [...byCustomer.keys()]) resend(customerId);
+        },
+      });
       listening.catch(() => {
         listening = undefined;
       });

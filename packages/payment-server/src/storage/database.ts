@@ -64,15 +64,23 @@ export interface Database extends Queryable {
    * from any connection or instance, once the notifying transaction commits. Resolves once
    * the server listens; the returned function stops this listener. PostgreSQL keeps one
    * dedicated connection for every listener of this database and listens again after
-   * reconnecting (notifications sent while it was down are lost: listeners that must not
-   * miss anything re-read the table, e.g. by sequence number). `channel` is a lower-case
-   * identifier (`[a-z_][a-z0-9_]*`, at most 63 characters).
+   * reconnecting; notifications sent while it was down are lost, so a listener that must
+   * not miss anything re-reads the table in {@link ListenOptions.onResume}. `channel` is a
+   * lower-case identifier (`[a-z_][a-z0-9_]*`, at most 63 characters).
    * @example
-   * const stop = await db.listen('confirmation_requests', (payload) => fanOut(JSON.parse(payload)));
+   * const stop = await db.listen('confirmation_requests', (payload) => fanOut(JSON.parse(payload)), { onResume: rereadOpen });
    * await stop();
    */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  listen(channel: string, onPayload: (payload: string) => void, options?: ListenOptions): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+export interface ListenOptions {
+  /**
+   * Called each time the listening connection came back after a drop and listens again:
+   * what was notified in between never arrives, so re-read it. PGlite never drops.
+   */
+  onResume?: () => void;
 }
 
 /** A database, or a transaction already open on one: what services are built over. */

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { checkChannel } from './database.js';
+import { checkChannel, type ListenOptions } from './database.js';
 
 export interface PgListenerOptions {
   url: string;
@@ -9,7 +9,7 @@ export interface PgListenerOptions {
 }
 
 export interface PgListener {
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  listen(channel: string, onPayload: (payload: string) => void, options?: ListenOptions): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -19,14 +19,19 @@ export const LISTENER_APPLICATION_NAME = 'caisse-listener';
 const FIRST_RETRY_MS = 250;
 const LAST_RETRY_MS = 10_000;
 
+interface Listener {
+  onPayload(payload: string): void;
+  onResume?: (() => void) | undefined;
+}
+
 /**
  * Every listener of one database shares one dedicated connection, outside the pool: a
  * pooled connection goes back to the pool between queries, and LISTEN lasts as long as its
- * session. Opened on the first listen; when it drops, it is reopened (with backoff) and
- * every channel still wanted is listened to again.
+ * session. Opened on the first listen; when it drops, it is reopened (with backoff), every
+ * channel still wanted is listened to again, and every listener is told to re-read.
  */
 export function createPgListener(options: PgListenerOptions): PgListener {
-  const channels = new Map<string, Set<(payload: string) => void>>();
+  const channels = new Map<string, Set<Listener>>();
   let connection: Promise<pg.Client> | undefined;
   let live: pg.Client | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
@@ -43,14 +48,20 @@ export function createPgListener(options: PgListenerOptions): PgListener {
 
   const report = (error: unknown) => options.onError?.(error instanceof Error ? error : new Error(String(error)));
 
-  function dispatch(channel: string, payload: string): void {
-    for (const onPayload of channels.get(channel) ?? []) {
-      try {
-        onPayload(payload);
-      } catch (error) {
-        report(error);
-      }
+  function call(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      report(error);
     }
+  }
+
+  function dispatch(channel: string, payload: string): void {
+    for (const listener of channels.get(channel) ?? []) call(() => listener.onPayload(payload));
+  }
+
+  function resume(): void {
+    for (const set of channels.values()) for (const { onResume } of set) if (onResume !== undefined) call(onResume);
   }
 
   function lost(client: pg.Client): void {
@@ -68,6 +79,7 @@ export function createPgListener(options: PgListenerOptions): PgListener {
       connect().then(
         () => {
           retryDelay = FIRST_RETRY_MS;
+          resume();
         },
         (error: unknown) => {
           report(error);
@@ -111,11 +123,11 @@ export function createPgListener(options: PgListenerOptions): PgListener {
   }
 
   return {
-    async listen(channel, onPayload) {
+    async listen(channel, onPayload, options) {
       if (closed) throw new Error('The database is closed.');
       checkChannel(channel);
-      // A wrapper of its own, so the same function listening twice is stopped twice.
-      const listener = (payload: string) => onPayload(payload);
+      // An object of its own, so the same function listening twice is stopped twice.
+      const listener: Listener = { onPayload, onResume: options?.onResume };
       const set = channels.get(channel) ?? new Set();
       set.add(listener);
       channels.set(channel, set);

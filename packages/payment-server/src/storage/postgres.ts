@@ -87,7 +87,7 @@ export function openPostgres(options: PostgresOptions): Database {
       };
       return retrySerializationFailures(once, transactionOptions?.maxRetries ?? DEFAULT_MAX_RETRIES);
     },
-    listen: (channel, onPayload) => listener.listen(channel, onPayload),
+    listen: (channel, onPayload, listenOptions) => listener.listen(channel, onPayload, listenOptions),
     async close() {
       await listener.close();
       await pool.end();
