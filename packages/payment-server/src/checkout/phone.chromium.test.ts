@@ -1,6 +1,6 @@
 import { launchChromium } from '@caisse/testing/chromium';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TestDevice } from '../__fixtures__/device.js';
 import { SHOP_ORIGIN, startTestServer } from '../__fixtures__/payment-server.js';
 import { addCustomer, PIN, pending, ticketFor } from './__fixtures__/phone.js';
@@ -37,13 +37,15 @@ async function newPage(): Promise<{ page: Page; problems: string[] }> {
   return { page, problems };
 }
 
-async function requestOf(jti: string) {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const request = (await pending(alicePhone)).find((open) => open.ticket.jti === jti);
-    if (request) return request;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the request never reached the phone');
+function requestOf(jti: string) {
+  return vi.waitFor(
+    async () => {
+      const request = (await pending(alicePhone)).find((open) => open.ticket.jti === jti);
+      if (request === undefined) throw new Error('the request never reached the phone');
+      return request;
+    },
+    { timeout: 5_000, interval: 100 },
+  );
 }
 
 describe('the phone confirmation page in Chromium', () => {

@@ -364,7 +364,6 @@ describe.each(drivers)('devices over real HTTP on $name', (driver) => {
       const phone = await world.phone(alice);
       const response = await phone.call('/device/requests', { headers: { accept: 'text/event-stream' } });
       const events = sseReader(response);
-      await new Promise((resolve) => setTimeout(resolve, 100));
       await world.server.devices.revoke(phone.id);
       expect(await events.ended()).toBe(true);
     });

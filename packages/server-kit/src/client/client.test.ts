@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AssertionClaims, TOKEN_TYPES } from '@caisse/protocol';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { closedPort, type Listening, listen } from '../handlers/__fixtures__/listen.js';
 import { verifyJws } from '../jws/verify.js';
 import { type GeneratedKey, generateKey } from '../keys/generate.js';
@@ -329,7 +329,7 @@ describe('time-outs and cancellation', () => {
     const client = createMerchantClient(options);
     const controller = new AbortController();
     const call = client.payments.get('1', { signal: controller.signal });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await vi.waitFor(() => expect(received).toHaveLength(1));
     const reason = new Error('shutting down');
     controller.abort(reason);
     expect(await failure(call)).toBe(reason);
