@@ -3,6 +3,7 @@ import type { ApprovedOperation, DeclinedOperation } from '../acquirer/model.js'
 import type { AcquirerOperations } from '../acquirer/operations.js';
 import type { AssertionKeys } from '../api/assertion.js';
 import type { ApiEnv } from '../api/context.js';
+import { type CaptureService, createCaptureService } from '../captures/service.js';
 import { type CarrierKeyService, createCarrierKeyService } from '../escrow/carriers.js';
 import type { EscrowTimeoutPolicy } from '../escrow/model.js';
 import { escrowEndpoints } from '../escrow/routes.js';
@@ -30,20 +31,21 @@ export interface AfterPayment {
   escrow: EscrowService;
   carriers: CarrierKeyService;
   refunds: RefundService;
+  captures: CaptureService;
   settlement: SettlementService;
   topUps: TopUpService;
   /** The merchant API endpoints of escrow, refunds and settlements (`ApiDeps.endpoints`). */
   endpoints: ((api: Hono<ApiEnv>) => void)[];
   /** Keys for the delivery endpoint (`ApiDeps.deliveryKeys`). */
   deliveryKeys(merchants: AssertionKeys): AssertionKeys;
-  /** The acquirer hooks of refunds, payouts and top-ups; each ignores the operations of the others. */
+  /** The acquirer hooks of refunds, captures, payouts and top-ups; each ignores the operations of the others. */
   onBankApproved(tx: Transaction, operation: ApprovedOperation): Promise<void>;
   onBankDeclined(tx: Transaction, operation: DeclinedOperation): Promise<void>;
   /** Whether an acquirer operation belongs to these services (else it is a checkout's). */
   owns(operation: ApprovedOperation | DeclinedOperation): boolean;
   /**
-   * One pass of the background work: escrow time-outs, the due settlement, and bank legs
-   * left pending by a crash. Safe on every instance at once.
+   * One pass of the background work: escrow time-outs, captures of bank payments, the due
+   * settlement, and bank legs left pending by a crash. Safe on every instance at once.
    */
   runOnce(): Promise<void>;
   /** Runs `runOnce` every `intervalMs` (default 60 s) until stopped; the timer does not keep the process alive. */
@@ -62,9 +64,10 @@ export function createAfterPayment(deps: AfterPaymentDeps): AfterPayment {
   const escrow = createEscrowService({ ...base, timeoutDays: deps.escrow.timeoutDays, policy: deps.escrow.policy });
   const carriers = createCarrierKeyService(base);
   const refunds = createRefundService({ ...base, ...bank });
+  const captures = createCaptureService({ ...base, ...bank });
   const settlement = createSettlementService({ ...base, cutoff: deps.cutoff, ...bank });
   const topUps = createTopUpService({ ...base, ...bank });
-  const services = [refunds, settlement, topUps];
+  const services = [refunds, captures, settlement, topUps];
 
   async function step(name: string, run: () => Promise<unknown>): Promise<void> {
     try {
@@ -76,6 +79,8 @@ export function createAfterPayment(deps: AfterPaymentDeps): AfterPayment {
 
   async function runOnce(): Promise<void> {
     await step('escrow_sweep', () => escrow.sweep());
+    // Before the payout: the operator collects what it is about to pay out.
+    if (hasBank()) await step('captures', () => captures.run());
     await step('settle', () => settlement.settleDue());
     if (!hasBank()) return;
     await step('refunds_resume', () => refunds.resume());
@@ -87,6 +92,7 @@ export function createAfterPayment(deps: AfterPaymentDeps): AfterPayment {
     escrow,
     carriers,
     refunds,
+    captures,
     settlement,
     topUps,
     endpoints: [escrowEndpoints({ escrow, carriers }), refundEndpoints({ refunds }), settlementEndpoints({ settlement })],

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ApprovedOperation, DeclinedOperation } from '../acquirer/model.js';
 import type { AcquirerOperations } from '../acquirer/operations.js';
+import { CAPTURE_PURPOSE, capturePayment } from '../captures/service.js';
 import { ProblemError } from '../http/problem.js';
 import { isLedgerError } from '../ledger/errors.js';
 import { credit, debit } from '../ledger/model.js';
@@ -15,7 +16,6 @@ import { REFUND_COLUMNS, type Refund, type RefundRow, toRefund } from './model.j
 
 /** What the acquirer operations of refunds carry in their metadata, so the hooks know them. */
 export const REFUND_PURPOSE = 'refund';
-export const CAPTURE_PURPOSE = 'refund_capture';
 
 export interface RefundDeps {
   db: Database;
@@ -63,8 +63,8 @@ function refundLedgerKey(merchantId: string, refundId: string): string {
 /**
  * Refunds. A wallet refund moves the money back (till → wallet) in one transaction with
  * the refund record and its `refund.succeeded` notification. A bank refund is recorded
- * `pending` first, then the authorisation is captured (once per payment, under its own
- * key) and the refund sent under `acq:refund:<merchant>:<refund id>`; the acquirer's hook
+ * `pending` first, then the authorisation is captured if the capture sweep has not done it
+ * yet (captures/: once per payment, under its own key) and the refund sent under `acq:refund:<merchant>:<refund id>`; the acquirer's hook
  * books it (till → bank clearing) in the transaction that settles the operation, so a
  * time-out or a crash is settled by reconciliation exactly once.
  * @example const refunds = createRefundService({ db, bank: () => operations })
@@ -123,13 +123,7 @@ export function createRefundService(deps: RefundDeps): RefundService {
     if (operations === undefined) return;
     const payment = await loadPayment(db, refund.merchant_id, refund.payment_serial);
     if (payment === undefined) throw new Error(`Refund ${refund.id} names no payment.`);
-    const authorisationKey = paymentAuthorisationKey(payment);
-    const captured = await operations.capture({
-      idempotencyKey: `acq:capture:${payment.merchantId}:${payment.ticketJti}`,
-      authorisationKey,
-      amount: Number(payment.amount),
-      metadata: { purpose: CAPTURE_PURPOSE, merchant: payment.merchantId, payment: payment.serial.toString() },
-    });
+    const captured = await capturePayment(operations, payment);
     if (captured.operation.status === 'pending') return;
     if (captured.operation.status === 'declined') {
       await decline(db, refund.id, `capture_${captured.operation.declineReason}`);
@@ -137,7 +131,7 @@ export function createRefundService(deps: RefundDeps): RefundService {
     }
     await operations.refund({
       idempotencyKey: `acq:refund:${refund.merchant_id}:${refund.id}`,
-      authorisationKey,
+      authorisationKey: paymentAuthorisationKey(payment),
       amount: Number(refund.amount),
       metadata: { purpose: REFUND_PURPOSE, merchant: refund.merchant_id, refund: refund.id },
     });

@@ -14,6 +14,7 @@ import { migration as escrowRefunds } from './0013_escrow_refunds.js';
 import { migration as settlement } from './0014_settlement.js';
 import { migration as topUps } from './0015_top_ups.js';
 import { migration as checkoutShared } from './0016_checkout_shared.js';
+import { migration as bankCaptures } from './0017_bank_captures.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -39,4 +40,5 @@ export const MIGRATIONS: readonly Migration[] = [
   settlement,
   topUps,
   checkoutShared,
+  bankCaptures,
 ];
