@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type AfterPaymentWorld, worldPerSuite } from '../after-payment/__fixtures__/world.js';
 import { serverDrivers } from '../api/__fixtures__/api-server.js';
+import { credit, debit } from '../ledger/model.js';
+import { createLedger } from '../ledger/service.js';
+import { OPERATOR } from '../payments/authorise.js';
 
 describe.each(await serverDrivers('refunds'))('refunds on $name', ({ name, url }) => {
   let world: AfterPaymentWorld;
@@ -120,7 +123,34 @@ describe.each(await serverDrivers('refunds'))('refunds on $name', ({ name, url }
     expect(mine.filter((operation) => operation.kind === 'capture')).toHaveLength(1);
     expect(mine.filter((operation) => operation.kind === 'refund').map((operation) => operation.amount)).toEqual([3_000, 5_000]);
     expect(await world.till()).toBe(tillBefore - 8_000n);
+    expect(await world.loyalty(customer)).toBe(0n); // the 80 points of the payment, taken back 30 + 50
     expect(await world.invariants()).toEqual({ ok: true, findings: [] });
+  });
+
+  it('takes back the loyalty points of a refunded payment in proportion, the parts adding up to all of them', async () => {
+    const customer = await world.customer();
+    const { serial } = await world.pay(customer, 3_000);
+    expect(await world.loyalty(customer)).toBe(30n);
+    expect((await refund(serial, { amount: 1_000 })).status).toBe(201);
+    expect(await world.loyalty(customer)).toBe(20n);
+    expect((await refund(serial, { amount: 1 })).status).toBe(201); // a point's worth not yet refunded: none taken
+    expect(await world.loyalty(customer)).toBe(20n);
+    expect((await refund(serial, { amount: 1_999 })).status).toBe(201);
+    expect(await world.loyalty(customer)).toBe(0n);
+    expect(await world.invariants()).toEqual({ ok: true, findings: [] });
+  });
+
+  it('takes back no more points than the customer has left', async () => {
+    const customer = await world.customer();
+    const { serial } = await world.pay(customer, 2_000);
+    // Points leave the account some other way (an operator correction): 15 of the 20 remain.
+    const ledger = createLedger(world.server.db);
+    const points = await ledger.findAccount('loyalty', customer, 'EUR');
+    const funding = await ledger.openAccount({ type: 'loyalty_funding', ownerId: OPERATOR, currency: 'EUR' });
+    await ledger.transfer({ idempotencyKey: `spent-${customer}`, lines: [debit(points?.id as string, 5n), credit(funding.id, 5n)] });
+    expect((await refund(serial, { amount: 2_000 })).status).toBe(201);
+    expect(await world.loyalty(customer)).toBe(0n);
+    expect(await world.wallet(customer)).toMatchObject({ balance: 20_000n });
   });
 
   it('delivers refund.succeeded to a receiver failing 5 times, and the merchant processes it once', async () => {

@@ -4,12 +4,12 @@ import type { AcquirerOperations } from '../acquirer/operations.js';
 import { CAPTURE_PURPOSE, capturePayment } from '../captures/service.js';
 import { ProblemError } from '../http/problem.js';
 import { isLedgerError } from '../ledger/errors.js';
-import { credit, debit } from '../ledger/model.js';
-import { createLedger } from '../ledger/service.js';
+import { credit, debit, type LineInput } from '../ledger/model.js';
+import { createLedger, type Ledger } from '../ledger/service.js';
 import type { Logger } from '../log.js';
 import { enqueueNotification } from '../notifications/outbox.js';
 import { OPERATOR } from '../payments/authorise.js';
-import { loadPayment, type PaymentRecord, paymentAuthorisationKey, paymentBody } from '../payments/record.js';
+import { loadPayment, type PaymentRecord, paymentAuthorisationKey, paymentBody, paymentLedgerKey } from '../payments/record.js';
 import type { Database, Queryable, Transaction } from '../storage/database.js';
 import { constraintName } from '../storage/errors.js';
 import { REFUND_COLUMNS, type Refund, type RefundRow, toRefund } from './model.js';
@@ -81,12 +81,37 @@ export function createRefundService(deps: RefundDeps): RefundService {
     return rows[0];
   }
 
+  /**
+   * The loyalty points this refund takes back: the payment's points in proportion to what
+   * has been refunded, counted over all its refunds so that the parts add up to the whole
+   * (a full refund takes back every point). Never more than the customer still has.
+   */
+  async function loyaltyTakenBack(tx: Transaction, ledger: Ledger, refund: RefundRow, payment: PaymentRecord): Promise<LineInput[]> {
+    const loyalty = await ledger.findAccount('loyalty', payment.customerId, payment.currency);
+    if (loyalty === undefined) return [];
+    const paid = await ledger.findTransfer(paymentLedgerKey(payment));
+    const given = (paid?.lines ?? []).reduce((sum, line) => (line.accountId === loyalty.id ? sum + line.amount : sum), 0n);
+    if (given <= 0n) return [];
+    const { rows } = await tx.query<{ refunded: bigint }>(
+      `SELECT coalesce(sum(amount), 0)::int8 AS refunded FROM refunds WHERE payment_serial = $1 AND status = 'succeeded' AND id <> $2`,
+      [payment.serial, refund.id],
+    );
+    const before = BigInt(rows[0]?.refunded ?? 0);
+    const due = (given * (before + refund.amount)) / payment.amount - (given * before) / payment.amount;
+    const { balance, pendingDebits } = await ledger.balance(loyalty.id);
+    const available = balance - pendingDebits;
+    const taken = due < available ? due : available;
+    if (taken <= 0n) return [];
+    const funding = await ledger.openAccount({ type: 'loyalty_funding', ownerId: OPERATOR, currency: payment.currency });
+    return [debit(loyalty.id, taken), credit(funding.id, taken)];
+  }
+
   async function succeed(tx: Transaction, refund: RefundRow, payment: PaymentRecord, counterpart: string): Promise<void> {
     const ledger = createLedger(tx);
     const till = await ledger.openAccount({ type: 'merchant_till', ownerId: refund.merchant_id, currency: refund.currency });
     const moved = await ledger.transfer({
       idempotencyKey: refundLedgerKey(refund.merchant_id, refund.id),
-      lines: [debit(till.id, refund.amount), credit(counterpart, refund.amount)],
+      lines: [debit(till.id, refund.amount), credit(counterpart, refund.amount), ...(await loyaltyTakenBack(tx, ledger, refund, payment))],
       metadata: { kind: 'refund', merchant: refund.merchant_id, payment: refund.payment_serial.toString(), refund: refund.id },
     });
     const at = now();
@@ -238,7 +263,8 @@ export function createRefundService(deps: RefundDeps): RefundService {
       if (operation.kind !== 'refund' || operation.metadata.purpose !== REFUND_PURPOSE) return;
       const refund = await byId(tx, String(operation.metadata.refund), true);
       if (refund === undefined || refund.status !== 'pending') return;
-      const payment = await loadPayment(tx, refund.merchant_id, refund.payment_serial);
+      // Locked, as `create` does: refunds of one payment that succeed at once count the loyalty points to take back one after the other.
+      const payment = await loadPayment(tx, refund.merchant_id, refund.payment_serial, { lock: true });
       if (payment === undefined) throw new Error(`Refund ${refund.id} names no payment.`);
       const clearing = await createLedger(tx).openAccount({ type: 'bank_clearing', ownerId: OPERATOR, currency: refund.currency });
       await succeed(tx, refund, payment, clearing.id);

@@ -113,16 +113,20 @@ export async function afterPaymentWorld(options: WorldOptions = {}) {
     return { ticket, serial: await payAs(shop.url, ticket.token, accountId, ACCESS_KEY) };
   }
 
-  async function wallet(accountId: string) {
+  async function customerAccount(type: 'customer_wallet' | 'loyalty', accountId: string) {
     const { rows } = await server.db.query<{ balance: bigint; pending_debits: bigint; pending_credits: bigint }>(
       `SELECT b.balance, b.pending_debits, b.pending_credits FROM ledger_balances b JOIN ledger_accounts a ON a.id = b.account_id
-        WHERE a.type = 'customer_wallet' AND a.owner_id = $1 AND a.currency = 'EUR'`,
-      [accountId],
+        WHERE a.type = $2 AND a.owner_id = $1 AND a.currency = 'EUR'`,
+      [accountId, type],
     );
     const row = rows[0];
-    if (!row) throw new Error(`no wallet for ${accountId}`);
+    if (!row) throw new Error(`no ${type} account for ${accountId}`);
     return { balance: BigInt(row.balance), pendingDebits: BigInt(row.pending_debits), pendingCredits: BigInt(row.pending_credits) };
   }
+
+  const wallet = (accountId: string) => customerAccount('customer_wallet', accountId);
+  /** The customer's loyalty points (CAISSE_LOYALTY_RATE, 1 % of each payment paid at once by default). */
+  const loyalty = async (accountId: string) => (await customerAccount('loyalty', accountId)).balance;
 
   async function till(merchantId = shop.merchantId): Promise<bigint> {
     const { rows } = await server.db.query<{ total: bigint }>(
@@ -185,6 +189,7 @@ export async function afterPaymentWorld(options: WorldOptions = {}) {
     customer,
     pay,
     wallet,
+    loyalty,
     till,
     footprint,
     outbox,
