@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LIMITS } from '../limits.js';
 import { checkValidity, id, party, sha256, timestamp, url, version } from './fields.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LIMITS } from '../limits.js';
 import { amount, currency, id, label, party, sha256, ticketReference, timestamp, version } from './fields.js';
 import { item } from './ticket.js';

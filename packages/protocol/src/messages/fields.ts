@@ -1,4 +1,5 @@
-import { type RefinementCtx, z } from 'zod';
+import type { RefinementCtx } from 'zod';
+import * as z from 'zod';
 import { isCurrencyCode } from '../currency.js';
 import { LIMITS } from '../limits.js';
 import { PROTOCOL_VERSION } from '../version.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ALGORITHMS } from '../token-types.js';
 import { id, party, url } from './fields.js';
 

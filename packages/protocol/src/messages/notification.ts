@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { amount, checkValidity, currency, id, party, serial, ticketReference, timestamp, version } from './fields.js';
 import { refusalReason } from './refusal.js';
 

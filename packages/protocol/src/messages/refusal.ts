@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { REFUSAL_REASONS, type RefusalReason } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { amount, checkValidity, currency, id, party, serial, state, ticketReference, timestamp, version } from './fields.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LIMITS } from '../limits.js';
 import { amount, checkValidity, currency, id, label, party, phone, serial, state, timestamp, url, version } from './fields.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LIMITS } from '../limits.js';
 import { amount, checkValidity, currency, id, label, party, serial, sha256, state, ticketReference, timestamp, version } from './fields.js';
 
