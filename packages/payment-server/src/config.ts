@@ -65,6 +65,13 @@ export const configSchema = z.object({
   CAISSE_SMS_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** `CAISSE_NOTIFIER=sms`: the gateway's bearer token. */
   CAISSE_SMS_TOKEN: z.string().min(1).optional(),
+  /** Wrong account ids or access keys one client may send per 10 minutes on the hosted pages before it must wait; 0: no limit. */
+  CAISSE_IDENTIFY_LIMIT: z.coerce.number().int().min(0).max(100_000).default(20),
+  /** Behind a reverse proxy: the client is the last `X-Forwarded-For` address, not the connection's. */
+  CAISSE_TRUST_PROXY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

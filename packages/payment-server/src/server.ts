@@ -27,6 +27,7 @@ import {
   deviceRoutes,
 } from './devices/index.js';
 import { createApp } from './http/app.js';
+import { createAttemptThrottle, throttleByClient } from './http/attempt-throttle.js';
 import { createServerKeys, type ServerKeys } from './keys/service.js';
 import { createLogger, type Logger } from './log.js';
 import { createMerchantService, type MerchantService } from './merchants/service.js';
@@ -185,6 +186,9 @@ export async function createPaymentServer(
   const deviceStreams = createDeviceStreams({ db, confirmations, log });
   const phoneCheckout = createPhoneCheckout({ db, sessions, authoriser, confirmations, customers, notifier, log, now });
   const sessionEvents = createSessionEvents(db);
+  const identifyThrottle = throttleByClient(createAttemptThrottle({ limit: config.CAISSE_IDENTIFY_LIMIT }), {
+    trustProxy: config.CAISSE_TRUST_PROXY,
+  });
 
   const app = createApp({
     issuer,
@@ -203,6 +207,7 @@ export async function createPaymentServer(
         events: sessionEvents,
         signer,
         csrfKey: deriveKey(secret, 'csrf'),
+        identifyThrottle,
         log,
         now,
       }),
@@ -216,6 +221,7 @@ export async function createPaymentServer(
         ...(acquirer ? { topUps: afterPayment.topUps } : {}),
         sessionKey: deriveKey(secret, 'session'),
         csrfKey: deriveKey(secret, 'csrf'),
+        identifyThrottle,
         now,
       }),
       deviceRoutes({

@@ -5,7 +5,11 @@
  */
 export class ScriptedBrowser {
   private readonly cookies = new Map<string, string>();
-  constructor(private readonly origin: string) {}
+  /** `headers` go with every request (e.g. the `X-Forwarded-For` a proxy would add). */
+  constructor(
+    private readonly origin: string,
+    private readonly headers: Record<string, string> = {},
+  ) {}
 
   /** The Cookie header this browser sends to the payment server (for requests `go` does not make, such as an event stream). */
   cookieHeader(): string {
@@ -29,7 +33,7 @@ export class ScriptedBrowser {
     let method = init.method ?? (init.form ? 'POST' : 'GET');
     let body: URLSearchParams | undefined = init.form ? new URLSearchParams(init.form) : undefined;
     for (let hop = 0; hop < 10; hop++) {
-      const headers: Record<string, string> = { cookie: this.cookieHeader(), 'accept-language': 'en' };
+      const headers: Record<string, string> = { ...this.headers, cookie: this.cookieHeader(), 'accept-language': 'en' };
       if (body) headers['content-type'] = 'application/x-www-form-urlencoded';
       if (method === 'POST') headers.origin = init.origin ?? this.origin;
       const response = await fetch(target, { method, headers, body, redirect: 'manual' });

@@ -19,7 +19,7 @@ export async function startTestServer(
   options: { databaseUrl?: string; env?: Record<string, string>; acquirer?: Acquirer; now?: () => Date } = {},
 ) {
   let server: PaymentServer | undefined;
-  const http = createAdaptorServer({ fetch: (request) => (server as PaymentServer).app.fetch(request) });
+  const http = createAdaptorServer({ fetch: (request, env) => (server as PaymentServer).app.fetch(request, env) });
   await new Promise<void>((resolve) => http.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => resolve()));
   const url = `http://localhost:${(http.address() as AddressInfo).port}`;
   const config = configSchema.parse({

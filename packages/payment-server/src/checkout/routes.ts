@@ -6,6 +6,7 @@ import { streamSSE } from 'hono/streaming';
 import { AuthenticationFailedError } from '../customers/errors.js';
 import type { Customer } from '../customers/model.js';
 import type { CustomerService } from '../customers/service.js';
+import type { RequestThrottle } from '../http/attempt-throttle.js';
 import { browserSecret } from '../http/browser-cookie.js';
 import { formFromOurOrigin } from '../http/form-origin.js';
 import { PROBLEM_STATUS, ProblemError } from '../http/problem.js';
@@ -45,6 +46,8 @@ export interface CheckoutDeps {
   signer: TokenSigner;
   /** `deriveKey(secret, 'csrf')`. */
   csrfKey: Buffer;
+  /** Wrong access keys per client, shared with the account page; none: no throttle. */
+  identifyThrottle?: RequestThrottle;
   log: Logger;
   operatorName?: string;
   now?: () => Date;
@@ -235,7 +238,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
             },
             locale(c),
           ),
-          (sharedForm?.errors ? PROBLEM_STATUS.shared_data_invalid : error ? 401 : 200) as 200,
+          (sharedForm?.errors ? PROBLEM_STATUS.shared_data_invalid : error?.code === 'too_many_requests' ? 429 : error ? 401 : 200) as 200,
           { 'content-security-policy': csp },
         );
       case 'pending_bank':
@@ -323,14 +326,21 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       const onPhone = await toPhone(c, sharing, account);
       if (onPhone) return onPhone;
       if (!accessKey) return showSession(c, current, { code: 'missing', fields: ['accessKey'] }, account, reading.form);
+      const wait = deps.identifyThrottle?.retryAfter(c) ?? 0;
+      if (wait > 0) {
+        c.header('retry-after', String(wait));
+        return showSession(c, current, { code: 'too_many_requests' }, account, reading.form);
+      }
 
       let customerId: string;
       try {
         customerId = (await deps.customers.identify(account, accessKey)).id;
       } catch (error) {
+        const locked = error instanceof ProblemError && error.code === 'account_locked';
+        if (error instanceof AuthenticationFailedError || locked) deps.identifyThrottle?.failed(c);
         if (error instanceof AuthenticationFailedError)
           return showSession(c, current, { code: 'credentials_invalid', attemptsLeft: error.attemptsLeft }, account, reading.form);
-        if (error instanceof ProblemError && error.code === 'account_locked') {
+        if (locked) {
           await deps.db.transaction((tx) => closeRefused(tx, deps.sessions, current, ['identifying'], 'refused', 'account_locked', now()));
           return showSession(c, (await deps.sessions.load(current.id)) ?? current);
         }
