@@ -117,6 +117,27 @@ describe('the SDK against a real payment server', () => {
     await account.revoke();
   });
 
+  it('works on a phone whose clock is minutes off: the server refuses once, its Date corrects the clock', async () => {
+    for (const skew of [10 * 60_000, -7 * 60_000]) {
+      const device = createDevice({
+        server: pay.url,
+        store: memoryStore(),
+        backoff: { initialDelay: 50, maxDelay: 200 },
+        now: () => new Date(Date.now() + skew),
+      });
+      const account = await device.enroll({ code: await pay.enrollmentCode(), pin: '4821' });
+      const stream = follow(account);
+      const ticket = await pay.requestPayment(1291);
+      const request = await stream.request(1291);
+      await expect(account.approve(request, '4821')).resolves.toBe('approved');
+      expect(await pay.outcome(ticket)).toMatchObject({ state: 'paid' });
+      await account.changePin('4821', '9753');
+      expect(stream.failure()).toBeUndefined();
+      await stream.stop();
+      await account.revoke();
+    }
+  });
+
   it('declines: the payment is refused with customer_declined', async () => {
     const { account } = await enroll({ algorithm: 'ES256' });
     expect(account.algorithm).toBe('ES256');

@@ -13,7 +13,8 @@ import { randomId, signJws } from './crypto/jws.js';
 import type { DeviceAlgorithm } from './crypto/keys.js';
 import { checkPinFormat, derivePinKey, pinProof, pinVerifier } from './crypto/pin.js';
 import { CaisseDeviceError, isCaisseDeviceError } from './errors.js';
-import { jsonBody, send } from './http/send.js';
+import { jsonBody, sendSigned } from './http/send.js';
+import type { ServerClock } from './http/server-clock.js';
 import { type Backoff, type RequestEvent, requestStream } from './requests-stream.js';
 import type { AccountRecord, DeviceStore } from './stores/store.js';
 
@@ -60,7 +61,8 @@ export interface Account {
 
 export interface AccountContext {
   store: DeviceStore;
-  now: () => Date;
+  /** The clock the device signs with for one payment server. */
+  clockOf: (server: string) => ServerClock;
   backoff?: Backoff;
 }
 
@@ -86,6 +88,7 @@ export function accountOf(record: AccountRecord, context: AccountContext): Accou
     throw new CaisseDeviceError('store_failed', `The store's PIN salt of ${record.deviceId} is not 16 bytes.`);
   }
   const salt = decoded;
+  const clock = context.clockOf(record.server);
 
   /** PBKDF2 then the proof; the pinKey bytes are wiped as soon as the proof (and verifier) exist. */
   async function withPinKey<T>(pin: string, use: (pinKey: Uint8Array) => Promise<T>): Promise<T> {
@@ -98,26 +101,32 @@ export function accountOf(record: AccountRecord, context: AccountContext): Accou
   }
 
   async function answer(request: ConfirmationRequest, decision: 'approve' | 'decline', proof?: string): Promise<'approved' | 'declined'> {
-    const claims: ConfirmationClaims = {
-      ver: PROTOCOL_VERSION,
-      iss: record.deviceId,
-      aud: record.server,
-      jti: randomId(),
-      iat: Math.floor(context.now().getTime() / 1000),
-      request: request.id,
-      challenge: request.challenge,
-      ticket: request.ticket.sha256,
-      amount: request.amount,
-      currency: request.currency,
-      payee: request.payee.id,
-      decision,
-      ...(proof === undefined ? {} : { pinProof: proof }),
-    };
-    const token = await signJws({ alg: record.algorithm, typ: TOKEN_TYPES.confirmation, kid: record.deviceId }, claims, record.privateKey);
-    const response = await send(`${record.server}/device/requests/${encodeURIComponent(request.id)}/answer`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ token }),
+    const response = await sendSigned(`${record.server}/device/requests/${encodeURIComponent(request.id)}/answer`, clock, async (now) => {
+      const claims: ConfirmationClaims = {
+        ver: PROTOCOL_VERSION,
+        iss: record.deviceId,
+        aud: record.server,
+        jti: randomId(),
+        iat: Math.floor(now().getTime() / 1000),
+        request: request.id,
+        challenge: request.challenge,
+        ticket: request.ticket.sha256,
+        amount: request.amount,
+        currency: request.currency,
+        payee: request.payee.id,
+        decision,
+        ...(proof === undefined ? {} : { pinProof: proof }),
+      };
+      const token = await signJws(
+        { alg: record.algorithm, typ: TOKEN_TYPES.confirmation, kid: record.deviceId },
+        claims,
+        record.privateKey,
+      );
+      return {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ token }),
+      };
     });
     const { state } = ((await jsonBody(response)) ?? {}) as { state?: unknown };
     const expected = decision === 'approve' ? 'approved' : 'declined';
@@ -136,18 +145,20 @@ export function accountOf(record: AccountRecord, context: AccountContext): Accou
     enrolledAt: new Date(record.enrolledAt),
 
     async pending(options = {}) {
-      const token = await createAssertion(signer, { method: 'GET', path: '/device/requests' }, context.now);
-      const response = await send(`${record.server}/device/requests`, {
-        headers: { accept: 'application/json', authorization: authorization(token) },
+      const response = await sendSigned(`${record.server}/device/requests`, clock, async (now) => ({
+        headers: {
+          accept: 'application/json',
+          authorization: authorization(await createAssertion(signer, { method: 'GET', path: '/device/requests' }, now)),
+        },
         ...(options.signal ? { signal: options.signal } : {}),
-      });
+      }));
       const { requests } = ((await jsonBody(response)) ?? {}) as { requests?: unknown };
       if (!Array.isArray(requests)) throw new CaisseDeviceError('message_invalid', 'The answer has no `requests` list.');
       return requests.map((request) => checkedRequest(request as ConfirmationRequest));
     },
 
     requests(options = {}) {
-      return requestStream(signer, { ...options, now: context.now, ...(context.backoff ? { backoff: context.backoff } : {}) });
+      return requestStream(signer, { ...options, clock, ...(context.backoff ? { backoff: context.backoff } : {}) });
     },
 
     async approve(request, pin) {
@@ -166,22 +177,22 @@ export function accountOf(record: AccountRecord, context: AccountContext): Accou
       checkPinFormat(newPin);
       // The proof is bound to this request's assertion, so it cannot be replayed to set another PIN.
       // The salt stays: if the answer is lost, the device still derives whichever PIN the server holds.
-      const jti = randomId();
-      const proof = await withPinKey(currentPin, (pinKey) => pinProof(pinKey, 'pin-change', jti));
       const verifier = await withPinKey(newPin, async (pinKey) => pinVerifier(pinKey));
-      const body = JSON.stringify({ pinProof: proof, pinVerifier: verifier });
-      const token = await createAssertion(signer, { method: 'POST', path: '/device/pin', body }, context.now, jti);
-      await send(`${record.server}/device/pin`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: authorization(token) },
-        body,
+      await sendSigned(`${record.server}/device/pin`, clock, async (now) => {
+        const jti = randomId();
+        const proof = await withPinKey(currentPin, (pinKey) => pinProof(pinKey, 'pin-change', jti));
+        const body = JSON.stringify({ pinProof: proof, pinVerifier: verifier });
+        const token = await createAssertion(signer, { method: 'POST', path: '/device/pin', body }, now, jti);
+        return { method: 'POST', headers: { 'content-type': 'application/json', authorization: authorization(token) }, body };
       });
     },
 
     async revoke() {
-      const token = await createAssertion(signer, { method: 'DELETE', path: '/device' }, context.now);
       try {
-        await send(`${record.server}/device`, { method: 'DELETE', headers: { authorization: authorization(token) } });
+        await sendSigned(`${record.server}/device`, clock, async (now) => ({
+          method: 'DELETE',
+          headers: { authorization: authorization(await createAssertion(signer, { method: 'DELETE', path: '/device' }, now)) },
+        }));
       } catch (error) {
         // Already revoked, or never known there: what the caller wants is already true.
         if (!isCaisseDeviceError(error, 'device_revoked') && !isCaisseDeviceError(error, 'device_unknown')) throw error;

@@ -5,7 +5,8 @@ import { createAssertion } from './crypto/assertion.js';
 import { type DeviceAlgorithm, generateDeviceKey } from './crypto/keys.js';
 import { checkPinFormat, derivePinKey, pinVerifier } from './crypto/pin.js';
 import { CaisseDeviceError } from './errors.js';
-import { jsonBody, send } from './http/send.js';
+import { jsonBody, sendSigned } from './http/send.js';
+import { type ServerClock, serverClock } from './http/server-clock.js';
 import type { Backoff } from './requests-stream.js';
 import type { AccountRecord, DeviceStore } from './stores/store.js';
 
@@ -68,7 +69,13 @@ function issuerUrl(server: string | undefined): string {
  */
 export function createDevice(options: DeviceOptions): Device {
   const now = options.now ?? (() => new Date());
-  const context = { store: options.store, now, ...(options.backoff ? { backoff: options.backoff } : {}) };
+  const clocks = new Map<string, ServerClock>();
+  const clockOf = (server: string) => {
+    const clock = clocks.get(server) ?? serverClock(now);
+    clocks.set(server, clock);
+    return clock;
+  };
+  const context = { store: options.store, clockOf, ...(options.backoff ? { backoff: options.backoff } : {}) };
 
   return {
     async enroll({ code, pin, name, server }) {
@@ -85,12 +92,15 @@ export function createDevice(options: DeviceOptions): Device {
 
       const body = JSON.stringify({ code: code.trim(), jwk: key.publicJwk, pinVerifier: verifier, ...(name ? { name } : {}) });
       const signer = { deviceId: key.deviceId, algorithm: key.algorithm, privateKey: key.privateKey, issuer };
-      const token = await createAssertion(signer, { method: 'POST', path: '/device/enroll', body }, now);
-      const response = await send(`${issuer}/device/enroll`, {
+      const response = await sendSigned(`${issuer}/device/enroll`, clockOf(issuer), async (signingNow) => ({
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Caisse-Device ${token}` },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          authorization: `Caisse-Device ${await createAssertion(signer, { method: 'POST', path: '/device/enroll', body }, signingNow)}`,
+        },
         body,
-      });
+      }));
       const answer = ((await jsonBody(response)) ?? {}) as {
         device?: { id?: unknown };
         customer?: { account?: unknown; displayName?: unknown };

@@ -1,7 +1,8 @@
 import { type ConfirmationRequest, confirmationRequest, isCaisseError, parseMessage } from '@caisse/protocol';
 import { createAssertion, type Signer } from './crypto/assertion.js';
 import { CaisseDeviceError, isCaisseDeviceError } from './errors.js';
-import { send } from './http/send.js';
+import { isClockRefusal, send } from './http/send.js';
+import type { ServerClock } from './http/server-clock.js';
 import { readSse } from './sse/parser.js';
 
 /** What `account.requests()` yields. */
@@ -84,7 +85,7 @@ function toEvent(type: string, data: string): RequestEvent | undefined {
  */
 export async function* requestStream(
   signer: Signer,
-  options: { signal?: AbortSignal; lastEventId?: string; backoff?: Backoff; now: () => Date },
+  options: { signal?: AbortSignal; lastEventId?: string; backoff?: Backoff; clock: ServerClock },
 ): AsyncGenerator<RequestEvent, void> {
   const controller = new AbortController();
   const abort = () => controller.abort();
@@ -99,6 +100,7 @@ export async function* requestStream(
   try {
     while (!controller.signal.aborted) {
       let failure: CaisseDeviceError | undefined;
+      let clockCorrected = false;
       // One connection: aborted with everything, or alone when it stays silent too long.
       const connection = new AbortController();
       const dropConnection = () => connection.abort();
@@ -110,7 +112,7 @@ export async function* requestStream(
       };
       try {
         heard();
-        const token = await createAssertion(signer, { method: 'GET', path: '/device/requests' }, options.now);
+        const token = await createAssertion(signer, { method: 'GET', path: '/device/requests' }, options.clock.now);
         const response = await send(`${signer.issuer}/device/requests`, {
           headers: {
             accept: 'text/event-stream',
@@ -119,6 +121,9 @@ export async function* requestStream(
           },
           signal: connection.signal,
           timeout: false,
+          onResponse: (response) => {
+            clockCorrected = options.clock.observe(response);
+          },
         });
         if (!/^text\/event-stream\b/i.test(response.headers.get('content-type') ?? '') || response.body === null) {
           throw new CaisseDeviceError('message_invalid', 'The payment server did not answer with an event stream.');
@@ -150,7 +155,8 @@ export async function* requestStream(
         failure = isCaisseDeviceError(error)
           ? error
           : new CaisseDeviceError('offline', connection.signal.aborted ? SILENT : 'The event stream broke off.', { cause: error });
-        if (!retryable(failure)) throw failure;
+        // Refused for the time by a server whose Date corrected the clock: the next connection signs on its time.
+        if (!retryable(failure) && !(clockCorrected && isClockRefusal(failure))) throw failure;
       } finally {
         clearTimeout(silence);
         controller.signal.removeEventListener('abort', dropConnection);

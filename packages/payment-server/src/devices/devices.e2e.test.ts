@@ -123,6 +123,8 @@ describe.each(drivers)('devices over real HTTP on $name', (driver) => {
       const refused = await fetch(`${world.shop.url}/device/requests`, { headers: { origin: 'https://phone.example' } });
       expect(refused.status).toBe(401);
       expect(refused.headers.get('access-control-allow-origin')).toBe('*');
+      // A phone web app reads the server's time from Date to correct its clock.
+      expect(refused.headers.get('access-control-expose-headers')?.toLowerCase()).toBe('date');
     });
   });
 

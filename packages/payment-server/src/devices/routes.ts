@@ -73,6 +73,8 @@ export function deviceRoutes(deps: DeviceRoutesDeps): (app: Hono) => void {
         allowMethods: ['GET', 'POST', 'DELETE'],
         // Idempotency-Key: top-ups (top-ups/device-routes.ts) need one, and a phone web app sends it cross-origin.
         allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID', 'Idempotency-Key'],
+        // A phone whose clock is off learns the server's time from it (the SDK's server clock).
+        exposeHeaders: ['Date'],
         maxAge: 600,
       }),
       bodyLimit({
@@ -88,7 +90,7 @@ export function deviceRoutes(deps: DeviceRoutesDeps): (app: Hono) => void {
         }
       },
     );
-    app.use('/device', cors({ origin: '*', allowMethods: ['DELETE'], allowHeaders: ['Authorization'], maxAge: 600 }));
+    app.use('/device', cors({ origin: '*', allowMethods: ['DELETE'], allowHeaders: ['Authorization'], exposeHeaders: ['Date'], maxAge: 600 }));
 
     app.post('/device/enroll', async (c) => {
       const input = parseInput(enrollInput, jsonBody(await c.req.text()));

@@ -1,5 +1,6 @@
-import { CaisseDeviceError } from '../errors.js';
+import { CaisseDeviceError, isCaisseDeviceError } from '../errors.js';
 import { errorFromResponse } from './problem.js';
+import type { ServerClock } from './server-clock.js';
 
 /** How long a single call may take, answer body included, before it counts as `offline`. */
 export const CALL_TIMEOUT = 30_000;
@@ -21,8 +22,11 @@ function bounded(signal: AbortSignal | null | undefined, timeout: number): Abort
  * `AbortError`. Never a cookie: the device API authenticates by header only.
  * `timeout: false` is for the event stream, which watches its own silence.
  */
-export async function send(url: string, init: RequestInit & { timeout?: number | false }): Promise<Response> {
-  const { timeout = CALL_TIMEOUT, ...rest } = init;
+export async function send(
+  url: string,
+  init: RequestInit & { timeout?: number | false; onResponse?: (response: Response) => void },
+): Promise<Response> {
+  const { timeout = CALL_TIMEOUT, onResponse, ...rest } = init;
   const signal = timeout === false ? init.signal : bounded(init.signal, timeout);
   let response: Response;
   try {
@@ -31,8 +35,39 @@ export async function send(url: string, init: RequestInit & { timeout?: number |
     if (init.signal?.aborted) throw error;
     throw new CaisseDeviceError('offline', undefined, { cause: error });
   }
+  onResponse?.(response);
   if (!response.ok) throw await errorFromResponse(response);
   return response;
+}
+
+const CLOCK_REFUSALS = new Set(['token_expired', 'token_not_yet_valid']);
+
+/** The server refused a token as signed at the wrong time. */
+export function isClockRefusal(error: unknown): boolean {
+  return isCaisseDeviceError(error, 'server_error') && CLOCK_REFUSALS.has(error.serverCode ?? '');
+}
+
+/**
+ * {@link send} for a request signed with a time (`build` signs it on `clock.now`). When the
+ * server refuses it as signed at the wrong time and its `Date` shows the device clock is
+ * off, it is signed again on the server's time and sent once more; the server refuses such
+ * a token before acting on it, so nothing happens twice.
+ */
+export async function sendSigned(
+  url: string,
+  clock: ServerClock,
+  build: (now: () => Date) => Promise<RequestInit & { timeout?: number | false }>,
+): Promise<Response> {
+  let corrected = false;
+  const onResponse = (response: Response) => {
+    corrected = clock.observe(response) || corrected;
+  };
+  try {
+    return await send(url, { ...(await build(clock.now)), onResponse });
+  } catch (error) {
+    if (!isClockRefusal(error) || !corrected) throw error;
+    return send(url, { ...(await build(clock.now)), onResponse });
+  }
 }
 
 /** The JSON body of a successful answer, or `message_invalid`. */
