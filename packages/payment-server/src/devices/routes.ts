@@ -90,7 +90,10 @@ export function deviceRoutes(deps: DeviceRoutesDeps): (app: Hono) => void {
         }
       },
     );
-    app.use('/device', cors({ origin: '*', allowMethods: ['DELETE'], allowHeaders: ['Authorization'], exposeHeaders: ['Date'], maxAge: 600 }));
+    app.use(
+      '/device',
+      cors({ origin: '*', allowMethods: ['DELETE'], allowHeaders: ['Authorization'], exposeHeaders: ['Date'], maxAge: 600 }),
+    );
 
     app.post('/device/enroll', async (c) => {
       const input = parseInput(enrollInput, jsonBody(await c.req.text()));
