@@ -184,7 +184,17 @@ export async function createPaymentServer(
   const devices = createDeviceService({ db, customers, sealingKey: deriveKey(secret, 'key-sealing'), now, log });
   const confirmations = createConfirmations({ lifetime: config.CAISSE_CONFIRMATION_LIFETIME, now });
   const deviceStreams = createDeviceStreams({ db, confirmations, log });
-  const phoneCheckout = createPhoneCheckout({ db, sessions, authoriser, confirmations, customers, notifier, log, now });
+  const phoneCheckout = createPhoneCheckout({
+    db,
+    sessions,
+    authoriser,
+    confirmations,
+    customers,
+    notifier,
+    log,
+    requestLimit: config.CAISSE_PHONE_REQUEST_LIMIT,
+    now,
+  });
   const sessionEvents = createSessionEvents(db);
   const identifyThrottle = throttleByClient(createAttemptThrottle({ limit: config.CAISSE_IDENTIFY_LIMIT }), {
     trustProxy: config.CAISSE_TRUST_PROXY,

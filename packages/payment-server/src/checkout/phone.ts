@@ -18,13 +18,22 @@ export interface PhoneCheckoutDeps {
   customers: Pick<CustomerService, 'get'>;
   notifier: Notifier;
   log: Logger;
+  /**
+   * Requests the hosted pages may send one customer's phone in {@link REQUEST_WINDOW_MS}
+   * without an approval, before they refuse to send more (0: no limit). Default 5.
+   */
+  requestLimit?: number;
   now?: () => Date;
 }
+
+export const REQUEST_WINDOW_MS = 15 * 60_000;
 
 export type StartResult =
   | { started: true; request: ConfirmationRequest }
   /** `no_device` covers unknown accounts too: the caller falls back to the access key either way. */
-  | { started: false; reason: 'no_device' | 'locked' | 'busy' };
+  | { started: false; reason: 'no_device' | 'locked' | 'busy' }
+  /** Too many requests went to the phone recently without an approval (see `requestLimit`). */
+  | { started: false; reason: 'too_many' };
 
 class SessionMoved extends Error {}
 
@@ -54,6 +63,7 @@ export async function committedAnswer(executor: Queryable, sessionId: string): P
  */
 export function createPhoneCheckout(deps: PhoneCheckoutDeps) {
   const now = deps.now ?? (() => new Date());
+  const requestLimit = deps.requestLimit ?? 5;
 
   async function tell(customer: Customer, request: ConfirmationRequest): Promise<void> {
     try {
@@ -95,6 +105,17 @@ export function createPhoneCheckout(deps: PhoneCheckoutDeps) {
         return (await deps.confirmations.hasDevice(deps.db, customerId))
           ? { started: false, reason: 'locked' }
           : { started: false, reason: 'no_device' };
+      }
+      // Whoever knows an account id can send its phone a request; a flood of them is refused
+      // before a tired customer approves one by mistake. The merchant API's decoupled flow
+      // (startIn) is not counted: a merchant answers for its own requests.
+      if (
+        requestLimit > 0 &&
+        (await deps.confirmations.unanswered(deps.db, customerId, new Date(now().getTime() - REQUEST_WINDOW_MS))) >= requestLimit &&
+        (await deps.confirmations.hasDevice(deps.db, customerId))
+      ) {
+        deps.log.warn('checkout.phone_requests_limited', { session: session.id, customerId });
+        return { started: false, reason: 'too_many' };
       }
       let result: StartResult;
       try {

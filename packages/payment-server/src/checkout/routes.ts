@@ -165,6 +165,9 @@ export function checkoutRoutes(deps: CheckoutDeps) {
     const started = await deps.phone.start(current, who);
     if (started.started) return c.redirect(`/checkout/${current.id}${langQuery(c)}`, 303);
     if (started.reason === 'no_device') return undefined;
+    if (started.reason === 'too_many') {
+      return showSession(c, current, { code: 'phone_requests_limited' }, typeof who === 'string' ? who : undefined);
+    }
     if (started.reason === 'locked')
       await deps.db.transaction((tx) => closeRefused(tx, deps.sessions, current, ['identifying'], 'refused', 'account_locked', now()));
     return showSession(c, (await deps.sessions.load(current.id)) ?? current);
@@ -238,7 +241,13 @@ export function checkoutRoutes(deps: CheckoutDeps) {
             },
             locale(c),
           ),
-          (sharedForm?.errors ? PROBLEM_STATUS.shared_data_invalid : error?.code === 'too_many_requests' ? 429 : error ? 401 : 200) as 200,
+          (sharedForm?.errors
+            ? PROBLEM_STATUS.shared_data_invalid
+            : error?.code === 'too_many_requests' || error?.code === 'phone_requests_limited'
+              ? 429
+              : error
+                ? 401
+                : 200) as 200,
           { 'content-security-policy': csp },
         );
       case 'pending_bank':

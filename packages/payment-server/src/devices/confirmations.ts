@@ -14,6 +14,8 @@ export interface Confirmations {
   /** Closes the session's open request (cancelled | expired) so its stream hears of it. */
   close(tx: Transaction, sessionId: string, state: 'cancelled' | 'expired'): Promise<void>;
   hasDevice(executor: Queryable, customerId: string): Promise<boolean>;
+  /** The customer's requests created after `since` that were not approved (open, declined, expired or cancelled). */
+  unanswered(executor: Queryable, customerId: string, since: Date): Promise<number>;
 }
 
 /** An open request with its sequence number: the SSE event id phones resume from. */
@@ -64,6 +66,14 @@ export function createConfirmations(deps: ConfirmationDeps = {}): ConfirmationSe
     async hasDevice(executor, customerId) {
       const { rows } = await executor.query('SELECT 1 FROM devices WHERE customer_id = $1 AND revoked_at IS NULL LIMIT 1', [customerId]);
       return rows.length > 0;
+    },
+
+    async unanswered(executor, customerId, since) {
+      const { rows } = await executor.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM confirmation_requests WHERE customer_id = $1 AND created_at > $2 AND state <> 'approved'`,
+        [customerId, since],
+      );
+      return rows[0]?.n ?? 0;
     },
 
     async open(tx, session, customerId) {

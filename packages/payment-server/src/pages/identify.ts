@@ -14,11 +14,14 @@ export type IdentifyField = 'account' | 'accessKey';
  * - `missing`: fields sent empty (forms carry `novalidate`, so this is the server's
  *   message, in the page language, rather than the browser's). Not a wrong attempt.
  * - `too_many_requests`: the route throttles this browser.
+ * - `phone_requests_limited`: the account's phone got too many requests lately without
+ *   an approval (checkout/phone.ts); none is sent.
  */
 export type IdentifyError =
   | { code: 'credentials_invalid'; attemptsLeft?: number }
   | { code: 'missing'; fields: readonly IdentifyField[] }
-  | { code: 'too_many_requests' };
+  | { code: 'too_many_requests' }
+  | { code: 'phone_requests_limited' };
 
 export interface IdentifyFormOptions {
   locale: Locale;
@@ -53,8 +56,8 @@ export function identifyForm(options: IdentifyFormOptions): Html {
     summary = h`<p id="identify-error-message">${t(locale, 'identify.error.credentials_invalid')}${
       error.attemptsLeft === undefined ? '' : h` ${plural(locale, 'identify.attemptsLeft', error.attemptsLeft)}`
     }</p>`;
-  } else if (error?.code === 'too_many_requests') {
-    summary = h`<p id="identify-error-message">${t(locale, 'identify.error.too_many_requests')}</p>`;
+  } else if (error?.code === 'too_many_requests' || error?.code === 'phone_requests_limited') {
+    summary = h`<p id="identify-error-message">${t(locale, `identify.error.${error.code}`)}</p>`;
   } else if (error?.code === 'missing') {
     summary = h`<ul>${(['account', 'accessKey'] as const)
       .filter((field) => missing.has(field))

@@ -82,6 +82,8 @@ export const en = {
   'identify.error.account_required': 'Enter your account ID.',
   'identify.error.access_key_required': 'Enter your access key.',
   'identify.error.too_many_requests': 'Too many tries from this browser. Wait a minute, then try again.',
+  'identify.error.phone_requests_limited':
+    'Several payment requests went to this account’s phone in the last 15 minutes without being approved. To protect the account, no more are sent for now: try again later.',
   'identify.attemptsLeft_one': '{count} attempt left before the account is locked.',
   'identify.attemptsLeft_other': '{count} attempts left before the account is locked.',
 

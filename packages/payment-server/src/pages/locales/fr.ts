@@ -84,6 +84,8 @@ export const fr = {
   'identify.error.account_required': 'Saisissez votre identifiant de compte.',
   'identify.error.access_key_required': 'Saisissez votre clé d’accès.',
   'identify.error.too_many_requests': 'Trop d’essais depuis ce navigateur. Attendez une minute, puis réessayez.',
+  'identify.error.phone_requests_limited':
+    'Plusieurs demandes de paiement sont parties vers le téléphone de ce compte ces 15 dernières minutes sans être approuvées. Pour protéger le compte, aucune autre n’est envoyée pour l’instant : réessayez plus tard.',
   'identify.attemptsLeft_one': 'Il reste {count} essai avant le blocage du compte.',
   'identify.attemptsLeft_other': 'Il reste {count} essais avant le blocage du compte.',
 

@@ -15,6 +15,7 @@ import { migration as settlement } from './0014_settlement.js';
 import { migration as topUps } from './0015_top_ups.js';
 import { migration as checkoutShared } from './0016_checkout_shared.js';
 import { migration as bankCaptures } from './0017_bank_captures.js';
+import { migration as confirmationRequestsRecent } from './0018_confirmation_requests_recent.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -41,4 +42,5 @@ export const MIGRATIONS: readonly Migration[] = [
   topUps,
   checkoutShared,
   bankCaptures,
+  confirmationRequestsRecent,
 ];
