@@ -13,14 +13,42 @@ export interface ParsedArgs {
 const COMMON: OptionSpec = { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } };
 
 /**
+ * getopt's rule for an option that takes a value: the next argument is its value, even
+ * when it starts with a dash. parseArgs refuses `--ticket-hash -Xb…` as ambiguous, and one
+ * SHA-256 in 64 starts with `-` in base64url; `--name=value` is what parseArgs accepts.
+ */
+function attachValues(argv: readonly string[], options: OptionSpec): string[] {
+  const attached: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] as string;
+    if (arg === '--') return [...attached, ...argv.slice(index)];
+    const next = argv[index + 1];
+    if (arg.startsWith('--') && options[arg.slice(2)]?.type === 'string' && next !== undefined) {
+      attached.push(`${arg}=${next}`);
+      index++;
+    } else {
+      attached.push(arg);
+    }
+  }
+  return attached;
+}
+
+/**
  * Strict `node:util` parseArgs, plus: an option given twice is an error rather than the
- * last one silently winning (`--issuer a --issuer b` must not mean either).
+ * last one silently winning (`--issuer a --issuer b` must not mean either), and an
+ * option's value may start with a dash.
  * Messages never repeat a positional argument: it may be a token.
  */
 export function parseCommandArgs(argv: readonly string[], options: OptionSpec): ParsedArgs {
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options: { ...options, ...COMMON }, allowPositionals: true, strict: true, tokens: true });
+    parsed = parseArgs({
+      args: attachValues(argv, options),
+      options: { ...options, ...COMMON },
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+    });
   } catch (error) {
     const text = error instanceof Error ? error.message : 'Cannot parse the arguments';
     const message = (text.split('. To specify a positional')[0] ?? '').replace(/\s*\n\s*/g, ' ').replace(/\.$/, '');

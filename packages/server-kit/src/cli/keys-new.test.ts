@@ -60,7 +60,7 @@ describe('caisse keys new, printed', () => {
     [['--alg', 'HS256'], '--alg must be EdDSA or ES256'],
     [['--alg', 'eddsa'], '--alg must be EdDSA or ES256'],
     [['--kid=-bad'], '--kid must be 1-64 characters'],
-    [['--kid', '-bad'], "Option '--kid' argument is ambiguous. Did you forget"],
+    [['--kid', '-bad'], '--kid must be 1-64 characters'], // a value, as in --kid=-bad, refused for what it is
     [['--kid', 'x'.repeat(65)], '--kid must be 1-64 characters'],
     [['--kid', 'a b'], '--kid must be 1-64 characters'],
     [['extra'], '"keys new" takes no arguments, only options.'],
