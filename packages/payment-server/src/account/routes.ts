@@ -4,7 +4,7 @@ import { safeEqual } from '@caisse/server-kit';
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { AuthenticationFailedError } from '../customers/errors.js';
+import { AuthenticationFailedError, isWrongCredentials } from '../customers/errors.js';
 import type { CustomerService } from '../customers/service.js';
 import type { DeviceService } from '../devices/service.js';
 import type { RequestThrottle } from '../http/attempt-throttle.js';
@@ -178,18 +178,12 @@ export function accountRoutes(deps: AccountDeps) {
       const accessKey = typeof form.accessKey === 'string' ? form.accessKey : '';
       const missing = [...(account ? [] : ['account' as const]), ...(accessKey ? [] : ['accessKey' as const])];
       if (missing.length > 0) return render(c, { account, identifyError: { code: 'missing', fields: missing } }, 400);
-      const wait = deps.identifyThrottle?.retryAfter(c) ?? 0;
-      if (wait > 0) {
-        c.header('retry-after', String(wait));
-        return render(c, { account, identifyError: { code: 'too_many_requests' } }, 429);
-      }
+      if (deps.identifyThrottle?.mustWait(c)) return render(c, { account, identifyError: { code: 'too_many_requests' } }, 429);
       let customerId: string;
       try {
         customerId = (await deps.customers.identify(account, accessKey)).id;
       } catch (error) {
-        if (error instanceof AuthenticationFailedError || (error instanceof ProblemError && error.code === 'account_locked')) {
-          deps.identifyThrottle?.failed(c);
-        }
+        if (isWrongCredentials(error)) deps.identifyThrottle?.failed(c);
         let identifyError: IdentifyError | undefined;
         if (error instanceof AuthenticationFailedError) identifyError = { code: 'credentials_invalid', attemptsLeft: error.attemptsLeft };
         if (!identifyError) throw error;

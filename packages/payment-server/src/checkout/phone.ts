@@ -26,7 +26,7 @@ export interface PhoneCheckoutDeps {
   now?: () => Date;
 }
 
-export const REQUEST_WINDOW_MS = 15 * 60_000;
+const REQUEST_WINDOW_MS = 15 * 60_000;
 
 export type StartResult =
   | { started: true; request: ConfirmationRequest }

@@ -3,7 +3,7 @@ import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
-import { AuthenticationFailedError } from '../customers/errors.js';
+import { AuthenticationFailedError, isWrongCredentials } from '../customers/errors.js';
 import type { Customer } from '../customers/model.js';
 import type { CustomerService } from '../customers/service.js';
 import type { RequestThrottle } from '../http/attempt-throttle.js';
@@ -54,6 +54,13 @@ export interface CheckoutDeps {
 }
 
 const FORM_LIMIT = 64 * 1024;
+/** The status of the identification form shown again: 429 when the client or the phone must wait. */
+const IDENTIFY_ERROR_STATUS: Record<IdentifyError['code'], number> = {
+  credentials_invalid: 401,
+  missing: 401,
+  too_many_requests: 429,
+  phone_requests_limited: 429,
+};
 /** A comment on the live status feed this often keeps proxies from closing an idle stream. */
 const KEEP_ALIVE_MS = 15_000;
 
@@ -241,13 +248,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
             },
             locale(c),
           ),
-          (sharedForm?.errors
-            ? PROBLEM_STATUS.shared_data_invalid
-            : error?.code === 'too_many_requests' || error?.code === 'phone_requests_limited'
-              ? 429
-              : error
-                ? 401
-                : 200) as 200,
+          (sharedForm?.errors ? PROBLEM_STATUS.shared_data_invalid : error ? IDENTIFY_ERROR_STATUS[error.code] : 200) as 200,
           { 'content-security-policy': csp },
         );
       case 'pending_bank':
@@ -335,21 +336,16 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       const onPhone = await toPhone(c, sharing, account);
       if (onPhone) return onPhone;
       if (!accessKey) return showSession(c, current, { code: 'missing', fields: ['accessKey'] }, account, reading.form);
-      const wait = deps.identifyThrottle?.retryAfter(c) ?? 0;
-      if (wait > 0) {
-        c.header('retry-after', String(wait));
-        return showSession(c, current, { code: 'too_many_requests' }, account, reading.form);
-      }
+      if (deps.identifyThrottle?.mustWait(c)) return showSession(c, current, { code: 'too_many_requests' }, account, reading.form);
 
       let customerId: string;
       try {
         customerId = (await deps.customers.identify(account, accessKey)).id;
       } catch (error) {
-        const locked = error instanceof ProblemError && error.code === 'account_locked';
-        if (error instanceof AuthenticationFailedError || locked) deps.identifyThrottle?.failed(c);
+        if (isWrongCredentials(error)) deps.identifyThrottle?.failed(c);
         if (error instanceof AuthenticationFailedError)
           return showSession(c, current, { code: 'credentials_invalid', attemptsLeft: error.attemptsLeft }, account, reading.form);
-        if (locked) {
+        if (error instanceof ProblemError && error.code === 'account_locked') {
           await deps.db.transaction((tx) => closeRefused(tx, deps.sessions, current, ['identifying'], 'refused', 'account_locked', now()));
           return showSession(c, (await deps.sessions.load(current.id)) ?? current);
         }

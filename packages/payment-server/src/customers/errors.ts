@@ -36,6 +36,11 @@ export class CeilingExceededError extends ProblemError {
   }
 }
 
+/** A wrong account id or access key, the one that locks the account included: what the hosted pages' throttle counts. */
+export function isWrongCredentials(error: unknown): boolean {
+  return error instanceof AuthenticationFailedError || (error instanceof ProblemError && error.code === 'account_locked');
+}
+
 /** Turns the ledger's refusals a customer operation can meet into problems; anything else is returned as it is. */
 export function fromLedgerError(error: unknown): unknown {
   if (isLedgerError(error, 'wallet_cap_exceeded')) {

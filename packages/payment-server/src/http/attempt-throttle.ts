@@ -94,15 +94,20 @@ export function clientAddress(c: Context, trustProxy: boolean): string {
 
 /** The throttle as the hosted pages use it: by the request's client address. */
 export interface RequestThrottle {
-  /** Whole seconds this request's client must wait; 0 when it may try now. */
-  retryAfter(c: Context): number;
+  /** True when this request's client must wait before trying again; `Retry-After` is then set on the answer. */
+  mustWait(c: Context): boolean;
+  /** Counts a wrong attempt by this request's client. */
   failed(c: Context): void;
 }
 
 /** @example const identifyThrottle = throttleByClient(createAttemptThrottle({ limit: 20 }), { trustProxy: false }) */
 export function throttleByClient(throttle: AttemptThrottle, options: { trustProxy: boolean }): RequestThrottle {
   return {
-    retryAfter: (c) => throttle.retryAfter(clientAddress(c, options.trustProxy)),
+    mustWait(c) {
+      const wait = throttle.retryAfter(clientAddress(c, options.trustProxy));
+      if (wait > 0) c.header('retry-after', String(wait));
+      return wait > 0;
+    },
     failed: (c) => throttle.failed(clientAddress(c, options.trustProxy)),
   };
 }
