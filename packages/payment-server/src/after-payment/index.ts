@@ -79,8 +79,8 @@ export function createAfterPayment(deps: AfterPaymentDeps): AfterPayment {
 
   async function runOnce(): Promise<void> {
     await step('escrow_sweep', () => escrow.sweep());
-    // Before the payout: the operator collects what it is about to pay out.
-    if (hasBank()) await step('captures', () => captures.run());
+    // Before the payout: the operator collects what it is about to pay out (nothing without a bank).
+    await step('captures', () => captures.run());
     await step('settle', () => settlement.settleDue());
     if (!hasBank()) return;
     await step('refunds_resume', () => refunds.resume());
