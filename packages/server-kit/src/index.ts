@@ -24,6 +24,7 @@ export {
   type WebHandler,
 } from './handlers/return.js';
 export { decodeJws, unverifiedIssuer } from './jws/decode.js';
+export { findDuplicateMember } from './jws/json.js';
 export { signJws } from './jws/sign.js';
 export { type VerifiedJws, verifyJws } from './jws/verify.js';
 export {
@@ -69,6 +70,7 @@ export {
   type TicketReference,
 } from './ticket/create.js';
 export {
+  DEFAULT_VOUCHER_REPLAY_WINDOW,
   PaymentRefusedError,
   type PaymentServerTrust,
   type TicketLookup,

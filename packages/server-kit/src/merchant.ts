@@ -5,7 +5,7 @@ import { type Notification, verifyNotification } from './notification/verify.js'
 import { memoryReplayStore } from './replay/memory.js';
 import type { ReplayStore } from './replay/store.js';
 import { type CreatedTicket, createTicket, type TicketInput } from './ticket/create.js';
-import { type TicketLookup, type Voucher, verifyVoucher } from './voucher/verify.js';
+import { type TicketLookup, type VerifyVoucherOptions, type Voucher, verifyVoucher } from './voucher/verify.js';
 
 /** The payment server as a merchant sees it; `discoverPaymentServer(url)` builds one from the discovery document. */
 export interface PaymentServer {
@@ -24,6 +24,8 @@ export interface MerchantConfig extends ClockOptions {
    * is right for one process only: with several instances, pass a PostgreSQL or Redis store.
    */
   replayStore?: ReplayStore;
+  /** How long a used voucher is remembered, in seconds (default 4 days): see {@link VerifyVoucherOptions.replayWindow}. */
+  replayWindow?: number;
 }
 
 export interface Merchant {
@@ -45,9 +47,8 @@ export interface Merchant {
  */
 export function createMerchant(config: MerchantConfig): Merchant {
   const signingKey = signingKeyOf(config.signingKey);
-  const { now } = config;
-  // The store must share the verifier's clock, or a frozen or skewed clock would let it forget live tokens.
-  const replayStore = config.replayStore ?? memoryReplayStore(now ? { now: () => now().getTime() } : {});
+  // The verifiers hand their clock to the store with each claim, so the default store needs none of its own.
+  const replayStore = config.replayStore ?? memoryReplayStore();
   const { paymentServer, merchantId } = config;
   const trust = {
     issuer: paymentServer.issuer,
@@ -69,7 +70,8 @@ export function createMerchant(config: MerchantConfig): Merchant {
         signingKey,
         now: config.now,
       }),
-    verifyVoucher: (token, expected) => verifyVoucher(token, { ...trust, ...expected }),
+    verifyVoucher: (token, expected) =>
+      verifyVoucher(token, { ...trust, ...(config.replayWindow === undefined ? {} : { replayWindow: config.replayWindow }), ...expected }),
     verifyNotification: (token) => verifyNotification(token, trust),
   };
 }

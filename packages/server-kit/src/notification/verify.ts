@@ -31,12 +31,13 @@ export function notificationReplayKey(notification: Pick<Notification, 'iss' | '
  * @example const event = await verifyNotification(await request.text(), { issuer, keys, replayStore, audience: 'shop-1' })
  */
 export async function verifyNotification(token: string, options: VerifyNotificationOptions): Promise<Notification> {
-  const { nowSeconds, tolerance } = resolveClock(options);
+  const { nowMs, tolerance } = resolveClock(options);
   const jws = await verifyJws(token, [TOKEN_TYPES.notification], options.keys);
   const claims = parseMessage(notificationClaims, jws.payload, 'claims_invalid');
   checkParty('iss', claims.iss, options.issuer);
   checkParty('aud', claims.aud, options.audience);
-  const now = nowSeconds();
+  const at = nowMs();
+  const now = Math.floor(at / 1000);
   checkExpiry(claims.exp, now, tolerance);
   if (now - claims.iat > NOTIFICATION_MAX_AGE) {
     throw new CaisseError(
@@ -48,7 +49,7 @@ export async function verifyNotification(token: string, options: VerifyNotificat
     throw new CaisseError('token_not_yet_valid', `The notification is dated ${claims.iat - now} s in the future.`);
   }
   const window = options.dedupeWindow ?? DEFAULT_DEDUPE_WINDOW;
-  if (!(await options.replayStore.claim(notificationReplayKey(claims), (now + window) * 1000))) {
+  if (!(await options.replayStore.claim(notificationReplayKey(claims), (now + window) * 1000, at))) {
     throw new CaisseError('token_replayed', `Notification "${claims.jti}" has already been processed.`);
   }
   return claims;

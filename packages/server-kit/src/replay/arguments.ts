@@ -33,15 +33,25 @@ export function assertKey(key: unknown): asserts key is string {
 const MAX_TIME = 8.64e15;
 
 /**
- * Throws a `TypeError` unless `expiresAt` is a finite time a `Date` can hold. A `NaN`
- * would compare false against every clock reading and, in some stores, make a record
- * that never counts as live — a replay let through.
+ * Throws a `TypeError` unless `time` (a claim's `expiresAt`, or the caller's `now`) is a
+ * finite time a `Date` can hold. A `NaN` would compare false against every clock reading
+ * and, in some stores, make a record that never counts as live — a replay let through.
  *
  * @example
- * assertExpiresAt(claims.exp * 1000);
+ * assertTime(claims.exp * 1000, 'expiresAt');
  */
-export function assertExpiresAt(expiresAt: unknown): asserts expiresAt is number {
-  if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt) || Math.abs(expiresAt) > MAX_TIME) {
-    throw new TypeError('replay store: expiresAt must be a finite time in milliseconds since the epoch');
+export function assertTime(time: unknown, name: 'expiresAt' | 'now'): asserts time is number {
+  if (typeof time !== 'number' || !Number.isFinite(time) || Math.abs(time) > MAX_TIME) {
+    throw new TypeError(`replay store: ${name} must be a finite time in milliseconds since the epoch`);
   }
+}
+
+/**
+ * The caller's clock reading when it gave one, checked, else the store's own.
+ * @example const at = clockReading(now, options.now ?? Date.now)
+ */
+export function clockReading(callerNow: unknown, storeClock: () => number): number {
+  if (callerNow === undefined) return storeClock();
+  assertTime(callerNow, 'now');
+  return callerNow;
 }

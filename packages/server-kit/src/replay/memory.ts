@@ -1,5 +1,5 @@
 import { CaisseError } from '@caisse/protocol';
-import { assertExpiresAt, assertKey } from './arguments.js';
+import { assertKey, assertTime, clockReading } from './arguments.js';
 import { ExpiryHeap } from './expiry-heap.js';
 import type { ReplayStore } from './store.js';
 
@@ -57,10 +57,10 @@ export function memoryReplayStore(options: MemoryReplayStoreOptions = {}): Repla
   }
 
   return {
-    async claim(key, expiresAt) {
+    async claim(key, expiresAt, callerNow) {
       assertKey(key);
-      assertExpiresAt(expiresAt);
-      const at = now();
+      assertTime(expiresAt, 'expiresAt');
+      const at = clockReading(callerNow, now);
       dropExpired(at);
       const existing = records.get(key);
       if (existing !== undefined && existing > at) return false;

@@ -1,5 +1,5 @@
 import { CaisseError } from '@caisse/protocol';
-import { assertExpiresAt, assertKey } from './arguments.js';
+import { assertKey, assertTime, clockReading } from './arguments.js';
 import type { ReplayStore } from './store.js';
 
 /**
@@ -101,26 +101,23 @@ export function postgresReplayStore(options: PostgresReplayStoreOptions): Postgr
     }
   }
 
-  async function purgeExpired(): Promise<number> {
-    const rows = await run(sql.purge, [now()], 'delete expired records');
+  async function purgeExpired(at = now()): Promise<number> {
+    const rows = await run(sql.purge, [at], 'delete expired records');
     return (rows[0] as { purged: number } | undefined)?.purged ?? 0;
   }
 
   return {
-    async claim(key, expiresAt) {
+    async claim(key, expiresAt, callerNow) {
       assertKey(key);
-      assertExpiresAt(expiresAt);
+      assertTime(expiresAt, 'expiresAt');
+      const at = clockReading(callerNow, now);
       if (cleanupEvery > 0 && ++claimsSinceCleanup >= cleanupEvery) {
         claimsSinceCleanup = 0;
         // Before the insert, so a failed purge rejects a claim that recorded nothing and
         // can simply be retried, rather than one that already consumed the token.
-        await purgeExpired();
+        await purgeExpired(at);
       }
-      const rows = await run(
-        sql.claim,
-        [key, expiresAt, now()],
-        'record the claim; the token is refused rather than risk accepting it twice',
-      );
+      const rows = await run(sql.claim, [key, expiresAt, at], 'record the claim; the token is refused rather than risk accepting it twice');
       return rows.length === 1;
     },
     async release(key) {
@@ -131,7 +128,7 @@ export function postgresReplayStore(options: PostgresReplayStoreOptions): Postgr
       await run(sql.createTable, [], 'create its table');
       await run(sql.createIndex, [], 'create its expiry index');
     },
-    purgeExpired,
+    purgeExpired: () => purgeExpired(),
   };
 }
 

@@ -1,5 +1,5 @@
 import { CaisseError } from '@caisse/protocol';
-import { assertExpiresAt, assertKey } from './arguments.js';
+import { assertKey, assertTime, clockReading } from './arguments.js';
 import type { ReplayStore } from './store.js';
 
 /**
@@ -72,11 +72,12 @@ export function redisReplayStore(options: RedisReplayStoreOptions): ReplayStore 
   }
 
   return {
-    async claim(key, expiresAt) {
+    async claim(key, expiresAt, callerNow) {
       assertKey(key);
-      assertExpiresAt(expiresAt);
+      assertTime(expiresAt, 'expiresAt');
+      const at = clockReading(callerNow, now);
       // PX must be a positive integer; rounding up never shortens the record.
-      const ttl = Math.max(1, Math.ceil(expiresAt - now()));
+      const ttl = Math.max(1, Math.ceil(expiresAt - at));
       const doing = 'record the claim; the token is refused rather than risk accepting it twice';
       const reply = await run(['SET', prefix + key, '1', 'PX', String(ttl), 'NX'], doing);
       if (reply === 'OK') return true;

@@ -11,7 +11,8 @@
  * import { memoryReplayStore, type ReplayStore } from '@caisse/server-kit';
  *
  * const replay: ReplayStore = memoryReplayStore();
- * if (!(await replay.claim(`voucher:${claims.jti}`, claims.exp * 1000))) {
+ * const now = Date.now();
+ * if (!(await replay.claim(`voucher:${claims.jti}`, claims.exp * 1000, now))) {
  *   throw new CaisseError('token_replayed');
  * }
  * try {
@@ -23,8 +24,16 @@
  * ```
  */
 export interface ReplayStore {
-  /** Records `key` until `expiresAt` (milliseconds since the epoch). Resolves true the first time, false while an unexpired record exists. Never resolves true twice for one key before it expires, under any concurrency. */
-  claim(key: string, expiresAt: number): Promise<boolean>;
+  /**
+   * Records `key` until `expiresAt` (milliseconds since the epoch). Resolves true the
+   * first time, false while an unexpired record exists. Never resolves true twice for one
+   * key before it expires, under any concurrency.
+   *
+   * `now` (milliseconds since the epoch) is the caller's clock: the verifiers pass theirs,
+   * so "expired" means the same to the store as to the verifier that decided the token's
+   * lifetime (one clock per decision). Without it the store reads its own clock.
+   */
+  claim(key: string, expiresAt: number, now?: number): Promise<boolean>;
   /** Forgets `key`, so a notification whose processing failed can be processed again when redelivered. */
   release(key: string): Promise<void>;
 }

@@ -8,7 +8,7 @@ import {
   type VoucherClaims,
   voucherClaims,
 } from '@caisse/protocol';
-import { type ClockOptions, checkLifetime, checkParty, resolveClock } from '../claims.js';
+import { type ClockOptions, checkExpiry, checkIssuedAt, checkParty, resolveClock } from '../claims.js';
 import { verifyJws } from '../jws/verify.js';
 import type { KeySet } from '../keys/types.js';
 import { safeEqual } from '../lib/safe-equal.js';
@@ -29,7 +29,7 @@ export interface PaymentServerTrust extends ClockOptions {
   issuer: string;
   /** The payment server's keys: `staticKeySet(jwks)` or `remoteKeySet({ jwksUri })`, or `discoverPaymentServer(url)`. */
   keys: KeySet;
-  /** Remembers used token ids: share one across all your instances (PostgreSQL or Redis). */
+  /** Remembers used token ids: share one across all your instances (PostgreSQL or Redis). It is given this clock with each claim. */
   replayStore: ReplayStore;
 }
 
@@ -39,7 +39,17 @@ export interface VerifyVoucherOptions extends PaymentServerTrust {
   ticket: TicketLookup;
   /** The state read back from the browser session (e.g. {@link readStateCookie}); must equal the voucher's. */
   state?: string;
+  /**
+   * How long a used voucher is remembered, in seconds (default 4 days, at least its own
+   * lifetime). The payment server sends the browser the voucher it signed at payment,
+   * so a late copy is expired anyway; remembering it longer makes that copy answer
+   * `token_replayed`, which says "already delivered", rather than `token_expired`.
+   */
+  replayWindow?: number;
 }
+
+/** Remembering used vouchers as long as notifications are, so both paths of one payment answer alike. */
+export const DEFAULT_VOUCHER_REPLAY_WINDOW = 4 * 24 * 3600;
 
 /** The payment server refused the payment. `reason` is stable; show `REFUSAL_REASONS[reason]` to people. */
 export class PaymentRefusedError extends CaisseError {
@@ -89,14 +99,21 @@ function checkAnswersTicket(claims: VoucherClaims | RefusalClaims, lookup: Ticke
 
 /**
  * Verifies a cash voucher before you deliver: signature by a trusted payment server
- * key (checked before any claim), `typ`, issuer, audience, expiry, the exact ticket it
- * answers (id, hash, amount, currency, state), and single use. A refusal token throws
+ * key (checked before any claim), `typ`, issuer, audience, the exact ticket it answers
+ * (id, hash, amount, currency, state), single use, and expiry. A refusal token throws
  * {@link PaymentRefusedError} with its reason.
+ *
+ * Single use is checked before expiry, so a voucher already accepted is `token_replayed`
+ * however late it comes back (within `replayWindow`): the caller knows it was delivered.
  * @example
  * const voucher = await verifyVoucher(token, { issuer, keys, replayStore, audience: 'shop-1', ticket: savedReference })
  */
 export async function verifyVoucher(token: string, options: VerifyVoucherOptions): Promise<Voucher> {
-  const { nowSeconds, tolerance } = resolveClock(options);
+  const { nowMs, tolerance } = resolveClock(options);
+  const window = options.replayWindow ?? DEFAULT_VOUCHER_REPLAY_WINDOW;
+  if (typeof window !== 'number' || !Number.isSafeInteger(window) || window < 0) {
+    throw new TypeError('replayWindow must be a whole number of seconds.');
+  }
   const jws = await verifyJws(token, [TOKEN_TYPES.voucher, TOKEN_TYPES.refusal], options.keys);
   const refused = jws.typ === TOKEN_TYPES.refusal;
   const claims = refused
@@ -104,11 +121,24 @@ export async function verifyVoucher(token: string, options: VerifyVoucherOptions
     : parseMessage(voucherClaims, jws.payload, 'claims_invalid');
   checkParty('iss', claims.iss, options.issuer);
   checkParty('aud', claims.aud, options.audience);
-  checkLifetime(claims, nowSeconds(), tolerance);
+  // One reading of the clock for every decision below, handed to the replay store too,
+  // so a record lives exactly as long as this verifier says.
+  const at = nowMs();
+  const now = Math.floor(at / 1000);
+  checkIssuedAt(claims.iat, now, tolerance);
   checkAnswersTicket(claims, await lookupTicket(options.ticket, claims.ticket.jti), options.state);
   const replayKey = voucherReplayKey(claims, refused ? 'refusal' : 'voucher');
-  if (!(await options.replayStore.claim(replayKey, (claims.exp + tolerance) * 1000))) {
+  const rememberUntil = Math.max(claims.exp + tolerance, now + window) * 1000;
+  if (!(await options.replayStore.claim(replayKey, rememberUntil, at))) {
     throw new CaisseError('token_replayed', `Voucher "${claims.jti}" has already been used.`);
+  }
+  try {
+    checkExpiry(claims.exp, now, tolerance);
+  } catch (error) {
+    // Never accepted, so not used: the record would only turn the next answer into a wrong
+    // `token_replayed`. If the store cannot forget it now, expiry is still the answer to give.
+    await options.replayStore.release(replayKey).catch(() => undefined);
+    throw error;
   }
   if (refused) throw new PaymentRefusedError(claims as RefusalClaims);
   return claims as VoucherClaims;
