@@ -43,6 +43,8 @@ export async function startTestServer(
     signingKey: merchantKey.privateJwk,
     paymentServer: { issuer: url, payEndpoint: `${url}/pay`, keys: staticKeySet(await server.keys.jwks()) },
     replayStore: memoryReplayStore(),
+    // The shop dates its tickets by the same clock as the payment server, frozen or not.
+    ...(options.now ? { now: options.now } : {}),
   });
 
   function ticket(amount: number, extra: { serial?: string } = {}) {

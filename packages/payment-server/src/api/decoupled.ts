@@ -79,7 +79,7 @@ export function decoupledEndpoints(deps: DecoupledDeps): (api: Hono<ApiEnv>) => 
       case 'pending_bank':
         return { ticket, state: session.state };
       case 'paid':
-        return { ticket, state: 'paid', voucher: await deps.signer.renewVoucher(await storedVoucher(deps.db, session)) };
+        return { ticket, state: 'paid', voucher: await storedVoucher(deps.db, session) };
       case 'refused':
       case 'cancelled': {
         const refusal = await deps.signer.refusal(session.ticket, session.refusalReason ?? 'customer_declined');

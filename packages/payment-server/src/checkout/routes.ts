@@ -24,7 +24,7 @@ import { POPUP_RESULT_SCRIPT, POPUP_RESULT_SCRIPT_PATH, resultRedirectPage } fro
 import type { SharedForm } from '../pages/shared-data.js';
 import type { Authoriser } from '../payments/authorise.js';
 import { closeRefused } from '../payments/refusal.js';
-import { type TokenSigner, withResult } from '../payments/tokens.js';
+import { type ReceivedTicket, type TokenSigner, withResult } from '../payments/tokens.js';
 import type { Database } from '../storage/database.js';
 import type { SessionEvents } from './events.js';
 import { checkTicket } from './intake.js';
@@ -120,29 +120,38 @@ export function checkoutRoutes(deps: CheckoutDeps) {
     );
   }
 
+  /**
+   * A ticket presented again: the browser that owns its session resumes it (a back
+   * button, a double submit); any other gets a page, never a signed refusal, which the
+   * merchant would act on for an order that may be paid or still being paid.
+   */
+  function replayed(c: Context, ticket: ReceivedTicket, sameBrowserSessionId: string | undefined) {
+    if (sameBrowserSessionId) return c.redirect(`/checkout/${sameBrowserSessionId}${langQuery(c)}`, 303);
+    deps.log.warn('ticket.replayed', { merchant: ticket.claims.iss, ticket: ticket.claims.jti });
+    return refusedPage(c, 'ticket_replayed', { status: PROBLEM_STATUS.ticket_replayed });
+  }
+
   async function receive(c: Context, token: unknown, display: Display = 'redirect') {
     const intake = await checkTicket(token, { merchants: deps.merchants, issuer: deps.issuer, now });
     if (!intake.accepted) {
       deps.log.info('ticket.refused', { code: intake.code, reason: intake.reason });
       if (intake.ticket) {
+        // An expired ticket may have been paid while it was valid: its refusal is then never signed.
+        const earlier = await deps.sessions.seen(intake.ticket.claims.iss, intake.ticket.claims.jti, browserSecret(c, secure));
+        if (earlier.seen) return replayed(c, intake.ticket, earlier.sameBrowserSessionId);
         const refusal = await deps.signer.refusal(intake.ticket, intake.reason);
         return leave(c, display, intake.ticket.claims.iss, 'refusal', intake.ticket.claims.cancelUrl, refusal.token);
       }
       return refusedPage(c, intake.reason, { status: 400 });
     }
     const opened = await deps.sessions.open(intake.ticket, browserSecret(c, secure), display);
-    if (opened.opened) {
-      deps.log.info('checkout.opened', {
-        session: opened.session.id,
-        merchant: intake.ticket.claims.iss,
-        serial: intake.ticket.claims.serial,
-      });
-      return c.redirect(`/checkout/${opened.session.id}${langQuery(c)}`, 303);
-    }
-    if (opened.sameBrowserSessionId) return c.redirect(`/checkout/${opened.sameBrowserSessionId}${langQuery(c)}`, 303);
-    deps.log.warn('ticket.replayed', { merchant: intake.ticket.claims.iss, ticket: intake.ticket.claims.jti });
-    const refusal = await deps.signer.refusal(intake.ticket, 'ticket_replayed');
-    return leave(c, display, intake.ticket.claims.iss, 'refusal', intake.ticket.claims.cancelUrl, refusal.token);
+    if (!opened.opened) return replayed(c, intake.ticket, opened.sameBrowserSessionId);
+    deps.log.info('checkout.opened', {
+      session: opened.session.id,
+      merchant: intake.ticket.claims.iss,
+      serial: intake.ticket.claims.serial,
+    });
+    return c.redirect(`/checkout/${opened.session.id}${langQuery(c)}`, 303);
   }
 
   async function session(c: Context): Promise<CheckoutSession> {
@@ -444,12 +453,17 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       return response;
     });
 
-    /** Leaving the payment server: the result is signed now, so it is fresh however long the customer stayed. */
+    /**
+     * Leaving the payment server. A paid session always leaves with the voucher signed at
+     * payment, byte for byte: however often or late the browser comes back, the merchant
+     * sees one voucher, with one `exp`, that it accepts once (after `exp`, it asks the
+     * merchant API). A refusal is signed now: no payment can follow it.
+     */
     app.get('/checkout/:id/return', async (c) => {
       const current = await session(c);
       const { claims } = current.ticket;
       if (current.state === 'paid') {
-        const voucher = await deps.signer.renewVoucher(await storedVoucher(deps.db, current));
+        const voucher = await storedVoucher(deps.db, current);
         return leave(c, current.display, current.merchantId, 'voucher', claims.returnUrl, voucher);
       }
       if (current.state === 'refused' || current.state === 'cancelled') {

@@ -59,8 +59,8 @@ export interface SessionChange {
 }
 
 /**
- * The voucher stored with a paid session's payment, for the return URL and the merchant's
- * poll to sign anew (`signer.renewVoucher`).
+ * The voucher signed when the session was paid, for the return URL and the merchant's
+ * poll: always these bytes, never a fresh copy (see `checkoutRoutes`' return).
  * @throws Error when the paid session has no payment: a broken invariant, not bad input
  */
 export async function storedVoucher(executor: Executor, session: CheckoutSession): Promise<string> {
@@ -137,6 +137,12 @@ function toSession(row: SessionRow): CheckoutSession {
 
 export type OpenResult = { opened: true; session: CheckoutSession } | { opened: false; sameBrowserSessionId?: string };
 
+/** Whether a ticket was presented before, and the id of its session when this browser owns it. */
+export interface TicketSeen {
+  seen: boolean;
+  sameBrowserSessionId?: string;
+}
+
 export interface Sessions {
   /**
    * Records the ticket as used and opens its session, atomically. A ticket seen before
@@ -144,6 +150,12 @@ export interface Sessions {
    * button, a double submit); any other browser is refused (`ticket_replayed`).
    */
   open(ticket: ReceivedTicket, browserSecret: string, display?: Display, executor?: Executor): Promise<OpenResult>;
+  /**
+   * Whether the merchant's ticket `jti` was presented before: a ticket that can no longer
+   * open a session (it expired) may still have one, paid or open, that must not be answered
+   * with a refusal.
+   */
+  seen(merchantId: string, jti: string, browserSecret: string): Promise<TicketSeen>;
   /** The session, only for the browser it belongs to. */
   get(id: string, browserSecret: string): Promise<CheckoutSession | undefined>;
   /** Any session by id, for server-side work (reconciliation, phone answers). */
@@ -157,6 +169,17 @@ export interface Sessions {
 export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?: number }): Sessions {
   const now = deps.now ?? (() => new Date());
   const lifetime = deps.lifetime ?? DEFAULT_SESSION_LIFETIME;
+
+  async function ownerOf(merchantId: string, jti: string, browserSecret: string, executor: Executor = deps.db): Promise<TicketSeen> {
+    const { rows } = await executor.query<{ id: string; browser_hash: string }>(
+      'SELECT id, browser_hash FROM checkout_sessions WHERE merchant_id = $1 AND ticket_jti = $2',
+      [merchantId, jti],
+    );
+    const earlier = rows[0];
+    if (earlier === undefined) return { seen: false };
+    // The session id is a bearer of nothing without the cookie, but another browser learns no more than "seen".
+    return safeEqual(earlier.browser_hash, browserHash(browserSecret)) ? { seen: true, sameBrowserSessionId: earlier.id } : { seen: true };
+  }
 
   async function load(id: string, executor: Executor = deps.db) {
     const { rows } = await executor.query<SessionRow>(`${SELECT} WHERE s.id = $1`, [id]);
@@ -195,15 +218,11 @@ export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?
         if (!row) throw new Error(`Session ${id} vanished after it was opened.`);
         return { opened: true, session: toSession(row) };
       }
-      const { rows } = await executor.query<{ id: string; browser_hash: string }>(
-        'SELECT id, browser_hash FROM checkout_sessions WHERE merchant_id = $1 AND ticket_jti = $2',
-        [claims.iss, claims.jti],
-      );
-      const existing = rows[0];
-      return existing && safeEqual(existing.browser_hash, browserHash(browserSecret))
-        ? { opened: false, sameBrowserSessionId: existing.id }
-        : { opened: false };
+      const earlier = await ownerOf(claims.iss, claims.jti, browserSecret, executor);
+      return earlier.sameBrowserSessionId ? { opened: false, sameBrowserSessionId: earlier.sameBrowserSessionId } : { opened: false };
     },
+
+    seen: (merchantId, jti, browserSecret) => ownerOf(merchantId, jti, browserSecret),
 
     async get(id, browserSecret) {
       const row = await load(id);

@@ -34,15 +34,14 @@ export interface VoucherInput {
 export interface TokenSigner {
   /** Pass the open transaction, if any (see `ServerKeys.signingKey`). */
   voucher(input: VoucherInput, executor?: Executor): Promise<{ token: string; claims: VoucherClaims }>;
-  /** The same voucher (same `jti`, so the merchant still accepts it once) with a fresh validity, for a browser leaving later. */
-  renewVoucher(stored: string): Promise<string>;
   refusal(ticket: ReceivedTicket, reason: RefusalReason): Promise<{ token: string; claims: RefusalClaims }>;
 }
 
 /**
  * Signs vouchers and refusals with the current server key. Both are short-lived (60 s
- * by default): the browser carries them straight back, and the merchant can always
- * fetch the stored voucher through the API afterwards.
+ * by default): the browser carries them straight back. A voucher is signed once, at
+ * payment, and stored: every later return of the browser carries those same bytes, so a
+ * merchant can never be handed a second acceptable copy of one payment.
  */
 export function createTokenSigner(deps: { keys: ServerKeys; issuer: string; lifetime: number; now?: () => Date }): TokenSigner {
   const nowSeconds = () => Math.floor((deps.now?.() ?? new Date()).getTime() / 1000);
@@ -70,12 +69,6 @@ export function createTokenSigner(deps: { keys: ServerKeys; issuer: string; life
         state: ticket.state,
       };
       return { token: signJws(TOKEN_TYPES.voucher, claims, await deps.keys.signingKey(executor)), claims };
-    },
-
-    async renewVoucher(stored) {
-      const claims = JSON.parse(Buffer.from(stored.split('.')[1] ?? '', 'base64url').toString('utf8')) as VoucherClaims;
-      const iat = nowSeconds();
-      return signJws(TOKEN_TYPES.voucher, { ...claims, iat, exp: iat + deps.lifetime }, await deps.keys.signingKey());
     },
 
     async refusal({ claims: ticket, sha256 }, reason) {
