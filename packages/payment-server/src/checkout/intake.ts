@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isCaisseError, parseTicketClaims, type RefusalReason, type TicketClaims, TOKEN_TYPES } from '@caisse/protocol';
-import { unverifiedIssuer, verifyJws } from '@caisse/server-kit';
+import { decodeJws, unverifiedIssuer, verifyJws } from '@caisse/server-kit';
 import type { ProblemCode } from '../http/problem.js';
 import type { TicketPolicy } from '../merchants/service.js';
 import type { ReceivedTicket } from '../payments/tokens.js';
@@ -29,19 +29,32 @@ function refuse(reason: RefusalReason, code: ProblemCode, detail: string, ticket
   return ticket ? { accepted: false, reason, code, detail, ticket } : { accepted: false, reason, code, detail };
 }
 
+/** A failed token or claims check: the ticket cannot be trusted, so no redirect. */
+function invalid(error: unknown): IntakeResult {
+  if (!isCaisseError(error)) throw error;
+  return refuse('ticket_invalid', error.code, error.message);
+}
+
 /**
  * Checks a ticket arriving from a browser, in an order that never trusts what it has
- * not verified: the merchant's registered key and the `typ` (signature before claims),
- * the claims and the rule that amounts add up, our audience, registered return and
- * cancel origins (no open redirect), then time. Single use is enforced when the
- * checkout session is stored. Only a signed ticket with registered URLs may be answered
- * by a redirect to its cancel URL.
+ * not verified: size, shape and header (`typ` included), then the merchant's registered
+ * key and the signature before any claim, the claims and the rule that amounts add up,
+ * our audience, registered return and cancel origins (no open redirect), then time.
+ * Single use is enforced when the checkout session is stored. Only a signed ticket with
+ * registered URLs may be answered by a redirect to its cancel URL.
  */
 export async function checkTicket(
   token: unknown,
   deps: { merchants: MerchantDirectory; issuer: string; now?: () => Date },
 ): Promise<IntakeResult> {
   if (typeof token !== 'string' || token.length === 0) return refuse('ticket_invalid', 'request_invalid', 'No ticket was sent.');
+  // Before the issuer is read: a token too large or not a JWS at all has no readable
+  // `iss`, and would otherwise be called `merchant_unknown` instead of what is wrong.
+  try {
+    decodeJws(token, [TOKEN_TYPES.ticket]);
+  } catch (error) {
+    return invalid(error);
+  }
   const merchantId = unverifiedIssuer(token);
   const merchant = merchantId === undefined ? undefined : await deps.merchants.ticketPolicy(merchantId);
   if (merchantId === undefined || merchant === undefined)
@@ -52,8 +65,7 @@ export async function checkTicket(
     const verified = await verifyJws(token, [TOKEN_TYPES.ticket], merchant.keys);
     claims = parseTicketClaims(verified.payload);
   } catch (error) {
-    if (!isCaisseError(error)) throw error;
-    return refuse('ticket_invalid', error.code, error.message);
+    return invalid(error);
   }
   if (claims.iss !== merchantId) return refuse('ticket_invalid', 'issuer_mismatch', 'The ticket issuer changed between reads.');
   if (claims.aud !== deps.issuer)
