@@ -29,10 +29,8 @@ export interface DecoupledDeps {
 /** The phone number as the protocol writes a customer hint: E.164. */
 const phone = customerHint.options[1].shape.phone;
 const paymentRequest = z.strictObject({
-  ticket: z
-    .string()
-    .min(1)
-    .max(32 * 1024),
+  // No length cap here: intake answers an oversized ticket `token_too_large`, and the API's body limit bounds the read.
+  ticket: z.string().min(1),
   phone,
 });
 

@@ -121,10 +121,10 @@ describe('ticket intake refusals over HTTP', () => {
     expect(await response.json()).toMatchObject({ code, status });
   });
 
-  it('POST /v1/payments refuses a ticket over 32 768 characters by the body schema, request_invalid 400, before intake', async () => {
+  it('POST /v1/payments refuses a ticket of 40 000 characters as token_too_large, 413, like the hosted page', async () => {
     const response = await payments('a'.repeat(40_000));
-    expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ code: 'request_invalid', issues: [{ path: 'ticket' }] });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ code: 'token_too_large' });
   });
 
   it('POST /v1/payments refuses another merchant’s ticket as ticket_invalid, 400', async () => {
