@@ -7,7 +7,7 @@ export const ERROR_CODES = {
   // Token shape
   token_malformed: 'The token is not a compact JWS of three base64url parts with JSON header and payload.',
   token_too_large: 'The token is longer than the protocol allows.',
-  duplicate_member: 'A JSON object in the token repeats a member name.',
+  duplicate_member: 'A JSON object in the token or request body repeats a member name.',
   type_mismatch: 'The token header `typ` is not the kind of token expected here.',
   algorithm_not_allowed: 'The token header `alg` is not EdDSA or ES256, or does not fit the key.',
   header_key_refused:

@@ -2,6 +2,7 @@ import { importPublicJwk } from '@caisse/server-kit';
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { readJsonBody } from '../http/json-body.js';
 import { ProblemError } from '../http/problem.js';
 import type { Logger } from '../log.js';
 import { parseInput } from '../merchants/input.js';
@@ -33,14 +34,6 @@ export interface DeviceRoutesDeps {
   log?: Logger;
   now?: () => Date;
   clockTolerance?: number;
-}
-
-function jsonBody(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ProblemError('request_invalid', 'The body must be JSON.');
-  }
 }
 
 function lastEventId(c: Context): bigint | undefined {
@@ -96,7 +89,7 @@ export function deviceRoutes(deps: DeviceRoutesDeps): (app: Hono) => void {
     );
 
     app.post('/device/enroll', async (c) => {
-      const input = parseInput(enrollInput, jsonBody(await c.req.text()));
+      const input = parseInput(enrollInput, await readJsonBody(c));
       const deviceId = deviceIdOf(input.jwk);
       if (input.jwk.kid !== deviceId) {
         throw new ProblemError('request_invalid', `jwk.kid must be the device id: "dev-" + the key's RFC 7638 thumbprint (${deviceId}).`);
@@ -132,7 +125,7 @@ export function deviceRoutes(deps: DeviceRoutesDeps): (app: Hono) => void {
     });
 
     app.post('/device/requests/:id/answer', async (c) => {
-      const { token } = parseInput(answerInput, jsonBody(await c.req.text()));
+      const { token } = parseInput(answerInput, await readJsonBody(c));
       const { state, answer } = await answers.answer(c.req.param('id'), token);
       try {
         await deps.onAnswered?.(answer);
@@ -144,7 +137,7 @@ export function deviceRoutes(deps: DeviceRoutesDeps): (app: Hono) => void {
 
     app.post('/device/pin', async (c) => {
       const { claims, device } = await auth.enrolled(c);
-      const input = parseInput(pinChangeInput, jsonBody(await c.req.text()));
+      const input = parseInput(pinChangeInput, await readJsonBody(c));
       await deps.devices.changePin(device, claims.jti, input);
       return c.body(null, 204);
     });
