@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { ServerKeys } from '../keys/service.js';
 import type { Logger } from '../log.js';
 import type { Queryable } from '../storage/database.js';
+import { closeAfterTooLarge } from './close-after-too-large.js';
 import { ProblemError, problemResponse } from './problem.js';
 import { securityHeaders } from './security-headers.js';
 
@@ -36,6 +37,7 @@ export function discoveryDocument(issuer: string): DiscoveryDocument {
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   app.use(securityHeaders({ https: deps.issuer.startsWith('https:') }));
+  app.use(closeAfterTooLarge());
 
   app.get('/.well-known/caisse', (c) => {
     c.header('cache-control', 'public, max-age=300');
