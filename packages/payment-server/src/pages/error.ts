@@ -8,13 +8,10 @@ import { layout, type PageBase } from './layout.js';
  */
 export const ERROR_PAGE_CODES = [
   'not_found',
-  'method_not_allowed',
   'request_invalid',
   'body_too_large',
   'csrf_invalid',
   'session_unknown',
-  'session_expired',
-  'session_state',
   'internal_error',
 ] as const;
 export type ErrorPageCode = (typeof ERROR_PAGE_CODES)[number];
@@ -27,7 +24,7 @@ export interface ErrorView extends PageBase {
   /** The HTTP status the route answers with (404, 410, 403…). Shown as "Error 404". */
   status: number;
   /**
-   * The stable problem code, e.g. `session_expired` (410), `csrf_invalid` (403: "the
+   * The stable problem code, e.g. `session_unknown` (404), `csrf_invalid` (403: "the
    * form expired, reload the page"), `not_found` (404). Shown for support.
    */
   code: string;
@@ -36,7 +33,7 @@ export interface ErrorView extends PageBase {
    * or an internal error message; it is not translated, so prefer leaving it out.
    */
   detail?: string;
-  /** GET URL of the page to reload (path-absolute), for `csrf_invalid`, `session_state`… */
+  /** GET URL of the page to reload (path-absolute), for `csrf_invalid`… */
   retryUrl?: string;
   /** A trusted merchant URL to go back to (https), when there is one. */
   backUrl?: string;

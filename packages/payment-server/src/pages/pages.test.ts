@@ -442,14 +442,13 @@ describe('refusalPage', () => {
 });
 
 describe('errorPage', () => {
-  test('410 session expired, in both languages', () => {
+  test('404 session unknown, in both languages', () => {
     const en = errorPage(errorView(), 'en');
-    expect(textOf(en, 'h1')).toBe('This payment session has expired');
-    expect(textOf(en, 'title')).toBe('Error: This payment session has expired – Caisse');
-    expect(bodyText(en)).toContain('Error 410 · Reference for support: session_expired');
+    expect(textOf(en, 'h1')).toBe('Payment session not found');
+    expect(textOf(en, 'title')).toBe('Error: Payment session not found – Caisse');
+    expect(bodyText(en)).toContain('Error 404 · Reference for support: session_unknown');
     const fr = errorPage(errorView(), 'fr');
-    expect(textOf(fr, 'h1')).toBe('Cette session de paiement a expiré');
-    expect(bodyText(fr)).toContain('Erreur 410');
+    expect(bodyText(fr)).toContain('Erreur 404');
   });
 
   test('403 CSRF: the form expired, reload the page (with a link to reload it)', () => {

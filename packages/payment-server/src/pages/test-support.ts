@@ -80,7 +80,7 @@ export function refusalView(overrides: Partial<RefusalView> = {}): RefusalView {
 }
 
 export function errorView(overrides: Partial<ErrorView> = {}): ErrorView {
-  return { status: 410, code: 'session_expired', now: NOW, ...overrides };
+  return { status: 404, code: 'session_unknown', now: NOW, ...overrides };
 }
 
 export function historyView(overrides: Partial<HistoryView> = {}): HistoryView {

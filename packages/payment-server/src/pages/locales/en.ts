@@ -165,8 +165,6 @@ export const en = {
   'error.back': 'Back to the shop',
   'error.not_found.title': 'Page not found',
   'error.not_found.body': 'There is nothing at this address. Check the address, or go back to the shop and start again.',
-  'error.method_not_allowed.title': 'This page cannot be used this way',
-  'error.method_not_allowed.body': 'Go back to the shop and start again.',
   'error.request_invalid.title': 'The form could not be read',
   'error.request_invalid.body': 'Something in the form was missing or not in the expected form. Reload the page and try again.',
   'error.body_too_large.title': 'The form is too large',
@@ -176,12 +174,6 @@ export const en = {
   'error.session_unknown.title': 'Payment session not found',
   'error.session_unknown.body':
     'This payment session does not exist or was opened in another browser. Go back to the shop and start again.',
-  'error.session_expired.title': 'This payment session has expired',
-  'error.session_expired.body':
-    'For your security, a payment page works for a limited time. Nothing was charged. Go back to the shop and start the payment again.',
-  'error.session_state.title': 'This step has already been done',
-  'error.session_state.body':
-    'The payment has moved on since this page was shown, for example after a double click. Reload the page to see where it stands.',
   'error.internal_error.title': 'Something went wrong on our side',
   'error.internal_error.body': 'Nothing was charged twice. Try again in a moment.',
   'error.generic.title': 'Something went wrong',

@@ -174,8 +174,6 @@ export const fr = {
   'error.back': 'Revenir à la boutique',
   'error.not_found.title': 'Page introuvable',
   'error.not_found.body': 'Il n’y a rien à cette adresse. Vérifiez l’adresse, ou revenez à la boutique et recommencez.',
-  'error.method_not_allowed.title': 'Cette page ne s’utilise pas ainsi',
-  'error.method_not_allowed.body': 'Revenez à la boutique et recommencez.',
   'error.request_invalid.title': 'Le formulaire n’a pas pu être lu',
   'error.request_invalid.body': 'Une donnée du formulaire manquait ou n’avait pas la forme attendue. Rechargez la page et réessayez.',
   'error.body_too_large.title': 'Le formulaire est trop volumineux',
@@ -186,12 +184,6 @@ export const fr = {
   'error.session_unknown.title': 'Session de paiement introuvable',
   'error.session_unknown.body':
     'Cette session de paiement n’existe pas ou a été ouverte dans un autre navigateur. Revenez à la boutique et recommencez.',
-  'error.session_expired.title': 'Cette session de paiement a expiré',
-  'error.session_expired.body':
-    'Pour votre sécurité, une page de paiement ne fonctionne que pendant un temps limité. Rien n’a été débité. Revenez à la boutique et recommencez le paiement.',
-  'error.session_state.title': 'Cette étape a déjà été faite',
-  'error.session_state.body':
-    'Le paiement a avancé depuis l’affichage de cette page, par exemple après un double clic. Rechargez la page pour voir où il en est.',
   'error.internal_error.title': 'Un problème est survenu de notre côté',
   'error.internal_error.body': 'Rien n’a été débité deux fois. Réessayez dans un instant.',
   'error.generic.title': 'Un problème est survenu',
