@@ -1,6 +1,7 @@
 import { createHmac, createPublicKey, type KeyObject, sign } from 'node:crypto';
-import { type ErrorCode, isCaisseError, TOKEN_TYPES } from '@caisse/protocol';
+import { type ErrorCode, TOKEN_TYPES } from '@caisse/protocol';
 import { describe, expect, it } from 'vitest';
+import { outcome } from '../__fixtures__/outcome.js';
 import { ISSUER, MERCHANT_ID, NOW, parties } from '../__fixtures__/parties.js';
 import { generateKey } from '../keys/generate.js';
 import type { KeySet } from '../keys/types.js';
@@ -30,17 +31,6 @@ function signer(alg: 'EdDSA' | 'ES256', key: KeyObject) {
     alg === 'EdDSA'
       ? sign(null, Buffer.from(signingInput), key)
       : sign('sha256', Buffer.from(signingInput), { key, dsaEncoding: 'ieee-p1363' });
-}
-
-async function outcome(promise: Promise<unknown>): Promise<ErrorCode | 'accepted'> {
-  try {
-    await promise;
-    return 'accepted';
-  } catch (error) {
-    // Anything but a CaisseError (a TypeError, a crash) fails the test here.
-    if (isCaisseError(error)) return error.code;
-    throw error;
-  }
 }
 
 describe.each(['EdDSA', 'ES256'] as const)('attacks on verifyVoucher, payment server key %s', (serverAlg) => {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { type ErrorCode, isCaisseError } from '@caisse/protocol';
 import { freshDatabase, requirePostgres, requireRedis, TEST_REDIS_URL } from '@caisse/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { outcome } from '../__fixtures__/outcome.js';
 import { ISSUER, MERCHANT_ID, NOW, parties } from '../__fixtures__/parties.js';
 import { memoryReplayStore } from '../replay/memory.js';
 import { postgresReplayStore } from '../replay/postgres.js';
@@ -13,16 +13,6 @@ import { DEFAULT_VOUCHER_REPLAY_WINDOW, verifyVoucher } from './verify.js';
 
 const hasPostgres = await requirePostgres('vouchers brought back late, on the PostgreSQL replay store');
 const hasRedis = await requireRedis('vouchers brought back late, on the Redis replay store');
-
-async function outcome(promise: Promise<unknown>): Promise<'accepted' | ErrorCode> {
-  try {
-    await promise;
-    return 'accepted';
-  } catch (error) {
-    if (isCaisseError(error)) return error.code;
-    throw error;
-  }
-}
 
 const minutes = (count: number) => new Date(NOW.getTime() + count * 60_000);
 
