@@ -8,10 +8,14 @@ lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 stamp=node_modules/.caisse-installed
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   echo "setup: installing npm packages"
-  # `npm install` rather than `npm ci`: npm 11 leaves other platforms' optional packages
-  # (biome's and rollup's native binaries) out of the lock file and then refuses `npm ci`
-  # as out of sync. With the lock file present, `npm install` installs the locked versions.
-  npm install --no-audit --no-fund --loglevel=error
+  # `npm ci`, not `npm install`: it installs exactly the versions in package-lock.json and
+  # never writes to it, so a fresh clone stays clean. `npm install` rewrites the lock
+  # whenever its own resolution differs (it added other platforms' optional binaries of
+  # biome, rollup and turbo, and the next `git pull` conflicted). The lock lists every
+  # platform's optional packages, as `npm install --package-lock-only` writes it; when
+  # package.json and the lock disagree `npm ci` stops and says so: run `npm install` and
+  # commit package-lock.json.
+  npm ci --no-audit --no-fund --loglevel=error
   sha256sum package-lock.json | cut -d' ' -f1 > "$stamp"
 fi
 
