@@ -6,7 +6,7 @@ export default defineConfig({
     reporters: ['default', 'json'],
     outputFile: { json: 'test-report.json' },
     // Starting PGlite (a whole PostgreSQL in WebAssembly) and migrating it takes seconds on a busy 2-core machine.
-    hookTimeout: 60_000,
+    hookTimeout: 300_000,
     testTimeout: 30_000,
   },
 });

@@ -6,7 +6,7 @@ export default defineConfig({
     // The conformance and fuzz suites are CPU-bound; under `npm test` every package's tests
     // share two cores, and the end-to-end tests start a payment server.
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    hookTimeout: 300_000,
     reporters: ['default', 'json'],
     outputFile: { json: 'test-report.json' },
   },

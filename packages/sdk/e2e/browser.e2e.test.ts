@@ -1,18 +1,15 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { launchChromium } from '@caisse/testing/chromium';
-import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startPaymentServer, type TestPaymentServer } from './payment-server.js';
 
 /**
- * The built SDK (dist/index.js, bundled with its dependencies as an app would) in real
- * headless Chromium: WebCrypto keys kept in IndexedDB, the live stream over fetch, CORS
- * from the phone app's own origin, against a real payment server.
+ * The built SDK (dist/index.js, bundled with its dependencies as an app would, once by
+ * global-setup.ts) in real headless Chromium: WebCrypto keys kept in IndexedDB, the live
+ * stream over fetch, CORS from the phone app's own origin, against a real payment server.
  */
-const DIST = new URL('../dist/index.js', import.meta.url).pathname;
 
 let pay: TestPaymentServer;
 let browser: Browser;
@@ -20,9 +17,8 @@ let phone: Server;
 let phoneUrl: string;
 
 beforeAll(async () => {
-  if (!existsSync(DIST)) throw new Error('Build the SDK first (npm run build -w @caisse/sdk): this test runs the built output.');
-  const bundle = await build({ entryPoints: [DIST], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', write: false });
-  const sdk = bundle.outputFiles[0]?.text ?? '';
+  const sdk = inject('sdkBundle');
+  if (sdk === null) throw new Error('Build the SDK first (npm run build -w @caisse/sdk): this test runs the built output.');
   // The phone app's origin: 127.0.0.1, while the payment server is on localhost, so every call is cross-origin.
   phone = createServer((req, res) => {
     if (req.url === '/sdk.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(sdk);

@@ -1,11 +1,16 @@
-// Builds dist/ when it is missing or older than the sources, so that `npm test` in this
-// package (whose size and built-output tests read dist/) works on its own. Under turbo
-// the build task has already run and this does nothing.
+// Builds dist/ when it is missing or older than the sources, so that the tests reading it
+// (the size budget, the built output, the end-to-end shop serving dist/caisse.js) work on
+// their own too: `vitest run` in this package, or one file. It is the vitest global setup
+// (vitest.config.ts): it runs once, before any suite and with no time-out, rather than in
+// a `beforeAll`, which raced its hook time-out on a busy machine. Under `npm test` turbo's
+// build task has already run and this does nothing. `node scripts/ensure-build.mjs` runs it
+// by hand.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = fileURLToPath(new URL('..', import.meta.url));
 const mtime = (path) => {
   try {
     return statSync(join(root, path)).mtimeMs;
@@ -13,14 +18,19 @@ const mtime = (path) => {
     return 0;
   }
 };
-const sources = [
-  'package.json',
-  'tsup.config.ts',
-  'tsconfig.json',
-  ...readdirSync(join(root, 'src'), { recursive: true }).map((file) => join('src', String(file))),
-];
-const built = Math.min(...['caisse.js', 'index.js', 'index.d.ts', 'return.js', 'locales/fr.js'].map((file) => mtime(`dist/${file}`)));
-if (sources.some((file) => mtime(file) > built)) {
+
+export default function ensureBuild() {
+  const sources = [
+    'package.json',
+    'tsup.config.ts',
+    'tsconfig.json',
+    ...readdirSync(join(root, 'src'), { recursive: true }).map((file) => join('src', String(file))),
+  ];
+  const built = Math.min(...['caisse.js', 'index.js', 'index.d.ts', 'return.js', 'locales/fr.js'].map((file) => mtime(`dist/${file}`)));
+  if (!sources.some((file) => mtime(file) > built)) return;
+  console.log('widget: building dist/ before the tests');
   const result = spawnSync('npx', ['--no-install', 'tsup'], { cwd: root, stdio: 'inherit' });
-  process.exit(result.status ?? 1);
+  if (result.status !== 0) throw new Error(`tsup failed (${result.status ?? result.signal}): the widget's dist/ is not built`);
 }
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) ensureBuild();
