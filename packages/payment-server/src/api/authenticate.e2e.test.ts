@@ -43,11 +43,11 @@ describe.each(drivers)('merchant API authentication over real HTTP on $name', (d
     shop = started;
     other = await shop.addMerchant();
     await insertPayment(shop.server.db, { serial, merchantId: shop.merchantId, createdAt: new Date() });
-    // Left by an earlier run: the first authenticated request purges it.
-    await shop.server.db.query(
-      "INSERT INTO api_assertions (merchant_id, jti, expires_at) VALUES ($1, 'stale', now() - interval '1 hour')",
-      [shop.merchantId],
-    );
+    // Left by an earlier run: the first authenticated request purges it. Expired by the server's clock, not the database's now().
+    await shop.server.db.query("INSERT INTO api_assertions (merchant_id, jti, expires_at) VALUES ($1, 'stale', $2)", [
+      shop.merchantId,
+      new Date(Date.now() - 3_600_000),
+    ]);
   });
 
   /** A request to `path` with a hand-made Authorization header. */

@@ -22,6 +22,8 @@ describe.each(drivers)('checkout with a phone over real HTTP on $name', (driver)
   let alicePhone: TestDevice;
   /** Moves the payment server's clock (not the test device's). */
   let offset = 0;
+  /** The payment server's clock: what the test writes into its rows is dated by it, never by the database's now(). */
+  const serverNow = () => new Date(Date.now() + offset);
 
   beforeAll(async () => {
     const database = await driver.url();
@@ -30,7 +32,7 @@ describe.each(drivers)('checkout with a phone over real HTTP on $name', (driver)
       ...(database.url ? { databaseUrl: database.url } : {}),
       // These tests send alice's phone far more unapproved requests than a customer would; phone-limit.e2e.test.ts tests the limit.
       env: { CAISSE_PHONE_REQUEST_LIMIT: '50' },
-      now: () => new Date(Date.now() + offset),
+      now: serverNow,
     });
     alicePhone = (await addCustomer(shop, 'alice', '+33612345678')) as TestDevice;
     await addCustomer(shop, 'bob', '+33698765432', { device: false });
@@ -121,7 +123,7 @@ describe.each(drivers)('checkout with a phone over real HTTP on $name', (driver)
     const events = eventReader(feed);
     const first = JSON.parse((await events.next())?.data ?? '{}') as { state: string; expiresAt: string };
     expect(first.state).toBe('confirming');
-    expect(Date.parse(first.expiresAt) - Date.now()).toBeGreaterThan(250_000);
+    expect(Date.parse(first.expiresAt) - serverNow().getTime()).toBeGreaterThan(250_000);
 
     const request = await requestOf(ticket);
     expect((await alicePhone.send(request, 'approve', PIN)).status).toBe(200);
@@ -168,7 +170,7 @@ describe.each(drivers)('checkout with a phone over real HTTP on $name', (driver)
     });
     const { rows } = await db().query<{ state: string }>('SELECT state FROM confirmation_requests WHERE id = $1', [request.id]);
     expect(rows[0]?.state).toBe('expired');
-    const late = await alicePhone.send(request, 'approve', PIN, { iat: Math.floor((Date.now() + offset) / 1000) });
+    const late = await alicePhone.send(request, 'approve', PIN, { iat: Math.floor(serverNow().getTime() / 1000) });
     expect(late.status).toBeGreaterThanOrEqual(400);
     expect(await moneyMoved()).toEqual(before);
     expect(await paymentsFor(ticket.claims.jti)).toBe(0);
@@ -282,9 +284,9 @@ describe.each(drivers)('checkout with a phone over real HTTP on $name', (driver)
     const request = await requestOf(ticket);
     // The answer as the devices domain commits it, with the process gone before onAnswered ran.
     await db().query(
-      `UPDATE confirmation_requests SET state = 'approved', closed_at = now(), answered_at = now(), answer_jti = 'crash-test-jti', answer_device_id = $2
+      `UPDATE confirmation_requests SET state = 'approved', closed_at = $3, answered_at = $3, answer_jti = 'crash-test-jti', answer_device_id = $2
         WHERE id = $1`,
-      [request.id, alicePhone.id],
+      [request.id, alicePhone.id, serverNow()],
     );
     const paid = await browser.go(sessionPath);
     expect(paid.leftTo?.pathname).toBe('/paid');
@@ -293,7 +295,7 @@ describe.each(drivers)('checkout with a phone over real HTTP on $name', (driver)
       sessionId: sessionPath.split('/').at(-1) ?? '',
       customerId: 'alice',
       decision: 'approve',
-      at: new Date(),
+      at: serverNow(),
     });
     expect(await paymentsFor(ticket.claims.jti)).toBe(1);
   });
@@ -302,9 +304,9 @@ describe.each(drivers)('checkout with a phone over real HTTP on $name', (driver)
     const { ticket, sessionPath } = await confirmOnPhone();
     const request = await requestOf(ticket);
     await db().query(
-      `UPDATE confirmation_requests SET state = 'approved', closed_at = now(), answered_at = now(), answer_jti = 'in-time-jti', answer_device_id = $2
+      `UPDATE confirmation_requests SET state = 'approved', closed_at = $3, answered_at = $3, answer_jti = 'in-time-jti', answer_device_id = $2
         WHERE id = $1`,
-      [request.id, alicePhone.id],
+      [request.id, alicePhone.id, serverNow()],
     );
     offset = 301_000;
     await shop.server.phoneCheckout.settleDue();

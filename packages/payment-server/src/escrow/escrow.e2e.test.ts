@@ -181,7 +181,7 @@ describe.each(await serverDrivers('escrow'))('escrow of deferred payments on $na
   it('with CAISSE_ESCROW_TIMEOUT_POLICY=release, releases them to the till instead', async () => {
     const { serial } = await held(450);
     const tillBefore = await world.till();
-    const later = () => new Date(Date.now() + 2 * DAY);
+    const later = () => new Date(world.clock.now().getTime() + 2 * DAY);
     const escrow = createEscrowService({ db: world.server.db, timeoutDays: 1, policy: 'release', now: later });
     const swept = await escrow.sweep();
     expect(swept.released).toBeGreaterThanOrEqual(1);
