@@ -76,7 +76,9 @@ describe.each(drivers)('alerts on %s', (driver) => {
 
   it('commits or rolls back with the transaction that raised it', async () => {
     const before = (await alerts.list({ includeAcknowledged: true })).length;
-    await rolledBack(db, (tx) => createAlertService({ db: tx }).raise({ kind: 'account_locked', subject: 'rolled-back' }));
+    await rolledBack(db, (tx) =>
+      createAlertService({ db: tx, now: () => clock.now }).raise({ kind: 'account_locked', subject: 'rolled-back' }),
+    );
     expect(await alerts.list({ includeAcknowledged: true })).toHaveLength(before);
   });
 });

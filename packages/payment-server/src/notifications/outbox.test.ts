@@ -16,7 +16,7 @@ describe.each(drivers)('the notification outbox on %s', (driver) => {
   beforeAll(async () => {
     handle = await openTestDatabase(driver, 'notification_outbox');
     db = handle.db;
-    const merchants = createMerchantService({ db });
+    const merchants = createMerchantService({ db, now: () => AT });
     const common = { displayName: 'The Bookshop', returnOrigins: ['https://shop.example'] };
     await merchants.register({ ...common, id: 'notified', jwks: generateKey().jwks, notifyUrl: 'https://shop.example/caisse/notify' });
     await merchants.register({ ...common, id: 'silent', jwks: generateKey().jwks });
