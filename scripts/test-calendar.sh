@@ -13,6 +13,9 @@
 # on a machine whose clock is a year ahead. With CAISSE_CALENDAR_DB=shared the suites use
 # the machine's PostgreSQL (TEST_DATABASE_URL) instead, whose clock does not move: a test
 # or a component that decides with both the database's now() and the process clock fails.
+# In the moved PostgreSQL, statement_timeout, lock_timeout and deadlock_timeout never fire
+# (its SIGALRM handler reads the real time through libfaketime and re-arms for a year): a
+# suite that needs them (the ledger and audit concurrency suites) does not belong here.
 #
 # Needs the packages built (scripts/test.sh builds them first) and Redis (REDIS_URL).
 # Writes no test-report.json: the reports of `npm test` stay as they were.
