@@ -111,7 +111,7 @@ function checkAnswersTicket(claims: VoucherClaims | RefusalClaims, lookup: Ticke
 export async function verifyVoucher(token: string, options: VerifyVoucherOptions): Promise<Voucher> {
   const { nowMs, tolerance } = resolveClock(options);
   const window = options.replayWindow ?? DEFAULT_VOUCHER_REPLAY_WINDOW;
-  if (typeof window !== 'number' || !Number.isSafeInteger(window) || window < 0) {
+  if (!Number.isSafeInteger(window) || window < 0) {
     throw new TypeError('replayWindow must be a whole number of seconds.');
   }
   const jws = await verifyJws(token, [TOKEN_TYPES.voucher, TOKEN_TYPES.refusal], options.keys);
