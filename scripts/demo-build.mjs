@@ -14,6 +14,8 @@ const ORDER = [
   'packages/server-kit',
   'packages/sdk',
   'packages/widget',
+  'packages/acquirer',
+  'packages/sandbox-bank',
   'packages/payment-server',
   'examples/store-support',
   'examples/bookshop',

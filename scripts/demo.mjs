@@ -8,7 +8,8 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startBookshop } from '@caisse/example-bookshop';
 import { startNewsstand } from '@caisse/example-newsstand';
-import { loadConfig, startPaymentServer, startSandboxBank } from '@caisse/payment-server';
+import { loadConfig, startPaymentServer } from '@caisse/payment-server';
+import { startSandboxBank } from '@caisse/sandbox-bank';
 import { generateKey } from '@caisse/server-kit';
 
 const DATA_DIR = process.env.CAISSE_DEMO_DIR ?? '.data/demo';
@@ -31,7 +32,8 @@ const server = await startPaymentServer(
     ...process.env,
     PORT: String(PORT),
     CAISSE_DATA_DIR: DATA_DIR,
-    CAISSE_BANK_URL: bank.url,
+    // The sandbox bank as the one acquirer, loaded the way an operator loads a real bank's adapter.
+    CAISSE_ACQUIRERS: JSON.stringify([{ name: 'sandbox', module: '@caisse/sandbox-bank/acquirer', options: { url: bank.url } }]),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   }),
 );

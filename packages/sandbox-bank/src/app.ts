@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { isCurrencyCode } from '@caisse/protocol';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { z } from 'zod';
@@ -7,11 +8,19 @@ import { amountBody, authoriseBody, type BankOperation, IDEMPOTENCY_KEY, payoutB
 
 /**
  * The sandbox bank as a Hono app: the HTTP face of {@link createBook}. A fake acquirer for
- * demos and tests, shipped with the payment server but not part of it; see `wire.ts` for
- * the API and `identities.ts` for the accounts that approve, decline and time out.
+ * demos and tests, a package of its own so that the payment server ships without it; see
+ * `wire.ts` for the API and `identities.ts` for the accounts that approve, decline and
+ * time out.
  */
 
-export type SandboxBankOptions = BookOptions;
+export interface SandboxBankOptions extends BookOptions {
+  /**
+   * The ISO 4217 codes the bank processes, e.g. `['EUR']`; left out, every one. An
+   * authorisation or payout in another currency gets 400 `currency_unsupported` and is not
+   * recorded, as a bank refuses before acting: lets a test route by currency.
+   */
+  readonly currencies?: readonly string[];
+}
 
 export interface SandboxBank {
   readonly app: Hono;
@@ -24,6 +33,7 @@ export interface SandboxBank {
 export const BANK_PROBLEMS = {
   request_invalid: 400,
   idempotency_key_missing: 400,
+  currency_unsupported: 400,
   idempotency_conflict: 422,
   operation_unknown: 404,
   not_found: 404,
@@ -74,7 +84,13 @@ async function parse<S extends z.ZodType>(c: Context, schema: S): Promise<Parsed
  * const response = await bank.app.request('/v1/statement');
  */
 export function createSandboxBank(options: SandboxBankOptions = {}): SandboxBank {
-  const book = createBook(options);
+  const { currencies, ...bookOptions } = options;
+  const book = createBook(bookOptions);
+  for (const code of currencies ?? []) {
+    // A typo here would refuse every request in silence.
+    if (!isCurrencyCode(code)) throw new RangeError(`currencies: ${code} is not an active ISO 4217 code such as EUR.`);
+  }
+  const processed = currencies === undefined ? undefined : new Set(currencies);
   const closing = new AbortController();
   const app = new Hono();
 
@@ -83,7 +99,13 @@ export function createSandboxBank(options: SandboxBankOptions = {}): SandboxBank
   const execute = async <S extends z.ZodType>(c: Context, schema: S, request: (body: z.infer<S>) => BankRequest): Promise<Response> => {
     const parsed = await parse(c, schema);
     if (!parsed.ok) return parsed.response;
-    const answer = book.execute(parsed.key, request(parsed.body));
+    const bankRequest = request(parsed.body);
+    // Captures, refunds and voids are in the authorisation's currency, which was accepted.
+    if (processed !== undefined && (bankRequest.kind === 'authorise' || bankRequest.kind === 'payout')) {
+      const { currency } = bankRequest.body;
+      if (!processed.has(currency)) return problem(c, 'currency_unsupported', `This bank does not process ${currency}.`);
+    }
+    const answer = book.execute(parsed.key, bankRequest);
     if (answer.result === 'conflict') {
       return problem(c, 'idempotency_conflict', 'This Idempotency-Key was used with another request.');
     }
@@ -105,6 +127,9 @@ export function createSandboxBank(options: SandboxBankOptions = {}): SandboxBank
   );
   app.post('/v1/authorisations/:id/refunds', (c) =>
     execute(c, amountBody, (body) => ({ kind: 'refund', authorisationId: c.req.param('id'), body })),
+  );
+  app.post('/v1/authorisations/:id/voids', (c) =>
+    execute(c, amountBody, (body) => ({ kind: 'void', authorisationId: c.req.param('id'), body })),
   );
   app.post('/v1/payouts', (c) => execute(c, payoutBody, (body) => ({ kind: 'payout', body })));
 

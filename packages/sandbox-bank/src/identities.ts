@@ -2,7 +2,7 @@
  * The sandbox bank's test identities: account references whose behaviour is fixed, so a
  * demo or a test can provoke each outcome on purpose. They work as the customer's bank
  * reference (`customerBankRef` of an authorisation) and as a payout account
- * (`accountRef`). Captures and refunds behave as the identity that was authorised.
+ * (`accountRef`). Captures, refunds and voids behave as the identity that was authorised.
  */
 
 export const SANDBOX_BEHAVIOURS = ['approve', 'insufficient_funds', 'lost_card', 'do_not_honour', 'timeout', 'slow'] as const;

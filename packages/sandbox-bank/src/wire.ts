@@ -1,19 +1,22 @@
+import { amount, currency, description, IDEMPOTENCY_KEY, reference } from '@caisse/acquirer';
 import { z } from 'zod';
-import { amount, currency, description, IDEMPOTENCY_KEY, reference } from '../acquirer/fields.js';
 
 /**
  * The sandbox bank's HTTP API, as zod schemas: the bank validates requests with them and
- * the sandbox acquirer (`acquirer/sandbox.ts`) validates the bank's answers with them.
+ * the sandbox acquirer (`adapter.ts`) validates the bank's answers with them.
  *
  * POST /v1/authorisations                  AuthoriseBody   → BankOperation
  * POST /v1/authorisations/:id/captures     AmountBody      → BankOperation
  * POST /v1/authorisations/:id/refunds      AmountBody      → BankOperation
+ * POST /v1/authorisations/:id/voids        AmountBody      → BankOperation
  * POST /v1/payouts                         PayoutBody      → BankOperation
  * GET  /v1/operations?idempotencyKey=…                     → BankOperation | 404 operation_unknown
  * GET  /v1/statement[?account=ref]                         → { operations: BankOperation[] }
  *
  * Every POST needs an `Idempotency-Key` header. Approved and declined operations both
- * answer 200: a decline is an answer, not an error. Errors are `application/problem+json`.
+ * answer 200: a decline is an answer, not an error. Errors are `application/problem+json`;
+ * an authorisation or payout in a currency the bank does not process is 400
+ * `currency_unsupported`, and is not recorded.
  */
 
 export { IDEMPOTENCY_KEY };
@@ -40,7 +43,7 @@ export const payoutBody = z.strictObject({
 });
 export type PayoutBody = z.infer<typeof payoutBody>;
 
-export const WIRE_KINDS = ['authorise', 'capture', 'refund', 'payout'] as const;
+export const WIRE_KINDS = ['authorise', 'capture', 'refund', 'payout', 'void'] as const;
 export const WIRE_STATUSES = ['approved', 'declined'] as const;
 
 /** An operation as the bank recorded it: the answer to a POST, a lookup, a statement line. */
@@ -53,10 +56,10 @@ export const bankOperation = z.object({
   declineReason: z.string().max(64).nullable(),
   /** The account debited or credited (customer reference, or payout account). */
   account: z.string().max(64).nullable(),
-  /** For captures and refunds: the authorisation they apply to. */
+  /** For captures, refunds and voids: the authorisation they apply to. */
   authorisationId: z.string().max(64).nullable(),
   amount,
-  /** Null when the bank could not tell (a capture of an authorisation it does not know). */
+  /** Null when the bank could not tell (a capture, refund or void of an authorisation it does not know). */
   currency: currency.nullable(),
   createdAt: z.iso.datetime(),
 });

@@ -17,6 +17,7 @@ export type BankRequest =
   | { readonly kind: 'authorise'; readonly body: AuthoriseBody }
   | { readonly kind: 'capture'; readonly authorisationId: string; readonly body: AmountBody }
   | { readonly kind: 'refund'; readonly authorisationId: string; readonly body: AmountBody }
+  | { readonly kind: 'void'; readonly authorisationId: string; readonly body: AmountBody }
   | { readonly kind: 'payout'; readonly body: PayoutBody };
 
 export type BankAnswer =
@@ -40,6 +41,8 @@ interface Authorisation {
   readonly currency: string;
   captured: number;
   refunded: number;
+  /** Once voided, nothing more can be captured: the remainder went back to the customer. */
+  voided: boolean;
 }
 
 interface Recorded {
@@ -61,7 +64,7 @@ const DECLINING: Partial<Record<SandboxBehaviour, string>> = {
   do_not_honour: 'do_not_honour',
 };
 
-const PREFIX = { authorise: 'auth', capture: 'cap', refund: 'rfd', payout: 'pay' } as const;
+const PREFIX = { authorise: 'auth', capture: 'cap', refund: 'rfd', payout: 'pay', void: 'void' } as const;
 
 function newReference(prefix: string): string {
   return `${prefix}_${randomBytes(12).toString('hex')}`;
@@ -113,12 +116,14 @@ export function createBook(options: BookOptions = {}): Book {
             currency: fields.currency,
             captured: 0,
             refunded: 0,
+            voided: false,
           });
         }
         return { operation, delayMs: delayOf(behaviour) };
       }
       case 'capture':
-      case 'refund': {
+      case 'refund':
+      case 'void': {
         const authorisation = authorisations.get(request.authorisationId);
         const amount = request.body.amount;
         if (authorisation === undefined) {
@@ -139,10 +144,15 @@ export function createBook(options: BookOptions = {}): Book {
           currency: authorisation.currency,
         };
         const delayMs = delayOf(authorisation.behaviour);
+        const uncaptured = authorisation.voided ? 0 : authorisation.amount - authorisation.captured;
         if (request.kind === 'capture') {
-          if (amount > authorisation.amount - authorisation.captured)
-            return { operation: declined('amount_exceeds_authorisation', fields), delayMs };
+          if (amount > uncaptured) return { operation: declined('amount_exceeds_authorisation', fields), delayMs };
           authorisation.captured += amount;
+        } else if (request.kind === 'void') {
+          // The amount is what the caller believes remains; less is fine (the whole
+          // remainder is released all the same), more means it lost count.
+          if (amount > uncaptured) return { operation: declined('amount_exceeds_authorisation', fields), delayMs };
+          authorisation.voided = true;
         } else {
           if (amount > authorisation.captured - authorisation.refunded)
             return { operation: declined('amount_exceeds_capture', fields), delayMs };

@@ -1,19 +1,19 @@
-import ky, { type KyInstance } from 'ky';
-import type { z } from 'zod';
-import { amountBody, authoriseBody, type BankOperation, bankOperation, payoutBody, problem, statement } from '../sandbox-bank/wire.js';
 import {
   type Acquirer,
+  AcquirerError,
   type AcquirerResult,
   type Approved,
   type Declined,
+  IDEMPOTENCY_KEY,
   isDeclineReason,
   type LookupResult,
   type OperationKind,
   type Pending,
   type PendingCause,
-} from './acquirer.js';
-import { AcquirerError } from './errors.js';
-import { IDEMPOTENCY_KEY } from './fields.js';
+} from '@caisse/acquirer';
+import ky, { type KyInstance } from 'ky';
+import type { z } from 'zod';
+import { amountBody, authoriseBody, type BankOperation, bankOperation, payoutBody, problem, statement } from './wire.js';
 
 export interface SandboxAcquirerOptions {
   /** The sandbox bank's base URL, e.g. `http://127.0.0.1:4010`. */
@@ -90,7 +90,7 @@ function checkedKey(key: unknown): string {
 }
 
 /**
- * The acquirer adapter for the sandbox bank (`src/sandbox-bank`), over HTTP with ky:
+ * The acquirer adapter for the sandbox bank (`app.ts`), over HTTP with ky:
  * one request per call, never retried here (a retry is the caller's decision and uses
  * the same key), `Idempotency-Key` on every POST, a timeout on every request.
  *
@@ -149,7 +149,7 @@ export function createSandboxAcquirer(options: SandboxAcquirerOptions): SandboxA
     return interpret(response, key, kind, amount);
   }
 
-  const authorisationPath = (id: string, what: 'captures' | 'refunds') => `v1/authorisations/${encodeURIComponent(id)}/${what}`;
+  const authorisationPath = (id: string, what: 'captures' | 'refunds' | 'voids') => `v1/authorisations/${encodeURIComponent(id)}/${what}`;
 
   return {
     async authorise(request) {
@@ -172,6 +172,11 @@ export function createSandboxAcquirer(options: SandboxAcquirerOptions): SandboxA
       const key = checkedKey(request.idempotencyKey);
       const body = checked(amountBody, { amount: request.amount });
       return post(authorisationPath(request.authorisationId, 'refunds'), key, body, 'refund', body.amount);
+    },
+    async void(request) {
+      const key = checkedKey(request.idempotencyKey);
+      const body = checked(amountBody, { amount: request.amount });
+      return post(authorisationPath(request.authorisationId, 'voids'), key, body, 'void', body.amount);
     },
     async payout(request) {
       const key = checkedKey(request.idempotencyKey);

@@ -2,18 +2,18 @@ import type { RefusalReason } from '@caisse/protocol';
 
 /**
  * The acquirer adapter: what the payment server asks of a bank network for payments at
- * or above the wallet threshold. One implementation speaks HTTP to the sandbox bank
- * (`sandbox.ts`); a real acquirer gets its own file beside it.
+ * or above the wallet threshold. `@caisse/sandbox-bank` implements it over HTTP for demos
+ * and tests; a real bank gets an adapter of its own, in the operator's code.
  *
  * Every call carries an idempotency key that the adapter hands to the bank unchanged, so
  * that asking twice can never move money twice. The adapter never retries on its own:
- * when the outcome is unknown it answers `pending` and the caller (`operations.ts`)
- * resolves it later, with the same key.
+ * when the outcome is unknown it answers `pending` and the payment server resolves it
+ * later, with the same key.
  *
  * Money is an integer count of minor units plus an ISO 4217 code, as everywhere in Caisse.
  */
 
-export const OPERATION_KINDS = ['authorise', 'capture', 'refund', 'payout'] as const;
+export const OPERATION_KINDS = ['authorise', 'capture', 'refund', 'payout', 'void'] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 /**
@@ -30,6 +30,9 @@ export const DECLINE_REASONS = {
   amount_exceeds_authorisation: 'The capture is larger than what remains of the authorisation.',
   amount_exceeds_capture: 'The refund is larger than what was captured and not yet refunded.',
   request_rejected: 'The bank refused the request as malformed; nothing was done.',
+  // Never a bank's answer: the payment server records it when a lookup proved the bank
+  // never had the authorisation, and hands the payment over to another acquirer.
+  not_received: 'The bank never received the request (its lookup found nothing); nothing was done.',
 } as const;
 
 export type DeclineReason = keyof typeof DECLINE_REASONS;
@@ -66,6 +69,13 @@ export interface CaptureRequest {
 export interface RefundRequest {
   readonly idempotencyKey: string;
   /** The bank reference of the authorisation whose captured funds are refunded. */
+  readonly authorisationId: string;
+  readonly amount: number;
+}
+
+export interface VoidRequest {
+  readonly idempotencyKey: string;
+  /** The bank reference of the authorisation whose uncaptured remainder is released. */
   readonly authorisationId: string;
   readonly amount: number;
 }
@@ -129,9 +139,18 @@ export interface Acquirer {
   capture(request: CaptureRequest): Promise<AcquirerResult>;
   /** Gives back (part of) what was captured. */
   refund(request: RefundRequest): Promise<AcquirerResult>;
+  /**
+   * Releases what remains of an approved authorisation that will never be captured (e.g.
+   * an escrow voided): the customer's money is no longer reserved.
+   */
+  void(request: VoidRequest): Promise<AcquirerResult>;
   /** Sends money from the operator to a merchant's bank account. */
   payout(request: PayoutRequest): Promise<AcquirerResult>;
-  /** What the bank did under this key, for reconciliation. */
+  /**
+   * What the bank did under this key, for reconciliation. Answer `unknown` only when the
+   * bank has no operation under the key and will not act on a late copy of it: the payment
+   * server may then hand the payment to another acquirer. When in doubt, `pending`.
+   */
   lookup(idempotencyKey: string): Promise<LookupResult>;
 }
 
@@ -143,10 +162,15 @@ export function refusalFor(_reason: DeclineReason): Extract<RefusalReason, 'bank
   return 'bank_declined';
 }
 
+/**
+ * Own keys of {@link DECLINE_REASONS} only: a stored `'toString'` is no reason.
+ * @example isDeclineReason(row.decline_reason) ? row.decline_reason : 'do_not_honour'
+ */
 export function isDeclineReason(value: unknown): value is DeclineReason {
   return typeof value === 'string' && Object.hasOwn(DECLINE_REASONS, value);
 }
 
+/** @example isOperationKind('void') // true */
 export function isOperationKind(value: unknown): value is OperationKind {
   return typeof value === 'string' && (OPERATION_KINDS as readonly string[]).includes(value);
 }

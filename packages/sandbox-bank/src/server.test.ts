@@ -168,6 +168,74 @@ describe('sandbox bank over HTTP', () => {
     });
   });
 
+  it('voids the uncaptured remainder: no capture after it, refunds of what was captured still possible', async () => {
+    const auth = await authorised('test_approve', 10_000);
+    const path = `/v1/authorisations/${auth.reference}`;
+    expect((await post(`${path}/captures`, { amount: 3_000 })).body).toMatchObject({ status: 'approved' });
+    const key = newKey();
+    const voided = await post(`${path}/voids`, { amount: 7_000 }, key);
+    expect(voided).toMatchObject({ status: 200 });
+    expect(voided.body).toMatchObject({
+      idempotencyKey: key,
+      kind: 'void',
+      status: 'approved',
+      authorisationId: auth.reference,
+      account: 'test_approve',
+      amount: 7_000,
+      currency: 'EUR',
+      declineReason: null,
+    });
+    expect(bankOperation.parse(voided.body).reference).toMatch(/^void_[0-9a-f]{24}$/);
+    expect((await post(`${path}/captures`, { amount: 1 })).body).toMatchObject({
+      kind: 'capture',
+      status: 'declined',
+      declineReason: 'amount_exceeds_authorisation',
+    });
+    expect((await post(`${path}/refunds`, { amount: 3_000 })).body).toMatchObject({ kind: 'refund', status: 'approved' });
+    const lines = (await get('/v1/statement?account=test_approve')).body.operations as BankOperation[];
+    expect(lines.filter((line) => line.authorisationId === auth.reference).map((line) => `${line.kind} ${line.status}`)).toEqual([
+      'capture approved',
+      'void approved',
+      'capture declined',
+      'refund approved',
+    ]);
+  });
+
+  it('replays a void under the same key, and declines a second void under another key', async () => {
+    const auth = await authorised('test_approve', 5_000);
+    const path = `/v1/authorisations/${auth.reference}/voids`;
+    const key = newKey();
+    const first = await post(path, { amount: 5_000 }, key);
+    expect(first.body).toMatchObject({ kind: 'void', status: 'approved' });
+    expect(await post(path, { amount: 5_000 }, key)).toEqual(first);
+    expect(await post(path, { amount: 4_000 }, key)).toMatchObject({ status: 422, body: { code: 'idempotency_conflict' } });
+    expect((await post(path, { amount: 5_000 })).body).toMatchObject({
+      kind: 'void',
+      status: 'declined',
+      declineReason: 'amount_exceeds_authorisation',
+    });
+    const voids = ((await get('/v1/statement')).body.operations as BankOperation[]).filter(
+      (line) => line.kind === 'void' && line.authorisationId === auth.reference,
+    );
+    expect(voids.map((line) => line.status)).toEqual(['approved', 'declined']);
+  });
+
+  it('declines a void larger than what remains, and a void of an authorisation it does not know', async () => {
+    const auth = await authorised('test_approve', 2_000);
+    expect((await post(`/v1/authorisations/${auth.reference}/voids`, { amount: 2_001 })).body).toMatchObject({
+      status: 'declined',
+      declineReason: 'amount_exceeds_authorisation',
+    });
+    // Declined, the void released nothing: the authorisation can still be captured in full.
+    expect((await post(`/v1/authorisations/${auth.reference}/captures`, { amount: 2_000 })).body).toMatchObject({ status: 'approved' });
+    expect((await post('/v1/authorisations/auth_nope/voids', { amount: 100 })).body).toMatchObject({
+      kind: 'void',
+      status: 'declined',
+      declineReason: 'authorisation_unknown',
+      currency: null,
+    });
+  });
+
   it('declines a capture of an authorisation it does not know, without a currency', async () => {
     expect((await post('/v1/authorisations/auth_nope/captures', { amount: 100 })).body).toMatchObject({
       status: 'declined',
@@ -200,6 +268,43 @@ describe('sandbox bank over HTTP', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('refuses an authorisation or payout in a currency it does not process (400), records nothing, and still processes the others', async () => {
+    const euroBank = await startSandboxBank({ currencies: ['EUR'] });
+    const send = async (path: string, body: unknown, key: string) => {
+      const response = await fetch(`${euroBank.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify(body),
+      });
+      return {
+        status: response.status,
+        type: response.headers.get('content-type'),
+        body: (await response.json()) as Record<string, unknown>,
+      };
+    };
+    try {
+      expect(await send('/v1/authorisations', { ...authorisation('test_approve'), currency: 'USD' }, 'usd-auth')).toMatchObject({
+        status: 400,
+        type: 'application/problem+json',
+        body: { code: 'currency_unsupported' },
+      });
+      const payout = { merchantId: 'shop-1', accountRef: 'test_approve', amount: 2_500, currency: 'GBP' };
+      expect(await send('/v1/payouts', payout, 'gbp-payout')).toMatchObject({ status: 400, body: { code: 'currency_unsupported' } });
+      expect(euroBank.bank.statement()).toEqual([]);
+      // Nothing was recorded, so the key is free for the same operation in a currency it takes.
+      expect(await send('/v1/authorisations', authorisation('test_approve'), 'usd-auth')).toMatchObject({
+        status: 200,
+        body: { kind: 'authorise', status: 'approved', currency: 'EUR' },
+      });
+    } finally {
+      await euroBank.close();
+    }
+  });
+
+  it('refuses a currency list with a code that is not ISO 4217', async () => {
+    await expect(startSandboxBank({ currencies: ['eur'] })).rejects.toThrow(/eur is not an active ISO 4217 code/);
   });
 
   it('records a timing-out operation before it answers: a lookup sees it while the answer is still held back', async () => {

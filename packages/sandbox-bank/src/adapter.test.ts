@@ -1,8 +1,7 @@
+import { type AuthoriseRequest, isAcquirerError, refusalFor } from '@caisse/acquirer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningSandboxBank, startSandboxBank } from '../sandbox-bank/server.js';
-import { type AuthoriseRequest, refusalFor } from './acquirer.js';
-import { isAcquirerError } from './errors.js';
-import { createSandboxAcquirer, type SandboxAcquirer } from './sandbox.js';
+import { createSandboxAcquirer, type SandboxAcquirer } from './adapter.js';
+import { type RunningSandboxBank, startSandboxBank } from './server.js';
 
 /**
  * The sandbox acquirer against the real sandbox bank, over HTTP on 127.0.0.1. Time-outs
@@ -106,6 +105,58 @@ describe('sandbox acquirer', () => {
     });
     const payout = { idempotencyKey: newKey(), merchantId: 'shop-1', accountRef: 'test_approve', amount: 3_000, currency: 'EUR' };
     expect(await acquirer.payout(payout)).toMatchObject({ status: 'approved', kind: 'payout', amount: 3_000 });
+  });
+
+  it('voids what remains of an authorisation, after which it can no longer be captured', async () => {
+    const auth = await acquirer.authorise(authorisation('test_approve', 8_000));
+    if (auth.status !== 'approved') throw new Error('expected an approval');
+    await acquirer.capture({ idempotencyKey: newKey(), authorisationId: auth.bankReference, amount: 2_000 });
+    const request = { idempotencyKey: newKey(), authorisationId: auth.bankReference, amount: 6_000 };
+    const voided = await acquirer.void(request);
+    expect(voided).toEqual({
+      status: 'approved',
+      kind: 'void',
+      bankReference: expect.stringMatching(/^void_/),
+      amount: 6_000,
+      currency: 'EUR',
+    });
+    expect(await acquirer.void(request)).toEqual(voided);
+    expect(await acquirer.lookup(request.idempotencyKey)).toEqual(voided);
+    expect(await acquirer.capture({ idempotencyKey: newKey(), authorisationId: auth.bankReference, amount: 1 })).toMatchObject({
+      status: 'declined',
+      kind: 'capture',
+      reason: 'amount_exceeds_authorisation',
+    });
+    expect(await acquirer.void({ idempotencyKey: newKey(), authorisationId: 'auth_unknown', amount: 1 })).toMatchObject({
+      status: 'declined',
+      kind: 'void',
+      reason: 'authorisation_unknown',
+    });
+    const error = await acquirer.void({ ...request, idempotencyKey: newKey(), amount: 0 }).catch((failure: unknown) => failure);
+    expect(isAcquirerError(error, 'invalid_request')).toBe(true);
+  });
+
+  it('answers declined (request_rejected) when the bank does not process the currency', async () => {
+    const euroBank = await startSandboxBank({ currencies: ['EUR'] });
+    try {
+      const euroOnly = createSandboxAcquirer({ url: euroBank.url, timeoutMs: 1_000 });
+      const request = { ...authorisation('test_approve'), currency: 'CHF' };
+      expect(await euroOnly.authorise(request)).toEqual({
+        status: 'declined',
+        kind: 'authorise',
+        reason: 'request_rejected',
+        refusal: 'bank_declined',
+        bankReference: null,
+        amount: 9_900,
+      });
+      // The bank refused before acting: it has no operation under the key.
+      expect(await euroOnly.lookup(request.idempotencyKey)).toEqual({ status: 'unknown' });
+      const payout = { idempotencyKey: newKey(), merchantId: 'shop-1', accountRef: 'test_approve', amount: 3_000, currency: 'USD' };
+      expect(await euroOnly.payout(payout)).toMatchObject({ status: 'declined', kind: 'payout', reason: 'request_rejected' });
+      expect(await euroOnly.authorise(authorisation('test_approve'))).toMatchObject({ status: 'approved', currency: 'EUR' });
+    } finally {
+      await euroBank.close();
+    }
   });
 
   it('looks up what the bank did, and says unknown for a key it never received', async () => {
