@@ -19,6 +19,49 @@ const thresholds = z
     ),
   );
 
+const route = z
+  .object({
+    currencies: z
+      .array(z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR'))
+      .min(1)
+      .optional(),
+    minAmount: z.int().min(0).optional(),
+    maxAmount: z.int().positive().optional(),
+    merchants: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .strict()
+  .refine((band) => band.maxAmount === undefined || band.minAmount === undefined || band.minAmount < band.maxAmount, {
+    message: 'minAmount must be below maxAmount',
+  });
+
+/** One acquirer: a name, the adapter module that makes it (its default export, given `options`), and what it takes. */
+const acquirerEntry = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be 1–32 of a-z 0-9 _ - (it is stored with every operation)'),
+    module: z.string().min(1),
+    options: z.record(z.string(), z.unknown()).default({}),
+    routes: z.array(route).min(1).optional(),
+  })
+  .strict();
+
+const acquirerEntries = z
+  .string()
+  .transform((text, context) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      context.addIssue({ code: 'custom', message: 'must be JSON: [{ "name": "…", "module": "…", "options": {…}, "routes": […] }]' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .array(acquirerEntry)
+      .refine((entries) => new Set(entries.map((entry) => entry.name)).size === entries.length, { message: 'acquirer names must differ' }),
+  );
+
+export type AcquirerEntry = z.infer<typeof acquirerEntry>;
+
 /** Every setting of the payment server, read once from the environment at start. */
 export const configSchema = z.object({
   PORT: positiveInt(4000),
@@ -48,8 +91,11 @@ export const configSchema = z.object({
   CAISSE_CONFIRMATION_LIFETIME: positiveInt(300).pipe(z.number().min(30).max(3_600)),
   /** Seconds a new key is published in the JWKS before it signs (merchants refresh their cache meanwhile). */
   CAISSE_KEY_PUBLISH_DELAY: z.coerce.number().int().min(0).default(600),
-  /** The acquirer's base URL (the sandbox bank in development). */
-  CAISSE_BANK_URL: z.url().optional(),
+  /**
+   * The acquirers, as JSON: `[{ "name", "module", "options", "routes" }]` in routing order
+   * (acquirer/load.ts). Without it bank amounts are declined and there are no top-ups.
+   */
+  CAISSE_ACQUIRERS: acquirerEntries.optional(),
   /** Days a deferred-delivery payment stays held before the sweeper resolves it by CAISSE_ESCROW_TIMEOUT_POLICY. */
   CAISSE_ESCROW_TIMEOUT: z.coerce.number().int().min(1).max(365).default(14),
   /** What the escrow time-out does: give the money back to the customer (`void`) or to the merchant (`release`). */

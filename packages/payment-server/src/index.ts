@@ -6,6 +6,41 @@
  * // … later
  * await server.close();
  */
+// The contract with a bank (its own package, so an adapter depends on it alone; its field schemas stay there).
+export {
+  ACQUIRER_ERROR_CODES,
+  type Acquirer,
+  AcquirerError,
+  type AcquirerErrorCode,
+  type AcquirerResult,
+  type Approved,
+  type AuthoriseRequest,
+  type CaptureRequest,
+  DECLINE_REASONS,
+  type Declined,
+  type DeclineReason,
+  isAcquirerError,
+  isDeclineReason,
+  isOperationKind,
+  type LookupResult,
+  OPERATION_KINDS,
+  type OperationKind,
+  type PayoutRequest,
+  PENDING_CAUSES,
+  type Pending,
+  type PendingCause,
+  type RefundRequest,
+  refusalFor,
+  type VoidRequest,
+} from '@caisse/acquirer';
+// How this server runs acquirers.
+export {
+  type AcquirerConfig,
+  type AcquirerFactory,
+  type AcquirerRoute,
+  type AcquirerTotal,
+  acquirerTotals,
+  type BankPurpose,
+} from './acquirer/index.js';
 export { type Config, configSchema, issuerOf, loadConfig } from './config.js';
-export { type RunningSandboxBank, startSandboxBank } from './sandbox-bank/server.js';
-export { createPaymentServer, type PaymentServer, startPaymentServer } from './server.js';
+export { createPaymentServer, type PaymentServer, type PaymentServerOptions, startPaymentServer } from './server.js';

@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { accountRoutes } from './account/routes.js';
-import type { Acquirer } from './acquirer/acquirer.js';
+import { loadAcquirers } from './acquirer/load.js';
 import { type AcquirerOperations, createAcquirerOperations } from './acquirer/operations.js';
-import { createSandboxAcquirer } from './acquirer/sandbox.js';
-import { type AfterPayment, createAfterPayment } from './after-payment/index.js';
+import { type BankMetadata, dispatch, type PurposeHandlers } from './acquirer/purposes.js';
+import type { AcquirerConfig } from './acquirer/routing.js';
+import { type AfterPayment, afterPaymentHandlers, createAfterPayment } from './after-payment/index.js';
 import { type AlertService, createAlertService } from './alerts/service.js';
 import { decoupledEndpoints } from './api/decoupled.js';
 import { apiRoutes } from './api/routes.js';
@@ -16,7 +17,6 @@ import { createPhoneCheckout, type PhoneCheckout } from './checkout/phone.js';
 import { checkoutRoutes } from './checkout/routes.js';
 import { createSessions } from './checkout/sessions.js';
 import { type Config, issuerOf } from './config.js';
-import { CeilingExceededError } from './customers/errors.js';
 import { type CustomerService, createCustomerService } from './customers/service.js';
 import {
   createConfirmations,
@@ -35,8 +35,11 @@ import { createNotificationDispatcher, type NotificationDispatcher } from './not
 import { createNotificationService, type NotificationService } from './notifications/service.js';
 import { createNotifier, type Notifier } from './notifiers/index.js';
 import { createAuthoriser } from './payments/authorise.js';
+import { bankMeans, checkoutHandler } from './payments/bank.js';
+import { createPaymentBooking } from './payments/booking.js';
 import { paymentsSpending } from './payments/spending.js';
 import { createTokenSigner } from './payments/tokens.js';
+import { walletMeans } from './payments/wallet.js';
 import { deriveKey, generateSecret } from './secrets.js';
 import { parseCutoff } from './settlement/cutoff.js';
 import type { Database } from './storage/database.js';
@@ -65,12 +68,25 @@ export interface PaymentServer {
   devices: DeviceService;
   /** This instance's open phone streams (one LISTEN for all of them). */
   deviceStreams: DeviceStreams;
-  /** The bank side, when an acquirer is configured (CAISSE_BANK_URL). */
-  bank?: AcquirerOperations;
+  /** The acquirers (CAISSE_ACQUIRERS or `acquirers`), in routing order. */
+  acquirers: readonly AcquirerConfig[];
+  /** Every bank operation, recorded before it is sent: routing, handover, reconciliation. */
+  bank: AcquirerOperations<BankMetadata>;
   /** Escrow, refunds, settlement and top-ups; `startPaymentServer` runs their background jobs. */
   afterPayment: AfterPayment;
   log: Logger;
   close(): Promise<void>;
+}
+
+export interface PaymentServerOptions {
+  log?: Logger;
+  now?: () => Date;
+  /**
+   * The acquirers as objects, in routing order, instead of loading CAISSE_ACQUIRERS: for
+   * an adapter of your own, or tests.
+   * @example { acquirers: [{ name: 'my-bank', acquirer: createMyBankAdapter(), routes: [{ currencies: ['EUR'] }] }] }
+   */
+  acquirers?: readonly AcquirerConfig[];
 }
 
 /**
@@ -100,10 +116,7 @@ export async function resolveSecret(config: Config): Promise<string> {
  * Nothing another instance would need is kept in memory.
  * @example const server = await createPaymentServer(loadConfig(process.env)); serve({ fetch: server.app.fetch, port: 4000 })
  */
-export async function createPaymentServer(
-  config: Config,
-  options: { log?: Logger; now?: () => Date; acquirer?: Acquirer } = {},
-): Promise<PaymentServer> {
+export async function createPaymentServer(config: Config, options: PaymentServerOptions = {}): Promise<PaymentServer> {
   const log = options.log ?? createLogger({ level: config.LOG_LEVEL });
   const now = options.now ?? (() => new Date());
   const issuer = issuerOf(config);
@@ -115,70 +128,56 @@ export async function createPaymentServer(
   const keys = createServerKeys({ db, sealingKey: deriveKey(secret, 'key-sealing'), publishDelay: config.CAISSE_KEY_PUBLISH_DELAY, now });
   await keys.ensureKey();
   const merchants = createMerchantService({ db, now, log });
-  const customerDeps = { pairwiseSecret: deriveKey(secret, 'pairwise-subject'), now, log };
-  const customers = createCustomerService({ ...customerDeps, db, spending: paymentsSpending(db) });
+  const _customerDeps = { pairwiseSecret: deriveKey(secret, 'pairwise-subject'), now, log };
+  const customers = createCustomerService({
+    db,
+    pairwiseSecret: deriveKey(secret, 'pairwise-subject'),
+    now,
+    log,
+    spending: paymentsSpending(db),
+  });
   const signer = createTokenSigner({ keys, issuer, lifetime: config.CAISSE_VOUCHER_LIFETIME, now });
   const sessions = createSessions({ db, now });
+  const booking = createPaymentBooking({
+    sessions,
+    signer,
+    pairwiseSubject: (customerId, merchantId) => customers.pairwiseSubject(customerId, merchantId),
+    loyaltyRate: config.CAISSE_LOYALTY_RATE,
+    now,
+  });
+
+  // The handlers book what the acquirers answer; they need no acquirer, so they come first.
+  const handlers: PurposeHandlers = { checkout: checkoutHandler({ booking, sessions }), ...afterPaymentHandlers({ now, log }) };
+  const acquirers = options.acquirers ?? (await loadAcquirers(config.CAISSE_ACQUIRERS ?? []));
+  const bank = createAcquirerOperations<BankMetadata>({
+    db,
+    acquirers,
+    now,
+    log,
+    onApproved: (tx, operation) => dispatch(handlers, tx, operation),
+    onDeclined: (tx, operation) => dispatch(handlers, tx, operation),
+  });
+
   const thresholds = config.CAISSE_WALLET_THRESHOLDS;
-  const acquirer = options.acquirer ?? (config.CAISSE_BANK_URL ? createSandboxAcquirer({ url: config.CAISSE_BANK_URL }) : undefined);
-  let bank: AcquirerOperations | undefined;
+  const wallet = walletMeans(booking);
+  const acquirerMeans = bankMeans({ booking, sessions, bank });
   const authoriser = createAuthoriser({
     db,
     sessions,
-    signer,
-    ...(acquirer
-      ? {
-          bank: {
-            operations: () => bank as AcquirerOperations,
-            async customerBankRef(tx, customerId) {
-              const { rows } = await tx.query<{ bank_ref: string | null }>('SELECT bank_ref FROM customers WHERE id = $1', [customerId]);
-              return rows[0]?.bank_ref ?? undefined;
-            },
-          },
-        }
-      : {}),
-    pairwiseSubject: (customerId, merchantId) => customers.pairwiseSubject(customerId, merchantId),
-    ceilings: {
-      async check(tx, customerId, currency, amount, at) {
-        try {
-          await createCustomerService({ ...customerDeps, db: tx, spending: paymentsSpending(tx) }).checkCeilings(
-            customerId,
-            currency,
-            amount,
-            at,
-          );
-          return undefined;
-        } catch (error) {
-          if (error instanceof CeilingExceededError) return 'ceiling_exceeded';
-          throw error;
-        }
-      },
-    },
-    walletThreshold: (currency) => thresholds[currency] ?? thresholds['*'] ?? 0,
-    loyaltyRate: config.CAISSE_LOYALTY_RATE,
+    booking,
+    // The operator's threshold per currency; the customer's payment plan replaces it.
+    meansFor: ({ ticket: { claims } }) => (claims.amount >= (thresholds[claims.currency] ?? thresholds['*'] ?? 0) ? acquirerMeans : wallet),
+    exceededCeiling: (tx, customerId, currency, amount, at) => customers.exceededCeiling(tx, customerId, currency, amount, at),
     now,
   });
   const afterPayment = createAfterPayment({
     db,
     escrow: { timeoutDays: config.CAISSE_ESCROW_TIMEOUT, policy: config.CAISSE_ESCROW_TIMEOUT_POLICY },
     cutoff: parseCutoff(config.CAISSE_SETTLEMENT_CUTOFF) ?? { hour: 22, minute: 0 },
-    ...(acquirer ? { bank: () => bank } : {}),
+    bank,
     now,
     log,
   });
-  if (acquirer) {
-    bank = createAcquirerOperations({
-      db,
-      acquirer,
-      now,
-      log,
-      // Refunds, payouts and top-ups carry a `purpose` in their metadata; checkout authorisations do not.
-      onApproved: (tx, operation) =>
-        afterPayment.owns(operation) ? afterPayment.onBankApproved(tx, operation) : authoriser.onBankApproved(tx, operation),
-      onDeclined: (tx, operation) =>
-        afterPayment.owns(operation) ? afterPayment.onBankDeclined(tx, operation) : authoriser.onBankDeclined(tx, operation),
-    });
-  }
 
   const notifier = createNotifier(config, log);
   const devices = createDeviceService({ db, customers, sealingKey: deriveKey(secret, 'key-sealing'), now, log });
@@ -228,7 +227,7 @@ export async function createPaymentServer(
         merchants,
         devices,
         // Without an acquirer there is no bank to top up from: the page shows no form.
-        ...(acquirer ? { topUps: afterPayment.topUps } : {}),
+        ...(acquirers.length > 0 ? { topUps: afterPayment.topUps } : {}),
         sessionKey: deriveKey(secret, 'session'),
         csrfKey: deriveKey(secret, 'csrf'),
         identifyThrottle,
@@ -278,7 +277,8 @@ export async function createPaymentServer(
     checkoutEvents: sessionEvents,
     devices,
     deviceStreams,
-    ...(bank ? { bank } : {}),
+    acquirers,
+    bank,
     afterPayment,
     log,
     close: async () => {
@@ -302,7 +302,7 @@ const SETTLE_CONFIRMATIONS_EVERY_MS = 5_000;
 const NOTIFY_TIMEOUT_MS = 10_000;
 
 /** Starts the payment server on HOST:PORT; resolves once it listens. */
-export async function startPaymentServer(config: Config, options: { log?: Logger } = {}): Promise<PaymentServer & { url: string }> {
+export async function startPaymentServer(config: Config, options: PaymentServerOptions = {}): Promise<PaymentServer & { url: string }> {
   const server = await createPaymentServer(config, options);
   const http = createAdaptorServer({ fetch: server.app.fetch });
   await new Promise<void>((resolve) => http.listen({ port: config.PORT, host: config.HOST, backlog: LISTEN_BACKLOG }, () => resolve()));
@@ -310,12 +310,10 @@ export async function startPaymentServer(config: Config, options: { log?: Logger
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   server.log.info('server.started', { issuer: server.issuer, listen: `http://${config.HOST}:${port}` });
   // Settles bank operations left pending by a time-out; safe on every instance at once.
-  const reconciling = server.bank
-    ? setInterval(() => {
-        server.bank?.reconcile().catch((error: unknown) => server.log.error('bank.reconcile_failed', { error }));
-      }, RECONCILE_EVERY_MS)
-    : undefined;
-  reconciling?.unref();
+  const reconciling = setInterval(() => {
+    server.bank.reconcile().catch((error: unknown) => server.log.error('bank.reconcile_failed', { error }));
+  }, RECONCILE_EVERY_MS);
+  reconciling.unref();
   // Refuses phone confirmations nobody answered in time, also when no page or poll looks at them; safe on every instance at once.
   const settling = setInterval(() => {
     server.phoneCheckout.settleDue().catch((error: unknown) => server.log.error('checkout.settle_failed', { error }));

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { Acquirer } from '@caisse/acquirer';
 import { type TicketClaims, TOKEN_TYPES } from '@caisse/protocol';
 import { createMerchant, createState, generateKey, memoryReplayStore, signJws, staticKeySet } from '@caisse/server-kit';
 import { createAdaptorServer } from '@hono/node-server';
-import type { Acquirer } from '../acquirer/acquirer.js';
+import type { AcquirerConfig } from '../acquirer/routing.js';
 import { configSchema } from '../config.js';
 import { createLogger } from '../log.js';
 import { generateSecret } from '../secrets.js';
@@ -16,7 +17,15 @@ export const SHOP_ORIGIN = 'https://shop.example';
  * registered merchant whose server kit is ready to sign tickets and verify vouchers.
  */
 export async function startTestServer(
-  options: { databaseUrl?: string; env?: Record<string, string>; acquirer?: Acquirer; now?: () => Date } = {},
+  options: {
+    databaseUrl?: string;
+    env?: Record<string, string>;
+    /** One acquirer, named `sandbox`, taking every bank operation. */
+    acquirer?: Acquirer;
+    /** Several, routed (instead of `acquirer`). */
+    acquirers?: readonly AcquirerConfig[];
+    now?: () => Date;
+  } = {},
 ) {
   let server: PaymentServer | undefined;
   const http = createAdaptorServer({ fetch: (request, env) => (server as PaymentServer).app.fetch(request, env) });
@@ -31,7 +40,8 @@ export async function startTestServer(
   });
   server = await createPaymentServer(config, {
     log: createLogger({ level: 'error', write: () => {} }),
-    ...(options.acquirer ? { acquirer: options.acquirer } : {}),
+    ...(options.acquirer ? { acquirers: [{ name: 'sandbox', acquirer: options.acquirer }] } : {}),
+    ...(options.acquirers ? { acquirers: options.acquirers } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
 

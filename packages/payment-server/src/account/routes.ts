@@ -13,9 +13,10 @@ import { formFromOurOrigin } from '../http/form-origin.js';
 import { ProblemError } from '../http/problem.js';
 import type { MerchantService } from '../merchants/service.js';
 import { errorPage } from '../pages/error.js';
-import { type HistoryEntry, type HistoryStatus, type HistoryView, historyPage } from '../pages/history.js';
+import { type HistoryEntry, type HistoryView, historyPage } from '../pages/history.js';
 import { pickLocale } from '../pages/i18n.js';
 import type { IdentifyError } from '../pages/identify.js';
+import { customerPayments } from '../payments/repository.js';
 import type { Queryable } from '../storage/database.js';
 import type { TopUpService } from '../top-ups/service.js';
 
@@ -90,28 +91,17 @@ export function accountRoutes(deps: AccountDeps) {
   }
 
   async function history(customerId: string, since: Date, until: Date): Promise<HistoryEntry[]> {
-    const { rows } = await deps.db.query<{
-      created_at: Date;
-      merchant_id: string;
-      order_serial: string;
-      amount: bigint;
-      currency: string;
-      status: HistoryStatus;
-    }>(
-      `SELECT created_at, merchant_id, order_serial, amount, currency, status FROM payments
-        WHERE customer_id = $1 AND created_at >= $2 AND created_at < $3 ORDER BY created_at DESC LIMIT 500`,
-      [customerId, since, until],
-    );
+    const payments = await customerPayments(deps.db, customerId, since, until);
     const names = new Map<string, string>();
-    for (const row of rows)
-      if (!names.has(row.merchant_id)) names.set(row.merchant_id, (await deps.merchants.get(row.merchant_id)).displayName);
-    return rows.map((row) => ({
-      at: row.created_at,
-      merchantName: names.get(row.merchant_id) ?? row.merchant_id,
-      serial: row.order_serial,
-      amount: Number(row.amount),
-      currency: row.currency,
-      status: row.status,
+    for (const payment of payments)
+      if (!names.has(payment.merchantId)) names.set(payment.merchantId, (await deps.merchants.get(payment.merchantId)).displayName);
+    return payments.map((payment) => ({
+      at: payment.createdAt,
+      merchantName: names.get(payment.merchantId) ?? payment.merchantId,
+      serial: payment.orderSerial,
+      amount: Number(payment.amount),
+      currency: payment.currency,
+      status: payment.status,
     }));
   }
 

@@ -1,32 +1,5 @@
-export {
-  type Acquirer,
-  type AcquirerResult,
-  type Approved,
-  type AuthoriseRequest,
-  type CaptureRequest,
-  DECLINE_REASONS,
-  type Declined,
-  type DeclineReason,
-  isDeclineReason,
-  isOperationKind,
-  type LookupResult,
-  OPERATION_KINDS,
-  type OperationKind,
-  type PayoutRequest,
-  PENDING_CAUSES,
-  type Pending,
-  type PendingCause,
-  type RefundRequest,
-  refusalFor,
-} from './acquirer.js';
-export {
-  ACQUIRER_CONSTRAINTS,
-  ACQUIRER_ERROR_CODES,
-  ACQUIRER_PROBLEMS,
-  AcquirerError,
-  type AcquirerErrorCode,
-  isAcquirerError,
-} from './errors.js';
+export { ACQUIRER_CONSTRAINTS, ACQUIRER_PROBLEMS } from './errors.js';
+export { type AcquirerFactory, loadAcquirers } from './load.js';
 export type { AcquirerOperation, ApprovedOperation, DeclinedOperation, OperationStatus, PendingOperation } from './model.js';
 export {
   type AcquirerOperations,
@@ -38,5 +11,8 @@ export {
   type PayoutInput,
   type ReconcileReport,
   type RefundInput,
+  type VoidInput,
 } from './operations.js';
-export { createSandboxAcquirer, type SandboxAcquirer, type SandboxAcquirerOptions } from './sandbox.js';
+export { BANK_PURPOSES, type BankMetadata, type BankPurpose } from './purposes.js';
+export { type AcquirerConfig, type AcquirerRoute, route } from './routing.js';
+export { type AcquirerTotal, acquirerTotals } from './totals.js';

@@ -1,6 +1,6 @@
+import { type DeclineReason, isDeclineReason, type OperationKind } from '@caisse/acquirer';
 import type { RefusalReason } from '@caisse/protocol';
 import type { JsonObject } from '../ledger/model.js';
-import { type DeclineReason, isDeclineReason, type OperationKind } from './acquirer.js';
 
 /**
  * A bank operation as the payment server recorded it (table `acquirer_operations`,
@@ -10,6 +10,8 @@ import { type DeclineReason, isDeclineReason, type OperationKind } from './acqui
 interface OperationBase {
   /** Our id for the operation (captures and refunds point at their authorisation by it). */
   readonly id: string;
+  /** The named acquirer it went to (routing.ts); a capture, refund or void goes to its authorisation's. */
+  readonly acquirer: string;
   /** The key sent to the bank on every attempt; never replaced. */
   readonly idempotencyKey: string;
   readonly kind: OperationKind;
@@ -47,6 +49,8 @@ export interface ApprovedOperation extends OperationBase {
 
 export interface DeclinedOperation extends OperationBase {
   readonly status: 'declined';
+  /** The operation that took over at the next acquirer, when this one provably never charged. */
+  readonly handedOverTo: string | null;
   readonly bankReference: string | null;
   readonly declineReason: DeclineReason;
   /** What the customer and merchant are told. */
@@ -77,10 +81,14 @@ export interface OperationRow {
   last_attempt_at: Date | null;
   next_attempt_at: Date;
   resolved_at: Date | null;
+  acquirer: string;
+  fallbacks: string[];
+  handed_over_to: string | null;
 }
 
 export const OPERATION_COLUMNS = `id, idempotency_key, kind, authorisation_id, request, request_hash, metadata, amount, currency, status,
-  bank_reference, decline_reason, attempts, last_error, created_at, updated_at, last_attempt_at, next_attempt_at, resolved_at`;
+  bank_reference, decline_reason, attempts, last_error, created_at, updated_at, last_attempt_at, next_attempt_at, resolved_at,
+  acquirer, fallbacks, handed_over_to`;
 
 function json(value: unknown): unknown {
   return typeof value === 'string' ? JSON.parse(value) : value;
@@ -89,6 +97,7 @@ function json(value: unknown): unknown {
 export function toOperation(row: OperationRow): AcquirerOperation {
   const base: OperationBase = {
     id: row.id,
+    acquirer: row.acquirer,
     idempotencyKey: row.idempotency_key,
     kind: row.kind,
     authorisationId: row.authorisation_id,
@@ -113,6 +122,7 @@ export function toOperation(row: OperationRow): AcquirerOperation {
     bankReference: row.bank_reference,
     declineReason: isDeclineReason(row.decline_reason) ? row.decline_reason : 'do_not_honour',
     refusal: 'bank_declined',
+    handedOverTo: row.handed_over_to,
     resolvedAt,
   };
 }

@@ -1,15 +1,14 @@
+import { type Acquirer, type AcquirerErrorCode, isAcquirerError } from '@caisse/acquirer';
+import { createSandboxAcquirer, type RunningSandboxBank, startSandboxBank } from '@caisse/sandbox-bank';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { credit, debit } from '../ledger/model.js';
 import { createLedger } from '../ledger/service.js';
 import { createLogger } from '../log.js';
-import { type RunningSandboxBank, startSandboxBank } from '../sandbox-bank/server.js';
 import type { Database, Transaction } from '../storage/database.js';
 import { openTestDatabase, type TestDatabase, testDrivers } from '../storage/test-support.js';
-import type { Acquirer } from './acquirer.js';
-import { type AcquirerErrorCode, fromDatabaseError, isAcquirerError } from './errors.js';
+import { fromDatabaseError } from './errors.js';
 import type { ApprovedOperation, DeclinedOperation } from './model.js';
 import { type AuthoriseInput, createAcquirerOperations } from './operations.js';
-import { createSandboxAcquirer } from './sandbox.js';
 
 /**
  * The operations table against both drivers, and the sandbox bank over real HTTP on
@@ -124,7 +123,7 @@ describe.each(drivers)('acquirer operations on %s', (driver) => {
         declined.push(operation);
       },
     };
-    const operations = createAcquirerOperations({ ...deps, acquirer });
+    const operations = createAcquirerOperations({ ...deps, acquirers: [{ name: 'sandbox', acquirer }] });
     const request = (customerBankRef: string, amount = 12_000, key = `acq:authorise:${merchant}:T${n}`): AuthoriseInput => ({
       idempotencyKey: key,
       customerBankRef,
@@ -139,7 +138,7 @@ describe.each(drivers)('acquirer operations on %s', (driver) => {
       return till === undefined ? 0n : (await createLedger(db).balance(till.id)).balance;
     };
     /** Another service over the same database, as a second instance would be. */
-    const instance = (other: Acquirer) => createAcquirerOperations({ ...deps, acquirer: other });
+    const instance = (other: Acquirer) => createAcquirerOperations({ ...deps, acquirers: [{ name: 'sandbox', acquirer: other }] });
     return { bank, acquirer, operations, instance, clock, merchant, approved, declined, lines, request, tillBalance };
   }
 
@@ -250,7 +249,15 @@ describe.each(drivers)('acquirer operations on %s', (driver) => {
     // Not due yet: reconciliation leaves it alone until the retry delay has passed.
     expect(await operations.reconcile()).toMatchObject({ examined: 0 });
     clock.advance(2 * RETRY_AFTER_MS);
-    expect(await operations.reconcile()).toEqual({ examined: 1, approved: 1, declined: 0, pending: 0, resent: 0, failed: 0 });
+    expect(await operations.reconcile()).toEqual({
+      examined: 1,
+      approved: 1,
+      declined: 0,
+      pending: 0,
+      resent: 0,
+      handedOver: 0,
+      failed: 0,
+    });
 
     const charges = (bank as RunningSandboxBank).bank.statement('test_timeout');
     expect(charges).toHaveLength(1);
@@ -285,7 +292,7 @@ describe.each(drivers)('acquirer operations on %s', (driver) => {
     const bank = await startBank();
     const online = offline.instance(createSandboxAcquirer({ url: bank.url, timeoutMs: CLIENT_TIMEOUT_MS }));
     offline.clock.advance(RETRY_AFTER_MS);
-    expect(await online.reconcile()).toEqual({ examined: 1, approved: 1, declined: 0, pending: 0, resent: 1, failed: 0 });
+    expect(await online.reconcile()).toEqual({ examined: 1, approved: 1, declined: 0, pending: 0, resent: 1, handedOver: 0, failed: 0 });
     expect(bank.bank.statement()).toEqual([
       expect.objectContaining({ idempotencyKey: input.idempotencyKey, amount: 8_000, status: 'approved' }),
     ]);

@@ -1,12 +1,25 @@
 import { createHash } from 'node:crypto';
+import {
+  AcquirerError,
+  type AcquirerResult,
+  type AuthoriseRequest,
+  amount as amountSchema,
+  currency as currencySchema,
+  type Declined,
+  description,
+  isAcquirerError,
+  idempotencyKey as key,
+  type OperationKind,
+  type PayoutRequest,
+  type PendingCause,
+  reference,
+} from '@caisse/acquirer';
 import { canonicalJson } from '@caisse/protocol';
 import { z } from 'zod';
 import type { JsonObject } from '../ledger/model.js';
 import { createLogger, type Logger } from '../log.js';
 import type { Database, Queryable, Transaction } from '../storage/database.js';
-import type { Acquirer, AcquirerResult, AuthoriseRequest, OperationKind, PayoutRequest, PendingCause } from './acquirer.js';
-import { AcquirerError, fromDatabaseError, isAcquirerError } from './errors.js';
-import { amount as amountSchema, currency as currencySchema, description, idempotencyKey as key, reference } from './fields.js';
+import { fromDatabaseError } from './errors.js';
 import {
   type AcquirerOperation,
   type ApprovedOperation,
@@ -16,6 +29,7 @@ import {
   storedRequest,
   toOperation,
 } from './model.js';
+import { type AcquirerConfig, checkAcquirers, type RoutedOperation, route } from './routing.js';
 
 /**
  * Bank operations that can never be charged twice.
@@ -27,6 +41,17 @@ import {
  * 3. The answer is stored. A time-out or any doubt leaves the row `pending`.
  * 4. {@link AcquirerOperations.reconcile} asks the bank what it did under each pending key
  *    (`lookup`) and, if the bank never received it, sends it again under the same key.
+ *
+ * Several acquirers: an authorisation goes to the first acquirer its route names
+ * (routing.ts); every later operation on it (capture, refund, void) goes to the acquirer
+ * that authorised, which the database enforces. An authorisation is handed over to the
+ * next acquirer of its route only when the first provably did not charge: it refused the
+ * request before acting (`request_rejected`), or reconciliation's lookup says it never
+ * received it. Never on a time-out or an error whose outcome is unknown: that stays
+ * pending until the same acquirer answers. The handover is one transaction that declines
+ * the first operation and records the next (`handed_over_to`), so a crash in between
+ * leaves either the first pending or the next pending, never both and never neither; the
+ * purpose hooks do not run for a handed-over decline.
  *
  * Leaving `pending` is one `UPDATE … WHERE status = 'pending'`: whichever of the caller,
  * a retry or a reconciler on another instance gets there first moves it, the others see
@@ -41,7 +66,8 @@ import {
 
 export interface AcquirerOperationsDeps {
   readonly db: Database;
-  readonly acquirer: Acquirer;
+  /** The named acquirers, in routing order (routing.ts). */
+  readonly acquirers: readonly AcquirerConfig[];
   readonly now?: () => Date;
   /** Default: info-level JSON lines on stdout. Customer bank references are never logged. */
   readonly log?: Logger;
@@ -65,24 +91,31 @@ export interface AcquirerOperationsDeps {
   readonly maxRetryAfterMs?: number;
 }
 
-interface Common {
+interface Common<M extends JsonObject = JsonObject> {
   readonly idempotencyKey: string;
   /** The caller's context, handed back to the hooks; part of the content compared on retry. */
-  readonly metadata?: JsonObject;
+  readonly metadata?: M;
 }
 
-export type AuthoriseInput = AuthoriseRequest & Pick<Common, 'metadata'>;
-export type PayoutInput = PayoutRequest & Pick<Common, 'metadata'>;
+export type AuthoriseInput<M extends JsonObject = JsonObject> = AuthoriseRequest & Pick<Common<M>, 'metadata'>;
+export type PayoutInput<M extends JsonObject = JsonObject> = PayoutRequest & Pick<Common<M>, 'metadata'>;
 
-export interface CaptureInput extends Common {
+export interface CaptureInput<M extends JsonObject = JsonObject> extends Common<M> {
   /** The idempotency key of the approved authorisation to capture. */
   readonly authorisationKey: string;
   readonly amount: number;
 }
 
-export interface RefundInput extends Common {
+export interface RefundInput<M extends JsonObject = JsonObject> extends Common<M> {
   /** The idempotency key of the authorisation whose captured funds are refunded. */
   readonly authorisationKey: string;
+  readonly amount: number;
+}
+
+export interface VoidInput<M extends JsonObject = JsonObject> extends Common<M> {
+  /** The idempotency key of the authorisation to release. */
+  readonly authorisationKey: string;
+  /** What is released: the authorised amount not captured. */
   readonly amount: number;
 }
 
@@ -108,19 +141,31 @@ export interface ReconcileReport {
   readonly pending: number;
   /** Sent again under their key because the bank had never received them. */
   readonly resent: number;
+  /** Authorisations their bank never received, handed over to the next acquirer of their route. */
+  readonly handedOver: number;
   /** Attempts that raised an error (logged); the operation stays pending. */
   readonly failed: number;
 }
 
-export interface AcquirerOperations {
-  /** @throws AcquirerError `invalid_request`, `idempotency_conflict`, `bank_idempotency_conflict` */
-  authorise(input: AuthoriseInput): Promise<OperationOutcome>;
+/** `M`: what the callers' metadata must be (the payment server's `BankMetadata`). */
+export interface AcquirerOperations<M extends JsonObject = JsonObject> {
+  /** The names of the acquirers that take this operation, in the order they would be asked. */
+  route(operation: RoutedOperation): string[];
+  /**
+   * Authorises with the first acquirer of the route, handing over as described above; the
+   * outcome is that of the last operation of the chain.
+   * @throws AcquirerError `invalid_request`, `no_acquirer`, `idempotency_conflict`, `bank_idempotency_conflict`
+   */
+  authorise(input: AuthoriseInput<M>): Promise<OperationOutcome>;
   /** @throws AcquirerError as `authorise`, and `authorisation_unknown`, `authorisation_pending`, `authorisation_declined` */
-  capture(input: CaptureInput): Promise<OperationOutcome>;
+  capture(input: CaptureInput<M>): Promise<OperationOutcome>;
   /** @throws AcquirerError as `capture` */
-  refund(input: RefundInput): Promise<OperationOutcome>;
-  /** @throws AcquirerError as `authorise` */
-  payout(input: PayoutInput): Promise<OperationOutcome>;
+  refund(input: RefundInput<M>): Promise<OperationOutcome>;
+  /** Releases the authorisation (what is not captured). @throws AcquirerError as `capture` */
+  void(input: VoidInput<M>): Promise<OperationOutcome>;
+  /** Pays out through the first acquirer that takes the currency and merchant. @throws AcquirerError as `authorise` */
+  payout(input: PayoutInput<M>): Promise<OperationOutcome>;
+  /** The operation under this key; for an authorisation handed over, the one that took over. */
   get(idempotencyKey: string): Promise<AcquirerOperation | undefined>;
   /** Pending operations, oldest first, for an operator's view. */
   listPending(limit?: number): Promise<AcquirerOperation[]>;
@@ -180,8 +225,8 @@ function nextAttempt(at: string, attempts: string, base: string, max: string): s
 const INSERT = `
 INSERT INTO acquirer_operations
   (idempotency_key, kind, authorisation_id, request, request_hash, metadata, amount, currency,
-   attempts, created_at, updated_at, last_attempt_at, next_attempt_at)
-VALUES ($1, $2, $3, $4::text::jsonb, $5, $6::text::jsonb, $7, $8, 1, $9, $9, $9, ${nextAttempt('$9', '1', '$10', '$11')})
+   attempts, created_at, updated_at, last_attempt_at, next_attempt_at, acquirer, fallbacks)
+VALUES ($1, $2, $3, $4::text::jsonb, $5, $6::text::jsonb, $7, $8, 1, $9, $9, $9, ${nextAttempt('$9', '1', '$10', '$11')}, $12, $13::text[])
 ON CONFLICT (idempotency_key) DO NOTHING
 RETURNING ${OPERATION_COLUMNS}`;
 
@@ -205,23 +250,30 @@ RETURNING ${OPERATION_COLUMNS}`;
 
 const RESOLVE = `
 UPDATE acquirer_operations
-SET status = $2, bank_reference = $3, decline_reason = $4, resolved_at = $5, updated_at = $5, last_error = NULL
+SET status = $2, bank_reference = $3, decline_reason = $4, resolved_at = $5, updated_at = $5, last_error = NULL, handed_over_to = $6
 WHERE id = $1 AND status = 'pending'
 RETURNING ${OPERATION_COLUMNS}`;
+
+const LOCK_PENDING = `SELECT id FROM acquirer_operations WHERE id = $1 AND status = 'pending' FOR UPDATE`;
+
+/** Declines that prove the bank did nothing: the only ones after which another acquirer may be asked. */
+const HANDOVER_REASONS: ReadonlySet<string> = new Set(['request_rejected', 'not_received']);
 
 const NOTE_PENDING = `UPDATE acquirer_operations SET last_error = $2, updated_at = $3 WHERE id = $1 AND status = 'pending'`;
 
 /**
  * @example
  * const operations = createAcquirerOperations({
- *   db, acquirer: createSandboxAcquirer({ url: config.CAISSE_BANK_URL }), log,
- *   onApproved: async (tx, operation) => bookBankPayment(tx, operation), // ledger + voucher, same transaction
+ *   db, acquirers: [{ name: 'my-bank', acquirer: createMyBankAdapter(options) }], log,
+ *   onApproved: (tx, operation) => dispatch(handlers, tx, operation), // the purpose's handler books it, same transaction
  * });
  * const outcome = await operations.authorise({ idempotencyKey: `acq:authorise:${merchant}:${jti}`, … });
  * setInterval(() => operations.reconcile().catch((error) => log.error('acquirer.reconcile.failed', { error })), 30_000);
  */
-export function createAcquirerOperations(deps: AcquirerOperationsDeps): AcquirerOperations {
-  const { db, acquirer } = deps;
+export function createAcquirerOperations<M extends JsonObject = JsonObject>(deps: AcquirerOperationsDeps): AcquirerOperations<M> {
+  const { db } = deps;
+  const acquirers = checkAcquirers(deps.acquirers);
+  const byName = new Map(acquirers.map((config) => [config.name, config.acquirer]));
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? createLogger();
   const retryAfterMs = deps.retryAfterMs ?? 30_000;
@@ -243,6 +295,17 @@ export function createAcquirerOperations(deps: AcquirerOperationsDeps): Acquirer
     return rows[0];
   }
 
+  /** The operation under a key or, for an authorisation handed over, the one that took over. */
+  async function latest(executor: Queryable, row: OperationRow): Promise<OperationRow> {
+    let current = row;
+    while (current.handed_over_to !== null) {
+      const next = await load(executor, 'id', current.handed_over_to);
+      if (next === undefined) throw new Error('acquirer: a handover points nowhere (operations are never deleted)');
+      current = next;
+    }
+    return current;
+  }
+
   function outcome(row: OperationRow, fields: Partial<Omit<OperationOutcome, 'operation'>> = {}): OperationOutcome {
     return { operation: toOperation(row), transitioned: false, replayed: false, cause: null, ...fields };
   }
@@ -255,6 +318,7 @@ export function createAcquirerOperations(deps: AcquirerOperationsDeps): Acquirer
     money: { amount: number; currency: string },
     authorisationId: string | null,
     meta: JsonObject,
+    target: { acquirer: string; fallbacks: readonly string[] },
   ): Promise<{ row: OperationRow; replayed: boolean }> {
     const requestJson = canonicalJson(request);
     const metadataJson = canonicalJson(meta);
@@ -274,10 +338,18 @@ export function createAcquirerOperations(deps: AcquirerOperationsDeps): Acquirer
       at,
       retryAfterMs,
       maxRetryAfterMs,
+      target.acquirer,
+      target.fallbacks,
     ]);
     const created = inserted[0];
     if (created !== undefined) {
-      log.info('acquirer.operation.recorded', { idempotencyKey, kind, amount: money.amount, currency: money.currency });
+      log.info('acquirer.operation.recorded', {
+        idempotencyKey,
+        kind,
+        acquirer: target.acquirer,
+        amount: money.amount,
+        currency: money.currency,
+      });
       return { row: created, replayed: false };
     }
     const existing = await load(db, 'idempotency_key', idempotencyKey);
@@ -285,6 +357,11 @@ export function createAcquirerOperations(deps: AcquirerOperationsDeps): Acquirer
     if (existing.request_hash !== hash) {
       throw new AcquirerError('idempotency_conflict', undefined, { details: { idempotencyKey, kind: existing.kind } });
     }
+    return again(await latest(db, existing));
+  }
+
+  /** A recorded operation asked for again: resolved, it is replayed; pending, the attempt about to be made is counted. */
+  async function again(existing: OperationRow): Promise<{ row: OperationRow; replayed: boolean }> {
     if (existing.status !== 'pending') return { row: existing, replayed: true };
     const attempt = await query<OperationRow>(db, BEGIN_ATTEMPT, [existing.id, now(), retryAfterMs, maxRetryAfterMs]);
     const row = attempt[0] ?? (await load(db, 'id', existing.id));
@@ -297,6 +374,9 @@ export function createAcquirerOperations(deps: AcquirerOperationsDeps): Acquirer
   function send(row: OperationRow): Promise<AcquirerResult> {
     const request = storedRequest(row);
     const idempotencyKey = row.idempotency_key;
+    const acquirer = byName.get(row.acquirer);
+    // Renamed or removed from the configuration: the operation waits, pending, for it to come back.
+    if (acquirer === undefined) return Promise.reject(new Error(`No acquirer named ${row.acquirer} is configured.`));
     switch (row.kind) {
       case 'authorise':
         return acquirer.authorise({ ...(request as Omit<AuthoriseRequest, 'idempotencyKey'>), idempotencyKey });
@@ -304,6 +384,8 @@ export function createAcquirerOperations(deps: AcquirerOperationsDeps): Acquirer
         return acquirer.capture({ idempotencyKey, authorisationId: String(request.authorisationId), amount: Number(request.amount) });
       case 'refund':
         return acquirer.refund({ idempotencyKey, authorisationId: String(request.authorisationId), amount: Number(request.amount) });
+      case 'void':
+        return acquirer.void({ idempotencyKey, authorisationId: String(request.authorisationId), amount: Number(request.amount) });
       case 'payout':
         return acquirer.payout({ ...(request as Omit<PayoutRequest, 'idempotencyKey'>), idempotencyKey });
     }
@@ -322,9 +404,40 @@ export function createAcquirerOperations(deps: AcquirerOperationsDeps): Acquirer
     return undefined;
   }
 
-  /** Stores the bank's answer; moves the operation out of pending at most once, with its hook. */
-  async function settle(row: OperationRow, result: AcquirerResult): Promise<OperationOutcome> {
-    const fields = { idempotencyKey: row.idempotency_key, kind: row.kind, attempts: row.attempts };
+  /** The key of the operation an authorisation is handed over to: readable, and never longer than a key may be. */
+  function handoverKey(row: OperationRow, next: string): string {
+    const key = `${row.idempotency_key}~${next}`;
+    return key.length <= 255 ? key : `acq:handover:${createHash('sha256').update(row.idempotency_key).digest('hex')}~${next}`;
+  }
+
+  /** Records, in the handover's transaction, the same authorisation at the next acquirer of its route. */
+  async function handOver(tx: Transaction, row: OperationRow): Promise<OperationRow> {
+    const [next, ...rest] = row.fallbacks;
+    if (next === undefined) throw new Error('acquirer: handover without a fallback');
+    const at = now();
+    const inserted = await query<OperationRow>(tx, INSERT, [
+      handoverKey(row, next),
+      row.kind,
+      null,
+      canonicalJson(storedRequest(row)),
+      row.request_hash,
+      canonicalJson(toOperation(row).metadata),
+      row.amount,
+      row.currency,
+      at,
+      retryAfterMs,
+      maxRetryAfterMs,
+      next,
+      rest,
+    ]);
+    const created = inserted[0];
+    if (created === undefined) throw new Error(`acquirer: the handover key of ${row.idempotency_key} is taken`);
+    return created;
+  }
+
+  /** Stores the bank's answer; moves the operation out of pending at most once, with its hook (or its handover). */
+  async function settle(row: OperationRow, result: AcquirerResult): Promise<OperationOutcome & { next?: OperationRow }> {
+    const fields = { idempotencyKey: row.idempotency_key, kind: row.kind, acquirer: row.acquirer, attempts: row.attempts };
     if (result.status === 'pending') {
       await notePending(row, result.cause, result.detail);
       log.warn('acquirer.operation.pending', { ...fields, cause: result.cause });
@@ -338,23 +451,38 @@ export function createAcquirerOperations(deps: AcquirerOperationsDeps): Acquirer
     }
     const bankReference = result.bankReference;
     const declineReason = result.status === 'declined' ? result.reason : null;
+    const handsOver = declineReason !== null && HANDOVER_REASONS.has(declineReason) && row.fallbacks.length > 0;
     try {
       const settled = await db.transaction(async (tx) => {
-        const moved = (await query<OperationRow>(tx, RESOLVE, [row.id, result.status, bankReference, declineReason, now()]))[0];
-        if (moved === undefined) return outcome((await load(tx, 'id', row.id)) ?? row);
+        // A handover records the next operation before resolving this one (the resolution points at it): lock this one first.
+        if (handsOver && (await query(tx, LOCK_PENDING, [row.id])).length === 0) throw new Settled();
+        const next = handsOver ? await handOver(tx, row) : undefined;
+        const moved = (
+          await query<OperationRow>(tx, RESOLVE, [row.id, result.status, bankReference, declineReason, now(), next?.id ?? null])
+        )[0];
+        // Someone else settled it first; the handover recorded above rolls back with this transaction.
+        if (moved === undefined) throw new Settled();
         const operation = toOperation(moved);
+        if (next !== undefined) return { operation, transitioned: true, replayed: false, cause: null, next };
         if (operation.status === 'approved') await deps.onApproved?.(tx, operation);
         if (operation.status === 'declined') await deps.onDeclined?.(tx, operation);
         return { operation, transitioned: true, replayed: false, cause: null };
       });
-      if (settled.transitioned) {
+      if (settled.next !== undefined) {
+        log.warn('acquirer.operation.handed_over', { ...fields, declineReason, to: settled.next.acquirer });
+      } else {
         const level = declineReason === 'request_rejected' ? 'error' : 'info';
         log[level]('acquirer.operation.resolved', { ...fields, status: result.status, declineReason, bankReference });
-      } else if (settled.operation.status !== result.status) {
-        log.error('acquirer.operation.outcome_disagrees', { ...fields, stored: settled.operation.status, answered: result.status });
       }
       return settled;
     } catch (error) {
+      if (error instanceof Settled) {
+        const stored = (await load(db, 'id', row.id)) ?? row;
+        if (stored.status !== result.status) {
+          log.error('acquirer.operation.outcome_disagrees', { ...fields, stored: stored.status, answered: result.status });
+        }
+        return outcome(stored);
+      }
       // The bank has answered but the transition (or its hook) failed and was rolled back:
       // the operation stays pending and reconciliation will settle it, hook included.
       log.error('acquirer.operation.settle_failed', { ...fields, status: result.status, error });
@@ -363,18 +491,19 @@ export function createAcquirerOperations(deps: AcquirerOperationsDeps): Acquirer
     }
   }
 
-  /** One attempt at the bank for a recorded, pending operation. */
+  /** One attempt at the bank for a recorded, pending operation, and at each acquirer it is handed over to. */
   async function attempt(row: OperationRow): Promise<OperationOutcome> {
     let result: AcquirerResult;
     try {
       result = await send(row);
     } catch (error) {
       const cause = isAcquirerError(error) ? error.code : 'adapter_error';
-      log.error('acquirer.operation.failed', { idempotencyKey: row.idempotency_key, kind: row.kind, cause, error });
+      log.error('acquirer.operation.failed', { idempotencyKey: row.idempotency_key, kind: row.kind, acquirer: row.acquirer, cause, error });
       await notePending(row, 'adapter_error', isAcquirerError(error) ? error.code : error instanceof Error ? error.message : String(error));
       throw error;
     }
-    return settle(row, result);
+    const { next, ...settled } = await settle(row, result);
+    return next === undefined ? settled : attempt(next);
   }
 
   async function run(
@@ -384,17 +513,34 @@ export function createAcquirerOperations(deps: AcquirerOperationsDeps): Acquirer
     money: { amount: number; currency: string },
     authorisationId: string | null,
     meta: JsonObject,
+    target: { acquirer: string; fallbacks: readonly string[] },
   ): Promise<OperationOutcome> {
-    const { row, replayed } = await record(kind, idempotencyKey, request, money, authorisationId, meta);
+    const { row, replayed } = await record(kind, idempotencyKey, request, money, authorisationId, meta, target);
     if (replayed) return outcome(row, { replayed: true });
     return attempt(row);
   }
 
+  /** The first acquirer of the route and those an authorisation may be handed over to. */
+  function target(operation: RoutedOperation, handover: boolean): { acquirer: string; fallbacks: readonly string[] } {
+    const [first, ...rest] = route(acquirers, operation);
+    if (first === undefined) {
+      throw new AcquirerError('no_acquirer', undefined, {
+        details: {
+          currency: operation.currency,
+          merchantId: operation.merchantId,
+          ...(operation.amount === undefined ? {} : { amount: String(operation.amount) }),
+        },
+      });
+    }
+    return { acquirer: first.name, fallbacks: handover ? rest.map((config) => config.name) : [] };
+  }
+
   async function authorisationFor(authorisationKey: string): Promise<OperationRow & { bank_reference: string }> {
-    const parent = await load(db, 'idempotency_key', authorisationKey);
-    if (parent === undefined || parent.kind !== 'authorise') {
+    const found = await load(db, 'idempotency_key', authorisationKey);
+    if (found === undefined || found.kind !== 'authorise') {
       throw new AcquirerError('authorisation_unknown', undefined, { details: { authorisationKey } });
     }
+    const parent = await latest(db, found);
     if (parent.status === 'pending') throw new AcquirerError('authorisation_pending', undefined, { details: { authorisationKey } });
     if (parent.status === 'declined' || parent.bank_reference === null) {
       throw new AcquirerError('authorisation_declined', undefined, { details: { authorisationKey } });
@@ -402,29 +548,36 @@ export function createAcquirerOperations(deps: AcquirerOperationsDeps): Acquirer
     return parent as OperationRow & { bank_reference: string };
   }
 
-  async function followUp(kind: 'capture' | 'refund', input: CaptureInput | RefundInput): Promise<OperationOutcome> {
+  async function followUp(kind: 'capture' | 'refund' | 'void', input: CaptureInput | RefundInput | VoidInput): Promise<OperationOutcome> {
     const valid = parse(followUpInput, input);
     const parent = await authorisationFor(valid.authorisationKey);
     const request = { authorisationId: parent.bank_reference, amount: valid.amount };
-    return run(kind, valid.idempotencyKey, request, { amount: valid.amount, currency: parent.currency }, parent.id, valid.metadata);
+    // Always the acquirer that authorised: only it knows the authorisation.
+    return run(kind, valid.idempotencyKey, request, { amount: valid.amount, currency: parent.currency }, parent.id, valid.metadata, {
+      acquirer: parent.acquirer,
+      fallbacks: [],
+    });
   }
 
   return {
+    route: (operation) => route(acquirers, operation).map((config) => config.name),
     async authorise(input) {
       const valid = parse(authoriseInput, input);
       const { idempotencyKey, metadata: meta, ...request } = valid;
-      return run('authorise', idempotencyKey, request, request, null, meta);
+      return run('authorise', idempotencyKey, request, request, null, meta, target(request, true));
     },
     capture: (input) => followUp('capture', input),
     refund: (input) => followUp('refund', input),
+    void: (input) => followUp('void', input),
     async payout(input) {
       const valid = parse(payoutInput, input);
       const { idempotencyKey, metadata: meta, ...request } = valid;
-      return run('payout', idempotencyKey, request, request, null, meta);
+      const routed = target({ currency: request.currency, merchantId: request.merchantId }, false);
+      return run('payout', idempotencyKey, request, request, null, meta, routed);
     },
     async get(idempotencyKey) {
       const row = await load(db, 'idempotency_key', idempotencyKey);
-      return row === undefined ? undefined : toOperation(row);
+      return row === undefined ? undefined : toOperation(await latest(db, row));
     },
     async listPending(limit = 100) {
       const rows = await query<OperationRow>(
@@ -437,18 +590,26 @@ export function createAcquirerOperations(deps: AcquirerOperationsDeps): Acquirer
     async reconcile(options = {}) {
       const limit = options.limit ?? 100;
       const due = await query<OperationRow>(db, CLAIM_DUE, [now(), limit, retryAfterMs, maxRetryAfterMs]);
-      const report = { examined: due.length, approved: 0, declined: 0, pending: 0, resent: 0, failed: 0 };
+      const report = { examined: due.length, approved: 0, declined: 0, pending: 0, resent: 0, handedOver: 0, failed: 0 };
       for (const row of due) {
         try {
+          const acquirer = byName.get(row.acquirer);
+          if (acquirer === undefined) throw new Error(`No acquirer named ${row.acquirer} is configured.`);
           const found = await acquirer.lookup(row.idempotency_key);
           let settled: OperationOutcome;
-          if (found.status === 'unknown') {
+          if (found.status === 'unknown' && row.fallbacks.length > 0) {
+            // Its bank never received it: the next acquirer of the route is asked instead.
+            report.handedOver += 1;
+            const { next } = await settle(row, notReceived(row));
+            settled = next === undefined ? outcome((await load(db, 'id', row.id)) ?? row) : await attempt(next);
+          } else if (found.status === 'unknown') {
             // The bank never received it: send it now, under the same key and the same body.
             report.resent += 1;
             log.info('acquirer.reconcile.resend', { idempotencyKey: row.idempotency_key, kind: row.kind, attempts: row.attempts });
             settled = await attempt(row);
           } else {
-            settled = await settle(row, found);
+            const { next, ...answered } = await settle(row, found);
+            settled = next === undefined ? answered : await attempt(next);
           }
           report[settled.operation.status] += 1;
         } catch (error) {
@@ -459,5 +620,20 @@ export function createAcquirerOperations(deps: AcquirerOperationsDeps): Acquirer
       if (due.length > 0) log.info('acquirer.reconcile.done', report);
       return report;
     },
+  };
+}
+
+/** Thrown inside a settling transaction that lost the race, to roll back what it recorded. */
+class Settled extends Error {}
+
+/** What a lookup that found nothing proves: this bank never acted on the key. */
+function notReceived(row: OperationRow): Declined {
+  return {
+    status: 'declined',
+    kind: row.kind,
+    reason: 'not_received',
+    refusal: 'bank_declined',
+    bankReference: null,
+    amount: Number(row.amount),
   };
 }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { reference } from '../acquirer/fields.js';
+import { reference } from '@caisse/acquirer';
 import { options, required, UsageError } from '../cli/args.js';
 import type { CliIo } from '../cli/commands.js';
 import { ProblemError } from '../http/problem.js';

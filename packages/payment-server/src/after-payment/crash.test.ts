@@ -53,7 +53,10 @@ describe.runIf(hasPostgres)('payment server processes killed with SIGKILL in the
       DATABASE_URL: database.url,
       CAISSE_SECRET: secret,
       CAISSE_ISSUER: world.server.issuer,
-      CAISSE_BANK_URL: proxy.url,
+      // The acquirer the first server recorded its operations with, reached through the proxy.
+      CAISSE_ACQUIRERS: JSON.stringify([
+        { name: 'sandbox', module: '@caisse/sandbox-bank/acquirer', options: { url: proxy.url, timeoutMs: 1_000 } },
+      ]),
       CAISSE_SETTLEMENT_CUTOFF: cutoffAt.toISOString().slice(11, 16),
       CLOCK_OFFSET_MS: String(offsetMs),
       LOG_LEVEL: 'error',

@@ -1,28 +1,28 @@
 import type { Hono } from 'hono';
-import type { ApprovedOperation, DeclinedOperation } from '../acquirer/model.js';
 import type { AcquirerOperations } from '../acquirer/operations.js';
+import type { BankMetadata, PurposeHandlers } from '../acquirer/purposes.js';
 import type { AssertionKeys } from '../api/assertion.js';
 import type { ApiEnv } from '../api/context.js';
-import { type CaptureService, createCaptureService } from '../captures/service.js';
+import { type CaptureService, captureHandler, createCaptureService, reversalHandler } from '../captures/service.js';
 import { type CarrierKeyService, createCarrierKeyService } from '../escrow/carriers.js';
 import type { EscrowTimeoutPolicy } from '../escrow/model.js';
 import { escrowEndpoints } from '../escrow/routes.js';
 import { createEscrowService, type EscrowService } from '../escrow/service.js';
 import type { Logger } from '../log.js';
 import { refundEndpoints } from '../refunds/routes.js';
-import { createRefundService, type RefundService } from '../refunds/service.js';
+import { createRefundService, declineRefundsAwaitingCapture, type RefundService, refundHandler } from '../refunds/service.js';
 import type { Cutoff } from '../settlement/cutoff.js';
 import { settlementEndpoints } from '../settlement/routes.js';
-import { createSettlementService, type SettlementService } from '../settlement/service.js';
-import type { Database, Transaction } from '../storage/database.js';
-import { createTopUpService, type TopUpService } from '../top-ups/service.js';
+import { createSettlementService, type SettlementService, settlementHandler } from '../settlement/service.js';
+import type { Database } from '../storage/database.js';
+import { createTopUpService, type TopUpService, topUpHandler } from '../top-ups/service.js';
 
 export interface AfterPaymentDeps {
   db: Database;
   escrow: { timeoutDays: number; policy: EscrowTimeoutPolicy };
   cutoff: Cutoff;
-  /** The bank side, once it exists (it is built after the hooks it calls). */
-  bank?: () => AcquirerOperations | undefined;
+  /** The acquirers' recorded operations (with no acquirer configured, nothing routes and bank work waits). */
+  bank: AcquirerOperations<BankMetadata>;
   now?: () => Date;
   log?: Logger;
 }
@@ -38,11 +38,6 @@ export interface AfterPayment {
   endpoints: ((api: Hono<ApiEnv>) => void)[];
   /** Keys for the delivery endpoint (`ApiDeps.deliveryKeys`). */
   deliveryKeys(merchants: AssertionKeys): AssertionKeys;
-  /** The acquirer hooks of refunds, captures, payouts and top-ups; each ignores the operations of the others. */
-  onBankApproved(tx: Transaction, operation: ApprovedOperation): Promise<void>;
-  onBankDeclined(tx: Transaction, operation: DeclinedOperation): Promise<void>;
-  /** Whether an acquirer operation belongs to these services (else it is a checkout's). */
-  owns(operation: ApprovedOperation | DeclinedOperation): boolean;
   /**
    * One pass of the background work: escrow time-outs, captures of bank payments, the due
    * settlement, and bank legs left pending by a crash. Safe on every instance at once.
@@ -59,15 +54,18 @@ export interface AfterPayment {
  */
 export function createAfterPayment(deps: AfterPaymentDeps): AfterPayment {
   const base = { db: deps.db, ...(deps.now ? { now: deps.now } : {}), ...(deps.log ? { log: deps.log } : {}) };
-  const bank = deps.bank ? { bank: () => deps.bank?.() as AcquirerOperations } : {};
-  const hasBank = () => deps.bank?.() !== undefined;
-  const escrow = createEscrowService({ ...base, timeoutDays: deps.escrow.timeoutDays, policy: deps.escrow.policy });
+  const { bank } = deps;
   const carriers = createCarrierKeyService(base);
-  const refunds = createRefundService({ ...base, ...bank });
-  const captures = createCaptureService({ ...base, ...bank });
-  const settlement = createSettlementService({ ...base, cutoff: deps.cutoff, ...bank });
-  const topUps = createTopUpService({ ...base, ...bank });
-  const services = [refunds, captures, settlement, topUps];
+  const refunds = createRefundService({ ...base, bank });
+  const captures = createCaptureService({ ...base, bank });
+  const escrow = createEscrowService({
+    ...base,
+    timeoutDays: deps.escrow.timeoutDays,
+    policy: deps.escrow.policy,
+    afterBankVoid: (payment) => captures.reverse(payment),
+  });
+  const settlement = createSettlementService({ ...base, cutoff: deps.cutoff, bank });
+  const topUps = createTopUpService({ ...base, bank });
 
   async function step(name: string, run: () => Promise<unknown>): Promise<void> {
     try {
@@ -82,7 +80,6 @@ export function createAfterPayment(deps: AfterPaymentDeps): AfterPayment {
     // Before the payout: the operator collects what it is about to pay out (nothing without a bank).
     await step('captures', () => captures.run());
     await step('settle', () => settlement.settleDue());
-    if (!hasBank()) return;
     await step('refunds_resume', () => refunds.resume());
     await step('settlement_resume', () => settlement.resume());
     await step('top_ups_resume', () => topUps.resume());
@@ -97,13 +94,6 @@ export function createAfterPayment(deps: AfterPaymentDeps): AfterPayment {
     topUps,
     endpoints: [escrowEndpoints({ escrow, carriers }), refundEndpoints({ refunds }), settlementEndpoints({ settlement })],
     deliveryKeys: (merchants) => carriers.withCarrierKeys(merchants),
-    async onBankApproved(tx, operation) {
-      for (const service of services) await service.onBankApproved(tx, operation);
-    },
-    async onBankDeclined(tx, operation) {
-      for (const service of services) await service.onBankDeclined(tx, operation);
-    },
-    owns: (operation) => typeof operation.metadata.purpose === 'string',
     runOnce,
     start(options = {}) {
       let running: Promise<void> = Promise.resolve();
@@ -118,5 +108,20 @@ export function createAfterPayment(deps: AfterPaymentDeps): AfterPayment {
         },
       };
     },
+  };
+}
+
+/**
+ * The handlers of the bank operations these services send, one per purpose: they book in
+ * the transaction that settles an operation and need no acquirer, so they exist before
+ * the acquirers' operations service that calls them.
+ */
+export function afterPaymentHandlers(deps: { now?: () => Date; log?: Logger }): Omit<PurposeHandlers, 'checkout'> {
+  return {
+    capture: captureHandler({ ...deps, onDeclined: (tx, payment, reason) => declineRefundsAwaitingCapture(tx, deps, payment, reason) }),
+    reversal: reversalHandler(deps),
+    refund: refundHandler(deps),
+    settlement: settlementHandler(deps),
+    top_up: topUpHandler(deps),
   };
 }

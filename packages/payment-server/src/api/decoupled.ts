@@ -4,11 +4,12 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { checkTicket, type MerchantDirectory } from '../checkout/intake.js';
 import type { PhoneCheckout } from '../checkout/phone.js';
-import { type CheckoutSession, type Sessions, storedVoucher } from '../checkout/sessions.js';
+import type { CheckoutSession, Sessions } from '../checkout/sessions.js';
 import type { CustomerService } from '../customers/service.js';
 import { ProblemError } from '../http/problem.js';
 import type { Logger } from '../log.js';
 import { closeRefused } from '../payments/refusal.js';
+import { storedVoucher } from '../payments/repository.js';
 import type { TokenSigner } from '../payments/tokens.js';
 import type { Database } from '../storage/database.js';
 import type { ApiEnv } from './context.js';
@@ -77,7 +78,7 @@ export function decoupledEndpoints(deps: DecoupledDeps): (api: Hono<ApiEnv>) => 
       case 'pending_bank':
         return { ticket, state: session.state };
       case 'paid':
-        return { ticket, state: 'paid', voucher: await storedVoucher(deps.db, session) };
+        return { ticket, state: 'paid', voucher: (await storedVoucher(deps.db, session)).voucher };
       case 'refused':
       case 'cancelled': {
         const refusal = await deps.signer.refusal(session.ticket, session.refusalReason ?? 'customer_declined');

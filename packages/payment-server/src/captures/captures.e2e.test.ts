@@ -74,6 +74,42 @@ describe.each(await serverDrivers('captures'))('bank captures on $name', ({ url 
     expect(await capturedAt(cancelled.serial)).toBeNull();
   });
 
+  it('voids the authorisation at the bank when escrow voids a bank payment, once, whoever voids it', async () => {
+    const cancelled = await bankPayment(6_200, { deferred: true });
+    const timedOut = await bankPayment(5_100, { deferred: true });
+    const voidsAtBank = (jti: string) =>
+      world.sandbox.bank
+        .statement()
+        .filter((operation) => operation.kind === 'void' && operation.idempotencyKey.endsWith(`:${jti}`))
+        .map((operation) => [operation.amount, operation.status]);
+    const reversedAt = async (serial: string) => {
+      const { rows } = await world.server.db.query<{ reversed_at: Date | null }>(
+        'SELECT reversed_at FROM payments WHERE merchant_id = $1 AND serial = $2',
+        [world.merchantId, BigInt(serial)],
+      );
+      return rows[0]?.reversed_at ?? null;
+    };
+
+    // The merchant cancels: the customer's bank releases the reservation at once, not when it would lapse.
+    expect((await world.call(`/v1/payments/${cancelled.serial}/cancellation`, { body: {} })).status).toBe(200);
+    expect(voidsAtBank(cancelled.jti)).toEqual([[6_200, 'approved']]);
+    expect(await reversedAt(cancelled.serial)).toBeInstanceOf(Date);
+
+    // The escrow time-out voids the other one; the sweep sends what the void left to do, once.
+    world.clock.advance(15 * 86_400_000);
+    try {
+      await world.server.afterPayment.runOnce();
+      await Promise.all([world.server.afterPayment.captures.run(), world.server.afterPayment.captures.run()]);
+    } finally {
+      world.clock.advance(-15 * 86_400_000);
+    }
+    expect(voidsAtBank(timedOut.jti)).toEqual([[5_100, 'approved']]);
+    expect(voidsAtBank(cancelled.jti)).toHaveLength(1);
+    expect(await reversedAt(timedOut.serial)).toBeInstanceOf(Date);
+    expect(capturesAtBank(timedOut.jti)).toEqual([]);
+    expect(await world.invariants()).toEqual({ ok: true, findings: [] });
+  });
+
   it('leaves wallet payments alone', async () => {
     const customer = await world.customer();
     const { serial } = await world.pay(customer, 900);

@@ -139,7 +139,7 @@ export function createPhoneCheckout(deps: PhoneCheckoutDeps) {
       if (request === undefined) return { started: false, reason: 'no_device' };
       const expiresAt = new Date(request.expiresAt * 1000);
       const change = { customerId: customer.id, expiresAt, ...(session.shared === null ? {} : { shared: session.shared }) };
-      if (!(await deps.sessions.move(session.id, ['identifying'], 'confirming', change, tx))) throw new SessionMoved();
+      if (!(await deps.sessions.awaitConfirmation(session.id, change, tx))) throw new SessionMoved();
       return { started: true, request };
     },
 

@@ -24,12 +24,13 @@ import { POPUP_RESULT_SCRIPT, POPUP_RESULT_SCRIPT_PATH, resultRedirectPage } fro
 import type { SharedForm } from '../pages/shared-data.js';
 import type { Authoriser } from '../payments/authorise.js';
 import { closeRefused } from '../payments/refusal.js';
+import { storedVoucher } from '../payments/repository.js';
 import { type ReceivedTicket, type TokenSigner, withResult } from '../payments/tokens.js';
 import type { Database } from '../storage/database.js';
 import type { SessionEvents } from './events.js';
 import { checkTicket } from './intake.js';
 import type { PhoneCheckout } from './phone.js';
-import { BROWSER_COOKIE, type CheckoutSession, checkCsrf, csrfToken, type Display, type Sessions, storedVoucher } from './sessions.js';
+import { BROWSER_COOKIE, type CheckoutSession, checkCsrf, csrfToken, type Display, type Sessions } from './sessions.js';
 import { readSharedForm, withShared } from './shared.js';
 
 export interface CheckoutDeps {
@@ -463,7 +464,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       const current = await session(c);
       const { claims } = current.ticket;
       if (current.state === 'paid') {
-        const voucher = await storedVoucher(deps.db, current);
+        const { voucher } = await storedVoucher(deps.db, current);
         return leave(c, current.display, current.merchantId, 'voucher', claims.returnUrl, voucher);
       }
       if (current.state === 'refused' || current.state === 'cancelled') {

@@ -1,8 +1,13 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { RefusalReason, SharedData, TicketClaims } from '@caisse/protocol';
 import { safeEqual } from '@caisse/server-kit';
-import type { ReceivedTicket } from '../payments/tokens.js';
 import { checkChannel, type Executor } from '../storage/database.js';
+
+/** A ticket as the payment server holds it once verified: its claims and the hash of its exact bytes. */
+export interface ReceivedTicket {
+  claims: TicketClaims;
+  sha256: string;
+}
 
 /**
  * A checkout is a small state machine, persisted so any instance can serve any step:
@@ -56,21 +61,6 @@ export interface SessionChange {
   expiresAt?: Date;
   /** Set with the move out of `identifying`, so data sent with a failed step is never stored. */
   shared?: SharedData;
-}
-
-/**
- * The voucher signed when the session was paid, for the return URL and the merchant's
- * poll: always these bytes, never a fresh copy (see `checkoutRoutes`' return).
- * @throws Error when the paid session has no payment: a broken invariant, not bad input
- */
-export async function storedVoucher(executor: Executor, session: CheckoutSession): Promise<string> {
-  const { rows } = await executor.query<{ voucher: string }>('SELECT voucher FROM payments WHERE merchant_id = $1 AND ticket_jti = $2', [
-    session.merchantId,
-    session.ticket.claims.jti,
-  ]);
-  const stored = rows[0]?.voucher;
-  if (!stored) throw new Error(`Session ${session.id} is paid but has no payment.`);
-  return stored;
 }
 
 /**
@@ -162,8 +152,31 @@ export interface Sessions {
   load(id: string, executor?: Executor): Promise<CheckoutSession | undefined>;
   /** The session of a merchant's ticket, for the merchant API (no browser involved). */
   byTicket(merchantId: string, jti: string, executor?: Executor): Promise<CheckoutSession | undefined>;
-  /** Moves the session from one of `from` to `to`; false when it was not in `from` any more. */
-  move(id: string, from: readonly SessionState[], to: SessionState, change?: SessionChange, executor?: Executor): Promise<boolean>;
+  /*
+   * The named transitions: the only writes of a session after `open`. Each is one
+   * compare-and-set on the current state with its NOTIFY, and answers false when the
+   * session had already left the states it moves from (another request got there first).
+   */
+  /** identifying → confirming: a confirmation request went to the customer's phone. */
+  awaitConfirmation(
+    id: string,
+    change: Required<Pick<SessionChange, 'customerId' | 'expiresAt'>> & SessionChange,
+    executor?: Executor,
+  ): Promise<boolean>;
+  /** identifying or confirming → authorising: the customer is known and confirmed; money is about to move. */
+  startAuthorising(id: string, change: Required<Pick<SessionChange, 'customerId'>> & SessionChange, executor?: Executor): Promise<boolean>;
+  /** authorising → pending_bank: the payment waits for an acquirer's answer. */
+  awaitBank(id: string, executor?: Executor): Promise<boolean>;
+  /** authorising or pending_bank → paid, in the transaction that books the payment. */
+  markPaid(id: string, customerId: string, executor?: Executor): Promise<boolean>;
+  /** One of `from` → refused or cancelled, with the reason (see `closeRefused`, which also tells the merchant). */
+  close(
+    id: string,
+    from: readonly SessionState[],
+    to: 'refused' | 'cancelled',
+    reason: RefusalReason,
+    executor?: Executor,
+  ): Promise<boolean>;
 }
 
 export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?: number }): Sessions {
@@ -184,6 +197,40 @@ export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?
   async function load(id: string, executor: Executor = deps.db) {
     const { rows } = await executor.query<SessionRow>(`${SELECT} WHERE s.id = $1`, [id]);
     return rows[0];
+  }
+
+  /** The one statement that changes a session's state, and its announcement. */
+  async function move(
+    id: string,
+    from: readonly SessionState[],
+    to: SessionState,
+    change: SessionChange,
+    executor: Executor = deps.db,
+  ): Promise<boolean> {
+    const allowed = from.filter((state) => TRANSITIONS[state].includes(to));
+    if (allowed.length === 0) throw new Error(`No move leads from ${from.join('/')} to ${to}.`);
+    // The move and its announcement in one round trip; the NOTIFY is delivered at commit.
+    const { rows } = await executor.query(
+      `WITH moved AS (
+           UPDATE checkout_sessions
+              SET state = $3, updated_at = $4, customer_id = coalesce($5, customer_id), refusal_reason = coalesce($6, refusal_reason),
+                  expires_at = coalesce($7, expires_at), shared = coalesce($9::text::jsonb, shared)
+            WHERE id = $1 AND state = ANY($2::text[])
+           RETURNING id)
+         SELECT pg_notify($8, id) FROM moved`,
+      [
+        id,
+        allowed,
+        to,
+        now(),
+        change.customerId ?? null,
+        change.refusalReason ?? null,
+        change.expiresAt ?? null,
+        checkChannel(SESSION_CHANNEL),
+        change.shared === undefined ? null : JSON.stringify(change.shared),
+      ],
+    );
+    return rows.length === 1;
   }
 
   return {
@@ -239,31 +286,10 @@ export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?
       return rows[0] && toSession(rows[0]);
     },
 
-    async move(id, from, to, change = {}, executor = deps.db) {
-      const allowed = from.filter((state) => TRANSITIONS[state].includes(to));
-      if (allowed.length === 0) throw new Error(`No move leads from ${from.join('/')} to ${to}.`);
-      // The move and its announcement in one round trip; the NOTIFY is delivered at commit.
-      const { rows } = await executor.query(
-        `WITH moved AS (
-           UPDATE checkout_sessions
-              SET state = $3, updated_at = $4, customer_id = coalesce($5, customer_id), refusal_reason = coalesce($6, refusal_reason),
-                  expires_at = coalesce($7, expires_at), shared = coalesce($9::text::jsonb, shared)
-            WHERE id = $1 AND state = ANY($2::text[])
-           RETURNING id)
-         SELECT pg_notify($8, id) FROM moved`,
-        [
-          id,
-          allowed,
-          to,
-          now(),
-          change.customerId ?? null,
-          change.refusalReason ?? null,
-          change.expiresAt ?? null,
-          checkChannel(SESSION_CHANNEL),
-          change.shared === undefined ? null : JSON.stringify(change.shared),
-        ],
-      );
-      return rows.length === 1;
-    },
+    awaitConfirmation: (id, change, executor) => move(id, ['identifying'], 'confirming', change, executor),
+    startAuthorising: (id, change, executor) => move(id, ['identifying', 'confirming'], 'authorising', change, executor),
+    awaitBank: (id, executor) => move(id, ['authorising'], 'pending_bank', {}, executor),
+    markPaid: (id, customerId, executor) => move(id, ['authorising', 'pending_bank'], 'paid', { customerId }, executor),
+    close: (id, from, to, reason, executor) => move(id, from, to, { refusalReason: reason }, executor),
   };
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { currencyExponent, toDecimalString, toMinorUnits } from '@caisse/protocol';
+import { ACQUIRER_USAGE, acquirerCommand } from '../acquirer/cli.js';
 import { AFTER_PAYMENT_USAGE, afterPaymentCommand } from '../after-payment/cli.js';
 import { verifyAudit } from '../audit/verify.js';
 import { type Config, loadConfig } from '../config.js';
@@ -7,7 +8,6 @@ import type { LimitsInput } from '../customers/model.js';
 import { ProblemError } from '../http/problem.js';
 import { createLogger } from '../log.js';
 import { isNotificationError } from '../notifications/errors.js';
-import { startSandboxBank } from '../sandbox-bank/server.js';
 import { createPaymentServer, type PaymentServer, startPaymentServer } from '../server.js';
 import { openDatabase } from '../storage/open.js';
 import { options, positional, required, UsageError } from './args.js';
@@ -42,8 +42,8 @@ export const USAGE = `Usage: caisse-server <command> [options]
   alerts list
   notifications list            [--parked]  (parked: retried for 3 days without an acknowledgement)
   notifications resend          --id ID     (puts a parked notification back in the queue, same id)
-  sandbox-bank                  [--port 4010] run the sandbox bank for development
 ${AFTER_PAYMENT_USAGE}
+${ACQUIRER_USAGE}
 
 Configuration comes from the environment; see the package README.`;
 
@@ -261,15 +261,13 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
         );
         return 0;
       }
-      case 'sandbox-bank':
-        return await sandboxBank([action, ...rest].filter(Boolean), io);
       case 'help':
       case '--help':
       case '':
         io.out(USAGE);
         return group === '' ? 2 : 0;
       default: {
-        const done = await afterPaymentCommand(argv, io, withServer);
+        const done = (await afterPaymentCommand(argv, io, withServer)) ?? (await acquirerCommand(argv, io, withServer));
         if (done !== undefined) return done;
         throw new UsageError(`Unknown command "${`${group} ${action}`.trim()}".`);
       }
@@ -295,14 +293,5 @@ async function start(args: string[], io: CliIo): Promise<number> {
   io.out(`Payment server ${server.issuer} listening on ${server.url}`);
   await io.stopSignal();
   await server.close();
-  return 0;
-}
-
-async function sandboxBank(args: string[], io: CliIo): Promise<number> {
-  const values = options(args, { port: { type: 'string' } });
-  const bank = await startSandboxBank({ port: Number(values.port ?? 4010) });
-  io.out(`Sandbox bank listening on ${bank.url} (test identities: test_approve, test_insufficient_funds, test_lost_card, test_timeout).`);
-  await io.stopSignal();
-  await bank.close();
   return 0;
 }

@@ -1,3 +1,5 @@
+import type { Queryable } from '../storage/database.js';
+
 /**
  * Daily and monthly ceilings count what a customer paid since the start of the current
  * calendar day and month, in the operator's time zone (default UTC), not a rolling
@@ -9,7 +11,8 @@
  * (minor units) in a currency since an instant. Implemented by the payments domain.
  */
 export interface SpendingReader {
-  spentSince(customerId: string, currency: string, since: Date): Promise<bigint>;
+  /** `executor`: the payment's transaction, when the total must be exact under concurrency. */
+  spentSince(customerId: string, currency: string, since: Date, executor?: Queryable): Promise<bigint>;
 }
 
 export interface CeilingPeriod {

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { reference } from '@caisse/acquirer';
 import { isCurrencyCode, LIMITS } from '@caisse/protocol';
-import { reference } from '../acquirer/fields.js';
 import { ALERT_KINDS } from '../alerts/model.js';
 import { createAlertService } from '../alerts/service.js';
 import { ProblemError } from '../http/problem.js';
-import { type Account, createLedger, credit, debit, type Ledger } from '../ledger/index.js';
+import { type Account, createLedger, type Ledger } from '../ledger/index.js';
+import { bookWalletCredit, OPERATOR } from '../ledger/postings.js';
 import type { Logger } from '../log.js';
 import { ID_PATTERN, parseInput } from '../merchants/input.js';
 import { type Executor, type Queryable, type Transaction, withTransaction } from '../storage/database.js';
@@ -119,6 +120,18 @@ export interface CustomerService {
    * @throws CeilingExceededError `ceiling_exceeded` with `period`, ProblemError `customer_unknown`
    */
   checkCeilings(customerId: string, currency: string, amount: bigint, at?: Date): Promise<CeilingStatus>;
+  /**
+   * Which ceiling paying `amount` at `at` would pass, if any, read in `executor` (the
+   * payment's transaction, after locking the customer): what the checkout refuses on.
+   * @throws ProblemError `customer_unknown`
+   */
+  exceededCeiling(
+    executor: Queryable,
+    customerId: string,
+    currency: string,
+    amount: bigint,
+    at: Date,
+  ): Promise<'day' | 'month' | undefined>;
 }
 
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => SILENT };
@@ -216,7 +229,7 @@ export function createCustomerService(deps: CustomerServiceDeps): CustomerServic
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? SILENT;
   const hashing = checkScryptParams(deps.accessKeyHashing ?? DEFAULT_SCRYPT);
-  const operatorId = deps.operatorId ?? 'operator';
+  const operatorId = deps.operatorId ?? OPERATOR;
   const timeZone = checkTimeZone(deps.timeZone ?? 'UTC');
   if (!(deps.pairwiseSecret instanceof Uint8Array) || deps.pairwiseSecret.length < PAIRWISE_SECRET_LENGTH) {
     throw new Error(`createCustomerService: pairwiseSecret must be at least ${PAIRWISE_SECRET_LENGTH} bytes.`);
@@ -495,14 +508,7 @@ export function createCustomerService(deps: CustomerServiceDeps): CustomerServic
       const wallet = await ledger.findAccount('customer_wallet', customerId, code);
       if (wallet === undefined) throw new ProblemError('wallet_unknown', `The customer has no wallet in ${code}.`);
       try {
-        const funding =
-          (await ledger.findAccount('wallet_funding', operatorId, code)) ??
-          (await ledger.openAccount({ type: 'wallet_funding', ownerId: operatorId, currency: code }));
-        const transfer = await ledger.transfer({
-          idempotencyKey: `wallet_credit:${customerId}:${key}`,
-          lines: [debit(funding.id, value), credit(wallet.id, value)],
-          metadata: { kind: 'wallet_credit', customer: customerId, currency: code },
-        });
+        const transfer = await bookWalletCredit(db, { customerId, amount: value, currency: code, wallet, requestKey: key, operatorId });
         const balance = await ledger.balance(wallet.id);
         log.info('wallet.credited', {
           customerId,
@@ -518,36 +524,54 @@ export function createCustomerService(deps: CustomerServiceDeps): CustomerServic
     },
 
     async checkCeilings(customerId, currency, amount, at = now()) {
-      const code = checkCurrency(currency);
-      const value = checkAmount(amount, true);
-      if (!isId(customerId)) throw new ProblemError('customer_unknown');
-      const { rows } = await db.query<{ id: string; daily_ceiling: bigint | null; monthly_ceiling: bigint | null }>(
-        `SELECT c.id, l.daily_ceiling, l.monthly_ceiling FROM customers c
-         LEFT JOIN customer_limits l ON l.customer_id = c.id AND l.currency = $2
-         WHERE c.id = $1`,
-        [customerId, code],
-      );
-      const row = rows[0];
-      if (row === undefined) throw new ProblemError('customer_unknown');
-      // A currency without limits of its own (e.g. paid through the bank, no wallet) gets the defaults.
-      const fallback = defaultLimits(code);
-      const dailyCeiling = row.daily_ceiling ?? fallback.dailyCeiling;
-      const monthlyCeiling = row.monthly_ceiling ?? fallback.monthlyCeiling;
-      const starts = periodStarts(at, timeZone);
-      const [spentToday, spentThisMonth] = await Promise.all([
-        spending.spentSince(customerId, code, starts.day),
-        spending.spentSince(customerId, code, starts.month),
-      ]);
-      // The month first: when it is exhausted, waiting for tomorrow does not help.
-      if (spentThisMonth + value > monthlyCeiling) throw new CeilingExceededError('month');
-      if (spentToday + value > dailyCeiling) throw new CeilingExceededError('day');
-      return {
-        currency: code,
-        amount: value,
-        day: { ceiling: dailyCeiling, spent: spentToday, remaining: dailyCeiling - spentToday - value, since: starts.day },
-        month: { ceiling: monthlyCeiling, spent: spentThisMonth, remaining: monthlyCeiling - spentThisMonth - value, since: starts.month },
-      };
+      const status = await ceilingStatus(db, customerId, currency, amount, at);
+      if ('exceeded' in status) throw new CeilingExceededError(status.exceeded);
+      return status;
+    },
+
+    async exceededCeiling(executor, customerId, currency, amount, at) {
+      const status = await ceilingStatus(executor, customerId, currency, amount, at);
+      return 'exceeded' in status ? status.exceeded : undefined;
     },
   };
+
+  async function ceilingStatus(
+    executor: Queryable,
+    customerId: string,
+    currency: string,
+    amount: bigint,
+    at: Date,
+  ): Promise<CeilingStatus | { exceeded: 'day' | 'month' }> {
+    const code = checkCurrency(currency);
+    const value = checkAmount(amount, true);
+    if (!isId(customerId)) throw new ProblemError('customer_unknown');
+    const { rows } = await executor.query<{ id: string; daily_ceiling: bigint | null; monthly_ceiling: bigint | null }>(
+      `SELECT c.id, l.daily_ceiling, l.monthly_ceiling FROM customers c
+         LEFT JOIN customer_limits l ON l.customer_id = c.id AND l.currency = $2
+         WHERE c.id = $1`,
+      [customerId, code],
+    );
+    const row = rows[0];
+    if (row === undefined) throw new ProblemError('customer_unknown');
+    // A currency without limits of its own (e.g. paid through the bank, no wallet) gets the defaults.
+    const fallback = defaultLimits(code);
+    const dailyCeiling = row.daily_ceiling ?? fallback.dailyCeiling;
+    const monthlyCeiling = row.monthly_ceiling ?? fallback.monthlyCeiling;
+    const starts = periodStarts(at, timeZone);
+    const [spentToday, spentThisMonth] = await Promise.all([
+      spending.spentSince(customerId, code, starts.day, executor),
+      spending.spentSince(customerId, code, starts.month, executor),
+    ]);
+    // The month first: when it is exhausted, waiting for tomorrow does not help.
+    if (spentThisMonth + value > monthlyCeiling) return { exceeded: 'month' };
+    if (spentToday + value > dailyCeiling) return { exceeded: 'day' };
+    return {
+      currency: code,
+      amount: value,
+      day: { ceiling: dailyCeiling, spent: spentToday, remaining: dailyCeiling - spentToday - value, since: starts.day },
+      month: { ceiling: monthlyCeiling, spent: spentThisMonth, remaining: monthlyCeiling - spentThisMonth - value, since: starts.month },
+    };
+  }
+
   return service;
 }

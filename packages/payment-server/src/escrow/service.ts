@@ -1,9 +1,10 @@
 import { ProblemError } from '../http/problem.js';
 import { isLedgerError } from '../ledger/errors.js';
-import { createLedger } from '../ledger/service.js';
+import { releaseHeldPayment, voidHeldPayment } from '../ledger/postings.js';
 import type { Logger } from '../log.js';
 import { enqueueNotification } from '../notifications/outbox.js';
-import { loadPayment, type PaymentRecord, paymentBody, paymentLedgerKey } from '../payments/record.js';
+import { type PaymentRecord, paymentBody } from '../payments/record.js';
+import { loadPayment, lockOldestHeld, setPaymentStatus } from '../payments/repository.js';
 import type { Database, Transaction } from '../storage/database.js';
 import type { EscrowResolution, EscrowResolver, EscrowTimeoutPolicy } from './model.js';
 
@@ -14,6 +15,11 @@ export interface EscrowDeps {
   /** Days a payment may stay held before the sweeper resolves it by `policy`. */
   timeoutDays: number;
   policy: EscrowTimeoutPolicy;
+  /**
+   * After a bank payment's void has committed: releases its authorisation at the bank
+   * (captures/service.ts). A failure is logged; the minute's sweep sends it again.
+   */
+  afterBankVoid?: (payment: PaymentRecord) => Promise<void>;
   now?: () => Date;
   log?: Logger;
 }
@@ -67,7 +73,7 @@ function toResolution(payment: PaymentRecord, row: ResolutionRow): EscrowResolut
 
 /**
  * Escrow of deferred-delivery payments. A held payment is a pending ledger transfer to the
- * merchant till (`payments/authorise.ts`); it is resolved at most once, in one transaction
+ * merchant till (`holdPayment` in `ledger/postings.ts`); it is resolved at most once, in one transaction
  * with the payment's new status, the resolution record and the notification
  * (`payment.released` or `payment.voided`). The payment row is locked first, so a delivery
  * and a cancellation racing each other queue, and the second one sees the first one's
@@ -89,16 +95,10 @@ export function createEscrowService(deps: EscrowDeps): EscrowService {
     if (payment.status === 'released') throw new ProblemError('escrow_already_released');
     if (payment.status === 'voided') throw new ProblemError('escrow_already_voided');
     if (payment.status !== 'held') throw new ProblemError('payment_not_held');
-    const { rows } = await tx.query<{ id: string }>('SELECT id FROM ledger_pending WHERE idempotency_key = $1', [
-      paymentLedgerKey(payment),
-    ]);
-    const pendingId = rows[0]?.id;
-    if (pendingId === undefined) throw new Error(`Held payment ${payment.serial} has no pending transfer.`);
-    const ledger = createLedger(tx);
     let transfer: bigint | null = null;
     try {
-      if (outcome === 'released') transfer = (await ledger.postPending(pendingId)).serial;
-      else await ledger.voidPending(pendingId);
+      if (outcome === 'released') transfer = (await releaseHeldPayment(tx, payment.merchantId, payment.ticketJti)).serial;
+      else await voidHeldPayment(tx, payment.merchantId, payment.ticketJti);
     } catch (error) {
       // The payment row said held, so this is a pending transfer resolved outside this service.
       if (isLedgerError(error, 'pending_already_resolved')) {
@@ -107,7 +107,7 @@ export function createEscrowService(deps: EscrowDeps): EscrowService {
       throw error;
     }
     const at = now();
-    await tx.query('UPDATE payments SET status = $2 WHERE serial = $1', [payment.serial, outcome]);
+    await setPaymentStatus(tx, payment.serial, outcome);
     const inserted = await tx.query<ResolutionRow>(
       `INSERT INTO escrow_resolutions (payment_serial, merchant_id, outcome, resolved_by, carrier_kid, note, transfer_serial, resolved_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -124,13 +124,26 @@ export function createEscrowService(deps: EscrowDeps): EscrowService {
     return toResolution(payment, inserted.rows[0] as ResolutionRow);
   }
 
+  /** Outside the resolution's transaction, once it has committed. */
+  async function afterResolved(payment: PaymentRecord, outcome: 'released' | 'voided'): Promise<void> {
+    if (outcome !== 'voided' || payment.funding !== 'bank' || deps.afterBankVoid === undefined) return;
+    await deps
+      .afterBankVoid(payment)
+      .catch((error: unknown) =>
+        deps.log?.error('escrow.bank_void_failed', { merchantId: payment.merchantId, serial: payment.serial.toString(), error }),
+      );
+  }
+
   function resolve(outcome: 'released' | 'voided') {
-    return (merchantId: string, serial: bigint, input: ResolveInput) =>
-      db.transaction(async (tx) => {
+    return async (merchantId: string, serial: bigint, input: ResolveInput) => {
+      const { payment, resolution } = await db.transaction(async (tx) => {
         const payment = await loadPayment(tx, merchantId, serial, { lock: true });
         if (payment === undefined) throw new ProblemError('payment_unknown');
-        return resolveIn(tx, payment, outcome, input.by, input);
+        return { payment, resolution: await resolveIn(tx, payment, outcome, input.by, input) };
       });
+      await afterResolved(payment, outcome);
+      return resolution;
+    };
   }
 
   return {
@@ -144,19 +157,13 @@ export function createEscrowService(deps: EscrowDeps): EscrowService {
       const done = { released: 0, voided: 0 };
       for (let index = 0; index < limit; index++) {
         const resolved = await db.transaction(async (tx) => {
-          const { rows } = await tx.query<{ serial: bigint; merchant_id: string }>(
-            `SELECT serial, merchant_id FROM payments WHERE status = 'held' AND created_at < $1
-              ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
-            [before],
-          );
-          const row = rows[0];
-          if (row === undefined) return false;
-          const payment = await loadPayment(tx, row.merchant_id, BigInt(row.serial));
-          if (payment === undefined) return false;
+          const payment = await lockOldestHeld(tx, before);
+          if (payment === undefined) return undefined;
           await resolveIn(tx, payment, outcome, 'timeout', { note: `held more than ${deps.timeoutDays} days` });
-          return true;
+          return payment;
         });
-        if (!resolved) break;
+        if (resolved === undefined) break;
+        await afterResolved(resolved, outcome);
         done[outcome] += 1;
       }
       return done;

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { createSandboxAcquirer, type RunningSandboxBank, startSandboxBank } from '@caisse/sandbox-bank';
 import { createMerchant, createState, generateKey, type Merchant, staticKeySet, type TicketInput } from '@caisse/server-kit';
 import { freshDatabase, requirePostgres } from '@caisse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedBrowser } from '../__fixtures__/browser.js';
 import { SHOP_ORIGIN, startTestServer } from '../__fixtures__/payment-server.js';
-import { createSandboxAcquirer } from '../acquirer/sandbox.js';
-import { type RunningSandboxBank, startSandboxBank } from '../sandbox-bank/server.js';
 import { type Receiver, startReceiver } from './__fixtures__/receiver.js';
 
 const hasPostgres = await requirePostgres('notifications of hosted checkouts');

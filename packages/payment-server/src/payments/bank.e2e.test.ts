@@ -1,10 +1,9 @@
+import { createSandboxAcquirer, type RunningSandboxBank, startSandboxBank } from '@caisse/sandbox-bank';
 import { createState } from '@caisse/server-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedBrowser } from '../__fixtures__/browser.js';
 import { SHOP_ORIGIN, startTestServer } from '../__fixtures__/payment-server.js';
-import { createSandboxAcquirer } from '../acquirer/sandbox.js';
 import { journalSize } from '../ledger/test-fixtures.js';
-import { type RunningSandboxBank, startSandboxBank } from '../sandbox-bank/server.js';
 
 /** Amounts at or above the wallet threshold (50.00 EUR here) go through the bank, over real HTTP to the sandbox bank. */
 describe('paying through the bank', () => {

@@ -17,7 +17,7 @@ export async function closeRefused(
   reason: RefusalReason,
   at: Date,
 ): Promise<boolean> {
-  if (!(await sessions.move(session.id, from, to, { refusalReason: reason }, tx))) return false;
+  if (!(await sessions.close(session.id, from, to, reason, tx))) return false;
   const { claims, sha256 } = session.ticket;
   await enqueueNotification(tx, {
     merchantId: claims.iss,

@@ -1,16 +1,8 @@
 import type { SpendingReader } from '../customers/ceilings.js';
 import type { Queryable } from '../storage/database.js';
+import { spentSince } from './repository.js';
 
-/** What a customer paid since an instant, for the ceilings: authorised, held and released payments (a voided one gave the money back). */
+/** The payments' totals as the customers' ceilings read them (see `spentSince`). */
 export function paymentsSpending(db: Queryable): SpendingReader {
-  return {
-    async spentSince(customerId, currency, since) {
-      const { rows } = await db.query<{ spent: bigint | string | null }>(
-        `SELECT coalesce(sum(amount), 0)::bigint AS spent FROM payments
-          WHERE customer_id = $1 AND currency = $2 AND created_at >= $3 AND status IN ('authorised', 'held', 'released')`,
-        [customerId, currency, since],
-      );
-      return BigInt(rows[0]?.spent ?? 0);
-    },
-  };
+  return { spentSince: (customerId, currency, since, executor = db) => spentSince(executor, customerId, currency, since) };
 }

@@ -5,19 +5,17 @@ import {
   type RefusalClaims,
   type RefusalReason,
   type SharedData,
-  type TicketClaims,
   TOKEN_TYPES,
   type VoucherClaims,
 } from '@caisse/protocol';
 import { signJws } from '@caisse/server-kit';
+import type { ReceivedTicket } from '../checkout/sessions.js';
 import type { ServerKeys } from '../keys/service.js';
 import type { Executor } from '../storage/database.js';
 
-/** A ticket as the payment server holds it once verified: its claims and the hash of its exact bytes. */
-export interface ReceivedTicket {
-  claims: TicketClaims;
-  sha256: string;
-}
+// Declared with the sessions that hold it, which sit below payments; also named here for the
+// ticket intake and the checkout routes, which import it with the signer.
+export type { ReceivedTicket };
 
 export interface VoucherInput {
   ticket: ReceivedTicket;

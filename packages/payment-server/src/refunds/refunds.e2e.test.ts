@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { type AfterPaymentWorld, worldPerSuite } from '../after-payment/__fixtures__/world.js';
 import { serverDrivers } from '../api/__fixtures__/api-server.js';
 import { credit, debit } from '../ledger/model.js';
+import { OPERATOR } from '../ledger/postings.js';
 import { createLedger } from '../ledger/service.js';
-import { OPERATOR } from '../payments/authorise.js';
 
 describe.each(await serverDrivers('refunds'))('refunds on $name', ({ name, url }) => {
   let world: AfterPaymentWorld;

@@ -1,26 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import type { ApprovedOperation, DeclinedOperation } from '../acquirer/model.js';
+import { bankAuthorisationKey, bankRefundKey } from '../acquirer/keys.js';
 import type { AcquirerOperations } from '../acquirer/operations.js';
-import { CAPTURE_PURPOSE, capturePayment } from '../captures/service.js';
+import type { BankMetadata, PurposeHandler } from '../acquirer/purposes.js';
+import { capturePayment } from '../captures/service.js';
 import { ProblemError } from '../http/problem.js';
 import { isLedgerError } from '../ledger/errors.js';
-import { credit, debit, type LineInput } from '../ledger/model.js';
-import { createLedger, type Ledger } from '../ledger/service.js';
+import type { Account } from '../ledger/model.js';
+import { bankClearing, bookRefund } from '../ledger/postings.js';
+import { createLedger } from '../ledger/service.js';
 import type { Logger } from '../log.js';
 import { enqueueNotification } from '../notifications/outbox.js';
-import { OPERATOR } from '../payments/authorise.js';
-import { loadPayment, type PaymentRecord, paymentAuthorisationKey, paymentBody, paymentLedgerKey } from '../payments/record.js';
+import { type PaymentRecord, paymentBody } from '../payments/record.js';
+import { loadPayment } from '../payments/repository.js';
 import type { Database, Queryable, Transaction } from '../storage/database.js';
 import { constraintName } from '../storage/errors.js';
 import { REFUND_COLUMNS, type Refund, type RefundRow, toRefund } from './model.js';
 
-/** What the acquirer operations of refunds carry in their metadata, so the hooks know them. */
-export const REFUND_PURPOSE = 'refund';
-
 export interface RefundDeps {
   db: Database;
-  /** The bank side; without it, refunds of bank payments stay pending until one is configured. */
-  bank?: () => AcquirerOperations;
+  /** The acquirers; a refund of a bank payment goes to the one that authorised it. */
+  bank: AcquirerOperations<BankMetadata>;
   now?: () => Date;
   log?: Logger;
   /** A pending bank refund untouched this long is taken up again by `resume`. Default 60 s. */
@@ -47,118 +46,107 @@ export interface RefundService {
   list(merchantId: string, serial: bigint): Promise<Refund[]>;
   /** Sends again the bank refunds left pending (a crash, a capture not yet confirmed). Safe on several instances: the bank keys decide. */
   resume(options?: { limit?: number }): Promise<number>;
-  /** The acquirer's hooks for refund operations (and the captures before them); ignore other operations. */
-  onBankApproved(tx: Transaction, operation: ApprovedOperation): Promise<void>;
-  onBankDeclined(tx: Transaction, operation: DeclinedOperation): Promise<void>;
 }
 
 function newRefundId(): string {
   return `rf_${randomBytes(16).toString('base64url')}`;
 }
 
-function refundLedgerKey(merchantId: string, refundId: string): string {
-  return `refund:${merchantId}:${refundId}`;
+/** What the bookings of a refund need besides the transaction. */
+interface Context {
+  now: () => Date;
+  log?: Logger;
+}
+
+async function byId(executor: Queryable, id: string, lock = false): Promise<RefundRow | undefined> {
+  const { rows } = await executor.query<RefundRow>(`SELECT ${REFUND_COLUMNS} FROM refunds WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  return rows[0];
+}
+
+/** What the payment's other refunds that succeeded add up to: `bookRefund` counts the loyalty points still due from it. */
+async function refundedBefore(tx: Transaction, refund: RefundRow): Promise<bigint> {
+  const { rows } = await tx.query<{ refunded: bigint }>(
+    `SELECT coalesce(sum(amount), 0)::int8 AS refunded FROM refunds WHERE payment_serial = $1 AND status = 'succeeded' AND id <> $2`,
+    [refund.payment_serial, refund.id],
+  );
+  return BigInt(rows[0]?.refunded ?? 0);
+}
+
+async function succeed(ctx: Context, tx: Transaction, refund: RefundRow, payment: PaymentRecord, to: Account): Promise<void> {
+  const moved = await bookRefund(tx, {
+    merchantId: refund.merchant_id,
+    refundId: refund.id,
+    amount: refund.amount,
+    currency: refund.currency,
+    to,
+    payment: {
+      serial: payment.serial,
+      ticketJti: payment.ticketJti,
+      customerId: payment.customerId,
+      amount: payment.amount,
+      refundedBefore: await refundedBefore(tx, refund),
+    },
+  });
+  const at = ctx.now();
+  await tx.query(`UPDATE refunds SET status = 'succeeded', transfer_serial = $2, resolved_at = $3 WHERE id = $1`, [
+    refund.id,
+    moved.serial,
+    at,
+  ]);
+  await enqueueNotification(tx, {
+    merchantId: refund.merchant_id,
+    notifyUrl: payment.notifyUrl,
+    at,
+    content: {
+      event: 'refund.succeeded',
+      payment: paymentBody(payment, payment.status),
+      refund: { id: refund.id, amount: Number(refund.amount), currency: refund.currency },
+    },
+  });
+  ctx.log?.info('refund.succeeded', { merchantId: refund.merchant_id, refund: refund.id, amount: Number(refund.amount) });
+}
+
+async function decline(ctx: Context, tx: Queryable, refundId: string, reason: string): Promise<void> {
+  await tx.query(`UPDATE refunds SET status = 'declined', decline_reason = $2, resolved_at = $3 WHERE id = $1 AND status = 'pending'`, [
+    refundId,
+    reason,
+    ctx.now(),
+  ]);
+  ctx.log?.warn('refund.declined', { refund: refundId, reason });
 }
 
 /**
  * Refunds. A wallet refund moves the money back (till → wallet) in one transaction with
  * the refund record and its `refund.succeeded` notification. A bank refund is recorded
  * `pending` first, then the authorisation is captured if the capture sweep has not done it
- * yet (captures/: once per payment, under its own key) and the refund sent under `acq:refund:<merchant>:<refund id>`; the acquirer's hook
- * books it (till → bank clearing) in the transaction that settles the operation, so a
- * time-out or a crash is settled by reconciliation exactly once.
+ * yet (captures/: once per payment, under its own key) and the refund sent under its own
+ * key (`bankRefundKey`); the acquirer's hook books it (`bookRefund`: till → bank clearing)
+ * in the transaction that settles the operation, so a time-out or a crash is settled by
+ * reconciliation exactly once.
  * @example const refunds = createRefundService({ db, bank: () => operations })
  */
 export function createRefundService(deps: RefundDeps): RefundService {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
   const resumeAfterMs = deps.resumeAfterMs ?? 60_000;
-
-  async function byId(executor: Queryable, id: string, lock = false): Promise<RefundRow | undefined> {
-    const { rows } = await executor.query<RefundRow>(`SELECT ${REFUND_COLUMNS} FROM refunds WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [
-      id,
-    ]);
-    return rows[0];
-  }
-
-  /**
-   * The loyalty points this refund takes back: the payment's points in proportion to what
-   * has been refunded, counted over all its refunds so that the parts add up to the whole
-   * (a full refund takes back every point). Never more than the customer still has.
-   */
-  async function loyaltyTakenBack(tx: Transaction, ledger: Ledger, refund: RefundRow, payment: PaymentRecord): Promise<LineInput[]> {
-    const loyalty = await ledger.findAccount('loyalty', payment.customerId, payment.currency);
-    if (loyalty === undefined) return [];
-    const paid = await ledger.findTransfer(paymentLedgerKey(payment));
-    const given = (paid?.lines ?? []).reduce((sum, line) => (line.accountId === loyalty.id ? sum + line.amount : sum), 0n);
-    if (given <= 0n) return [];
-    const { rows } = await tx.query<{ refunded: bigint }>(
-      `SELECT coalesce(sum(amount), 0)::int8 AS refunded FROM refunds WHERE payment_serial = $1 AND status = 'succeeded' AND id <> $2`,
-      [payment.serial, refund.id],
-    );
-    const before = BigInt(rows[0]?.refunded ?? 0);
-    const due = (given * (before + refund.amount)) / payment.amount - (given * before) / payment.amount;
-    const { balance, pendingDebits } = await ledger.balance(loyalty.id);
-    const available = balance - pendingDebits;
-    const taken = due < available ? due : available;
-    if (taken <= 0n) return [];
-    const funding = await ledger.openAccount({ type: 'loyalty_funding', ownerId: OPERATOR, currency: payment.currency });
-    return [debit(loyalty.id, taken), credit(funding.id, taken)];
-  }
-
-  async function succeed(tx: Transaction, refund: RefundRow, payment: PaymentRecord, counterpart: string): Promise<void> {
-    const ledger = createLedger(tx);
-    const till = await ledger.openAccount({ type: 'merchant_till', ownerId: refund.merchant_id, currency: refund.currency });
-    const moved = await ledger.transfer({
-      idempotencyKey: refundLedgerKey(refund.merchant_id, refund.id),
-      lines: [debit(till.id, refund.amount), credit(counterpart, refund.amount), ...(await loyaltyTakenBack(tx, ledger, refund, payment))],
-      metadata: { kind: 'refund', merchant: refund.merchant_id, payment: refund.payment_serial.toString(), refund: refund.id },
-    });
-    const at = now();
-    await tx.query(`UPDATE refunds SET status = 'succeeded', transfer_serial = $2, resolved_at = $3 WHERE id = $1`, [
-      refund.id,
-      moved.serial,
-      at,
-    ]);
-    await enqueueNotification(tx, {
-      merchantId: refund.merchant_id,
-      notifyUrl: payment.notifyUrl,
-      at,
-      content: {
-        event: 'refund.succeeded',
-        payment: paymentBody(payment, payment.status),
-        refund: { id: refund.id, amount: Number(refund.amount), currency: refund.currency },
-      },
-    });
-    deps.log?.info('refund.succeeded', { merchantId: refund.merchant_id, refund: refund.id, amount: Number(refund.amount) });
-  }
-
-  async function decline(tx: Queryable, refundId: string, reason: string): Promise<void> {
-    await tx.query(`UPDATE refunds SET status = 'declined', decline_reason = $2, resolved_at = $3 WHERE id = $1 AND status = 'pending'`, [
-      refundId,
-      reason,
-      now(),
-    ]);
-    deps.log?.warn('refund.declined', { refund: refundId, reason });
-  }
+  const ctx: Context = { now, ...(deps.log ? { log: deps.log } : {}) };
 
   /** The bank leg of a pending refund: capture the payment (once), then refund under the refund's own key. */
   async function sendToBank(refund: RefundRow): Promise<void> {
-    const operations = deps.bank?.();
-    if (operations === undefined) return;
+    const operations = deps.bank;
     const payment = await loadPayment(db, refund.merchant_id, refund.payment_serial);
     if (payment === undefined) throw new Error(`Refund ${refund.id} names no payment.`);
     const captured = await capturePayment(operations, payment);
     if (captured.operation.status === 'pending') return;
     if (captured.operation.status === 'declined') {
-      await decline(db, refund.id, `capture_${captured.operation.declineReason}`);
+      await decline(ctx, db, refund.id, `capture_${captured.operation.declineReason}`);
       return;
     }
     await operations.refund({
-      idempotencyKey: `acq:refund:${refund.merchant_id}:${refund.id}`,
-      authorisationKey: paymentAuthorisationKey(payment),
+      idempotencyKey: bankRefundKey(refund.merchant_id, refund.id),
+      authorisationKey: bankAuthorisationKey(payment.merchantId, payment.ticketJti),
       amount: Number(refund.amount),
-      metadata: { purpose: REFUND_PURPOSE, merchant: refund.merchant_id, refund: refund.id },
+      metadata: { purpose: 'refund', merchant: refund.merchant_id, refund: refund.id },
     });
   }
 
@@ -217,7 +205,7 @@ export function createRefundService(deps: RefundDeps): RefundService {
           const wallet = await createLedger(tx).findAccount('customer_wallet', payment.customerId, payment.currency);
           if (wallet === undefined) throw new ProblemError('wallet_unknown');
           try {
-            await succeed(tx, refund, payment, wallet.id);
+            await succeed(ctx, tx, refund, payment, wallet);
           } catch (error) {
             if (isLedgerError(error, 'wallet_cap_exceeded')) {
               throw new ProblemError(
@@ -258,28 +246,39 @@ export function createRefundService(deps: RefundDeps): RefundService {
       }
       return rows.length;
     },
+  };
+}
 
-    async onBankApproved(tx, operation) {
-      if (operation.kind !== 'refund' || operation.metadata.purpose !== REFUND_PURPOSE) return;
-      const refund = await byId(tx, String(operation.metadata.refund), true);
+/** Refunds of bank payments: booked (till → bank clearing) when the acquirer approves, declined when it refuses. */
+export function refundHandler(deps: { now?: () => Date; log?: Logger }): PurposeHandler<'refund'> {
+  const ctx: Context = { now: deps.now ?? (() => new Date()), ...(deps.log ? { log: deps.log } : {}) };
+  return {
+    async approved(tx, _operation, context) {
+      const refund = await byId(tx, context.refund, true);
       if (refund === undefined || refund.status !== 'pending') return;
       // Locked, as `create` does: refunds of one payment that succeed at once count the loyalty points to take back one after the other.
       const payment = await loadPayment(tx, refund.merchant_id, refund.payment_serial, { lock: true });
       if (payment === undefined) throw new Error(`Refund ${refund.id} names no payment.`);
-      const clearing = await createLedger(tx).openAccount({ type: 'bank_clearing', ownerId: OPERATOR, currency: refund.currency });
-      await succeed(tx, refund, payment, clearing.id);
+      await succeed(ctx, tx, refund, payment, await bankClearing(tx, refund.currency));
     },
-
-    async onBankDeclined(tx, operation) {
-      if (operation.kind === 'refund' && operation.metadata.purpose === REFUND_PURPOSE) {
-        await decline(tx, String(operation.metadata.refund), operation.declineReason);
-      } else if (operation.kind === 'capture' && operation.metadata.purpose === CAPTURE_PURPOSE) {
-        const { rows } = await tx.query<{ id: string }>(
-          `SELECT id FROM refunds WHERE merchant_id = $1 AND payment_serial = $2 AND status = 'pending'`,
-          [String(operation.metadata.merchant), BigInt(String(operation.metadata.payment))],
-        );
-        for (const { id } of rows) await decline(tx, id, `capture_${operation.declineReason}`);
-      }
-    },
+    declined: (tx, operation, context) => decline(ctx, tx, context.refund, operation.declineReason),
   };
+}
+
+/**
+ * The refunds of a payment waiting for its capture, declined because the bank refused
+ * the capture (the capture handler calls it): nothing was captured, so nothing can be refunded.
+ */
+export async function declineRefundsAwaitingCapture(
+  tx: Transaction,
+  deps: { now?: () => Date; log?: Logger },
+  payment: { merchant: string; payment: string },
+  reason: string,
+): Promise<void> {
+  const ctx: Context = { now: deps.now ?? (() => new Date()), ...(deps.log ? { log: deps.log } : {}) };
+  const { rows } = await tx.query<{ id: string }>(
+    `SELECT id FROM refunds WHERE merchant_id = $1 AND payment_serial = $2 AND status = 'pending'`,
+    [payment.merchant, BigInt(payment.payment)],
+  );
+  for (const { id } of rows) await decline(ctx, tx, id, `capture_${reason}`);
 }

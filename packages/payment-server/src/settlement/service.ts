@@ -1,26 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import type { ApprovedOperation, DeclinedOperation } from '../acquirer/model.js';
+import { bankPayoutKey } from '../acquirer/keys.js';
 import type { AcquirerOperations } from '../acquirer/operations.js';
+import type { BankMetadata, PurposeHandler } from '../acquirer/purposes.js';
 import { createAlertService } from '../alerts/service.js';
 import { ProblemError } from '../http/problem.js';
-import { credit, debit } from '../ledger/model.js';
-import { createLedger } from '../ledger/service.js';
+import { bookPayout, LEDGER_KEY_PREFIXES } from '../ledger/postings.js';
 import type { Logger } from '../log.js';
 import { enqueueNotification } from '../notifications/outbox.js';
-import { OPERATOR } from '../payments/authorise.js';
-import type { Database, Queryable, Transaction } from '../storage/database.js';
+import type { Database, Queryable } from '../storage/database.js';
 import { type Cutoff, cutoffOf, isDate, latestClosedDate, previousDate } from './cutoff.js';
 import type { Movements, SettlementDay, SettlementReport, SettlementResult, SettlementStatus } from './model.js';
 
-export const SETTLEMENT_PURPOSE = 'settlement';
 /** Transactions are short: five minutes after the cut-off, every movement dated before it has committed. */
 export const SETTLEMENT_GRACE_MS = 5 * 60_000;
 
 export interface SettlementDeps {
   db: Database;
   cutoff: Cutoff;
-  /** The bank side; without it settlements are recorded and wait, pending, for one. */
-  bank?: () => AcquirerOperations;
+  /** The acquirers: a payout goes to the first that takes the till's currency and merchant; with none, it waits, pending. */
+  bank: AcquirerOperations<BankMetadata>;
   now?: () => Date;
   log?: Logger;
   graceMs?: number;
@@ -42,8 +40,6 @@ export interface SettlementService {
   report(merchantId: string, date: string): Promise<SettlementReport>;
   /** Sends again the payouts of settlements left pending (a crash between recording and sending). */
   resume(options?: { limit?: number }): Promise<number>;
-  onBankApproved(tx: Transaction, operation: ApprovedOperation): Promise<void>;
-  onBankDeclined(tx: Transaction, operation: DeclinedOperation): Promise<void>;
 }
 
 interface SettlementRow {
@@ -62,12 +58,13 @@ const SETTLEMENT_COLUMNS = `id, merchant_id, to_char(date, 'YYYY-MM-DD') AS date
 
 /**
  * How each till entry came: a payment booked straight to the till, the posting of a held
- * payment (escrow release), a refund, a payout — by the ledger key each code path uses.
+ * payment (escrow release), a refund, a payout — by the prefix of the ledger key each
+ * posting uses (`ledger/postings.ts`; constants, so interpolating them is safe).
  */
 const KIND = `CASE WHEN t.pending_id IS NOT NULL THEN 'release'
-  WHEN t.idempotency_key LIKE 'ticket:%' THEN 'payment'
-  WHEN t.idempotency_key LIKE 'refund:%' THEN 'refund'
-  WHEN t.idempotency_key LIKE 'payout:%' THEN 'payout'
+  WHEN t.idempotency_key LIKE '${LEDGER_KEY_PREFIXES.payment}%' THEN 'payment'
+  WHEN t.idempotency_key LIKE '${LEDGER_KEY_PREFIXES.refund}%' THEN 'refund'
+  WHEN t.idempotency_key LIKE '${LEDGER_KEY_PREFIXES.payout}%' THEN 'payout'
   ELSE 'other' END`;
 
 function invalidDate(): ProblemError {
@@ -84,8 +81,9 @@ function movements(count: bigint | number | undefined, amount: bigint | undefine
  * at the cut-off and has not been paid out: every entry dated before the cut-off except
  * payouts, less every settlement of an earlier day that was not declined. The settlement
  * row (unique per merchant, day and currency) is committed before the payout is sent
- * under `acq:payout:<merchant>:<date>:<currency>`; the acquirer's hook books the payout
- * (till → bank clearing) and `settlement.paid` when the bank approves, exactly once.
+ * under its key (`bankPayoutKey`: one per merchant, day and currency); the acquirer's
+ * hook books the payout (`bookPayout`: till → bank clearing) and `settlement.paid` when
+ * the bank approves, exactly once.
  * @example const settlement = createSettlementService({ db, cutoff: { hour: 22, minute: 0 }, bank: () => operations })
  */
 export function createSettlementService(deps: SettlementDeps): SettlementService {
@@ -124,15 +122,15 @@ export function createSettlementService(deps: SettlementDeps): SettlementService
   }
 
   async function sendPayout(row: SettlementRow): Promise<void> {
-    const operations = deps.bank?.();
-    if (operations === undefined || row.payout_key === null || row.account_ref === null) return;
-    await operations.payout({
+    if (row.payout_key === null || row.account_ref === null) return;
+    if (deps.bank.route({ currency: row.currency, merchantId: row.merchant_id }).length === 0) return;
+    await deps.bank.payout({
       idempotencyKey: row.payout_key,
       merchantId: row.merchant_id,
       accountRef: row.account_ref,
       amount: Number(row.amount),
       currency: row.currency,
-      metadata: { purpose: SETTLEMENT_PURPOSE, settlement: row.id },
+      metadata: { purpose: 'settlement', settlement: row.id },
     });
   }
 
@@ -173,7 +171,7 @@ export function createSettlementService(deps: SettlementDeps): SettlementService
             pay ? amount : 0n,
             pay ? 'pending' : 'none',
             pay ? accountRef : null,
-            pay ? `acq:payout:${till.merchantId}:${date}:${till.currency}` : null,
+            pay ? bankPayoutKey(till.merchantId, date, till.currency) : null,
             now(),
           ],
         );
@@ -279,21 +277,29 @@ export function createSettlementService(deps: SettlementDeps): SettlementService
       }
       return rows.length;
     },
+  };
+}
 
-    async onBankApproved(tx, operation) {
-      if (operation.kind !== 'payout' || operation.metadata.purpose !== SETTLEMENT_PURPOSE) return;
+/**
+ * Payouts: booked (till → bank clearing) with `settlement.paid` when the acquirer approves;
+ * declined with an operator alert when it refuses (the amount stays in the till and is
+ * carried into the next day's settlement).
+ */
+export function settlementHandler(deps: { now?: () => Date; log?: Logger }): PurposeHandler<'settlement'> {
+  const now = deps.now ?? (() => new Date());
+  return {
+    async approved(tx, operation, context) {
       const { rows } = await tx.query<SettlementRow>(`SELECT ${SETTLEMENT_COLUMNS} FROM settlements WHERE id = $1 FOR UPDATE`, [
-        String(operation.metadata.settlement),
+        context.settlement,
       ]);
       const row = rows[0];
       if (row === undefined || row.status !== 'pending') return;
-      const ledger = createLedger(tx);
-      const till = await ledger.openAccount({ type: 'merchant_till', ownerId: row.merchant_id, currency: row.currency });
-      const clearing = await ledger.openAccount({ type: 'bank_clearing', ownerId: OPERATOR, currency: row.currency });
-      const moved = await ledger.transfer({
-        idempotencyKey: `payout:${row.id}`,
-        lines: [debit(till.id, row.amount), credit(clearing.id, row.amount)],
-        metadata: { kind: 'payout', merchant: row.merchant_id, settlement: row.id, date: row.date },
+      const moved = await bookPayout(tx, {
+        settlementId: row.id,
+        merchantId: row.merchant_id,
+        date: row.date,
+        amount: row.amount,
+        currency: row.currency,
       });
       const at = now();
       await tx.query(`UPDATE settlements SET status = 'paid', transfer_serial = $2, bank_reference = $3, resolved_at = $4 WHERE id = $1`, [
@@ -313,12 +319,11 @@ export function createSettlementService(deps: SettlementDeps): SettlementService
       deps.log?.info('settlement.paid', { merchantId: row.merchant_id, settlement: row.id, date: row.date, amount: Number(row.amount) });
     },
 
-    async onBankDeclined(tx, operation) {
-      if (operation.kind !== 'payout' || operation.metadata.purpose !== SETTLEMENT_PURPOSE) return;
+    async declined(tx, operation, context) {
       const { rows } = await tx.query<{ id: string; merchant_id: string; date: string }>(
         `UPDATE settlements SET status = 'declined', decline_reason = $2, resolved_at = $3 WHERE id = $1 AND status = 'pending'
          RETURNING id, merchant_id, to_char(date, 'YYYY-MM-DD') AS date`,
-        [String(operation.metadata.settlement), operation.declineReason, now()],
+        [context.settlement, operation.declineReason, now()],
       );
       const row = rows[0];
       if (row === undefined) return;

@@ -1,16 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { reference } from '../acquirer/fields.js';
-import type { ApprovedOperation, DeclinedOperation } from '../acquirer/model.js';
+import { bankTopUpKey } from '../acquirer/keys.js';
 import type { AcquirerOperations } from '../acquirer/operations.js';
+import type { BankMetadata, PurposeHandler } from '../acquirer/purposes.js';
+import { customerBankRef } from '../customers/bank-ref.js';
 import { ProblemError } from '../http/problem.js';
 import { isLedgerError } from '../ledger/errors.js';
-import { credit, debit } from '../ledger/model.js';
+import { bookTopUp, holdTopUp, voidTopUp } from '../ledger/postings.js';
 import { createLedger } from '../ledger/service.js';
 import type { Logger } from '../log.js';
-import { OPERATOR } from '../payments/authorise.js';
-import type { Database, Queryable, Transaction } from '../storage/database.js';
+import type { Database, Queryable } from '../storage/database.js';
 
-export const TOP_UP_PURPOSE = 'top_up';
 /** The acquirer's merchant field for top-ups: the operator itself is paid. */
 const TOP_UP_PAYEE = 'caisse-wallet';
 
@@ -41,8 +40,6 @@ export interface TopUpService {
   topUp(customerId: string, input: TopUpInput): Promise<TopUp>;
   /** Sends again the top-ups left pending by a crash before the bank was asked. */
   resume(options?: { limit?: number }): Promise<number>;
-  onBankApproved(tx: Transaction, operation: ApprovedOperation): Promise<void>;
-  onBankDeclined(tx: Transaction, operation: DeclinedOperation): Promise<void>;
 }
 
 interface TopUpRow {
@@ -57,6 +54,11 @@ interface TopUpRow {
 
 const COLUMNS = 'id, customer_id, amount, currency, status, pending_id, created_at';
 
+async function byId(executor: Queryable, id: string, lock = false): Promise<TopUpRow | undefined> {
+  const { rows } = await executor.query<TopUpRow>(`SELECT ${COLUMNS} FROM top_ups WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  return rows[0];
+}
+
 function toTopUp(row: TopUpRow): TopUp {
   return { id: row.id, amount: Number(row.amount), currency: row.currency, status: row.status, createdAt: row.created_at.toISOString() };
 }
@@ -65,14 +67,15 @@ function toTopUp(row: TopUpRow): TopUp {
  * Wallet top-ups from the customer's bank, through the acquirer. The money is first a
  * pending ledger transfer (bank clearing → wallet): its credit counts against the wallet
  * cap, so a top-up that would break the cap is refused before the bank is charged, and
- * concurrent top-ups cannot together exceed it. The bank authorisation, sent under
- * `acq:top_up:<customer>:<id>`, posts the pending transfer when approved and voids it when
+ * concurrent top-ups cannot together exceed it. The bank authorisation, sent under the
+ * top-up's key (`bankTopUpKey`), posts the pending transfer when approved and voids it when
  * declined, in the transaction that settles the operation (reconciliation included).
  * @example await createTopUpService({ db, bank: () => operations }).topUp('alice', { amount: 2000n, currency: 'EUR', requestId })
  */
 export function createTopUpService(deps: {
   db: Database;
-  bank?: () => AcquirerOperations;
+  /** The acquirers: a top-up goes to the first that takes its currency (the payee is the operator). */
+  bank: AcquirerOperations<BankMetadata>;
   now?: () => Date;
   log?: Logger;
   resumeAfterMs?: number;
@@ -80,31 +83,22 @@ export function createTopUpService(deps: {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
 
-  async function byId(executor: Queryable, id: string, lock = false): Promise<TopUpRow | undefined> {
-    const { rows } = await executor.query<TopUpRow>(`SELECT ${COLUMNS} FROM top_ups WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
-    return rows[0];
-  }
-
   async function send(row: TopUpRow, bankRef: string): Promise<void> {
-    const operations = deps.bank?.();
-    if (operations === undefined) return;
-    await operations.authorise({
-      idempotencyKey: `acq:top_up:${row.customer_id}:${row.id}`,
+    await deps.bank.authorise({
+      idempotencyKey: bankTopUpKey(row.customer_id, row.id),
       customerBankRef: bankRef,
       amount: Number(row.amount),
       currency: row.currency,
       merchantId: TOP_UP_PAYEE,
       description: 'Wallet top-up',
-      metadata: { purpose: TOP_UP_PURPOSE, topUp: row.id },
+      metadata: { purpose: 'top_up', topUp: row.id },
     });
   }
 
   async function bankRefOf(executor: Queryable, customerId: string): Promise<string> {
-    const { rows } = await executor.query<{ bank_ref: string | null }>('SELECT bank_ref FROM customers WHERE id = $1', [customerId]);
-    if (rows[0] === undefined) throw new ProblemError('customer_unknown');
-    const bankRef = rows[0].bank_ref;
-    // A reference stored before `setBankRef` applied the acquirer's rule is as good as none.
-    if (bankRef === null || !reference.safeParse(bankRef).success) throw new ProblemError('customer_bank_account_missing');
+    const bankRef = await customerBankRef(executor, customerId);
+    if (bankRef === undefined) throw new ProblemError('customer_unknown');
+    if (bankRef === null) throw new ProblemError('customer_bank_account_missing');
     return bankRef;
   }
 
@@ -113,7 +107,9 @@ export function createTopUpService(deps: {
       if (!/^[A-Za-z0-9._:-]{1,64}$/.test(input.requestId)) {
         throw new ProblemError('request_invalid', 'request: must be 1–64 characters of A-Z a-z 0-9 . _ : -.');
       }
-      if (deps.bank === undefined) throw new ProblemError('bank_declined', 'No bank is configured on this payment server.');
+      if (deps.bank.route({ currency: input.currency, amount: Number(input.amount), merchantId: TOP_UP_PAYEE }).length === 0) {
+        throw new ProblemError('bank_declined', 'No acquirer on this payment server takes this top-up.');
+      }
       const { row, bankRef } = await db.transaction(async (tx) => {
         const bankRef = await bankRefOf(tx, customerId);
         const { rows: again } = await tx.query<TopUpRow>(`SELECT ${COLUMNS} FROM top_ups WHERE customer_id = $1 AND request_id = $2`, [
@@ -121,18 +117,12 @@ export function createTopUpService(deps: {
           input.requestId,
         ]);
         if (again[0] !== undefined) return { row: again[0], bankRef };
-        const ledger = createLedger(tx);
-        const wallet = await ledger.findAccount('customer_wallet', customerId, input.currency);
+        const wallet = await createLedger(tx).findAccount('customer_wallet', customerId, input.currency);
         if (wallet === undefined) throw new ProblemError('wallet_unknown');
-        const clearing = await ledger.openAccount({ type: 'bank_clearing', ownerId: OPERATOR, currency: input.currency });
         const id = `tu_${randomBytes(16).toString('base64url')}`;
         let pendingId: string;
         try {
-          const pending = await ledger.createPending({
-            idempotencyKey: `top_up:${customerId}:${id}`,
-            lines: [debit(clearing.id, input.amount), credit(wallet.id, input.amount)],
-            metadata: { kind: 'top_up', customer: customerId, topUp: id },
-          });
+          const pending = await holdTopUp(tx, { customerId, topUpId: id, amount: input.amount, currency: input.currency, wallet });
           pendingId = pending.id;
         } catch (error) {
           if (isLedgerError(error, 'wallet_cap_exceeded')) {
@@ -164,12 +154,17 @@ export function createTopUpService(deps: {
       }
       return rows.length;
     },
+  };
+}
 
-    async onBankApproved(tx, operation) {
-      if (operation.kind !== 'authorise' || operation.metadata.purpose !== TOP_UP_PURPOSE) return;
-      const row = await byId(tx, String(operation.metadata.topUp), true);
+/** Top-ups: the pending credit of the wallet is posted when the acquirer approves, voided when it refuses. */
+export function topUpHandler(deps: { now?: () => Date; log?: Logger }): PurposeHandler<'top_up'> {
+  const now = deps.now ?? (() => new Date());
+  return {
+    async approved(tx, operation, context) {
+      const row = await byId(tx, context.topUp, true);
       if (row === undefined || row.status !== 'pending') return;
-      const posted = await createLedger(tx).postPending(row.pending_id);
+      const posted = await bookTopUp(tx, row.pending_id);
       await tx.query(`UPDATE top_ups SET status = 'succeeded', transfer_serial = $2, bank_reference = $3, resolved_at = $4 WHERE id = $1`, [
         row.id,
         posted.serial,
@@ -179,11 +174,10 @@ export function createTopUpService(deps: {
       deps.log?.info('top_up.succeeded', { topUp: row.id, amount: Number(row.amount), currency: row.currency });
     },
 
-    async onBankDeclined(tx, operation) {
-      if (operation.kind !== 'authorise' || operation.metadata.purpose !== TOP_UP_PURPOSE) return;
-      const row = await byId(tx, String(operation.metadata.topUp), true);
+    async declined(tx, operation, context) {
+      const row = await byId(tx, context.topUp, true);
       if (row === undefined || row.status !== 'pending') return;
-      await createLedger(tx).voidPending(row.pending_id);
+      await voidTopUp(tx, row.pending_id);
       await tx.query(`UPDATE top_ups SET status = 'declined', decline_reason = $2, resolved_at = $3 WHERE id = $1`, [
         row.id,
         operation.declineReason,

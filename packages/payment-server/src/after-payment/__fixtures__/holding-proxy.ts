@@ -4,10 +4,11 @@ import type { AddressInfo } from 'node:net';
 /**
  * A proxy in front of the sandbox bank that can keep one answer to itself: the request
  * reaches the bank (which acts on it), and the bank's answer never comes back, as when
- * the payment server dies while the bank is answering.
+ * the payment server dies while the bank is answering. Or it keeps the request itself,
+ * which then never reaches the bank, as when the payment server dies while sending it.
  */
 export async function startHoldingProxy(target: string) {
-  let hold: { pattern: RegExp; arrived: () => void } | undefined;
+  let hold: { pattern: RegExp; forward: boolean; arrived: () => void } | undefined;
   const held: ServerResponse[] = [];
 
   async function body(request: IncomingMessage): Promise<Buffer> {
@@ -19,6 +20,13 @@ export async function startHoldingProxy(target: string) {
   const server = createServer((request, response) => {
     void (async () => {
       const sent = await body(request);
+      if (hold?.pattern.test(request.url ?? '') && !hold.forward) {
+        const { arrived } = hold;
+        hold = undefined;
+        held.push(response);
+        arrived();
+        return;
+      }
       const headers: Record<string, string> = {};
       for (const name of ['content-type', 'idempotency-key', 'accept']) {
         const value = request.headers[name];
@@ -45,10 +53,13 @@ export async function startHoldingProxy(target: string) {
 
   return {
     url: `http://127.0.0.1:${port}`,
-    /** The next request whose path matches reaches the bank; its answer is kept. Resolves once the bank has acted. */
-    holdNext(pattern: RegExp): Promise<void> {
+    /**
+     * The next request whose path matches reaches the bank; its answer is kept. Resolves once
+     * the bank has acted. With `forward: false` the request itself is kept: the bank never sees it.
+     */
+    holdNext(pattern: RegExp, options: { forward?: boolean } = {}): Promise<void> {
       return new Promise((resolve) => {
-        hold = { pattern, arrived: resolve };
+        hold = { pattern, forward: options.forward ?? true, arrived: resolve };
       });
     },
     async close() {

@@ -3,13 +3,13 @@
 // time by CLOCK_OFFSET_MS. It prints "listening", then runs what stdin asks, one line at a
 // time, printing "done <command> <json>" after each — unless it is killed first, which is
 // the point:
-//   settle DATE   the daily settlement of DATE (pays out through CAISSE_BANK_URL)
+//   settle DATE   the daily settlement of DATE (pays out through the acquirers of CAISSE_ACQUIRERS)
 //   reconcile     one pass of acquirer reconciliation
 //   after         one pass of the after-payment jobs (escrow sweep, settlement, resumes)
 //   dispatch      one pass of the notification dispatcher
 //
 // Environment: the payment server's own (DATABASE_URL, CAISSE_SECRET, CAISSE_ISSUER,
-// CAISSE_BANK_URL, CAISSE_SETTLEMENT_CUTOFF, …), PORT, CLOCK_OFFSET_MS.
+// CAISSE_ACQUIRERS, CAISSE_SETTLEMENT_CUTOFF, …), PORT, CLOCK_OFFSET_MS.
 import { register } from 'node:module';
 import { createInterface } from 'node:readline';
 

@@ -1,13 +1,12 @@
 /** Test support for escrow, refunds and settlement: a real payment server, a sandbox bank, a merchant API caller and a notification receiver, on one clock. Not exported. */
 import { randomUUID } from 'node:crypto';
+import { createSandboxAcquirer, type RunningSandboxBank, type StartSandboxBankOptions, startSandboxBank } from '@caisse/sandbox-bank';
 import { createMerchant, generateKey, staticKeySet } from '@caisse/server-kit';
 import { afterAll, beforeAll } from 'vitest';
-import { createSandboxAcquirer } from '../../acquirer/sandbox.js';
+import type { AcquirerRoute } from '../../acquirer/routing.js';
 import { type ApiCaller, payAs, type ServerDriver, startApiTestServer } from '../../api/__fixtures__/api-server.js';
 import { checkLedgerInvariants } from '../../ledger/invariants.js';
 import { type Receiver, startReceiver } from '../../notifications/__fixtures__/receiver.js';
-import type { BookOptions } from '../../sandbox-bank/book.js';
-import { type RunningSandboxBank, startSandboxBank } from '../../sandbox-bank/server.js';
 
 const ACCESS_KEY = 'correct horse battery';
 
@@ -16,7 +15,18 @@ export interface WorldOptions {
   env?: Record<string, string>;
   /** The acquirer's bank: the sandbox bank itself by default, or another URL (a proxy in front of it). */
   bankUrl?: (sandbox: RunningSandboxBank) => string;
-  bank?: BookOptions;
+  bank?: StartSandboxBankOptions;
+  /**
+   * Two acquirers instead of one: the sandbox bank named `first`, a second sandbox bank
+   * named `second`, each with these routes (and the second bank's options).
+   */
+  routing?: {
+    first: AcquirerRoute[];
+    second: AcquirerRoute[];
+    secondBank?: StartSandboxBankOptions;
+    /** The second acquirer's bank: the second sandbox bank by default, or a proxy in front of it. */
+    secondUrl?: (second: RunningSandboxBank) => string;
+  };
 }
 
 let customers = 0;
@@ -44,9 +54,22 @@ export function movingClock() {
 export async function afterPaymentWorld(options: WorldOptions = {}) {
   const clock = movingClock();
   const sandbox = await startSandboxBank({ timeoutDelayMs: 2_500, ...options.bank });
+  const second = options.routing ? await startSandboxBank({ timeoutDelayMs: 2_500, ...options.routing.secondBank }) : undefined;
+  const acquirer = createSandboxAcquirer({ url: options.bankUrl?.(sandbox) ?? sandbox.url, timeoutMs: 1_000 });
   const shop = await startApiTestServer({
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
-    acquirer: createSandboxAcquirer({ url: options.bankUrl?.(sandbox) ?? sandbox.url, timeoutMs: 1_000 }),
+    ...(options.routing && second
+      ? {
+          acquirers: [
+            { name: 'first', acquirer, routes: options.routing.first },
+            {
+              name: 'second',
+              acquirer: createSandboxAcquirer({ url: options.routing.secondUrl?.(second) ?? second.url, timeoutMs: 1_000 }),
+              routes: options.routing.second,
+            },
+          ],
+        }
+      : { acquirer }),
     env: { CAISSE_WALLET_THRESHOLDS: '*:5000', ...options.env },
     now: clock.now,
   });
@@ -100,10 +123,10 @@ export async function afterPaymentWorld(options: WorldOptions = {}) {
   }
 
   /** A payment made as a customer makes it: a ticket from the kit, the hosted pages walked by a scripted browser. */
-  async function pay(accountId: string, amount: number, options: { deferred?: boolean } = {}) {
+  async function pay(accountId: string, amount: number, options: { deferred?: boolean; currency?: string } = {}) {
     const ticket = shop.merchant.createTicket({
       serial: `order-${Math.random().toString(36).slice(2, 8)}`,
-      currency: 'EUR',
+      currency: options.currency ?? 'EUR',
       items: [{ id: 'item', label: 'A book', quantity: 1, unitAmount: amount, vatRate: 550 }],
       returnUrl: 'https://shop.example/paid',
       cancelUrl: 'https://shop.example/basket',
@@ -184,6 +207,8 @@ export async function afterPaymentWorld(options: WorldOptions = {}) {
     ...shop,
     clock,
     sandbox,
+    /** The second sandbox bank, with `routing`. */
+    second,
     receiver,
     call,
     customer,
@@ -199,6 +224,7 @@ export async function afterPaymentWorld(options: WorldOptions = {}) {
       await receiver.close();
       await shop.close();
       await sandbox.close();
+      await second?.close();
     },
   };
 }

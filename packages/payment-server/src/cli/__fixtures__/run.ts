@@ -7,7 +7,7 @@ import { type CliIo, runCommand } from '../commands.js';
  * Runs `caisse-server` commands in-process against a data folder of their own, capturing
  * what they print. Call `remove()` when done.
  */
-export async function cliInTempFolder(prefix: string) {
+export async function cliInTempFolder(prefix: string, env: Record<string, string> = {}) {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   return {
     dir,
@@ -17,7 +17,7 @@ export async function cliInTempFolder(prefix: string) {
       const io: CliIo = {
         out: (line) => out.push(line),
         err: (line) => err.push(line),
-        env: { CAISSE_DATA_DIR: dir, LOG_LEVEL: 'error' },
+        env: { CAISSE_DATA_DIR: dir, LOG_LEVEL: 'error', ...env },
         readStdin: async () => stdin,
         stopSignal: () => Promise.resolve(),
       };

@@ -16,6 +16,7 @@ import { migration as topUps } from './0015_top_ups.js';
 import { migration as checkoutShared } from './0016_checkout_shared.js';
 import { migration as bankCaptures } from './0017_bank_captures.js';
 import { migration as confirmationRequestsRecent } from './0018_confirmation_requests_recent.js';
+import { migration as acquirers } from './0019_acquirers.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -43,4 +44,5 @@ export const MIGRATIONS: readonly Migration[] = [
   checkoutShared,
   bankCaptures,
   confirmationRequestsRecent,
+  acquirers,
 ];

@@ -1,0 +1,144 @@
+import type { RefusalReason, VoucherClaims } from '@caisse/protocol';
+import type { CheckoutSession, Sessions } from '../checkout/sessions.js';
+import type { Account } from '../ledger/model.js';
+import { bookPayment, holdPayment, type TicketPayment } from '../ledger/postings.js';
+import { createLedger } from '../ledger/service.js';
+import { enqueueNotification } from '../notifications/outbox.js';
+import type { Transaction } from '../storage/database.js';
+import { type Outcome, type PaymentAttempt, paidOutcome } from './means.js';
+import { closeRefused } from './refusal.js';
+import { insertPayment } from './repository.js';
+import type { TokenSigner } from './tokens.js';
+
+export interface BookingDeps {
+  sessions: Sessions;
+  signer: TokenSigner;
+  /** The customer's stable id for one merchant (the voucher `sub`). */
+  pairwiseSubject(customerId: string, merchantId: string): string;
+  /** Loyalty points per payment, in basis points of the amount. */
+  loyaltyRate: number;
+  now?: () => Date;
+}
+
+/** Where a payment's money comes from, as the means that took it says. */
+export interface Source {
+  readonly account: Account;
+  readonly funding: NonNullable<VoucherClaims['funding']>;
+  /** The named acquirer, for a bank payment. */
+  readonly acquirer?: string;
+}
+
+export interface PaymentBooking {
+  /**
+   * Books the money from `source` to the merchant's till (or holds it for a deferred
+   * ticket), stores the payment with its voucher and its notification, and closes the
+   * session paid: all in `tx`, keyed by the ticket, so a ticket moves money at most once.
+   * @throws LedgerError `insufficient_funds` from the source account
+   */
+  pay(tx: Transaction, attempt: PaymentAttempt, source: Source): Promise<Outcome>;
+  /** A ticket of amount 0: no money moves; the voucher proves who the customer is. */
+  authenticate(tx: Transaction, attempt: PaymentAttempt): Promise<Outcome>;
+  /** Closes the session refused, from `from`, and tells the merchant. */
+  refuse(tx: Transaction, session: CheckoutSession, from: 'authorising' | 'pending_bank', reason: RefusalReason): Promise<Outcome>;
+}
+
+/**
+ * What every means of payment does once it knows the money is there: the booking, the
+ * payment record, the voucher and the session's close, in one transaction.
+ * @example const booking = createPaymentBooking({ sessions, signer, pairwiseSubject, loyaltyRate: 100 })
+ */
+export function createPaymentBooking(deps: BookingDeps): PaymentBooking {
+  const now = deps.now ?? (() => new Date());
+
+  async function record(
+    tx: Transaction,
+    { session, customerId, confirmation }: PaymentAttempt,
+    booked: { serial: bigint; status: VoucherClaims['status']; funding?: VoucherClaims['funding']; acquirer?: string },
+  ): Promise<Outcome> {
+    const { ticket } = session;
+    const { claims } = ticket;
+    const voucher = await deps.signer.voucher(
+      {
+        ticket,
+        serial: booked.serial,
+        status: booked.status,
+        ...(booked.funding === undefined ? {} : { funding: booked.funding }),
+        sub: deps.pairwiseSubject(customerId, claims.iss),
+        confirmation: { method: confirmation.method, at: Math.floor(confirmation.at.getTime() / 1000) },
+        // What the customer agreed to share on the hosted page (checkout/shared.ts), stored with the session.
+        ...(session.shared === null ? {} : { shared: session.shared }),
+      },
+      tx,
+    );
+    await insertPayment(tx, {
+      serial: booked.serial,
+      merchantId: claims.iss,
+      ticketJti: claims.jti,
+      ticketSha256: ticket.sha256,
+      orderSerial: claims.serial,
+      customerId,
+      amount: claims.amount,
+      vat: claims.vat,
+      currency: claims.currency,
+      funding: booked.funding ?? null,
+      status: booked.status,
+      acquirer: booked.acquirer ?? null,
+      voucher: voucher.token,
+      createdAt: now(),
+    });
+    // Notification outbox (notifications/): the payment, in its own transaction. An
+    // authentication (amount 0) moves no money and has no notification event.
+    if (booked.status === 'authorised' || booked.status === 'held') {
+      await enqueueNotification(tx, {
+        merchantId: claims.iss,
+        notifyUrl: claims.notifyUrl,
+        at: now(),
+        content: {
+          event: booked.status === 'held' ? 'payment.held' : 'payment.authorised',
+          payment: {
+            id: booked.serial.toString(),
+            ticket: { jti: claims.jti, sha256: ticket.sha256 },
+            serial: claims.serial,
+            amount: claims.amount,
+            currency: claims.currency,
+            status: booked.status,
+            ...(booked.funding === undefined ? {} : { funding: booked.funding }),
+          },
+        },
+      });
+    }
+    if (!(await deps.sessions.markPaid(session.id, customerId, tx))) throw new Error(`Session ${session.id} was paid twice.`);
+    return paidOutcome(claims.returnUrl, booked.serial, voucher.token);
+  }
+
+  return {
+    async pay(tx, attempt, source) {
+      const { claims, sha256 } = attempt.session.ticket;
+      const payment: TicketPayment = {
+        merchantId: claims.iss,
+        ticketJti: claims.jti,
+        ticketSha256: sha256,
+        orderSerial: claims.serial,
+        customerId: attempt.customerId,
+        amount: BigInt(claims.amount),
+        currency: claims.currency,
+      };
+      const means = { funding: source.funding, ...(source.acquirer === undefined ? {} : { acquirer: source.acquirer }) };
+      if (claims.fulfilment === 'deferred') {
+        await holdPayment(tx, payment, source.account);
+        return record(tx, attempt, { serial: await createLedger(tx).nextRegisterSerial(), status: 'held', ...means });
+      }
+      const moved = await bookPayment(tx, payment, source.account, deps.loyaltyRate);
+      return record(tx, attempt, { serial: moved.serial, status: 'authorised', ...means });
+    },
+
+    async authenticate(tx, attempt) {
+      return record(tx, attempt, { serial: await createLedger(tx).nextRegisterSerial(), status: 'authenticated' });
+    },
+
+    async refuse(tx, session, from, reason) {
+      await closeRefused(tx, deps.sessions, session, [from], 'refused', reason, now());
+      return { result: 'refused', reason };
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import type { RefusalReason, VoucherClaims } from '@caisse/protocol';
+import type { CheckoutSession } from '../checkout/sessions.js';
+import type { Transaction } from '../storage/database.js';
+import { withResult } from './tokens.js';
+
+export interface Confirmation {
+  method: VoucherClaims['confirmation']['method'];
+  at: Date;
+}
+
+export type Outcome =
+  | { result: 'paid'; serial: bigint; voucher: string; url: string }
+  | { result: 'refused'; reason: RefusalReason }
+  | { result: 'pending_bank' }
+  | { result: 'busy' };
+
+/** A paid checkout: the browser goes back to the merchant's return URL with the voucher. */
+export function paidOutcome(returnUrl: string, serial: bigint, voucher: string): Outcome {
+  return { result: 'paid', serial, voucher, url: withResult(returnUrl, 'caisse_voucher', voucher) };
+}
+
+/** A checkout the customer confirmed: its session is `authorising`, the customer locked and within their ceilings. */
+export interface PaymentAttempt {
+  readonly session: CheckoutSession;
+  readonly customerId: string;
+  readonly confirmation: Confirmation;
+}
+
+/** A means that could not answer inside the payment's transaction: what it sends once that has committed. */
+export interface Sending {
+  readonly result: 'sending';
+  /** Asks outside (an acquirer); its answer is booked by the means' handler, whenever it comes. */
+  send(): Promise<void>;
+}
+
+/**
+ * A way to pay a checkout: the customer's wallet, the acquirers; later the session
+ * allowance and offline remittance. The checkout (authorise.ts) picks one and calls it in
+ * the payment's transaction; a means either settles the payment there (books it and
+ * closes the session, or refuses it) or moves the session on and returns what to send
+ * once the transaction has committed.
+ */
+export interface MeansOfPayment {
+  /** What the voucher's `funding` says. */
+  readonly funding: NonNullable<VoucherClaims['funding']>;
+  authorise(tx: Transaction, attempt: PaymentAttempt): Promise<Outcome | Sending>;
+}

@@ -1,0 +1,27 @@
+import { isLedgerError } from '../ledger/errors.js';
+import { createLedger } from '../ledger/service.js';
+import type { PaymentBooking } from './booking.js';
+import type { MeansOfPayment } from './means.js';
+
+/**
+ * The customer's prepaid wallet: the payment is settled in the checkout's own
+ * transaction, or refused `insufficient_funds` (the ledger's floor decides, under the
+ * customer's lock).
+ * @example const wallet = walletMeans(booking)
+ */
+export function walletMeans(booking: PaymentBooking): MeansOfPayment {
+  return {
+    funding: 'wallet',
+    async authorise(tx, attempt) {
+      const { claims } = attempt.session.ticket;
+      const wallet = await createLedger(tx).findAccount('customer_wallet', attempt.customerId, claims.currency);
+      if (wallet === undefined) return booking.refuse(tx, attempt.session, 'authorising', 'insufficient_funds');
+      try {
+        return await booking.pay(tx, attempt, { account: wallet, funding: 'wallet' });
+      } catch (error) {
+        if (isLedgerError(error, 'insufficient_funds')) return booking.refuse(tx, attempt.session, 'authorising', 'insufficient_funds');
+        throw error;
+      }
+    },
+  };
+}
