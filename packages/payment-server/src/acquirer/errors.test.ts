@@ -1,11 +1,12 @@
 import { isAcquirerError } from '@caisse/acquirer';
 import { describe, expect, it } from 'vitest';
-import { migration } from '../storage/migrations/0004_acquirer.js';
+import { migration as acquirer } from '../storage/migrations/0004_acquirer.js';
+import { migration as acquirers } from '../storage/migrations/0019_acquirers.js';
 import { ACQUIRER_CONSTRAINTS, fromDatabaseError } from './errors.js';
 
 describe('acquirer errors', () => {
-  it('maps exactly the constraints migration 0004 names', () => {
-    const named = new Set([...migration.sql.matchAll(/CONSTRAINT\s*(?:=\s*')?(acquirer_operations_\w+)/g)].map((match) => match[1]));
+  it('maps exactly the constraints migrations 0004 and 0019 name', () => {
+    const named = new Set([...`${acquirer.sql}${acquirers.sql}`.matchAll(/CONSTRAINT\s*(?:=\s*')?(acquirer_operations_\w+)/g)].map((match) => match[1]));
     expect([...named].sort()).toEqual(Object.keys(ACQUIRER_CONSTRAINTS).sort());
   });
 

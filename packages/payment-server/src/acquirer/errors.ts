@@ -20,7 +20,7 @@ export const ACQUIRER_PROBLEMS: Record<AcquirerErrorCode, ProblemCode> = {
   no_acquirer: 'bank_declined',
 };
 
-/** Database constraints of migration 0004 and what each one means. Mapped by name, never by message. */
+/** Database constraints of migrations 0004 and 0019 and what each one means. Mapped by name, never by message. */
 export const ACQUIRER_CONSTRAINTS = {
   acquirer_operations_idempotency_key: 'idempotency_conflict',
   acquirer_operations_key_format: 'invalid_request',
@@ -36,6 +36,13 @@ export const ACQUIRER_CONSTRAINTS = {
   acquirer_operations_immutable: 'operation_immutable',
   acquirer_operations_final: 'operation_immutable',
   acquirer_operations_append_only: 'operation_immutable',
+  // Migration 0019: several acquirers. The code never breaks these; a hand-written row might.
+  acquirer_operations_acquirer: 'invalid_request',
+  acquirer_operations_id_acquirer: 'invalid_request',
+  acquirer_operations_same_acquirer: 'invalid_request',
+  acquirer_operations_fallbacks: 'invalid_request',
+  acquirer_operations_handed_over_to: 'invalid_request',
+  acquirer_operations_handover: 'invalid_request',
 } as const satisfies Record<string, AcquirerErrorCode>;
 
 /** Translates an error raised by a constraint of `acquirer_operations`; anything else is returned unchanged. */
