@@ -9,6 +9,7 @@ import { configSchema } from '../config.js';
 import { createLogger } from '../log.js';
 import { generateSecret } from '../secrets.js';
 import { createPaymentServer, type PaymentServer } from '../server.js';
+import { expectBooksClosed } from './books-closed.js';
 
 export const SHOP_ORIGIN = 'https://shop.example';
 
@@ -82,8 +83,10 @@ export async function startTestServer(
     merchantId,
     ticket,
     resign,
+    /** Stops the server, after checking what its tests left in the books (`expectBooksClosed`). */
     async close() {
       await new Promise<void>((resolve) => http.close(() => resolve()));
+      if (server) await expectBooksClosed(server.db);
       await server?.close();
     },
   };
