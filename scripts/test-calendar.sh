@@ -48,7 +48,8 @@ declare -A suites=(
     src/api/assertion-store.test.ts src/api/idempotency.test.ts src/alerts/service.test.ts
     src/keys/service.test.ts src/merchants/service.test.ts src/checkout/intake.test.ts
     src/checkout/late-return.e2e.test.ts src/notifications/schedule.test.ts src/notifications/outbox.test.ts
-    src/pages/i18n.test.ts src/pages/confirm.test.ts"
+    src/pages/i18n.test.ts src/pages/confirm.test.ts
+    src/payments/acquirers.e2e.test.ts src/captures/captures.e2e.test.ts"
   [packages/sdk]="src/account.test.ts src/crypto/keys.test.ts src/http/server-clock.test.ts e2e/device.e2e.test.ts"
   [packages/widget]="src/checkout.test.ts src/ticket.test.ts src/element.test.ts src/popup.test.ts"
 )
