@@ -149,7 +149,17 @@ export function createSandboxAcquirer(options: SandboxAcquirerOptions): SandboxA
     return interpret(response, key, kind, amount);
   }
 
-  const authorisationPath = (id: string, what: 'captures' | 'refunds' | 'voids') => `v1/authorisations/${encodeURIComponent(id)}/${what}`;
+  /** A capture, refund or void: an amount against an authorisation, each at its own path. */
+  function onAuthorisation(
+    kind: 'capture' | 'refund' | 'void',
+    what: 'captures' | 'refunds' | 'voids',
+  ): (request: { idempotencyKey: string; authorisationId: string; amount: number }) => Promise<AcquirerResult> {
+    return async (request) => {
+      const key = checkedKey(request.idempotencyKey);
+      const body = checked(amountBody, { amount: request.amount });
+      return post(`v1/authorisations/${encodeURIComponent(request.authorisationId)}/${what}`, key, body, kind, body.amount);
+    };
+  }
 
   return {
     async authorise(request) {
@@ -163,21 +173,9 @@ export function createSandboxAcquirer(options: SandboxAcquirerOptions): SandboxA
       });
       return post('v1/authorisations', key, body, 'authorise', body.amount);
     },
-    async capture(request) {
-      const key = checkedKey(request.idempotencyKey);
-      const body = checked(amountBody, { amount: request.amount });
-      return post(authorisationPath(request.authorisationId, 'captures'), key, body, 'capture', body.amount);
-    },
-    async refund(request) {
-      const key = checkedKey(request.idempotencyKey);
-      const body = checked(amountBody, { amount: request.amount });
-      return post(authorisationPath(request.authorisationId, 'refunds'), key, body, 'refund', body.amount);
-    },
-    async void(request) {
-      const key = checkedKey(request.idempotencyKey);
-      const body = checked(amountBody, { amount: request.amount });
-      return post(authorisationPath(request.authorisationId, 'voids'), key, body, 'void', body.amount);
-    },
+    capture: onAuthorisation('capture', 'captures'),
+    refund: onAuthorisation('refund', 'refunds'),
+    void: onAuthorisation('void', 'voids'),
     async payout(request) {
       const key = checkedKey(request.idempotencyKey);
       const body = checked(payoutBody, {
