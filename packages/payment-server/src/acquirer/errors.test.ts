@@ -6,7 +6,9 @@ import { ACQUIRER_CONSTRAINTS, fromDatabaseError } from './errors.js';
 
 describe('acquirer errors', () => {
   it('maps exactly the constraints migrations 0004 and 0019 name', () => {
-    const named = new Set([...`${acquirer.sql}${acquirers.sql}`.matchAll(/CONSTRAINT\s*(?:=\s*')?(acquirer_operations_\w+)/g)].map((match) => match[1]));
+    const named = new Set(
+      [...`${acquirer.sql}${acquirers.sql}`.matchAll(/CONSTRAINT\s*(?:=\s*')?(acquirer_operations_\w+)/g)].map((match) => match[1]),
+    );
     expect([...named].sort()).toEqual(Object.keys(ACQUIRER_CONSTRAINTS).sort());
   });
 
