@@ -1,5 +1,5 @@
 export { ACQUIRER_CONSTRAINTS, ACQUIRER_PROBLEMS } from './errors.js';
-export { type AcquirerFactory, loadAcquirers } from './load.js';
+export type { AcquirerFactory } from './load.js';
 export type { AcquirerOperation, ApprovedOperation, DeclinedOperation, OperationStatus, PendingOperation } from './model.js';
 export {
   type AcquirerOperations,
@@ -13,6 +13,6 @@ export {
   type RefundInput,
   type VoidInput,
 } from './operations.js';
-export { BANK_PURPOSES, type BankMetadata, type BankPurpose } from './purposes.js';
-export { type AcquirerConfig, type AcquirerRoute, route } from './routing.js';
+export type { BankPurpose } from './purposes.js';
+export type { AcquirerConfig, AcquirerRoute } from './routing.js';
 export { type AcquirerTotal, acquirerTotals } from './totals.js';

@@ -32,7 +32,6 @@ const CONTEXTS = {
 } as const;
 
 export type BankPurpose = keyof typeof CONTEXTS;
-export const BANK_PURPOSES = Object.keys(CONTEXTS) as BankPurpose[];
 
 export type PurposeContext<P extends BankPurpose> = z.infer<(typeof CONTEXTS)[P]>;
 

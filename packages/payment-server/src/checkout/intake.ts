@@ -3,7 +3,7 @@ import { isCaisseError, parseTicketClaims, type RefusalReason, type TicketClaims
 import { decodeJws, unverifiedIssuer, verifyJws } from '@caisse/server-kit';
 import type { ProblemCode } from '../http/problem.js';
 import type { TicketPolicy } from '../merchants/service.js';
-import type { ReceivedTicket } from '../payments/tokens.js';
+import type { ReceivedTicket } from './sessions.js';
 
 /** What ticket intake needs to know about merchants. */
 export interface MerchantDirectory {

@@ -25,12 +25,20 @@ import type { SharedForm } from '../pages/shared-data.js';
 import type { Authoriser } from '../payments/authorise.js';
 import { closeRefused } from '../payments/refusal.js';
 import { storedVoucher } from '../payments/repository.js';
-import { type ReceivedTicket, type TokenSigner, withResult } from '../payments/tokens.js';
+import { type TokenSigner, withResult } from '../payments/tokens.js';
 import type { Database } from '../storage/database.js';
 import type { SessionEvents } from './events.js';
 import { checkTicket } from './intake.js';
 import type { PhoneCheckout } from './phone.js';
-import { BROWSER_COOKIE, type CheckoutSession, checkCsrf, csrfToken, type Display, type Sessions } from './sessions.js';
+import {
+  BROWSER_COOKIE,
+  type CheckoutSession,
+  checkCsrf,
+  csrfToken,
+  type Display,
+  type ReceivedTicket,
+  type Sessions,
+} from './sessions.js';
 import { readSharedForm, withShared } from './shared.js';
 
 export interface CheckoutDeps {

@@ -4,8 +4,6 @@ import type { PaymentBooking } from './booking.js';
 import { type Confirmation, type MeansOfPayment, type Outcome, paidOutcome, type Sending } from './means.js';
 import { storedVoucher } from './repository.js';
 
-export type { Confirmation, Outcome } from './means.js';
-
 export interface AuthoriseDeps {
   db: Database;
   sessions: Sessions;

@@ -15,7 +15,6 @@ import type { Executor } from '../storage/database.js';
 
 // Declared with the sessions that hold it, which sit below payments; also named here for the
 // ticket intake and the checkout routes, which import it with the signer.
-export type { ReceivedTicket };
 
 export interface VoucherInput {
   ticket: ReceivedTicket;
