@@ -37,6 +37,7 @@ import { createNotifier, type Notifier } from './notifiers/index.js';
 import { createAuthoriser } from './payments/authorise.js';
 import { bankMeans, checkoutHandler } from './payments/bank.js';
 import { createPaymentBooking } from './payments/booking.js';
+import { byThreshold } from './payments/means.js';
 import { paymentsSpending } from './payments/spending.js';
 import { createTokenSigner } from './payments/tokens.js';
 import { walletMeans } from './payments/wallet.js';
@@ -158,7 +159,6 @@ export async function createPaymentServer(config: Config, options: PaymentServer
     onDeclined: (tx, operation) => dispatch(handlers, tx, operation),
   });
 
-  const thresholds = config.CAISSE_WALLET_THRESHOLDS;
   const wallet = walletMeans(booking);
   const acquirerMeans = bankMeans({ booking, sessions, bank });
   const authoriser = createAuthoriser({
@@ -166,7 +166,7 @@ export async function createPaymentServer(config: Config, options: PaymentServer
     sessions,
     booking,
     // The operator's threshold per currency; the customer's payment plan replaces it.
-    meansFor: ({ ticket: { claims } }) => (claims.amount >= (thresholds[claims.currency] ?? thresholds['*'] ?? 0) ? acquirerMeans : wallet),
+    meansFor: byThreshold(config.CAISSE_WALLET_THRESHOLDS, wallet, acquirerMeans),
     exceededCeiling: (tx, customerId, currency, amount, at) => customers.exceededCeiling(tx, customerId, currency, amount, at),
     now,
   });

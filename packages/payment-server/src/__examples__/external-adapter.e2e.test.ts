@@ -5,11 +5,11 @@
  * "bank" is a map in memory standing in for a bank's HTTP API.
  */
 import { randomUUID } from 'node:crypto';
-import { type AddressInfo, createServer } from 'node:net';
 import type { Acquirer, AcquirerResult, LookupResult } from '@caisse/acquirer';
 import { loadConfig, startPaymentServer } from '@caisse/payment-server';
 import { createMerchant, createState, generateKey, staticKeySet } from '@caisse/server-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../after-payment/__fixtures__/server-process.js';
 import { payAs } from '../api/__fixtures__/api-server.js';
 
 /** The smallest honest adapter: idempotent by key, approves known accounts, answers lookups from its records. */
@@ -52,23 +52,12 @@ function inMemoryBank(): Acquirer & { readonly calls: string[] } {
   };
 }
 
-/** A port nothing listens on now, so the server's issuer (`http://localhost:PORT`) is its real address. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 describe('an acquirer adapter written outside the package', () => {
   const bank = inMemoryBank();
   let server: Awaited<ReturnType<typeof startPaymentServer>>;
 
   beforeAll(async () => {
+    // A free port, so that the server's issuer (`http://localhost:PORT`) is its real address.
     const port = await freePort();
     const config = loadConfig({ PORT: String(port), CAISSE_DATA_DIR: '', LOG_LEVEL: 'error', CAISSE_WALLET_THRESHOLDS: '*:5000' });
     server = await startPaymentServer(config, { acquirers: [{ name: 'my-bank', acquirer: bank }] });

@@ -2,6 +2,7 @@ import { toDecimalString } from '@caisse/protocol';
 import { options, UsageError } from '../cli/args.js';
 import type { CliIo } from '../cli/commands.js';
 import type { PaymentServer } from '../server.js';
+import { isDate } from '../settlement/cutoff.js';
 import type { AcquirerRoute } from './routing.js';
 import { acquirerTotals } from './totals.js';
 
@@ -25,11 +26,8 @@ function describeRoute(route: AcquirerRoute): string {
 function day(value: unknown, name: string): Date | undefined {
   if (value === undefined) return undefined;
   const text = String(value);
-  const at = new Date(`${text}T00:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(at.getTime()) || at.toISOString().slice(0, 10) !== text) {
-    throw new UsageError(`--${name}: must be a calendar date written YYYY-MM-DD.`);
-  }
-  return at;
+  if (!isDate(text)) throw new UsageError(`--${name}: must be a calendar date written YYYY-MM-DD.`);
+  return new Date(`${text}T00:00:00Z`);
 }
 
 /**

@@ -49,8 +49,8 @@ export interface AfterPayment {
 
 /**
  * Escrow, refunds, settlement and top-ups, built over one database and wired for the
- * payment server: its API endpoints, its acquirer hooks and its background jobs.
- * @example const after = createAfterPayment({ db, escrow: { timeoutDays: 14, policy: 'void' }, cutoff, bank: () => bank })
+ * payment server: its API endpoints and its background jobs (its purpose handlers are `afterPaymentHandlers`).
+ * @example const after = createAfterPayment({ db, escrow: { timeoutDays: 14, policy: 'void' }, cutoff, bank: operations })
  */
 export function createAfterPayment(deps: AfterPaymentDeps): AfterPayment {
   const base = { db: deps.db, ...(deps.now ? { now: deps.now } : {}), ...(deps.log ? { log: deps.log } : {}) };

@@ -4,6 +4,7 @@ import type { BankMetadata, PurposeHandler } from '../acquirer/purposes.js';
 import type { Sessions } from '../checkout/sessions.js';
 import { customerBankRef } from '../customers/bank-ref.js';
 import { bankClearing } from '../ledger/postings.js';
+import type { Transaction } from '../storage/database.js';
 import type { PaymentBooking } from './booking.js';
 import type { MeansOfPayment } from './means.js';
 
@@ -61,7 +62,7 @@ export function bankMeans(deps: BankMeansDeps): MeansOfPayment {
  * A session that is no longer `pending_bank` was settled by an earlier answer.
  */
 export function checkoutHandler(deps: Pick<BankMeansDeps, 'booking' | 'sessions'>): PurposeHandler<'checkout'> {
-  async function waiting(tx: Parameters<PurposeHandler<'checkout'>['approved']>[0], sessionId: string) {
+  async function waiting(tx: Transaction, sessionId: string) {
     const session = await deps.sessions.load(sessionId, tx);
     return session?.state === 'pending_bank' ? session : undefined;
   }

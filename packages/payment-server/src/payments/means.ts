@@ -34,6 +34,20 @@ export interface Sending {
 }
 
 /**
+ * The operator's choice until the customer has a payment plan: below the currency's
+ * wallet threshold (CAISSE_WALLET_THRESHOLDS, `*` for any other currency) the wallet
+ * pays, at or above it the acquirers.
+ * @example meansFor: byThreshold({ EUR: 5000, '*': 5000 }, wallet, bank)
+ */
+export function byThreshold(
+  thresholds: Readonly<Record<string, number>>,
+  below: MeansOfPayment,
+  atOrAbove: MeansOfPayment,
+): (session: CheckoutSession) => MeansOfPayment {
+  return ({ ticket: { claims } }) => (claims.amount >= (thresholds[claims.currency] ?? thresholds['*'] ?? 0) ? atOrAbove : below);
+}
+
+/**
  * A way to pay a checkout: the customer's wallet, the acquirers; later the session
  * allowance and offline remittance. The checkout (authorise.ts) picks one and calls it in
  * the payment's transaction; a means either settles the payment there (books it and

@@ -58,6 +58,10 @@ interface Context {
   log?: Logger;
 }
 
+function contextOf(deps: { now?: () => Date; log?: Logger }): Context {
+  return { now: deps.now ?? (() => new Date()), ...(deps.log ? { log: deps.log } : {}) };
+}
+
 async function byId(executor: Queryable, id: string, lock = false): Promise<RefundRow | undefined> {
   const { rows } = await executor.query<RefundRow>(`SELECT ${REFUND_COLUMNS} FROM refunds WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
   return rows[0];
@@ -123,13 +127,13 @@ async function decline(ctx: Context, tx: Queryable, refundId: string, reason: st
  * key (`bankRefundKey`); the acquirer's hook books it (`bookRefund`: till → bank clearing)
  * in the transaction that settles the operation, so a time-out or a crash is settled by
  * reconciliation exactly once.
- * @example const refunds = createRefundService({ db, bank: () => operations })
+ * @example const refunds = createRefundService({ db, bank: operations })
  */
 export function createRefundService(deps: RefundDeps): RefundService {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
   const resumeAfterMs = deps.resumeAfterMs ?? 60_000;
-  const ctx: Context = { now, ...(deps.log ? { log: deps.log } : {}) };
+  const ctx = contextOf(deps);
 
   /** The bank leg of a pending refund: capture the payment (once), then refund under the refund's own key. */
   async function sendToBank(refund: RefundRow): Promise<void> {
@@ -251,7 +255,7 @@ export function createRefundService(deps: RefundDeps): RefundService {
 
 /** Refunds of bank payments: booked (till → bank clearing) when the acquirer approves, declined when it refuses. */
 export function refundHandler(deps: { now?: () => Date; log?: Logger }): PurposeHandler<'refund'> {
-  const ctx: Context = { now: deps.now ?? (() => new Date()), ...(deps.log ? { log: deps.log } : {}) };
+  const ctx = contextOf(deps);
   return {
     async approved(tx, _operation, context) {
       const refund = await byId(tx, context.refund, true);
@@ -275,7 +279,7 @@ export async function declineRefundsAwaitingCapture(
   payment: { merchant: string; payment: string },
   reason: string,
 ): Promise<void> {
-  const ctx: Context = { now: deps.now ?? (() => new Date()), ...(deps.log ? { log: deps.log } : {}) };
+  const ctx = contextOf(deps);
   const { rows } = await tx.query<{ id: string }>(
     `SELECT id FROM refunds WHERE merchant_id = $1 AND payment_serial = $2 AND status = 'pending'`,
     [payment.merchant, BigInt(payment.payment)],

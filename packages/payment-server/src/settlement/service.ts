@@ -84,7 +84,7 @@ function movements(count: bigint | number | undefined, amount: bigint | undefine
  * under its key (`bankPayoutKey`: one per merchant, day and currency); the acquirer's
  * hook books the payout (`bookPayout`: till → bank clearing) and `settlement.paid` when
  * the bank approves, exactly once.
- * @example const settlement = createSettlementService({ db, cutoff: { hour: 22, minute: 0 }, bank: () => operations })
+ * @example const settlement = createSettlementService({ db, cutoff: { hour: 22, minute: 0 }, bank: operations })
  */
 export function createSettlementService(deps: SettlementDeps): SettlementService {
   const { db } = deps;

@@ -70,7 +70,7 @@ function toTopUp(row: TopUpRow): TopUp {
  * concurrent top-ups cannot together exceed it. The bank authorisation, sent under the
  * top-up's key (`bankTopUpKey`), posts the pending transfer when approved and voids it when
  * declined, in the transaction that settles the operation (reconciliation included).
- * @example await createTopUpService({ db, bank: () => operations }).topUp('alice', { amount: 2000n, currency: 'EUR', requestId })
+ * @example await createTopUpService({ db, bank: operations }).topUp('alice', { amount: 2000n, currency: 'EUR', requestId })
  */
 export function createTopUpService(deps: {
   db: Database;
