@@ -1,5 +1,6 @@
 import { type RunningSandboxBank, startSandboxBank } from '@caisse/sandbox-bank';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sandboxAcquirerEntry } from '../after-payment/__fixtures__/server-process.js';
 import { cliInTempFolder } from '../cli/__fixtures__/run.js';
 import { loadConfig } from '../config.js';
 import { createPaymentServer } from '../server.js';
@@ -14,16 +15,10 @@ describe('caisse-server acquirers, with the adapters named in CAISSE_ACQUIRERS',
     // An address where nothing listens any more: a bank that is down.
     const stopped = await startSandboxBank();
     await stopped.close();
-    const sandbox = (name: string, url: string, routes?: unknown[]) => ({
-      name,
-      module: '@caisse/sandbox-bank/acquirer',
-      options: { url, timeoutMs: 1_000 },
-      ...(routes ? { routes } : {}),
-    });
     env = {
       CAISSE_ACQUIRERS: JSON.stringify([
-        sandbox('euros', bank.url, [{ currencies: ['EUR'], maxAmount: 100_000 }, { merchants: ['bookshop'] }]),
-        sandbox('down', stopped.url),
+        sandboxAcquirerEntry('euros', bank.url, [{ currencies: ['EUR'], maxAmount: 100_000 }, { merchants: ['bookshop'] }]),
+        sandboxAcquirerEntry('down', stopped.url),
       ]),
     };
     cli = await cliInTempFolder('caisse-acquirers-', env);

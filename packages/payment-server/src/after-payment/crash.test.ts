@@ -5,7 +5,7 @@ import { authorization, signAssertion } from '../api/__fixtures__/assertions.js'
 import { generateSecret } from '../secrets.js';
 import { testDrivers } from '../storage/test-support.js';
 import { startHoldingProxy } from './__fixtures__/holding-proxy.js';
-import { startServerProcess } from './__fixtures__/server-process.js';
+import { sandboxAcquirerEntry, startServerProcess } from './__fixtures__/server-process.js';
 import { type AfterPaymentWorld, afterPaymentWorld } from './__fixtures__/world.js';
 
 const hasPostgres = (await testDrivers('after-payment processes killed with SIGKILL')).includes('postgres');
@@ -54,20 +54,13 @@ describe.runIf(hasPostgres)('payment server processes killed with SIGKILL in the
       CAISSE_SECRET: secret,
       CAISSE_ISSUER: world.server.issuer,
       // The acquirer the first server recorded its operations with, reached through the proxy.
-      CAISSE_ACQUIRERS: JSON.stringify([
-        { name: 'sandbox', module: '@caisse/sandbox-bank/acquirer', options: { url: proxy.url, timeoutMs: 1_000 } },
-      ]),
+      CAISSE_ACQUIRERS: JSON.stringify([sandboxAcquirerEntry('sandbox', proxy.url)]),
       CAISSE_SETTLEMENT_CUTOFF: cutoffAt.toISOString().slice(11, 16),
       CLOCK_OFFSET_MS: String(offsetMs),
       LOG_LEVEL: 'error',
     });
     processes.push(started);
     return started;
-  }
-
-  async function count(sql: string, params: unknown[] = []): Promise<number> {
-    const { rows } = await world.server.db.query<{ n: bigint }>(sql, params);
-    return Number(rows[0]?.n ?? 0);
   }
 
   it('settlement: a payout killed at the bank is paid once after a restart, booked once, notified once', async () => {
@@ -88,7 +81,7 @@ describe.runIf(hasPostgres)('payment server processes killed with SIGKILL in the
     );
     expect(rows).toMatchObject([{ status: 'pending' }]);
     const settlement = rows[0]?.id as string;
-    expect(await count(`SELECT count(*) AS n FROM ledger_transfers WHERE idempotency_key = $1`, [`payout:${settlement}`])).toBe(0);
+    expect(await world.count(`SELECT count(*) AS n FROM ledger_transfers WHERE idempotency_key = $1`, [`payout:${settlement}`])).toBe(0);
 
     const second = await instance(PAST_CUTOFF + LATER);
     await second.run('reconcile');
@@ -99,10 +92,12 @@ describe.runIf(hasPostgres)('payment server processes killed with SIGKILL in the
       .statement('test_approve')
       .filter((op) => op.kind === 'payout' && op.idempotencyKey.includes(world.merchantId));
     expect(payouts.map((op) => op.amount)).toEqual([3_700]);
-    expect(await count(`SELECT count(*) AS n FROM ledger_transfers WHERE idempotency_key = $1`, [`payout:${settlement}`])).toBe(1);
-    expect(await count(`SELECT count(*) AS n FROM settlements WHERE merchant_id = $1 AND status = 'paid'`, [world.merchantId])).toBe(1);
+    expect(await world.count(`SELECT count(*) AS n FROM ledger_transfers WHERE idempotency_key = $1`, [`payout:${settlement}`])).toBe(1);
+    expect(await world.count(`SELECT count(*) AS n FROM settlements WHERE merchant_id = $1 AND status = 'paid'`, [world.merchantId])).toBe(
+      1,
+    );
     expect(
-      await count(`SELECT count(*) AS n FROM notifications WHERE merchant_id = $1 AND event = 'settlement.paid'`, [world.merchantId]),
+      await world.count(`SELECT count(*) AS n FROM notifications WHERE merchant_id = $1 AND event = 'settlement.paid'`, [world.merchantId]),
     ).toBe(1);
     expect(await world.till()).toBe(0n);
     expect(await world.invariants()).toEqual({ ok: true, findings: [] });
@@ -141,7 +136,9 @@ describe.runIf(hasPostgres)('payment server processes killed with SIGKILL in the
     await atBank;
     expect(await first.kill()).toEqual({ code: null, signal: 'SIGKILL' });
     expect(await lost).toBeInstanceOf(Error);
-    expect(await count(`SELECT count(*) AS n FROM refunds WHERE payment_serial = $1 AND status = 'pending'`, [BigInt(serial)])).toBe(1);
+    expect(await world.count(`SELECT count(*) AS n FROM refunds WHERE payment_serial = $1 AND status = 'pending'`, [BigInt(serial)])).toBe(
+      1,
+    );
 
     // Restart: reconciliation learns what the bank did and books it once; the merchant's retry gets that refund.
     const second = await instance(LATER);
@@ -154,8 +151,10 @@ describe.runIf(hasPostgres)('payment server processes killed with SIGKILL in the
       .statement('test_approve')
       .filter((op) => op.kind === 'refund' && op.idempotencyKey.includes(refund.id));
     expect(refunds).toHaveLength(1);
-    expect(await count('SELECT count(*) AS n FROM refunds WHERE payment_serial = $1', [BigInt(serial)])).toBe(1);
-    expect(await count('SELECT count(*) AS n FROM ledger_transfers WHERE idempotency_key LIKE $1', [`refund:%:${refund.id}`])).toBe(1);
+    expect(await world.count('SELECT count(*) AS n FROM refunds WHERE payment_serial = $1', [BigInt(serial)])).toBe(1);
+    expect(await world.count('SELECT count(*) AS n FROM ledger_transfers WHERE idempotency_key LIKE $1', [`refund:%:${refund.id}`])).toBe(
+      1,
+    );
 
     // Every event so far goes out; the first to reach the merchant is held there while the dispatcher dies.
     const events = (await world.outbox()).filter((row) => row.status === 'pending').map((row) => row.id);
@@ -171,7 +170,7 @@ describe.runIf(hasPostgres)('payment server processes killed with SIGKILL in the
     const third = await instance(PAST_CUTOFF + 2 * LATER);
     for (let pass = 0; pass < 5; pass++) {
       await third.run('dispatch');
-      if ((await count(`SELECT count(*) AS n FROM notifications WHERE status <> 'delivered'`)) === 0) break;
+      if ((await world.count(`SELECT count(*) AS n FROM notifications WHERE status <> 'delivered'`)) === 0) break;
     }
     for (const id of events) {
       expect(
@@ -179,7 +178,7 @@ describe.runIf(hasPostgres)('payment server processes killed with SIGKILL in the
         id,
       ).toHaveLength(1);
     }
-    expect(await count(`SELECT count(*) AS n FROM notifications WHERE status <> 'delivered'`)).toBe(0);
+    expect(await world.count(`SELECT count(*) AS n FROM notifications WHERE status <> 'delivered'`)).toBe(0);
     expect(
       world.receiver.processed.filter(
         (event) => event.event === 'refund.succeeded' && (event as { refund?: { id: string } }).refund?.id === refund.id,

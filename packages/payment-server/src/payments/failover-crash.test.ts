@@ -3,7 +3,7 @@ import { freshDatabase } from '@caisse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedBrowser } from '../__fixtures__/browser.js';
 import { startHoldingProxy } from '../after-payment/__fixtures__/holding-proxy.js';
-import { startServerProcess } from '../after-payment/__fixtures__/server-process.js';
+import { sandboxAcquirerEntry, startServerProcess } from '../after-payment/__fixtures__/server-process.js';
 import { type AfterPaymentWorld, afterPaymentWorld } from '../after-payment/__fixtures__/world.js';
 import { generateSecret } from '../secrets.js';
 import { testDrivers } from '../storage/test-support.js';
@@ -55,13 +55,12 @@ describe.runIf(hasPostgres)('failover between acquirers, with the payment server
   /** Another instance of the payment server, in its own process, on the same database; the second bank through the proxy. */
   async function instance(offsetMs: number) {
     world.clock.offset = offsetMs;
-    const sandbox = (name: string, url: string) => ({ name, module: '@caisse/sandbox-bank/acquirer', options: { url, timeoutMs: 1_000 } });
     const started = await startServerProcess({
       DATABASE_URL: database.url,
       CAISSE_SECRET: secret,
       CAISSE_ISSUER: world.server.issuer,
       CAISSE_WALLET_THRESHOLDS: '*:5000',
-      CAISSE_ACQUIRERS: JSON.stringify([sandbox('first', firstUrl), sandbox('second', proxy.url)]),
+      CAISSE_ACQUIRERS: JSON.stringify([sandboxAcquirerEntry('first', firstUrl), sandboxAcquirerEntry('second', proxy.url)]),
       CLOCK_OFFSET_MS: String(offsetMs),
       LOG_LEVEL: 'error',
     });
@@ -78,11 +77,6 @@ describe.runIf(hasPostgres)('failover between acquirers, with the payment server
       form: { csrf: ScriptedBrowser.csrf(summary.html), account: customer, accessKey: 'correct horse battery' },
       origin,
     });
-  }
-
-  async function count(sql: string, params: unknown[] = []): Promise<number> {
-    const { rows } = await world.server.db.query<{ n: bigint }>(sql, params);
-    return Number(rows[0]?.n ?? 0);
   }
 
   it.each([
@@ -123,7 +117,7 @@ describe.runIf(hasPostgres)('failover between acquirers, with the payment server
         { acquirer: 'first', status: 'declined', decline_reason: 'request_rejected' },
         { acquirer: 'second', status: 'pending', decline_reason: null },
       ]);
-      expect(await count('SELECT count(*) AS n FROM payments WHERE ticket_jti = $1', [ticket.reference.id])).toBe(0);
+      expect(await world.count('SELECT count(*) AS n FROM payments WHERE ticket_jti = $1', [ticket.reference.id])).toBe(0);
       expect(authorisations()).toHaveLength(forward ? 1 : 0);
 
       const second = await instance(LATER);
@@ -136,9 +130,11 @@ describe.runIf(hasPostgres)('failover between acquirers, with the payment server
         ticket.reference.id,
       ]);
       expect(payments).toEqual([{ funding: 'bank', acquirer: 'second' }]);
-      expect(await count('SELECT count(*) AS n FROM ledger_transfers WHERE idempotency_key LIKE $1', [`%${ticket.reference.id}`])).toBe(1);
       expect(
-        await count(`SELECT count(*) AS n FROM checkout_sessions WHERE ticket_jti = $1 AND state = 'paid'`, [ticket.reference.id]),
+        await world.count('SELECT count(*) AS n FROM ledger_transfers WHERE idempotency_key LIKE $1', [`%${ticket.reference.id}`]),
+      ).toBe(1);
+      expect(
+        await world.count(`SELECT count(*) AS n FROM checkout_sessions WHERE ticket_jti = $1 AND state = 'paid'`, [ticket.reference.id]),
       ).toBe(1);
       expect(await world.invariants()).toEqual({ ok: true, findings: [] });
       await second.stop();

@@ -14,6 +14,15 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * A `CAISSE_ACQUIRERS` entry for a sandbox bank at `url`, loaded by the process the way an
+ * operator's adapter module is.
+ * @example CAISSE_ACQUIRERS: JSON.stringify([sandboxAcquirerEntry('sandbox', proxy.url)])
+ */
+export function sandboxAcquirerEntry(name: string, url: string, routes?: readonly object[]) {
+  return { name, module: '@caisse/sandbox-bank/acquirer', options: { url, timeoutMs: 1_000 }, ...(routes ? { routes } : {}) };
+}
+
 /** Starts a payment server process (server-process.mjs); resolves once it listens. */
 export async function startServerProcess(env: Record<string, string>) {
   const port = await freePort();

@@ -172,6 +172,12 @@ export async function afterPaymentWorld(options: WorldOptions = {}) {
     return rows[0];
   }
 
+  /** A `SELECT count(*) AS n …` on the server's database, as a number. */
+  async function count(sql: string, params: unknown[] = []): Promise<number> {
+    const { rows } = await server.db.query<{ n: bigint }>(sql, params);
+    return Number(rows[0]?.n ?? 0);
+  }
+
   /** The events written to the outbox for this merchant, oldest first. */
   async function outbox(event?: string) {
     const { rows } = await server.db.query<{ id: string; event: string; payload: Record<string, unknown>; status: string }>(
@@ -217,6 +223,7 @@ export async function afterPaymentWorld(options: WorldOptions = {}) {
     loyalty,
     till,
     footprint,
+    count,
     outbox,
     deliverAll,
     invariants: () => checkLedgerInvariants(server.db),
