@@ -79,7 +79,14 @@ describe('caisse-server acquirers, with the adapters named in CAISSE_ACQUIRERS',
       CAISSE_ACQUIRERS: JSON.stringify([{ name: 'mine', module: './no-such-adapter.js' }]),
     });
     const malformed = await cliInTempFolder('caisse-acquirers-malformed-', { CAISSE_ACQUIRERS: '[{ "name": "Big Bank" }]' });
+    const badCurrency = await cliInTempFolder('caisse-acquirers-band-', {
+      CAISSE_ACQUIRERS: JSON.stringify([sandboxAcquirerEntry('euros', bank.url, [{ currencies: ['EURO'] }])]),
+    });
     try {
+      expect(await badCurrency.run(['acquirers', 'list'])).toMatchObject({
+        code: 1,
+        err: 'caisse-server: Invalid acquirer configuration: euros: EURO is not an ISO 4217 currency code.',
+      });
       expect(await missing.run(['acquirers', 'list'])).toMatchObject({
         code: 1,
         err: 'caisse-server: Acquirer mine: cannot load its module ./no-such-adapter.js.',
@@ -91,6 +98,7 @@ describe('caisse-server acquirers, with the adapters named in CAISSE_ACQUIRERS',
     } finally {
       await missing.remove();
       await malformed.remove();
+      await badCurrency.remove();
     }
   });
 });
