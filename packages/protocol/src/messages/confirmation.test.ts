@@ -38,12 +38,14 @@ function validResponse(): Record<string, unknown> {
 }
 
 describe('confirmationRequest', () => {
-  it('accepts a realistic request', () => {
+  it('accepts a realistic request, asking for the PIN or a tap', () => {
     expectAccepted(confirmationRequest, validRequest());
+    expectAccepted(confirmationRequest, { ...validRequest(), approval: 'tap' });
+    expect(refusedAt(confirmationRequest, { ...validRequest(), approval: 'face' })).toEqual(['approval']);
   });
 
   it('refuses missing and unknown members', () => {
-    for (const member of Object.keys(validRequest()))
+    for (const member of Object.keys(validRequest()).filter((name) => name !== 'approval'))
       expect(refusedAt(confirmationRequest, without(validRequest(), member))).toContain(member);
     expect(refusedAt(confirmationRequest, { ...validRequest(), pin: '1234' })).toEqual(['']);
     expect(refusedAt(confirmationRequest, { ...validRequest(), payee: { id: 'librairie-du-port', name: 'L', logo: 'x' } })).toEqual([
@@ -80,10 +82,8 @@ describe('confirmationClaims', () => {
     expectAccepted(confirmationClaims, { ...validResponse(), decision: 'decline' });
   });
 
-  it('refuses an approval without a PIN proof', () => {
-    expect(refusal(confirmationClaims, without(validResponse(), 'pinProof'))).toEqual([
-      { path: 'pinProof', message: 'is required to approve' },
-    ]);
+  it('leaves an approval without a PIN proof (a tap) for the server to check against its request', () => {
+    expectAccepted(confirmationClaims, without(validResponse(), 'pinProof'));
   });
 
   it('refuses missing and unknown members', () => {

@@ -23,6 +23,12 @@ export const confirmationRequest = z
     currency,
     createdAt: timestamp,
     expiresAt: timestamp,
+    /**
+     * What approving takes: `pin` (the default when absent), or `tap` for an amount under
+     * the customer's tap threshold (their payment plan, capped by the operator). The
+     * voucher's `confirmation.method` then says `tap`.
+     */
+    approval: z.enum(['pin', 'tap']).optional(),
   })
   .superRefine((request, ctx) => {
     if (request.expiresAt <= request.createdAt) ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'must be after createdAt' });
@@ -48,16 +54,14 @@ export const confirmationClaims = z
     currency,
     payee: id,
     decision: z.enum(['approve', 'decline']),
-    /** Proof of the PIN, bound to the challenge; required to approve. */
+    /**
+     * Proof of the PIN, bound to the challenge: required to approve a request whose
+     * `approval` is `pin` (the server checks it against the request it sent).
+     */
     pinProof: z
       .string()
       .regex(/^[A-Za-z0-9_-]{16,512}$/)
       .optional(),
-  })
-  .superRefine((confirmation, ctx) => {
-    if (confirmation.decision === 'approve' && confirmation.pinProof === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['pinProof'], message: 'is required to approve' });
-    }
   });
 
 export type ConfirmationRequest = z.infer<typeof confirmationRequest>;

@@ -102,6 +102,17 @@ describe('voucherClaims', () => {
     expect(refusedAt(voucherClaims, { ...authenticationVoucher(), funding: 'wallet' })).toEqual(['funding']);
   });
 
+  it('says how much loyalty points paid, from 1 to the amount, only when money moved', () => {
+    const voucher = validVoucher();
+    expectAccepted(voucherClaims, { ...voucher, points: 1 });
+    expectAccepted(voucherClaims, { ...voucher, points: voucher.amount, confirmation: { method: 'tap', at: T0 + 25 } });
+    expect(refusal(voucherClaims, { ...voucher, points: voucher.amount + 1 })).toEqual([
+      { path: 'points', message: 'is present only when money moved, from 1 to the amount' },
+    ]);
+    expect(refusedAt(voucherClaims, { ...voucher, points: 0 })).toEqual(['points']);
+    expect(refusedAt(voucherClaims, { ...authenticationVoucher(), points: 1 })).toContain('points');
+  });
+
   it('requires amount 0 exactly for an authentication voucher', () => {
     expect(refusal(voucherClaims, { ...validVoucher(), amount: 0 })).toEqual([
       { path: 'amount', message: 'is zero exactly for an authentication voucher' },

@@ -20,7 +20,8 @@ export const sharedData = z.strictObject({
 });
 
 export const confirmation = z.strictObject({
-  method: z.enum(['device', 'access_key', 'allowance']),
+  /** `device`: approved on the phone with its PIN; `tap`: approved on the phone without one, under the customer's tap threshold. */
+  method: z.enum(['device', 'tap', 'access_key', 'allowance']),
   at: timestamp,
 });
 
@@ -39,6 +40,8 @@ export const voucherClaims = z
     currency,
     items: sha256,
     funding: z.enum(['wallet', 'bank', 'allowance']).optional(),
+    /** Of `amount`, what the customer paid with loyalty points (minor units); `funding` paid the rest. */
+    points: amount.optional(),
     status: z.enum(['authorised', 'authenticated', 'held']),
     sub: id,
     confirmation,
@@ -50,6 +53,9 @@ export const voucherClaims = z
     const paid = voucher.status !== 'authenticated';
     if (paid !== (voucher.funding !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['funding'], message: 'is present exactly when money moved' });
+    }
+    if (voucher.points !== undefined && (!paid || voucher.points === 0 || voucher.points > voucher.amount)) {
+      ctx.addIssue({ code: 'custom', path: ['points'], message: 'is present only when money moved, from 1 to the amount' });
     }
     if (paid !== voucher.amount > 0) {
       ctx.addIssue({ code: 'custom', path: ['amount'], message: 'is zero exactly for an authentication voucher' });
