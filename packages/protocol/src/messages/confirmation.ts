@@ -39,30 +39,29 @@ export const confirmationRequest = z
  * fact the customer saw (dynamic linking): the server refuses it if any differs from
  * the request.
  */
-export const confirmationClaims = z
-  .strictObject({
-    ver: version,
-    /** Device id. */
-    iss: id,
-    aud: party,
-    jti: id,
-    iat: timestamp,
-    request: id,
-    challenge,
-    ticket: sha256,
-    amount,
-    currency,
-    payee: id,
-    decision: z.enum(['approve', 'decline']),
-    /**
-     * Proof of the PIN, bound to the challenge: required to approve a request whose
-     * `approval` is `pin` (the server checks it against the request it sent).
-     */
-    pinProof: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{16,512}$/)
-      .optional(),
-  });
+export const confirmationClaims = z.strictObject({
+  ver: version,
+  /** Device id. */
+  iss: id,
+  aud: party,
+  jti: id,
+  iat: timestamp,
+  request: id,
+  challenge,
+  ticket: sha256,
+  amount,
+  currency,
+  payee: id,
+  decision: z.enum(['approve', 'decline']),
+  /**
+   * Proof of the PIN, bound to the challenge: required to approve a request whose
+   * `approval` is `pin` (the server checks it against the request it sent).
+   */
+  pinProof: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,512}$/)
+    .optional(),
+});
 
 export type ConfirmationRequest = z.infer<typeof confirmationRequest>;
 export type ConfirmationClaims = z.infer<typeof confirmationClaims>;
