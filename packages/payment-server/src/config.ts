@@ -80,6 +80,12 @@ export const configSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{43,}$/, 'must be at least 32 random bytes, base64url')
     .optional(),
   CAISSE_WALLET_THRESHOLDS: thresholds.default({ '*': 5000 }),
+  /**
+   * The highest amount below which a customer may choose to approve on the phone with a
+   * tap, without the PIN (their payment plan, customers/plan.ts); `*:0` turns taps off.
+   * Customers start with the PIN for every amount.
+   */
+  CAISSE_TAP_THRESHOLDS: thresholds.default({ '*': 2000 }),
   /** Loyalty points per payment, in basis points of the amount (100 = 1 %). */
   CAISSE_LOYALTY_RATE: z.coerce.number().int().min(0).max(10_000).default(100),
   CAISSE_VOUCHER_LIFETIME: positiveInt(60).pipe(z.number().max(600)),

@@ -17,6 +17,7 @@ import { createPhoneCheckout, type PhoneCheckout } from './checkout/phone.js';
 import { checkoutRoutes } from './checkout/routes.js';
 import { createSessions } from './checkout/sessions.js';
 import { type Config, issuerOf } from './config.js';
+import { createPlanService, type PlanService } from './customers/plans.js';
 import { type CustomerService, createCustomerService } from './customers/service.js';
 import {
   createConfirmations,
@@ -37,7 +38,6 @@ import { createNotifier, type Notifier } from './notifiers/index.js';
 import { createAuthoriser } from './payments/authorise.js';
 import { bankMeans, checkoutHandler } from './payments/bank.js';
 import { createPaymentBooking } from './payments/booking.js';
-import { byThreshold } from './payments/means.js';
 import { paymentsSpending } from './payments/spending.js';
 import { createTokenSigner } from './payments/tokens.js';
 import { walletMeans } from './payments/wallet.js';
@@ -54,6 +54,8 @@ export interface PaymentServer {
   keys: ServerKeys;
   merchants: MerchantService;
   customers: CustomerService;
+  /** The customers' payment plans, within the operator's bounds. */
+  plans: PlanService;
   alerts: AlertService;
   /** The notification outbox, for the operator (list, resend). */
   notifications: NotificationService;
@@ -129,13 +131,19 @@ export async function createPaymentServer(config: Config, options: PaymentServer
   const keys = createServerKeys({ db, sealingKey: deriveKey(secret, 'key-sealing'), publishDelay: config.CAISSE_KEY_PUBLISH_DELAY, now });
   await keys.ensureKey();
   const merchants = createMerchantService({ db, now, log });
-  const _customerDeps = { pairwiseSecret: deriveKey(secret, 'pairwise-subject'), now, log };
   const customers = createCustomerService({
     db,
     pairwiseSecret: deriveKey(secret, 'pairwise-subject'),
     now,
     log,
     spending: paymentsSpending(db),
+  });
+  const plans = createPlanService({
+    db,
+    walletThresholds: config.CAISSE_WALLET_THRESHOLDS,
+    tapThresholds: config.CAISSE_TAP_THRESHOLDS,
+    now,
+    log,
   });
   const signer = createTokenSigner({ keys, issuer, lifetime: config.CAISSE_VOUCHER_LIFETIME, now });
   const sessions = createSessions({ db, now });
@@ -159,14 +167,12 @@ export async function createPaymentServer(config: Config, options: PaymentServer
     onDeclined: (tx, operation) => dispatch(handlers, tx, operation),
   });
 
-  const wallet = walletMeans(booking);
-  const acquirerMeans = bankMeans({ booking, sessions, bank });
   const authoriser = createAuthoriser({
     db,
     sessions,
     booking,
-    // The operator's threshold per currency; the customer's payment plan replaces it.
-    meansFor: byThreshold(config.CAISSE_WALLET_THRESHOLDS, wallet, acquirerMeans),
+    means: { wallet: walletMeans(booking), bank: bankMeans({ booking, sessions, bank }) },
+    plans,
     exceededCeiling: (tx, customerId, currency, amount, at) => customers.exceededCeiling(tx, customerId, currency, amount, at),
     now,
   });
@@ -269,6 +275,7 @@ export async function createPaymentServer(config: Config, options: PaymentServer
     keys,
     merchants,
     customers,
+    plans,
     alerts,
     notifications,
     notificationDispatcher,

@@ -16,7 +16,7 @@ const CONTEXTS = {
   checkout: z.object({
     session: z.string(),
     customer: z.string(),
-    method: z.enum(['device', 'access_key', 'allowance']) satisfies z.ZodType<VoucherClaims['confirmation']['method']>,
+    method: z.enum(['device', 'tap', 'access_key', 'allowance']) satisfies z.ZodType<VoucherClaims['confirmation']['method']>,
     at: z.number(),
   }),
   /** The capture of a bank payment's authorisation (captures/service.ts). */

@@ -545,18 +545,22 @@ export function createCustomerService(deps: CustomerServiceDeps): CustomerServic
     const code = checkCurrency(currency);
     const value = checkAmount(amount, true);
     if (!isId(customerId)) throw new ProblemError('customer_unknown');
-    const { rows } = await executor.query<{ id: string; daily_ceiling: bigint | null; monthly_ceiling: bigint | null }>(
-      `SELECT c.id, l.daily_ceiling, l.monthly_ceiling FROM customers c
+    // A currency without limits of its own (e.g. paid through the bank, no wallet) gets the
+    // defaults; the customer's own ceilings (their payment plan) bind where they are lower.
+    const fallback = defaultLimits(code);
+    const { rows } = await executor.query<{ id: string; daily_ceiling: bigint; monthly_ceiling: bigint }>(
+      `SELECT c.id, least(coalesce(l.daily_ceiling, $3), p.daily_ceiling) AS daily_ceiling,
+              least(coalesce(l.monthly_ceiling, $4), p.monthly_ceiling) AS monthly_ceiling
+         FROM customers c
          LEFT JOIN customer_limits l ON l.customer_id = c.id AND l.currency = $2
+         LEFT JOIN customer_plans p ON p.customer_id = c.id AND p.currency = $2
          WHERE c.id = $1`,
-      [customerId, code],
+      [customerId, code, fallback.dailyCeiling, fallback.monthlyCeiling],
     );
     const row = rows[0];
     if (row === undefined) throw new ProblemError('customer_unknown');
-    // A currency without limits of its own (e.g. paid through the bank, no wallet) gets the defaults.
-    const fallback = defaultLimits(code);
-    const dailyCeiling = row.daily_ceiling ?? fallback.dailyCeiling;
-    const monthlyCeiling = row.monthly_ceiling ?? fallback.monthlyCeiling;
+    const dailyCeiling = row.daily_ceiling;
+    const monthlyCeiling = row.monthly_ceiling;
     const starts = periodStarts(at, timeZone);
     const [spentToday, spentThisMonth] = await Promise.all([
       spending.spentSince(customerId, code, starts.day, executor),

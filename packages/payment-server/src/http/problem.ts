@@ -46,6 +46,8 @@ export const SERVER_ERROR_CODES = {
     'The signed answer does not repeat the request exactly (amount, payee, ticket, challenge, currency or request id).',
   confirmation_answered: 'This confirmation request was already approved, declined or cancelled.',
   pin_invalid: 'The PIN is wrong.',
+  plan_out_of_bounds:
+    "A payment plan stays within the operator's bounds: the wallet threshold, the tap limit and the daily and monthly ceilings can be lowered, never raised.",
   shared_data_invalid:
     'The customer data the ticket requests is missing or malformed; the hosted page says which field and why, and stores nothing.',
   requested_data_unavailable:
@@ -108,6 +110,7 @@ export const PROBLEM_STATUS: Record<ProblemCode, number> = {
   enrollment_code_invalid: 400,
   device_unknown: 401,
   device_revoked: 403,
+  plan_out_of_bounds: 422,
   confirmation_unknown: 404,
   confirmation_mismatch: 422,
   confirmation_answered: 409,

@@ -19,8 +19,8 @@ export interface BankMeansDeps {
  * The acquirers: in the checkout's transaction the session moves to `pending_bank`; once
  * that has committed, the authorisation is recorded and sent to the acquirer its route
  * names (acquirer/routing.ts). Its answer, now or from reconciliation on any instance, is
- * booked by {@link checkoutHandler}. A customer without a bank reference, or a payment no
- * acquirer takes, is refused `bank_declined` before anything is sent.
+ * booked by {@link checkoutHandler}. For a customer without a bank reference, or a payment
+ * no acquirer takes, the bank is unable (`bank_declined`) before anything is sent.
  * @example const bank = bankMeans({ booking, sessions, bank: operations })
  */
 export function bankMeans(deps: BankMeansDeps): MeansOfPayment {
@@ -30,7 +30,7 @@ export function bankMeans(deps: BankMeansDeps): MeansOfPayment {
       const { claims } = session.ticket;
       const bankRef = await customerBankRef(tx, customerId);
       const routed = deps.bank.route({ currency: claims.currency, amount: claims.amount, merchantId: claims.iss });
-      if (!bankRef || routed.length === 0) return deps.booking.refuse(tx, session, 'authorising', 'bank_declined');
+      if (!bankRef || routed.length === 0) return { result: 'unable', reason: 'bank_declined' };
       await deps.sessions.awaitBank(session.id, tx);
       return {
         result: 'sending',

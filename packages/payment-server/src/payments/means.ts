@@ -34,28 +34,24 @@ export interface Sending {
 }
 
 /**
- * The operator's choice until the customer has a payment plan: below the currency's
- * wallet threshold (CAISSE_WALLET_THRESHOLDS, `*` for any other currency) the wallet
- * pays, at or above it the acquirers.
- * @example meansFor: byThreshold({ EUR: 5000, '*': 5000 }, wallet, bank)
+ * A means that cannot pay this checkout and changed nothing: the wallet short of money, no
+ * bank reference or no acquirer for the amount. The customer's plan decides what is tried
+ * next (authorise.ts); the reason is the refusal if nothing else pays.
  */
-export function byThreshold(
-  thresholds: Readonly<Record<string, number>>,
-  below: MeansOfPayment,
-  atOrAbove: MeansOfPayment,
-): (session: CheckoutSession) => MeansOfPayment {
-  return ({ ticket: { claims } }) => (claims.amount >= (thresholds[claims.currency] ?? thresholds['*'] ?? 0) ? atOrAbove : below);
+export interface Unable {
+  readonly result: 'unable';
+  readonly reason: 'insufficient_funds' | 'bank_declined';
 }
 
 /**
  * A way to pay a checkout: the customer's wallet, the acquirers; later the session
- * allowance and offline remittance. The checkout (authorise.ts) picks one and calls it in
- * the payment's transaction; a means either settles the payment there (books it and
- * closes the session, or refuses it) or moves the session on and returns what to send
- * once the transaction has committed.
+ * allowance and offline remittance. The checkout (authorise.ts) tries them in the order of
+ * the customer's payment plan, in the payment's transaction; a means either settles the
+ * payment there (books it and closes the session), moves the session on and returns what
+ * to send once the transaction has committed, or says it is unable and changes nothing.
  */
 export interface MeansOfPayment {
   /** What the voucher's `funding` says. */
   readonly funding: NonNullable<VoucherClaims['funding']>;
-  authorise(tx: Transaction, attempt: PaymentAttempt): Promise<Outcome | Sending>;
+  authorise(tx: Transaction, attempt: PaymentAttempt): Promise<Outcome | Sending | Unable>;
 }

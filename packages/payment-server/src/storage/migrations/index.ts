@@ -17,6 +17,7 @@ import { migration as checkoutShared } from './0016_checkout_shared.js';
 import { migration as bankCaptures } from './0017_bank_captures.js';
 import { migration as confirmationRequestsRecent } from './0018_confirmation_requests_recent.js';
 import { migration as acquirers } from './0019_acquirers.js';
+import { migration as customerPlans } from './0020_customer_plans.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -45,4 +46,5 @@ export const MIGRATIONS: readonly Migration[] = [
   bankCaptures,
   confirmationRequestsRecent,
   acquirers,
+  customerPlans,
 ];
