@@ -19,25 +19,35 @@ export const CAPTURE_DECLINED_ALERT = 'bank_capture_declined';
 export const VOID_DECLINED_ALERT = 'bank_void_declined';
 
 /**
+ * What the bank authorised for a payment, as recorded: its amount less what loyalty points
+ * paid of it (payments/bank.ts asks the bank for the rest only).
+ */
+async function authorisedAmount(operations: AcquirerOperations<BankMetadata>, payment: CapturablePayment): Promise<number> {
+  const authorisation = await operations.get(bankAuthorisationKey(payment.merchantId, payment.ticketJti));
+  if (authorisation === undefined) throw new Error(`Bank payment ${payment.serial} of ${payment.merchantId} has no authorisation.`);
+  return authorisation.amount;
+}
+
+/**
  * Asks the bank to capture the whole authorisation of a bank payment. Every caller (the
  * sweep, a refund that needs the money captured first) sends the same key and content, so
  * the bank captures a payment once whoever asks first.
  */
-export function capturePayment(operations: AcquirerOperations<BankMetadata>, payment: CapturablePayment): Promise<OperationOutcome> {
+export async function capturePayment(operations: AcquirerOperations<BankMetadata>, payment: CapturablePayment): Promise<OperationOutcome> {
   return operations.capture({
     idempotencyKey: bankCaptureKey(payment.merchantId, payment.ticketJti),
     authorisationKey: bankAuthorisationKey(payment.merchantId, payment.ticketJti),
-    amount: Number(payment.amount),
+    amount: await authorisedAmount(operations, payment),
     metadata: { purpose: 'capture', merchant: payment.merchantId, payment: payment.serial.toString() },
   });
 }
 
 /** Asks the bank to release the authorisation of a bank payment voided in escrow, under one key per payment. */
-export function reversePayment(operations: AcquirerOperations<BankMetadata>, payment: CapturablePayment): Promise<OperationOutcome> {
+export async function reversePayment(operations: AcquirerOperations<BankMetadata>, payment: CapturablePayment): Promise<OperationOutcome> {
   return operations.void({
     idempotencyKey: bankVoidKey(payment.merchantId, payment.ticketJti),
     authorisationKey: bankAuthorisationKey(payment.merchantId, payment.ticketJti),
-    amount: Number(payment.amount),
+    amount: await authorisedAmount(operations, payment),
     metadata: { purpose: 'reversal', merchant: payment.merchantId, payment: payment.serial.toString() },
   });
 }

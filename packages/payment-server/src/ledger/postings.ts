@@ -20,6 +20,7 @@ export const OPERATOR = 'operator';
  */
 export const LEDGER_KEY_PREFIXES = {
   payment: 'ticket:',
+  pointsHold: 'points_hold:',
   refund: 'refund:',
   payout: 'payout:',
   topUp: 'top_up:',
@@ -32,6 +33,14 @@ export const LEDGER_KEY_PREFIXES = {
  */
 export function paymentLedgerKey(merchantId: string, ticketJti: string): string {
   return `${LEDGER_KEY_PREFIXES.payment}${merchantId}:${ticketJti}`;
+}
+
+/**
+ * The key of the loyalty points a bank payment holds while the bank answers: one hold per ticket.
+ * @example pointsHoldLedgerKey('bookshop', 'T-42') // 'points_hold:bookshop:T-42'
+ */
+export function pointsHoldLedgerKey(merchantId: string, ticketJti: string): string {
+  return `${LEDGER_KEY_PREFIXES.pointsHold}${merchantId}:${ticketJti}`;
 }
 
 /**
@@ -86,6 +95,8 @@ export interface TicketPayment {
   orderSerial: string;
   customerId: string;
   amount: bigint;
+  /** Of `amount`, what the customer's loyalty points pay (0n: none); the source pays the rest. */
+  points: bigint;
   currency: string;
 }
 
@@ -98,47 +109,131 @@ function paymentTransfer(payment: TicketPayment, lines: LineInput[]) {
   };
 }
 
-/** Loyalty points for a payment: `loyaltyRate` basis points of the amount, from the operator's loyalty funding. */
-async function loyaltyGiven(ledger: Ledger, payment: TicketPayment, loyaltyRate: number): Promise<LineInput[]> {
-  const points = (payment.amount * BigInt(loyaltyRate)) / 10_000n;
-  if (points <= 0n) return [];
-  const loyalty = await ledger.openAccount({ type: 'loyalty', ownerId: payment.customerId, currency: payment.currency });
-  const funding = await ledger.openAccount({ type: 'loyalty_funding', ownerId: OPERATOR, currency: payment.currency });
-  return [debit(funding.id, points), credit(loyalty.id, points)];
+/** The line of an account that gains `amount`, or loses it when negative. */
+function change(accountId: string, amount: bigint): LineInput {
+  return amount > 0n ? credit(accountId, amount) : debit(accountId, -amount);
 }
 
 /**
- * Payment (wallet or bank): `source` (the customer's wallet, or {@link bankClearing} when the
- * bank approved) → the merchant's till, plus the loyalty points, under {@link paymentLedgerKey}.
- * @throws LedgerError `insufficient_funds` (the wallet), `wallet_cap_exceeded` (loyalty cap), `idempotency_conflict`
+ * The loyalty points a customer can spend now in this currency: the balance less what
+ * pending transfers reserve (the points of a payment waiting for its bank, an escrow hold).
+ * @example const points = await spendablePoints(tx, 'alice', 'EUR')
+ */
+export async function spendablePoints(executor: Executor, customerId: string, currency: string): Promise<bigint> {
+  const ledger = createLedger(executor);
+  const loyalty = await ledger.findAccount('loyalty', customerId, currency);
+  return loyalty === undefined ? 0n : (await ledger.balance(loyalty.id)).available;
+}
+
+/**
+ * The lines of a payment: `source` pays what the points do not, the till receives the
+ * whole amount, and the customer earns `loyaltyRate` basis points of the part paid with
+ * money only (points never earn points), from the operator's loyalty funding. The ledger
+ * takes one line per account, so the loyalty account carries the points earned less the
+ * points spent.
+ */
+async function paymentLines(
+  ledger: Ledger,
+  payment: TicketPayment,
+  source: Account | undefined,
+  loyaltyRate: number,
+): Promise<LineInput[]> {
+  const rest = payment.amount - payment.points;
+  const merchantTill = await till(ledger, payment.merchantId, payment.currency);
+  const lines = [credit(merchantTill.id, payment.amount)];
+  if (rest > 0n) {
+    if (source === undefined) throw new Error(`The payment of ticket ${payment.ticketJti} has ${rest} to pay and no source.`);
+    lines.push(debit(source.id, rest));
+  }
+  const earned = (rest * BigInt(loyaltyRate)) / 10_000n;
+  if (earned > 0n) {
+    const funding = await ledger.openAccount({ type: 'loyalty_funding', ownerId: OPERATOR, currency: payment.currency });
+    lines.push(debit(funding.id, earned));
+  }
+  const loyaltyChange = earned - payment.points;
+  if (loyaltyChange !== 0n) {
+    const loyalty = await ledger.openAccount({ type: 'loyalty', ownerId: payment.customerId, currency: payment.currency });
+    lines.push(change(loyalty.id, loyaltyChange));
+  }
+  return lines;
+}
+
+/**
+ * Payment (wallet or bank): the customer's loyalty points (`payment.points`) and `source`
+ * (the customer's wallet, or {@link bankClearing} when the bank approved) for the rest →
+ * the merchant's till, plus the loyalty points earned, in one transfer under
+ * {@link paymentLedgerKey}. No source when the points pay the whole amount.
+ * @throws LedgerError `insufficient_funds` (the wallet, or the loyalty points), `wallet_cap_exceeded` (loyalty cap), `idempotency_conflict`
  * @example const moved = await bookPayment(tx, payment, wallet, 100)
  */
-export async function bookPayment(tx: Transaction, payment: TicketPayment, source: Account, loyaltyRate: number): Promise<Transfer> {
+export async function bookPayment(
+  tx: Transaction,
+  payment: TicketPayment,
+  source: Account | undefined,
+  loyaltyRate: number,
+): Promise<Transfer> {
   const ledger = createLedger(tx);
-  const merchantTill = await till(ledger, payment.merchantId, payment.currency);
-  const lines = [debit(source.id, payment.amount), credit(merchantTill.id, payment.amount)];
-  return ledger.transfer(paymentTransfer(payment, [...lines, ...(await loyaltyGiven(ledger, payment, loyaltyRate))]));
+  return ledger.transfer(paymentTransfer(payment, await paymentLines(ledger, payment, source, loyaltyRate)));
 }
 
 /**
- * Hold (a deferred-delivery payment): the same movement as {@link bookPayment}, without
- * loyalty points, as a pending transfer until escrow releases or voids it.
+ * Hold (a deferred-delivery payment): the same movement as {@link bookPayment}, points
+ * included, without loyalty points earned, as a pending transfer until escrow releases
+ * it (the points are spent) or voids it (they are the customer's again).
  * @throws LedgerError `insufficient_funds`, `idempotency_conflict`
  * @example await holdPayment(tx, payment, wallet)
  */
-export async function holdPayment(tx: Transaction, payment: TicketPayment, source: Account): Promise<PendingTransfer> {
+export async function holdPayment(tx: Transaction, payment: TicketPayment, source: Account | undefined): Promise<PendingTransfer> {
   const ledger = createLedger(tx);
+  return ledger.createPending(paymentTransfer(payment, await paymentLines(ledger, payment, source, 0)));
+}
+
+/**
+ * Points hold: the loyalty points a bank payment spends, reserved while the bank answers
+ * (pending, customer loyalty → merchant till, under {@link pointsHoldLedgerKey}), so that
+ * no other payment spends them meanwhile. The answer always voids it
+ * ({@link releasePointsHold}): an approval then books the points in the payment's own
+ * transfer (or hold), so a payment stays one transfer; a decline leaves them to the customer.
+ * @throws LedgerError `insufficient_funds`, `idempotency_conflict`
+ * @example await holdPoints(tx, { ...payment, points: 300n })
+ */
+export async function holdPoints(tx: Transaction, payment: TicketPayment): Promise<PendingTransfer> {
+  const ledger = createLedger(tx);
+  const loyalty = await ledger.openAccount({ type: 'loyalty', ownerId: payment.customerId, currency: payment.currency });
   const merchantTill = await till(ledger, payment.merchantId, payment.currency);
-  return ledger.createPending(paymentTransfer(payment, [debit(source.id, payment.amount), credit(merchantTill.id, payment.amount)]));
+  return ledger.createPending({
+    idempotencyKey: pointsHoldLedgerKey(payment.merchantId, payment.ticketJti),
+    requestHash: payment.ticketSha256,
+    lines: [debit(loyalty.id, payment.points), credit(merchantTill.id, payment.points)],
+    metadata: { kind: 'points_hold', merchant: payment.merchantId, ticket: payment.ticketJti, customer: payment.customerId },
+  });
+}
+
+/** The pending transfer made under `key`, if any. */
+async function pendingId(tx: Transaction, key: string): Promise<string | undefined> {
+  const { rows } = await tx.query<{ id: string }>('SELECT id FROM ledger_pending WHERE idempotency_key = $1', [key]);
+  return rows[0]?.id;
 }
 
 /** The pending transfer of a held payment, found by its key. */
 async function heldPaymentId(tx: Transaction, merchantId: string, ticketJti: string): Promise<string> {
   const key = paymentLedgerKey(merchantId, ticketJti);
-  const { rows } = await tx.query<{ id: string }>('SELECT id FROM ledger_pending WHERE idempotency_key = $1', [key]);
-  const id = rows[0]?.id;
+  const id = await pendingId(tx, key);
   if (id === undefined) throw new Error(`The held payment ${key} has no pending transfer.`);
   return id;
+}
+
+/**
+ * The bank answered a payment: voids its {@link holdPoints} hold and returns the points it
+ * held, 0n when it had none.
+ * @throws LedgerError `pending_already_resolved` (the answer was already booked)
+ * @example const points = await releasePointsHold(tx, 'bookshop', 'T-42')
+ */
+export async function releasePointsHold(tx: Transaction, merchantId: string, ticketJti: string): Promise<bigint> {
+  const id = await pendingId(tx, pointsHoldLedgerKey(merchantId, ticketJti));
+  if (id === undefined) return 0n;
+  const voided = await createLedger(tx).voidPending(id);
+  return voided.lines.reduce((points, line) => (line.amount > 0n ? points + line.amount : points), 0n);
 }
 
 /**
@@ -163,9 +258,17 @@ export interface RefundPosting {
   merchantId: string;
   refundId: string;
   amount: bigint;
+  /**
+   * Of `amount`, what goes back to the customer's loyalty account: the part of the payment
+   * its points paid, refunded once its money part is (refunds/service.ts decides).
+   */
+  points: bigint;
   currency: string;
-  /** Where the money goes back: the customer's wallet, or {@link bankClearing} for a bank payment. */
-  to: Account;
+  /**
+   * Where the rest goes back: the customer's wallet, or {@link bankClearing} for a bank
+   * payment; none needed when the points are the whole refund.
+   */
+  to: Account | undefined;
   /** The payment refunded, for the loyalty points to take back. */
   payment: {
     serial: bigint;
@@ -178,39 +281,57 @@ export interface RefundPosting {
 }
 
 /**
- * The loyalty points a refund takes back: the payment's points in proportion to what has
- * been refunded, counted over all its refunds so that the parts add up to the whole (a full
- * refund takes back every point). Never more than the customer still has.
+ * The loyalty points a refund takes back: the points the payment earned (what the
+ * operator's loyalty funding gave in its transfer; the loyalty account's own line there
+ * nets the points spent) in proportion to what has been refunded, counted over all its
+ * refunds so that the parts add up to the whole (a full refund takes back every point).
+ * Never more than the customer has, counting the points this refund gives back.
  */
-async function loyaltyTakenBack(ledger: Ledger, refund: RefundPosting): Promise<LineInput[]> {
+async function loyaltyTakenBack(ledger: Ledger, refund: RefundPosting): Promise<bigint> {
   const { payment } = refund;
+  const funding = await ledger.findAccount('loyalty_funding', OPERATOR, refund.currency);
   const loyalty = await ledger.findAccount('loyalty', payment.customerId, refund.currency);
-  if (loyalty === undefined) return [];
+  if (funding === undefined || loyalty === undefined) return 0n;
   const paid = await ledger.findTransfer(paymentLedgerKey(refund.merchantId, payment.ticketJti));
-  const given = (paid?.lines ?? []).reduce((sum, line) => (line.accountId === loyalty.id ? sum + line.amount : sum), 0n);
-  if (given <= 0n) return [];
+  const given = (paid?.lines ?? []).reduce((sum, line) => (line.accountId === funding.id ? sum - line.amount : sum), 0n);
+  if (given <= 0n) return 0n;
   const before = payment.refundedBefore;
   const due = (given * (before + refund.amount)) / payment.amount - (given * before) / payment.amount;
-  const { balance, pendingDebits } = await ledger.balance(loyalty.id);
-  const available = balance - pendingDebits;
+  const room = (await ledger.balance(loyalty.id)).available + refund.points;
   // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.min refuses.
-  const taken = due < available ? due : available;
-  if (taken <= 0n) return [];
-  const funding = await ledger.openAccount({ type: 'loyalty_funding', ownerId: OPERATOR, currency: refund.currency });
-  return [debit(loyalty.id, taken), credit(funding.id, taken)];
+  return due < room ? due : room;
 }
 
 /**
- * Refund: the merchant's till → `to`, with the loyalty points taken back, under {@link refundLedgerKey}.
+ * Refund: the merchant's till → `to` for the money part and → the customer's loyalty
+ * account for `points`, with the loyalty points earned taken back, in one transfer under
+ * {@link refundLedgerKey}. One line per account: the loyalty account carries the points
+ * given back less those taken back.
  * @throws LedgerError `wallet_cap_exceeded` (the wallet would pass its cap), `idempotency_conflict`
- * @example const moved = await bookRefund(tx, { merchantId, refundId, amount, currency, to: wallet, payment })
+ * @example const moved = await bookRefund(tx, { merchantId, refundId, amount, points: 0n, currency, to: wallet, payment })
  */
 export async function bookRefund(tx: Transaction, refund: RefundPosting): Promise<Transfer> {
   const ledger = createLedger(tx);
   const merchantTill = await till(ledger, refund.merchantId, refund.currency);
+  const money = refund.amount - refund.points;
+  const lines = [debit(merchantTill.id, refund.amount)];
+  if (money > 0n) {
+    if (refund.to === undefined) throw new Error(`Refund ${refund.refundId} has ${money} to give back and nowhere to put it.`);
+    lines.push(credit(refund.to.id, money));
+  }
+  const taken = await loyaltyTakenBack(ledger, refund);
+  if (taken > 0n) {
+    const funding = await ledger.openAccount({ type: 'loyalty_funding', ownerId: OPERATOR, currency: refund.currency });
+    lines.push(credit(funding.id, taken));
+  }
+  const loyaltyChange = refund.points - taken;
+  if (loyaltyChange !== 0n) {
+    const loyalty = await ledger.openAccount({ type: 'loyalty', ownerId: refund.payment.customerId, currency: refund.currency });
+    lines.push(change(loyalty.id, loyaltyChange));
+  }
   return ledger.transfer({
     idempotencyKey: refundLedgerKey(refund.merchantId, refund.refundId),
-    lines: [debit(merchantTill.id, refund.amount), credit(refund.to.id, refund.amount), ...(await loyaltyTakenBack(ledger, refund))],
+    lines,
     metadata: { kind: 'refund', merchant: refund.merchantId, payment: refund.payment.serial.toString(), refund: refund.refundId },
   });
 }

@@ -41,7 +41,7 @@ export interface CheckoutView extends PageBase {
   expiresAt: Date;
   csrfToken: string;
   actions: {
-    /** POST: `csrf`, `account`, `accessKey`. */
+    /** POST: `csrf`, `account`, `accessKey`, and for a purchase {@link USE_POINTS_FIELD} when ticked. */
     identify: string;
     /** POST: `csrf`. */
     cancel: string;
@@ -53,8 +53,28 @@ export interface CheckoutView extends PageBase {
   };
   /** Account id to show in the form: the ticket's customer hint, or what was typed before. */
   account?: string;
+  /** "Use my loyalty points" shows ticked: the customer ticked it before the form came back. */
+  usePoints?: boolean;
   /** Set when the form comes back with a problem. */
   error?: IdentifyError;
+}
+
+/** The "Use my loyalty points" checkbox: its form field, sent with this value when ticked, and nothing when not. */
+export const USE_POINTS_FIELD = 'usePoints';
+export const USE_POINTS_VALUE = 'yes';
+
+/**
+ * "Use my loyalty points", in each form that pays a purchase (the phone's and the access
+ * key's), so either way carries the customer's choice. The balance is not shown: the page
+ * does not know who the customer is yet.
+ */
+function pointsChoice(locale: Locale, id: string, ticked: boolean): Html {
+  return h`<div class="field choice">
+<input type="checkbox" id="${id}" name="${USE_POINTS_FIELD}" value="${USE_POINTS_VALUE}" aria-describedby="${id}-hint"${ticked ? h` checked` : ''}>
+<label for="${id}">${t(locale, 'checkout.usePoints')}</label>
+<p class="hint" id="${id}-hint">${t(locale, 'checkout.usePointsHint')}</p>
+</div>
+`;
 }
 
 /** `<time>` with the time of day, its zone and, while still ahead, how far off it is. */
@@ -106,6 +126,7 @@ export function checkoutPage(view: CheckoutView, locale: Locale): string {
   // With data to fill in, one form carries it to either step; its first button (what Enter
   // presses) identifies, which itself asks the phone of a customer who has one.
   const asking = requested.length > 0;
+  const ticked = view.usePoints ?? false;
   const phoneInForm =
     view.actions.phone === undefined
       ? h``
@@ -123,7 +144,13 @@ ${
   view.actions.phone === undefined || asking
     ? ''
     : h`<div class="card">
-${buttonForm(view.actions.phone, view.csrfToken, t(locale, 'checkout.phoneButton'), 'primary')}
+${buttonForm(
+  view.actions.phone,
+  view.csrfToken,
+  t(locale, 'checkout.phoneButton'),
+  'primary',
+  signIn ? h`` : pointsChoice(locale, 'use-points-phone', ticked),
+)}
 <p class="hint">${t(locale, 'checkout.phoneHint', { operator: ctx.operator })}</p>
 </div>`
 }
@@ -134,6 +161,7 @@ ${identifyForm({
   csrfToken: view.csrfToken,
   account: view.account,
   error: view.error,
+  ...(signIn ? {} : { choices: pointsChoice(locale, 'use-points', ticked) }),
   submitLabel: signIn ? t(locale, 'checkout.signInButton') : t(locale, 'checkout.payButton', { amount: total }),
   accountHint: t(locale, 'identify.accountHint', { operator: ctx.operator }),
   accessKeyHint: t(locale, 'identify.accessKeyHint', { merchant }),

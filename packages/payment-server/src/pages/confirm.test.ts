@@ -105,8 +105,9 @@ describe('checkoutPage with a customer named by the ticket', () => {
     expectWellFormedPage(html, 'en');
     const forms = startTags(html, 'form');
     expect(forms[0]).toBe('<form method="post" action="/checkout/s1/phone" class="inline-form">');
+    // The one click may carry the customer's choice to spend their loyalty points, a box of its own in this form.
     expect(html).toMatch(
-      /action="\/checkout\/s1\/phone" class="inline-form">\s*<input type="hidden" name="csrf" value="[^"]+">\s*<button type="submit" class="button button-primary">Confirm on my phone<\/button>/,
+      /action="\/checkout\/s1\/phone" class="inline-form">\s*<input type="hidden" name="csrf" value="[^"]+">\s*<div class="field choice">\s*<input type="checkbox" id="use-points-phone" name="usePoints" value="yes"[^>]*>[\s\S]*?<\/div>\s*<button type="submit" class="button button-primary">Confirm on my phone<\/button>/,
     );
     expect(html).toContain('action="/checkout/s1/identify"');
   });

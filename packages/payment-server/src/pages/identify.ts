@@ -36,6 +36,8 @@ export interface IdentifyFormOptions {
   accessKeyHint: Html;
   /** Fields sent with the identification, before it (the data the merchant requests). */
   before?: Html;
+  /** Choices about the payment, after the identification and just above its button. */
+  choices?: Html;
   /** Other ways to send the same form, after its button (a `formaction` button). */
   after?: Html;
 }
@@ -104,6 +106,7 @@ ${field(
   (described, invalid) =>
     h`<input type="password" id="access-key" name="accessKey" autocomplete="current-password" autocapitalize="none" autocorrect="off" spellcheck="false" required aria-describedby="${described}"${invalid ? h` aria-invalid="true"` : ''}>`,
 )}
+${options.choices ?? ''}
 <div class="actions">
 <button type="submit" class="button button-primary">${options.submitLabel}</button>
 </div>
@@ -115,10 +118,16 @@ function fieldErrorText(locale: Locale, field: IdentifyField): Html {
   return t(locale, field === 'account' ? 'identify.error.account_required' : 'identify.error.access_key_required');
 }
 
-/** A form with only a button (cancel, sign out): POST with the CSRF token. */
-export function buttonForm(action: string, csrfToken: string, label: Html, style: 'primary' | 'secondary' = 'secondary'): Html {
+/** A form with only a button (cancel, sign out), or a choice and its button: POST with the CSRF token. */
+export function buttonForm(
+  action: string,
+  csrfToken: string,
+  label: Html,
+  style: 'primary' | 'secondary' = 'secondary',
+  choice: Html = h``,
+): Html {
   return h`<form method="post" action="${localPath(action)}" class="inline-form">
 <input type="hidden" name="csrf" value="${csrfToken}">
-<button type="submit" class="button button-${style}">${label}</button>
+${choice}<button type="submit" class="button button-${style}">${label}</button>
 </form>`;
 }

@@ -9,6 +9,8 @@ export interface PaymentRecord {
   orderSerial: string;
   customerId: string;
   amount: bigint;
+  /** Of `amount`, what the customer paid with loyalty points (0n: none); `funding` paid the rest. */
+  points: bigint;
   currency: string;
   funding: ApiPayment['funding'];
   status: ApiPayment['status'];
@@ -30,5 +32,6 @@ export function paymentBody(
     currency: payment.currency,
     status,
     ...(payment.funding === null ? {} : { funding: payment.funding }),
+    ...(payment.points > 0n ? { points: Number(payment.points) } : {}),
   };
 }

@@ -22,6 +22,8 @@ export interface VoucherInput {
   serial: bigint;
   status: VoucherClaims['status'];
   funding?: VoucherClaims['funding'];
+  /** Of the amount, what loyalty points paid; only when they paid some. */
+  points?: number;
   /** The customer's pairwise id for this merchant. */
   sub: string;
   confirmation: VoucherClaims['confirmation'];
@@ -59,6 +61,7 @@ export function createTokenSigner(deps: { keys: ServerKeys; issuer: string; life
         currency: ticket.currency,
         items: await itemsDigest(ticket.items),
         ...(input.funding === undefined ? {} : { funding: input.funding }),
+        ...(input.points === undefined ? {} : { points: input.points }),
         status: input.status,
         sub: input.sub,
         confirmation: input.confirmation,

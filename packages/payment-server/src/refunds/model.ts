@@ -8,6 +8,8 @@ export interface RefundRow {
   payment_serial: bigint;
   request_key: string;
   amount: bigint;
+  /** Of `amount`, what goes back to the customer's loyalty account (refunds/service.ts: money first, then points). */
+  points: bigint;
   currency: string;
   reason: string | null;
   funding: Refund['funding'];
@@ -18,7 +20,7 @@ export interface RefundRow {
 }
 
 export const REFUND_COLUMNS =
-  'id, merchant_id, payment_serial, request_key, amount, currency, reason, funding, status, transfer_serial, created_at, resolved_at';
+  'id, merchant_id, payment_serial, request_key, amount, points, currency, reason, funding, status, transfer_serial, created_at, resolved_at';
 
 export function toRefund(row: RefundRow): Refund {
   return {

@@ -76,11 +76,22 @@ async function refundedBefore(tx: Transaction, refund: RefundRow): Promise<bigin
   return BigInt(rows[0]?.refunded ?? 0);
 }
 
-async function succeed(ctx: Context, tx: Transaction, refund: RefundRow, payment: PaymentRecord, to: Account): Promise<void> {
+/**
+ * Of a refund of `amount`, what goes back as loyalty points: a payment's money part is
+ * refunded first, its points only once that is all given back, as a shopper expects cash
+ * back before points. `moneyRefunded`: the money parts of its refunds not declined.
+ */
+function pointsPart(payment: PaymentRecord, moneyRefunded: bigint, amount: bigint): bigint {
+  const moneyLeft = payment.amount - payment.points - moneyRefunded;
+  return amount > moneyLeft ? amount - moneyLeft : 0n;
+}
+
+async function succeed(ctx: Context, tx: Transaction, refund: RefundRow, payment: PaymentRecord, to: Account | undefined): Promise<void> {
   const moved = await bookRefund(tx, {
     merchantId: refund.merchant_id,
     refundId: refund.id,
     amount: refund.amount,
+    points: BigInt(refund.points),
     currency: refund.currency,
     to,
     payment: {
@@ -126,7 +137,9 @@ async function decline(ctx: Context, tx: Queryable, refundId: string, reason: st
  * yet (captures/: once per payment, under its own key) and the refund sent under its own
  * key (`bankRefundKey`); the acquirer's hook books it (`bookRefund`: till → bank clearing)
  * in the transaction that settles the operation, so a time-out or a crash is settled by
- * reconciliation exactly once.
+ * reconciliation exactly once. Of a payment partly paid with loyalty points, the money
+ * goes back first, up to what money paid, then the points ({@link pointsPart}); the points
+ * part of a refund is booked with its money part, and a refund of points only needs no bank.
  * @example const refunds = createRefundService({ db, bank: operations })
  */
 export function createRefundService(deps: RefundDeps): RefundService {
@@ -149,7 +162,8 @@ export function createRefundService(deps: RefundDeps): RefundService {
     await operations.refund({
       idempotencyKey: bankRefundKey(refund.merchant_id, refund.id),
       authorisationKey: bankAuthorisationKey(payment.merchantId, payment.ticketJti),
-      amount: Number(refund.amount),
+      // The bank gives back its part only; the points part is booked with it when it does.
+      amount: Number(refund.amount) - Number(refund.points),
       metadata: { purpose: 'refund', merchant: refund.merchant_id, refund: refund.id },
     });
   }
@@ -172,11 +186,13 @@ export function createRefundService(deps: RefundDeps): RefundService {
         ) {
           throw new ProblemError('payment_not_refundable');
         }
-        const { rows: sums } = await tx.query<{ refunded: bigint }>(
-          `SELECT coalesce(sum(amount), 0)::int8 AS refunded FROM refunds WHERE payment_serial = $1 AND status <> 'declined'`,
+        const { rows: sums } = await tx.query<{ refunded: bigint; points: bigint }>(
+          `SELECT coalesce(sum(amount), 0)::int8 AS refunded, coalesce(sum(points), 0)::int8 AS points
+             FROM refunds WHERE payment_serial = $1 AND status <> 'declined'`,
           [payment.serial],
         );
-        const remaining = payment.amount - BigInt(sums[0]?.refunded ?? 0);
+        const refunded = BigInt(sums[0]?.refunded ?? 0);
+        const remaining = payment.amount - refunded;
         if (BigInt(input.amount) > remaining) {
           throw new ProblemError(
             'refund_exceeds_payment',
@@ -186,14 +202,15 @@ export function createRefundService(deps: RefundDeps): RefundService {
         let refund: RefundRow;
         try {
           const { rows } = await tx.query<RefundRow>(
-            `INSERT INTO refunds (id, merchant_id, payment_serial, request_key, amount, currency, reason, funding, status, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9) RETURNING ${REFUND_COLUMNS}`,
+            `INSERT INTO refunds (id, merchant_id, payment_serial, request_key, amount, points, currency, reason, funding, status, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10) RETURNING ${REFUND_COLUMNS}`,
             [
               newRefundId(),
               merchantId,
               payment.serial,
               input.requestKey,
               input.amount,
+              pointsPart(payment, refunded - BigInt(sums[0]?.points ?? 0), BigInt(input.amount)),
               payment.currency,
               input.reason ?? null,
               payment.funding,
@@ -205,9 +222,11 @@ export function createRefundService(deps: RefundDeps): RefundService {
           if (constraintName(error) === 'refunds_within_payment') throw new ProblemError('refund_exceeds_payment');
           throw error;
         }
-        if (payment.funding === 'wallet') {
-          const wallet = await createLedger(tx).findAccount('customer_wallet', payment.customerId, payment.currency);
-          if (wallet === undefined) throw new ProblemError('wallet_unknown');
+        const money = BigInt(refund.amount) - BigInt(refund.points);
+        if (payment.funding === 'wallet' || money === 0n) {
+          const wallet =
+            money === 0n ? undefined : await createLedger(tx).findAccount('customer_wallet', payment.customerId, payment.currency);
+          if (money > 0n && wallet === undefined) throw new ProblemError('wallet_unknown');
           try {
             await succeed(ctx, tx, refund, payment, wallet);
           } catch (error) {

@@ -63,6 +63,16 @@ describe('notificationClaims', () => {
     ]);
   });
 
+  it('says how much loyalty points paid, from 1 to the amount', () => {
+    const authorised = { ...envelope, event: 'payment.authorised', payment: { ...payment, status: 'authorised' } };
+    expectAccepted(notificationClaims, { ...authorised, payment: { ...authorised.payment, points: 1 } });
+    expectAccepted(notificationClaims, { ...authorised, payment: { ...authorised.payment, points: payment.amount } });
+    expect(refusal(notificationClaims, { ...authorised, payment: { ...authorised.payment, points: payment.amount + 1 } })).toEqual([
+      { path: 'payment.points', message: 'is from 1 to the amount' },
+    ]);
+    expect(refusedAt(notificationClaims, { ...authorised, payment: { ...authorised.payment, points: 0 } })).toEqual(['payment.points']);
+  });
+
   it('refuses malformed event bodies at their path', () => {
     const held = { ...envelope, event: 'payment.held' };
     expect(refusedAt(notificationClaims, { ...held, payment: { ...payment, status: 'paid' } })).toEqual(['payment.status']);

@@ -2,16 +2,24 @@ import * as z from 'zod';
 import { amount, checkValidity, currency, id, party, serial, ticketReference, timestamp, version } from './fields.js';
 import { refusalReason } from './refusal.js';
 
-const payment = z.strictObject({
-  /** Register serial: the `jti` of the payment's voucher. */
-  id,
-  ticket: ticketReference,
-  serial,
-  amount,
-  currency,
-  status: z.enum(['authorised', 'authenticated', 'held', 'released', 'voided']),
-  funding: z.enum(['wallet', 'bank', 'allowance']).optional(),
-});
+const payment = z
+  .strictObject({
+    /** Register serial: the `jti` of the payment's voucher. */
+    id,
+    ticket: ticketReference,
+    serial,
+    amount,
+    currency,
+    status: z.enum(['authorised', 'authenticated', 'held', 'released', 'voided']),
+    funding: z.enum(['wallet', 'bank', 'allowance']).optional(),
+    /** Of `amount`, what the customer paid with loyalty points (minor units), as the voucher says; `funding` paid the rest. */
+    points: amount.optional(),
+  })
+  .superRefine((payment, ctx) => {
+    if (payment.points !== undefined && (payment.points === 0 || payment.points > payment.amount)) {
+      ctx.addIssue({ code: 'custom', path: ['points'], message: 'is from 1 to the amount' });
+    }
+  });
 
 const envelope = {
   ver: version,

@@ -104,9 +104,10 @@ describe('voucherClaims', () => {
 
   it('says how much loyalty points paid, from 1 to the amount, only when money moved', () => {
     const voucher = validVoucher();
+    const amount = voucher.amount as number;
     expectAccepted(voucherClaims, { ...voucher, points: 1 });
-    expectAccepted(voucherClaims, { ...voucher, points: voucher.amount, confirmation: { method: 'tap', at: T0 + 25 } });
-    expect(refusal(voucherClaims, { ...voucher, points: voucher.amount + 1 })).toEqual([
+    expectAccepted(voucherClaims, { ...voucher, points: amount, confirmation: { method: 'tap', at: T0 + 25 } });
+    expect(refusal(voucherClaims, { ...voucher, points: amount + 1 })).toEqual([
       { path: 'points', message: 'is present only when money moved, from 1 to the amount' },
     ]);
     expect(refusedAt(voucherClaims, { ...voucher, points: 0 })).toEqual(['points']);

@@ -8,7 +8,8 @@ import { type ApiCaller, payAs, type ServerDriver, startApiTestServer } from '..
 import { checkLedgerInvariants } from '../../ledger/invariants.js';
 import { type Receiver, startReceiver } from '../../notifications/__fixtures__/receiver.js';
 
-const ACCESS_KEY = 'correct horse battery';
+/** The access key of every customer the world makes, for tests that walk the hosted pages themselves. */
+export const ACCESS_KEY = 'correct horse battery';
 
 export interface WorldOptions {
   databaseUrl?: string;
