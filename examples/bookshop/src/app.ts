@@ -8,7 +8,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { getCookie, setCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
 import { BOOKS, CURRENCY, findBook, VAT_RATE } from './catalogue.js';
-import { openOrderBook } from './orders.js';
+import { openOrderBook, refunded } from './orders.js';
 import { adminPage, basketPage, cataloguePage, orderPage } from './pages.js';
 import { createPayments } from './payments.js';
 
@@ -114,21 +114,26 @@ export async function createBookshop(config: BookshopConfig) {
   const admin = new Hono();
   admin.use(basicAuth({ username: 'admin', password: config.adminPassword, realm: 'Bookshop admin' }));
   admin.get('/', (c) => c.html(adminPage(orders.list(), orders.notifications(), c.req.query('done'))));
+  // The merchant API's answers are recorded as their notifications are: whichever arrives first counts, once.
   admin.post('/orders/:serial/:action', async (c) => {
     const order = orders.get(c.req.param('serial'));
     const action = c.req.param('action');
     if (!order) return c.redirect('/admin?done=No such order.', 303);
+    const paymentId = String(order.paymentId);
     try {
       if (action === 'ship' && order.status === 'paid') await orders.setStatus(order.serial, 'shipped', 'shipped');
       else if (action === 'deliver' && order.status === 'shipped') {
-        await payments.deliver(String(order.paymentId));
+        const { status } = await payments.deliver(paymentId);
+        await orders.recordPayment(order.serial, { id: paymentId, status });
         await orders.setStatus(order.serial, 'delivered', 'delivered: payment released to the till');
       } else if (action === 'cancel' && (order.status === 'paid' || order.status === 'shipped')) {
-        await payments.cancel(String(order.paymentId));
+        const { status } = await payments.cancel(paymentId);
+        await orders.recordPayment(order.serial, { id: paymentId, status });
         await orders.setStatus(order.serial, 'cancelled', 'cancelled: held payment returned to the customer');
       } else if (action === 'refund' && order.status === 'delivered') {
-        await payments.refund(String(order.paymentId), order.amount);
-        await orders.setStatus(order.serial, 'refunded', 'refunded');
+        // What was not refunded yet (a part may have been, elsewhere). A bank refund answers
+        // `pending`: the order is refunded when its `refund.succeeded` arrives.
+        await orders.recordRefund(order.serial, paymentId, await payments.refund(paymentId, order.amount - refunded(order)));
       } else return c.redirect(`/admin?done=${encodeURIComponent(`Order ${order.serial}: “${action}” is not possible now.`)}`, 303);
     } catch (error) {
       return c.redirect(`/admin?done=${encodeURIComponent(`Order ${order.serial}: ${(error as Error).message}`)}`, 303);

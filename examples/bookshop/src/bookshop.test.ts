@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpBrowser, startPaymentServer } from '@caisse/example-e2e';
 import { generateKey } from '@caisse/server-kit';
+import { createMerchantClient } from '@caisse/server-kit/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBookshop } from './app.js';
 
@@ -160,6 +161,45 @@ describe('the bookshop', () => {
     expect(shop.orders.get(second.serial)?.status).toBe('cancelled');
     await payment.deliverNotifications();
     expect(shop.orders.get(second.serial)?.paymentStatus).toBe('voided');
+  });
+
+  it('follows refunds on the admin page: a part refunded elsewhere once notified, then the rest from the admin, each counted once', async () => {
+    const sale = await buy(browser, 'germinal');
+    await browser.go(`${shop.url}/caisse/return`, { json: { token: sale.voucher } });
+    await admin(`/orders/${sale.serial}/ship`, {});
+    await admin(`/orders/${sale.serial}/deliver`, {});
+    const paymentId = String(shop.orders.get(sale.serial)?.paymentId);
+    const row = async () => {
+      const html = /<tr id="order-([^"]+)">([\s\S]*?)<\/tr>/g;
+      const found = [...(await admin('')).html.matchAll(html)].find((match) => match[1] === sale.serial)?.[2] ?? '';
+      return {
+        status: /<td class="status">([^<]*)<\/td>/.exec(found)?.[1],
+        payment: /<td class="payment">([^<]*)<\/td>/.exec(found)?.[1],
+      };
+    };
+    // The delivery's answer says the money was released, before any notification.
+    expect(await row()).toEqual({ status: 'Delivered', payment: 'released' });
+
+    // Another tool of the shop refunds €2.00 through the merchant API: the shop learns it from the notification.
+    const elsewhere = createMerchantClient({ server: payment.url, merchantId: 'bookshop', key: key.privateJwk });
+    expect(await elsewhere.refunds.create(paymentId, { amount: 200, reason: 'cover damaged' })).toMatchObject({ status: 'succeeded' });
+    expect(await row()).toEqual({ status: 'Delivered', payment: 'released' });
+    await payment.deliverNotifications();
+    expect(await row()).toEqual({ status: 'Delivered', payment: 'partly refunded (€2.00)' });
+
+    // The admin refunds what remains; its refund.succeeded, delivered after the answer, changes nothing more.
+    expect((await admin(`/orders/${sale.serial}/refund`, {})).html).toContain(`Order ${sale.serial}: done (refund).`);
+    expect(await row()).toEqual({ status: 'Refunded', payment: 'refunded' });
+    await payment.deliverNotifications();
+    expect(await row()).toEqual({ status: 'Refunded', payment: 'refunded' });
+    expect(await elsewhere.refunds.list(paymentId)).toMatchObject([{ amount: 200 }, { amount: 890 }]);
+    const order = shop.orders.get(sale.serial);
+    expect(Object.values(order?.refunds ?? {})).toEqual([200, 890]);
+    expect(
+      order?.history.filter((entry) => entry.what.startsWith('refund ')).map((entry) => entry.what.replace(/rf_[\w-]+/, 'rf')),
+    ).toEqual(['refund rf: €2.00 back to the customer', 'refund rf: €8.90 back to the customer']);
+    const events = shop.orders.notifications().filter((n) => n.orderSerial === sale.serial);
+    expect(events.map((n) => n.event).sort()).toEqual(['payment.held', 'payment.released', 'refund.succeeded', 'refund.succeeded']);
   });
 
   it('gives back a second payment of one order (paid from two tabs)', async () => {

@@ -1,5 +1,5 @@
 import { jsonFileReplayStore, openJsonFile } from '@caisse/example-store-support';
-import type { Address } from '@caisse/protocol';
+import { type Address, formatMoney } from '@caisse/protocol';
 import type { Notification, TicketReference } from '@caisse/server-kit';
 
 /**
@@ -32,8 +32,10 @@ export interface Order {
   /** Register serial of the payment (the voucher's `jti`): the merchant API names the payment by it. */
   paymentId?: string;
   paidAt?: string;
-  /** `held` until delivery for this shop (deferred fulfilment). */
+  /** `held` until delivery for this shop (deferred fulfilment), then `released` or `voided`; a refund leaves it as it is. */
   paymentStatus?: string;
+  /** The payment's refunds that succeeded, minor units by refund id: a refund told twice (answer, notification) counts once. */
+  refunds?: Record<string, number>;
   shippingAddress?: Address;
   history: { at: string; what: string }[];
 }
@@ -44,6 +46,15 @@ export interface PaymentFacts {
   id: string;
   status: string;
   shippingAddress?: Address | undefined;
+}
+
+/** A refund of an order's payment, as its `refund.succeeded` notification or the merchant API's answer says it. */
+export interface RefundFacts {
+  id: string;
+  amount: number;
+  currency: string;
+  /** Given by the merchant API's answer: only `succeeded` counts (a bank's refund is `pending` until its notification). */
+  status?: string;
 }
 
 export interface ReceivedNotification {
@@ -60,6 +71,11 @@ interface Records {
   notifications: ReceivedNotification[];
   /** Replay-store keys and their expiry, milliseconds since the epoch. */
   used: Record<string, number>;
+}
+
+/** What was given back of the order's payment so far, minor units. */
+export function refunded(order: Order): number {
+  return Object.values(order.refunds ?? {}).reduce((sum, amount) => sum + amount, 0);
 }
 
 const NOTIFICATIONS_KEPT = 200;
@@ -127,6 +143,16 @@ export async function openOrderBook(file: string) {
         order.paidAt = now();
         if (payment.shippingAddress) order.shippingAddress = payment.shippingAddress;
         return `paid, payment ${payment.id} ${payment.status}`;
+      }),
+
+    /** Records a refund of the order's payment that succeeded, once; refunded in full, the order is refunded. */
+    recordRefund: (serial: string, paymentId: string, refund: RefundFacts) =>
+      change(serial, (order) => {
+        if (order.paymentId !== paymentId || (refund.status ?? 'succeeded') !== 'succeeded') return undefined;
+        if (order.refunds?.[refund.id] !== undefined) return undefined;
+        order.refunds = { ...order.refunds, [refund.id]: refund.amount };
+        if (refunded(order) >= order.amount) order.status = 'refunded';
+        return `refund ${refund.id}: ${formatMoney(refund, 'en-GB')} back to the customer`;
       }),
 
     setStatus: (serial: string, status: OrderStatus, what: string) =>

@@ -1,7 +1,7 @@
 import type { Address } from '@caisse/protocol';
 import type { Book } from './catalogue.js';
 import { esc, layout, money } from './html.js';
-import type { Order, OrderStatus, ReceivedNotification } from './orders.js';
+import { type Order, type OrderStatus, type ReceivedNotification, refunded } from './orders.js';
 
 const STATUS: Record<OrderStatus, string> = {
   awaiting_payment: 'Awaiting payment',
@@ -110,6 +110,13 @@ const ACTIONS: Partial<Record<OrderStatus, [string, string][]>> = {
   delivered: [['refund', 'Refund']],
 };
 
+/** The payment column: a refund leaves the payment `released`, so what was given back is shown instead. */
+function paymentText(order: Order): string {
+  const back = refunded(order);
+  if (back === 0) return esc(order.paymentStatus ?? '—');
+  return back >= order.amount ? 'refunded' : `partly refunded (${money(back, order.currency)})`;
+}
+
 export function adminPage(orders: Order[], notifications: ReceivedNotification[], message?: string): string {
   const rows = orders
     .map((order) => {
@@ -122,7 +129,7 @@ export function adminPage(orders: Order[], notifications: ReceivedNotification[]
       return `<tr id="order-${esc(order.serial)}"><td>${esc(order.serial)}</td>
 <td>${order.lines.map((line) => `${line.quantity} × ${esc(line.label)}`).join('<br>')}</td>
 <td class="amount">${money(order.amount, order.currency)}</td><td class="status">${STATUS[order.status]}</td>
-<td class="payment">${esc(order.paymentStatus ?? '—')}</td><td>${order.status === 'awaiting_payment' ? '' : addressLines(order.shippingAddress)}</td><td class="actions">${actions}</td></tr>`;
+<td class="payment">${paymentText(order)}</td><td>${order.status === 'awaiting_payment' ? '' : addressLines(order.shippingAddress)}</td><td class="actions">${actions}</td></tr>`;
     })
     .join('');
   const received = notifications

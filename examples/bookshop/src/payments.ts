@@ -1,5 +1,4 @@
-// The bookshop's payment code: all of it. Everything else in this folder is an ordinary
-// shop (catalogue, basket, pages, an order file) that knows nothing about Caisse.
+// The bookshop's payment code, all of it: the rest is an ordinary shop that knows nothing about Caisse.
 import { createMerchant, createNotificationHandler, createReturnHandler, discoverPaymentServer } from '@caisse/server-kit';
 import { createMerchantClient } from '@caisse/server-kit/client';
 import type { Order, OrderBook, PaymentFacts } from './orders.js';
@@ -57,12 +56,13 @@ export async function createPayments(config: PaymentsConfig, orders: OrderBook) 
     },
   });
 
-  // 4. Notifications: the same facts, server to server, in case the browser never came
-  //    back. We acknowledge only once the event is stored; a redelivery is dropped.
+  // 4. Notifications: the same facts server to server (the browser may never come back), then
+  //    releases, voids and refunds. We acknowledge once the event is stored; a redelivery is dropped.
   const notificationHandler = createNotificationHandler({
     merchant,
     onNotification: async (event) => {
       if ('payment' in event) await record(event.payment.serial, event.payment);
+      if (event.event === 'refund.succeeded') await orders.recordRefund(event.payment.serial, event.payment.id, event.refund);
       await orders.recordNotification(event);
     },
   });

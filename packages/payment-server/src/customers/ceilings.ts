@@ -8,7 +8,8 @@ import type { Queryable } from '../storage/database.js';
 
 /**
  * What the ceilings need from the payments: the sum of a customer's authorised payments
- * (minor units) in a currency since an instant. Implemented by the payments domain.
+ * (minor units) in a currency since an instant, less what was refunded of them: money
+ * given back is not spent. Implemented by the payments domain.
  */
 export interface SpendingReader {
   /** `executor`: the payment's transaction, when the total must be exact under concurrency. */

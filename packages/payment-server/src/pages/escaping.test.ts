@@ -103,6 +103,7 @@ const PAGES: [string, (locale: Locale) => string][] = [
             merchantName: text,
             serial: text,
             amount: 100,
+            refunded: 0,
             currency: 'EUR',
             status: 'authorised' as const,
           })),

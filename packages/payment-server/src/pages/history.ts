@@ -3,10 +3,12 @@ import { bdi, cleanText, type Html, h, localPath } from './html.js';
 import { currencyName, formatAmount, formatDateTime, formatIsoDate, type Locale, t, text } from './i18n.js';
 import { buttonForm, type IdentifyError, identifyForm } from './identify.js';
 import { context, layout, type PageBase, type PageContext } from './layout.js';
+import { type MoneyView, moneySection } from './money.js';
+import { type PlanFormView, planSection } from './plan.js';
 import { type TopUpView, topUpSection } from './top-up.js';
 
-/** What became of a payment, as the customer's history shows it. */
-export type HistoryStatus = 'authorised' | 'authenticated' | 'held' | 'released' | 'voided' | 'refunded';
+/** What became of a payment, as the customer's history shows it; refunds are `HistoryEntry.refunded`. */
+export type HistoryStatus = 'authorised' | 'authenticated' | 'held' | 'released' | 'voided';
 
 /** One payment of the customer. */
 export interface HistoryEntry {
@@ -17,6 +19,8 @@ export interface HistoryEntry {
   serial: string;
   /** Minor units. */
   amount: number;
+  /** What the merchant gave back of it (refunds that succeeded), minor units: 0 for none. */
+  refunded: number;
   currency: string;
   status: HistoryStatus;
 }
@@ -48,8 +52,8 @@ export interface HistoryView extends PageBase {
   /** The payments of the period, newest first (shown in the order given). */
   payments?: readonly HistoryEntry[];
   /**
-   * Totals per currency. Default: computed from `payments` (authorised and held count;
-   * refunds and sign-ins do not). Give them when `payments` is only part of the period.
+   * Totals per currency. Default: computed from `payments` (see `totalsByCurrency`). Give
+   * them when `payments` is only part of the period.
    */
   totals?: readonly HistoryTotal[];
   /** The period could not be used (not dates, or from after to). */
@@ -62,15 +66,25 @@ export interface HistoryView extends PageBase {
   devices?: DevicesView;
   /** The wallet top-up form, for a signed-in customer with a wallet. */
   topUp?: TopUpView;
+  /** The customer's money (balance, points, spending against the ceilings), shown before the payments. */
+  money?: MoneyView;
+  /** The payment plan form, one per currency, shown after the top-up form. */
+  plans?: readonly PlanFormView[];
 }
 
 const COUNTED: ReadonlySet<HistoryStatus> = new Set(['authorised', 'held', 'released']);
 
-/** Sum of the authorised and held payments, per currency, in currency-code order. */
+/**
+ * Sum of the paid and held payments listed, per currency, in currency-code order, each net
+ * of what was refunded of it (`amount − refunded`), whenever the refund was made: the total
+ * answers "what did the payments of this period cost me", so a payment refunded in full
+ * adds nothing, even when the refund came after the period.
+ */
 export function totalsByCurrency(payments: readonly HistoryEntry[]): HistoryTotal[] {
   const sums = new Map<string, number>();
   for (const payment of payments) {
-    if (COUNTED.has(payment.status)) sums.set(payment.currency, (sums.get(payment.currency) ?? 0) + payment.amount);
+    const net = payment.amount - payment.refunded;
+    if (COUNTED.has(payment.status)) sums.set(payment.currency, (sums.get(payment.currency) ?? 0) + net);
   }
   return [...sums.keys()].sort().map((currency) => ({ currency, amount: sums.get(currency) as number }));
 }
@@ -97,6 +111,16 @@ ${input('to', view.period.to)}
 </form>`;
 }
 
+/** The status column: a refund, in full or in part, says more than how the payment was made. */
+function statusText(payment: HistoryEntry, locale: Locale): Html {
+  if (payment.refunded <= 0) return t(locale, `history.status.${payment.status}`);
+  if (payment.refunded >= payment.amount) return t(locale, 'history.status.refunded');
+  return t(locale, 'history.status.partlyRefunded', {
+    refunded: formatAmount(payment.refunded, payment.currency, locale),
+    amount: formatAmount(payment.amount, payment.currency, locale),
+  });
+}
+
 function paymentsTable(payments: readonly HistoryEntry[], ctx: PageContext, caption: Html): Html {
   const { locale } = ctx;
   const rows = payments.map(
@@ -105,7 +129,7 @@ function paymentsTable(payments: readonly HistoryEntry[], ctx: PageContext, capt
 <td>${bdi(payment.merchantName)}</td>
 <td>${bdi(payment.serial)}</td>
 <td class="num">${formatAmount(payment.amount, payment.currency, locale)}</td>
-<td>${t(locale, `history.status.${payment.status}`)}</td>
+<td>${statusText(payment, locale)}</td>
 </tr>`,
   );
   return h`<div class="table-scroll" role="region" aria-labelledby="history-caption" tabindex="0">
@@ -182,9 +206,11 @@ ${totals.length === 0 ? '' : totalsSection(totals, locale)}`;
   const main = h`<h1>${title}</h1>
 <p class="muted">${t(locale, 'history.account', { account: bdi(view.customer.account) })}</p>
 ${view.actions.signOut === undefined ? '' : buttonForm(view.actions.signOut, view.csrfToken, t(locale, 'history.signOut'))}
+${view.money === undefined ? '' : moneySection(view.money, ctx)}
 ${periodForm(view, locale)}
 ${results}
 ${view.topUp === undefined ? '' : topUpSection(view.topUp, view.csrfToken, ctx)}
+${(view.plans ?? []).map((plan) => planSection(plan, view.csrfToken, ctx))}
 ${view.devices === undefined ? '' : devicesSection(view.devices, view.csrfToken, ctx)}`;
   return layout(view, locale, { title, error: view.periodError !== undefined, main });
 }

@@ -19,6 +19,8 @@ export interface NewPayment {
   orderSerial: string;
   customerId: string;
   amount: number;
+  /** Of `amount`, what the customer paid with loyalty points (0n: none). */
+  points: bigint;
   vat: number;
   currency: string;
   funding: PaymentRecord['funding'];
@@ -36,8 +38,8 @@ export interface NewPayment {
 export async function insertPayment(tx: Transaction, payment: NewPayment): Promise<void> {
   await tx.query(
     `INSERT INTO payments (serial, merchant_id, ticket_jti, ticket_sha256, order_serial, customer_id, amount, vat, currency, funding, status, voucher,
-                           created_at, acquirer)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+                           created_at, acquirer, points)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
     [
       payment.serial,
       payment.merchantId,
@@ -53,6 +55,7 @@ export async function insertPayment(tx: Transaction, payment: NewPayment): Promi
       payment.voucher,
       payment.createdAt,
       payment.acquirer,
+      payment.points,
     ],
   );
 }
@@ -65,6 +68,7 @@ interface RecordRow {
   order_serial: string;
   customer_id: string;
   amount: bigint;
+  points: bigint;
   currency: string;
   funding: PaymentRecord['funding'];
   status: PaymentRecord['status'];
@@ -81,6 +85,7 @@ function toRecord(row: RecordRow): PaymentRecord {
     orderSerial: row.order_serial,
     customerId: row.customer_id,
     amount: BigInt(row.amount),
+    points: BigInt(row.points),
     currency: row.currency,
     funding: row.funding,
     status: row.status,
@@ -102,7 +107,7 @@ export async function loadPayment(
   options: { lock?: boolean } = {},
 ): Promise<PaymentRecord | undefined> {
   const { rows } = await db.query<RecordRow>(
-    `SELECT p.serial, p.merchant_id, p.ticket_jti, p.ticket_sha256, p.order_serial, p.customer_id, p.amount, p.currency,
+    `SELECT p.serial, p.merchant_id, p.ticket_jti, p.ticket_sha256, p.order_serial, p.customer_id, p.amount, p.points, p.currency,
             p.funding, p.status, p.created_at, t.claims->>'notifyUrl' AS notify_url
        FROM payments p LEFT JOIN tickets t ON t.merchant_id = p.merchant_id AND t.jti = p.ticket_jti
       WHERE p.serial = $1 AND p.merchant_id = $2${options.lock ? ' FOR UPDATE OF p' : ''}`,
@@ -220,17 +225,53 @@ export async function markReversed(tx: Transaction, merchantId: string, serial: 
 }
 
 /**
+ * What each payment `p` got back from its merchant: the sum of its refunds that succeeded
+ * (`r.refunded`, null when none), one probe of the `refunds_payment` index per payment.
+ * Pending refunds have not given anything back yet, and declined ones never will. Read
+ * only: `refunds/service.ts` writes that table.
+ */
+const SUCCEEDED_REFUNDS = `LEFT JOIN LATERAL (
+       SELECT sum(amount) AS refunded FROM refunds WHERE payment_serial = p.serial AND status = 'succeeded'
+     ) r ON true`;
+
+/**
  * What a customer paid since an instant, for the ceilings: authorised, held and released
- * payments (a voided one gave the money back).
+ * payments (a voided one gave the money back), each net of its succeeded refunds, so money
+ * a merchant gave back leaves the day and month it was paid in. A refund counts against
+ * its payment's period, not the refund's: a payment of yesterday refunded today frees
+ * nothing of today's ceiling. Uses the `(customer_id, currency, created_at)` index.
  * @example const spent = await spentSince(tx, 'alice', 'EUR', startOfDay)
  */
 export async function spentSince(db: Queryable, customerId: string, currency: string, since: Date): Promise<bigint> {
   const { rows } = await db.query<{ spent: bigint | string | null }>(
-    `SELECT coalesce(sum(amount), 0)::bigint AS spent FROM payments
-      WHERE customer_id = $1 AND currency = $2 AND created_at >= $3 AND status IN ('authorised', 'held', 'released')`,
+    `SELECT coalesce(sum(p.amount - coalesce(r.refunded, 0)), 0)::bigint AS spent FROM payments p
+     ${SUCCEEDED_REFUNDS}
+      WHERE p.customer_id = $1 AND p.currency = $2 AND p.created_at >= $3 AND p.status IN ('authorised', 'held', 'released')`,
     [customerId, currency, since],
   );
   return BigInt(rows[0]?.spent ?? 0);
+}
+
+/**
+ * `spentSince` split by the means that paid (`funding`), for the customer's overview: the
+ * same payments, net of the same refunds, so the parts add up to what the ceilings count.
+ * A means that paid nothing in the period is absent.
+ * @example const parts = await spentSinceByFunding(db, 'alice', 'EUR', startOfDay) // [{ funding: 'wallet', spent: 1250n }]
+ */
+export async function spentSinceByFunding(
+  db: Queryable,
+  customerId: string,
+  currency: string,
+  since: Date,
+): Promise<{ funding: PaymentRecord['funding']; spent: bigint }[]> {
+  const { rows } = await db.query<{ funding: PaymentRecord['funding']; spent: bigint | string }>(
+    `SELECT p.funding, sum(p.amount - coalesce(r.refunded, 0))::bigint AS spent FROM payments p
+     ${SUCCEEDED_REFUNDS}
+      WHERE p.customer_id = $1 AND p.currency = $2 AND p.created_at >= $3 AND p.status IN ('authorised', 'held', 'released')
+      GROUP BY p.funding`,
+    [customerId, currency, since],
+  );
+  return rows.map((row) => ({ funding: row.funding, spent: BigInt(row.spent) }));
 }
 
 /** One payment in the customer's history. */
@@ -239,12 +280,15 @@ export interface CustomerPayment {
   merchantId: string;
   orderSerial: string;
   amount: bigint;
+  /** What the merchant gave back of it: its succeeded refunds, 0 when none. */
+  refunded: bigint;
   currency: string;
   status: PaymentRecord['status'];
 }
 
 /**
- * The customer's payments made in [since, until), newest first, at most 500.
+ * The customer's payments made in [since, until), newest first, at most 500, each with
+ * what was refunded of it so far (whenever the refund was made).
  * @example const payments = await customerPayments(db, 'alice', since, until)
  */
 export async function customerPayments(db: Queryable, customerId: string, since: Date, until: Date): Promise<CustomerPayment[]> {
@@ -253,11 +297,14 @@ export async function customerPayments(db: Queryable, customerId: string, since:
     merchant_id: string;
     order_serial: string;
     amount: bigint;
+    refunded: bigint;
     currency: string;
     status: PaymentRecord['status'];
   }>(
-    `SELECT created_at, merchant_id, order_serial, amount, currency, status FROM payments
-      WHERE customer_id = $1 AND created_at >= $2 AND created_at < $3 ORDER BY created_at DESC LIMIT 500`,
+    `SELECT p.created_at, p.merchant_id, p.order_serial, p.amount, coalesce(r.refunded, 0)::int8 AS refunded, p.currency, p.status
+       FROM payments p
+     ${SUCCEEDED_REFUNDS}
+      WHERE p.customer_id = $1 AND p.created_at >= $2 AND p.created_at < $3 ORDER BY p.created_at DESC LIMIT 500`,
     [customerId, since, until],
   );
   return rows.map((row) => ({
@@ -265,6 +312,7 @@ export async function customerPayments(db: Queryable, customerId: string, since:
     merchantId: row.merchant_id,
     orderSerial: row.order_serial,
     amount: BigInt(row.amount),
+    refunded: BigInt(row.refunded),
     currency: row.currency,
     status: row.status,
   }));
