@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPaymentServer, type TestPaymentServer } from '../../../packages/sdk/e2e/payment-server.js';
 
 /**
- * The phone app as built (dist/) and served by serve.mjs, in headless Chromium on a
- * 360 px wide screen, against a real payment server: enrol, a request arrives live, a
- * wrong PIN then the right one on the PIN pad by keyboard, paid.
+ * The phone app as built (dist/) and served by serve.mjs, in headless Chromium on phone
+ * screens (360 and 390 px wide), against a real payment server: enrol, a request arrives
+ * live, a wrong PIN then the right one on the PIN pad by keyboard, paid; under the
+ * customer's tap threshold, one tap approves without the PIN pad.
  */
 const ARTIFACTS = new URL('../test-artifacts/', import.meta.url);
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -155,5 +156,49 @@ describe('the phone app', () => {
     await page.reload();
     await page.getByRole('heading', { name: 'Add an account' }).waitFor();
     await page.context().setOffline(false);
+  }, 120_000);
+
+  it('approves a payment under the tap threshold with one tap, asks the PIN above it; the vouchers say tap, then device', async () => {
+    // Bob lets payments under €15.00 go with a tap (the operator allows up to €20.00, the default).
+    await pay.server.plans.set('bob', 'EUR', { tapBelow: 1500 });
+    const page = await (await browser.newContext({ locale: 'en-GB', viewport: { width: 390, height: 844 } })).newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !/Content Security Policy|'script-src'/.test(message.text())) errors.push(message.text());
+    });
+    await page.goto(`${appUrl}/?server=${encodeURIComponent(pay.url)}`);
+    await page.getByLabel('One-time code (12 digits)').fill(await pay.enrollmentCode('bob'));
+    await page.getByLabel('New PIN (4 to 12 digits)').fill('1357');
+    await page.getByLabel('Type the PIN again').fill('1357');
+    await page.getByRole('button', { name: 'Add this account' }).click();
+    await page.getByText('Connected').waitFor();
+
+    const small = await pay.requestPayment(1200, 'bob');
+    const tap = page.locator('li.request', { hasText: '€12.00' });
+    await tap.getByText('Under your tap limit: no PIN needed.').waitFor();
+    await expect(tap.getByRole('button', { name: 'Approve…' }).count()).resolves.toBe(0);
+    expect(await axeViolations(page)).toEqual([]);
+    await screenshot(page, '5-tap-request');
+    await tap.getByRole('button', { name: 'Approve', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Payment of €12.00 to The Bookshop approved.' }).waitFor();
+    // Straight from the list: the PIN pad never opened.
+    await expect(page.locator('.pin-pad').count()).resolves.toBe(0);
+    await expect(pay.voucher(small)).resolves.toMatchObject({ amount: 1200, confirmation: { method: 'tap' } });
+
+    const large = await pay.requestPayment(2500, 'bob');
+    const pin = page.locator('li.request', { hasText: '€25.00' });
+    await pin.waitFor();
+    await expect(pin.textContent()).resolves.not.toContain('no PIN needed');
+    await pin.getByRole('button', { name: 'Approve…' }).click();
+    await page.getByRole('heading', { name: 'Approve this payment?' }).waitFor();
+    for (const digit of '1357') await page.getByRole('button', { name: digit, exact: true }).click();
+    await page.getByRole('button', { name: 'Approve €25.00' }).click();
+    await page.getByRole('status').filter({ hasText: 'Payment of €25.00 to The Bookshop approved.' }).waitFor();
+    await expect(pay.voucher(large)).resolves.toMatchObject({ amount: 2500, confirmation: { method: 'device' } });
+    await expect(page.locator('.history').textContent()).resolves.toMatch(/€25\.00.*€12\.00/);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, '6-pin-after-tap');
+    expect(errors).toEqual([]);
   }, 120_000);
 });

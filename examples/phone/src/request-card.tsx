@@ -21,6 +21,7 @@ export function RequestSummary({ request, now, headingLevel = 3 }: { request: Co
           ))}
         </ul>
       )}
+      {request.approval === 'tap' && <p class="hint">Under your tap limit: no PIN needed.</p>}
       <p class="expiry">Expires in {timeLeft(request.expiresAt, now)}</p>
     </div>
   );

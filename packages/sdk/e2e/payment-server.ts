@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { configSchema, createPaymentServer, type PaymentServer } from '@caisse/payment-server';
-import { createMerchant, createState, generateKey, staticKeySet } from '@caisse/server-kit';
+import { createMerchant, createState, generateKey, staticKeySet, type TicketReference } from '@caisse/server-kit';
 import { createMerchantClient } from '@caisse/server-kit/client';
 import { serve } from '@hono/node-server';
 
@@ -57,6 +57,7 @@ export async function startPaymentServer() {
     paymentServer: { issuer: url, payEndpoint: `${url}/pay`, keys: staticKeySet(await server.keys.jwks()) },
   });
   const client = createMerchantClient({ server: { issuer: url }, merchantId: 'bookshop', key: key.privateJwk, retry: 0 });
+  const tickets = new Map<string, TicketReference>();
 
   return {
     url,
@@ -76,6 +77,7 @@ export async function startPaymentServer() {
         state: createState(),
       });
       await client.payments.request({ ticket, phone: CUSTOMERS[account].phone });
+      tickets.set(ticket.id, ticket.reference);
       return ticket.id;
     },
     /** Where the payment of a ticket stands, once it has left `confirming` and `authorising` (or after 10 s). */
@@ -86,6 +88,13 @@ export async function startPaymentServer() {
         if (!['confirming', 'authorising'].includes(payment.state) || Date.now() > deadline) return payment;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
+    },
+    /** The voucher of a paid ticket, verified as the bookshop's backend verifies it before delivering (once per ticket). */
+    async voucher(ticketId: string) {
+      const { voucher } = await client.payments.byTicket(ticketId);
+      const reference = tickets.get(ticketId);
+      if (voucher === undefined || reference === undefined) throw new Error(`ticket ${ticketId} is not paid`);
+      return merchant.verifyVoucher(voucher, { ticket: reference });
     },
     close,
   };

@@ -191,6 +191,48 @@ describe('answers', () => {
     expect(claims).not.toHaveProperty('pinProof');
   });
 
+  it('approves a tap request without a PIN proof, even when given a PIN', async () => {
+    const { account } = await enrolled();
+    const sent: Record<string, unknown>[] = [];
+    mock.use(
+      http.post(`${SERVER}/device/requests/cfr_1/answer`, async ({ request }) => {
+        sent.push(payloadOf(((await request.json()) as { token: string }).token));
+        return HttpResponse.json({ state: 'approved' });
+      }),
+    );
+    const tap: ConfirmationRequest = { ...REQUEST, approval: 'tap' };
+    await expect(account.approve(tap)).resolves.toBe('approved');
+    await expect(account.approve(tap, '4821')).resolves.toBe('approved');
+    expect(sent).toHaveLength(2);
+    for (const claims of sent) {
+      expect(claims).toMatchObject({ decision: 'approve', amount: 1290 });
+      expect(claims).not.toHaveProperty('pinProof');
+    }
+  });
+
+  it('refuses a PIN request without a PIN, pin_required, before sending anything', async () => {
+    const { account } = await enrolled();
+    let calls = 0;
+    mock.use(
+      http.post(`${SERVER}/device/requests/cfr_1/answer`, () => {
+        calls++;
+        return HttpResponse.json({ state: 'approved' });
+      }),
+    );
+    for (const request of [REQUEST, { ...REQUEST, approval: 'pin' as const }]) {
+      await expect(account.approve(request)).rejects.toSatisfy((error) => isCaisseDeviceError(error, 'pin_required'));
+    }
+    expect(calls).toBe(0);
+  });
+
+  it("passes the server's pin_required through: it holds the request as it sent it", async () => {
+    const { account } = await enrolled();
+    mock.use(http.post(`${SERVER}/device/requests/cfr_1/answer`, () => problem(401, 'pin_required')));
+    // A request altered on the device to read `tap` is still a PIN request at the server.
+    const error = await account.approve({ ...REQUEST, approval: 'tap' }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: 'CaisseDeviceError', code: 'pin_required', status: 401, serverCode: 'pin_required' });
+  });
+
   it('refuses to sign a request that is not a protocol message', async () => {
     const { account } = await enrolled();
     await expect(account.approve({ ...REQUEST, amount: -1 }, '4821')).rejects.toSatisfy((error) =>
@@ -372,5 +414,169 @@ describe('the request stream', () => {
     expect(await account.pending()).toEqual([REQUEST]);
     mock.use(http.get(`${SERVER}/device/requests`, () => HttpResponse.json({ requests: [{ ...REQUEST, challenge: 'short' }] })));
     await expect(account.pending()).rejects.toMatchObject({ code: 'message_invalid' });
+  });
+});
+
+describe('the payment plan', () => {
+  const PLAN = {
+    currency: 'EUR',
+    plan: { means: ['wallet', 'bank'], walletBelow: 5000, bankWhenShort: false, tapBelow: 0, dailyCeiling: 30000, monthlyCeiling: 100000 },
+    bounds: { walletThreshold: 5000, tapLimit: 2000, dailyCeiling: 30000, monthlyCeiling: 100000 },
+    chosen: false,
+  };
+
+  it('reads the plan with the bounds, signed for the URL with its query, dropping members it does not know', async () => {
+    const { account } = await enrolled();
+    let claims: Record<string, unknown> = {};
+    mock.use(
+      http.get(`${SERVER}/device/plan`, ({ request }) => {
+        expect(new URL(request.url).searchParams.get('currency')).toBe('EUR');
+        claims = payloadOf((request.headers.get('authorization') ?? '').split(' ')[1] ?? '');
+        return HttpResponse.json({ ...PLAN, later: 'a member a newer server adds' });
+      }),
+    );
+    expect(await account.plan('EUR')).toEqual(PLAN);
+    expect(claims).toMatchObject({ iss: account.deviceId, htm: 'GET', htu: `${SERVER}/device/plan?currency=EUR` });
+    expect(claims).not.toHaveProperty('bodySha256');
+  });
+
+  it('refuses an answer that is not a plan, and an unknown currency before sending anything', async () => {
+    const { account } = await enrolled();
+    mock.use(http.get(`${SERVER}/device/plan`, () => HttpResponse.json({ ...PLAN, plan: { ...PLAN.plan, tapBelow: '1500' } })));
+    await expect(account.plan('EUR')).rejects.toMatchObject({ code: 'message_invalid', message: expect.stringContaining('plan.tapBelow') });
+    // No handler for `XXX`: the mock fails any call the SDK would make.
+    await expect(account.plan('XXX')).rejects.toMatchObject({ code: 'currency_unknown' });
+  });
+
+  it('changes the plan with a PIN proof for plan-change bound to the assertion jti, and returns the new plan', async () => {
+    const { account, pinSalt } = await enrolled();
+    let body: Record<string, unknown> = {};
+    let claims: Record<string, unknown> = {};
+    const changed = { ...PLAN, plan: { ...PLAN.plan, means: ['bank', 'wallet'], tapBelow: 1500, dailyCeiling: 20000 }, chosen: true };
+    mock.use(
+      http.put(`${SERVER}/device/plan`, async ({ request }) => {
+        claims = payloadOf((request.headers.get('authorization') ?? '').split(' ')[1] ?? '');
+        body = (await request.json()) as Record<string, unknown>;
+        return HttpResponse.json(changed);
+      }),
+    );
+    const change = { means: ['bank', 'wallet'] as const, tapBelow: 1500, dailyCeiling: 20000, monthlyCeiling: null };
+    await expect(account.setPlan('EUR', change, '4821')).resolves.toEqual(changed);
+    const pinKey = pbkdf2Sync('4821', base64urlDecode(pinSalt) as Uint8Array, 310_000, 32, 'sha256');
+    expect(body).toEqual({
+      currency: 'EUR',
+      change: { means: ['bank', 'wallet'], tapBelow: 1500, dailyCeiling: 20000, monthlyCeiling: null },
+      pinProof: createHmac('sha256', pinKey).update(`caisse-pin|plan-change|${claims.jti}`).digest('base64url'),
+    });
+    expect(claims).toMatchObject({ htm: 'PUT', htu: `${SERVER}/device/plan`, bodySha256: expect.any(String) });
+  });
+
+  it('gives pin_invalid with attemptsLeft, and account_locked', async () => {
+    const { account } = await enrolled();
+    mock.use(http.put(`${SERVER}/device/plan`, () => problem(401, 'pin_invalid', { attemptsLeft: 2 })));
+    const error = await account.setPlan('EUR', { tapBelow: 1000 }, '0000').catch((caught: unknown) => caught);
+    expect(isCaisseDeviceError(error, 'pin_invalid')).toBe(true);
+    expect(error).toMatchObject({ code: 'pin_invalid', attemptsLeft: 2, status: 401 });
+    mock.use(http.put(`${SERVER}/device/plan`, () => problem(423, 'account_locked')));
+    await expect(account.setPlan('EUR', { tapBelow: 1000 }, '0000')).rejects.toMatchObject({ code: 'account_locked', status: 423 });
+  });
+
+  it('gives plan_out_of_bounds with the issue of each field past its bound', async () => {
+    const { account } = await enrolled();
+    const issues = [
+      { path: 'walletBelow', message: "must not exceed the operator's wallet threshold (5000 minor units)" },
+      { path: 'tapBelow', message: "must not exceed the operator's tap limit (2000 minor units)" },
+    ];
+    // The server names the request's fields; the SDK names the change's, as the caller wrote them.
+    const inRequest = issues.map((issue) => ({ ...issue, path: `change.${issue.path}` }));
+    mock.use(http.put(`${SERVER}/device/plan`, () => problem(422, 'plan_out_of_bounds', { issues: inRequest })));
+    const error = await account.setPlan('EUR', { walletBelow: 9000, tapBelow: 2500 }, '4821').catch((caught: unknown) => caught);
+    expect(isCaisseDeviceError(error, 'plan_out_of_bounds')).toBe(true);
+    expect(error).toMatchObject({ code: 'plan_out_of_bounds', status: 422, serverCode: 'plan_out_of_bounds', issues });
+  });
+
+  it("turns the server's request_invalid about plan fields into plan_invalid, about anything else into server_error", async () => {
+    const { account } = await enrolled();
+    const daily = [{ path: 'dailyCeiling', message: 'must not exceed the monthly ceiling' }];
+    mock.use(
+      http.put(`${SERVER}/device/plan`, () => problem(400, 'request_invalid', { issues: [{ ...daily[0], path: 'change.dailyCeiling' }] })),
+    );
+    await expect(account.setPlan('EUR', { dailyCeiling: 200000 }, '4821')).rejects.toMatchObject({
+      code: 'plan_invalid',
+      status: 400,
+      issues: daily,
+      message: 'dailyCeiling: must not exceed the monthly ceiling.',
+    });
+    mock.use(
+      http.put(`${SERVER}/device/plan`, () => problem(400, 'request_invalid', { issues: [{ path: 'pinProof', message: 'Required' }] })),
+    );
+    await expect(account.setPlan('EUR', { tapBelow: 0 }, '4821')).rejects.toMatchObject({
+      code: 'server_error',
+      serverCode: 'request_invalid',
+    });
+  });
+
+  it('refuses a change that is not a plan, a malformed PIN and an unknown currency before sending anything', async () => {
+    const { account } = await enrolled();
+    const refused = (change: object) => account.setPlan('EUR', change, '4821').catch((caught: unknown) => caught);
+    expect(await refused({ walletBelow: 12.5, means: ['bank', 'bank'] })).toMatchObject({
+      code: 'plan_invalid',
+      issues: [
+        { path: 'means', message: 'must not name a means twice' },
+        { path: 'walletBelow', message: 'must be a whole number of minor units' },
+      ],
+    });
+    expect(await refused({ tapBelow: -1 })).toMatchObject({ code: 'plan_invalid', issues: [{ path: 'tapBelow' }] });
+    expect(await refused({ means: [] })).toMatchObject({ code: 'plan_invalid', issues: [{ path: 'means' }] });
+    expect(await refused({ pointsFirst: true })).toMatchObject({ code: 'plan_invalid' });
+    await expect(account.setPlan('EUR', { tapBelow: 0 }, '12')).rejects.toMatchObject({ code: 'pin_malformed' });
+    await expect(account.setPlan('eur', { tapBelow: 0 }, '4821')).rejects.toMatchObject({ code: 'currency_unknown' });
+  });
+});
+
+describe('the money overview', () => {
+  const EUR = {
+    currency: 'EUR',
+    plan: { means: ['wallet', 'bank'], walletBelow: 5000, bankWhenShort: false, tapBelow: 0, dailyCeiling: 30000, monthlyCeiling: 100000 },
+    bounds: { walletThreshold: 5000, tapLimit: 2000, dailyCeiling: 30000, monthlyCeiling: 100000 },
+    chosen: false,
+    wallet: { balance: 8710, available: 8710, cap: 15000 },
+    points: 120,
+    day: { since: '2026-03-02T00:00:00.000Z', ceiling: 30000, spent: 1290, remaining: 28710, byMeans: { wallet: 1290, bank: 0 } },
+    month: { since: '2026-03-01T00:00:00.000Z', ceiling: 100000, spent: 7290, remaining: 92710, byMeans: { wallet: 1290, bank: 6000 } },
+  };
+
+  it('reads every currency with dates as Dates, and a currency without a wallet', async () => {
+    const { account } = await enrolled();
+    let claims: Record<string, unknown> = {};
+    const bankOnly = { ...EUR, currency: 'GBP', wallet: null, points: 0 };
+    mock.use(
+      http.get(`${SERVER}/device/overview`, ({ request }) => {
+        claims = payloadOf((request.headers.get('authorization') ?? '').split(' ')[1] ?? '');
+        return HttpResponse.json({ customer: { account: 'alice' }, at: '2026-03-02T10:00:00.000Z', currencies: [EUR, bankOnly] });
+      }),
+    );
+    const overview = await account.overview();
+    expect(claims).toMatchObject({ htm: 'GET', htu: `${SERVER}/device/overview` });
+    expect(overview).toEqual({
+      at: new Date('2026-03-02T10:00:00.000Z'),
+      currencies: [
+        { ...EUR, day: { ...EUR.day, since: new Date(EUR.day.since) }, month: { ...EUR.month, since: new Date(EUR.month.since) } },
+        { ...bankOnly, day: { ...EUR.day, since: new Date(EUR.day.since) }, month: { ...EUR.month, since: new Date(EUR.month.since) } },
+      ],
+    });
+  });
+
+  it('refuses an overview whose amounts are not whole minor units', async () => {
+    const { account } = await enrolled();
+    mock.use(
+      http.get(`${SERVER}/device/overview`, () =>
+        HttpResponse.json({ at: '2026-03-02T10:00:00.000Z', currencies: [{ ...EUR, points: 1.5 }] }),
+      ),
+    );
+    await expect(account.overview()).rejects.toMatchObject({
+      code: 'message_invalid',
+      message: expect.stringContaining('currencies.0.points'),
+    });
   });
 });

@@ -7,6 +7,7 @@
 import { createHash, createHmac, generateKeyPairSync, pbkdf2Sync, randomBytes, randomUUID } from 'node:crypto';
 import { type ConfirmationRequest, TOKEN_TYPES } from '@caisse/protocol';
 import { signJws } from '@caisse/server-kit';
+import type { PinPurpose } from '../devices/pin.js';
 
 export const PIN_ITERATIONS = 310_000;
 
@@ -17,7 +18,7 @@ export interface TestDevice {
   jwk: { kty: 'OKP'; crv: 'Ed25519'; x: string; kid: string; alg: 'EdDSA' };
   /** `base64url(pinKey)` for this PIN: what enrollment and PIN change send. */
   verifier(pin: string): string;
-  pinProof(pin: string, purpose: 'approve' | 'pin-change', binding: string): string;
+  pinProof(pin: string, purpose: PinPurpose, binding: string): string;
   /** A `Caisse-Device` assertion for this request; `claims` overrides any claim. */
   assertion(request: { method: string; path: string; body?: string }, claims?: Record<string, unknown>): string;
   /** A signed answer to `request`; `claims` overrides any claim (to test dynamic linking). */
@@ -33,8 +34,12 @@ export interface TestDevice {
   send(request: ConfirmationRequest, decision: 'approve' | 'decline', pin?: string, claims?: Record<string, unknown>): Promise<Response>;
 }
 
-/** @example const phone = createTestDevice(server.url); await phone.enroll(code, { pin: '4821' }) */
-export function createTestDevice(issuer: string): TestDevice {
+/**
+ * `now`: the phone's clock, to date its assertions and answers by the payment server's
+ * frozen clock. Default: the real one.
+ * @example const phone = createTestDevice(server.url); await phone.enroll(code, { pin: '4821' })
+ */
+export function createTestDevice(issuer: string, options: { now?: () => Date } = {}): TestDevice {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const { x } = publicKey.export({ format: 'jwk' }) as { x: string };
   // RFC 7638: the required members in lexicographic order, no whitespace.
@@ -50,7 +55,7 @@ export function createTestDevice(issuer: string): TestDevice {
     }
     return key;
   };
-  const now = () => Math.floor(Date.now() / 1000);
+  const now = () => Math.floor((options.now?.() ?? new Date()).getTime() / 1000);
 
   const device: TestDevice = {
     id,

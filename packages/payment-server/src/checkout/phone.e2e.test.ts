@@ -295,6 +295,7 @@ describe.each(drivers)('checkout with a phone over real HTTP on $name', (driver)
       sessionId: sessionPath.split('/').at(-1) ?? '',
       customerId: 'alice',
       decision: 'approve',
+      method: 'device',
       at: serverNow(),
     });
     expect(await paymentsFor(ticket.claims.jti)).toBe(1);

@@ -1,7 +1,9 @@
 import type { ConfirmationRequest } from '@caisse/protocol';
 import type { Customer } from '../customers/model.js';
+import { approvedByTap } from '../customers/plan.js';
+import type { PlanService } from '../customers/plans.js';
 import type { CustomerService } from '../customers/service.js';
-import type { Confirmations, ConfirmationAnswer as PhoneAnswer } from '../devices/index.js';
+import { type Approval, approvalMethod, type Confirmations, type ConfirmationAnswer as PhoneAnswer } from '../devices/index.js';
 import { ProblemError } from '../http/problem.js';
 import type { Logger } from '../log.js';
 import type { Notifier } from '../notifiers/notifier.js';
@@ -16,6 +18,8 @@ export interface PhoneCheckoutDeps {
   authoriser: Authoriser;
   confirmations: Confirmations;
   customers: Pick<CustomerService, 'get'>;
+  /** The customers' plans: whose tap threshold lets a request be approved without the PIN. */
+  plans: Pick<PlanService, 'read'>;
   notifier: Notifier;
   log: Logger;
   /**
@@ -43,13 +47,26 @@ class SessionMoved extends Error {}
  * payment whose process died between the committed answer and the authorisation.
  */
 export async function committedAnswer(executor: Queryable, sessionId: string): Promise<PhoneAnswer | undefined> {
-  const { rows } = await executor.query<{ customer_id: string; state: 'approved' | 'declined'; answered_at: Date }>(
-    `SELECT customer_id, state, answered_at FROM confirmation_requests
+  const { rows } = await executor.query<{
+    customer_id: string;
+    state: 'approved' | 'declined';
+    approval: Approval | null;
+    answered_at: Date;
+  }>(
+    `SELECT customer_id, state, request->>'approval' AS approval, answered_at FROM confirmation_requests
       WHERE session_id = $1 AND state IN ('approved', 'declined') ORDER BY seq DESC LIMIT 1`,
     [sessionId],
   );
   const row = rows[0];
-  return row && { sessionId, customerId: row.customer_id, decision: row.state === 'approved' ? 'approve' : 'decline', at: row.answered_at };
+  return (
+    row && {
+      sessionId,
+      customerId: row.customer_id,
+      decision: row.state === 'approved' ? 'approve' : 'decline',
+      method: approvalMethod(row.approval ?? undefined),
+      at: row.answered_at,
+    }
+  );
 }
 
 /**
@@ -59,7 +76,7 @@ export async function committedAnswer(executor: Queryable, sessionId: string): P
  * `confirmation_expired`; cancelling on the page closes the request. Any look at a
  * `confirming` session ({@link PhoneCheckout.settle}) finishes what a crash left undone:
  * authorising is idempotent by ticket, and every move is compare-and-set.
- * @example const phone = createPhoneCheckout({ db, sessions, authoriser, confirmations, customers, notifier, log })
+ * @example const phone = createPhoneCheckout({ db, sessions, authoriser, confirmations, customers, plans, notifier, log })
  */
 export function createPhoneCheckout(deps: PhoneCheckoutDeps) {
   const now = deps.now ?? (() => new Date());
@@ -135,10 +152,19 @@ export function createPhoneCheckout(deps: PhoneCheckoutDeps) {
      * {@link announce} after the commit.
      */
     async startIn(tx: Transaction, session: CheckoutSession, customer: Customer): Promise<StartResult> {
-      const request = await deps.confirmations.open(tx, session, customer.id);
+      const { amount, currency } = session.ticket.claims;
+      // The server decides, from the plan as it is now (the operator's cap applied), and stores it with the request.
+      const { plan } = await deps.plans.read(tx, customer.id, currency);
+      const approval: Approval = approvedByTap(plan, BigInt(amount)) ? 'tap' : 'pin';
+      const request = await deps.confirmations.open(tx, session, customer.id, approval);
       if (request === undefined) return { started: false, reason: 'no_device' };
       const expiresAt = new Date(request.expiresAt * 1000);
-      const change = { customerId: customer.id, expiresAt, ...(session.shared === null ? {} : { shared: session.shared }) };
+      const change = {
+        customerId: customer.id,
+        expiresAt,
+        usePoints: session.usePoints,
+        ...(session.shared === null ? {} : { shared: session.shared }),
+      };
       if (!(await deps.sessions.awaitConfirmation(session.id, change, tx))) throw new SessionMoved();
       return { started: true, request };
     },
@@ -159,7 +185,7 @@ export function createPhoneCheckout(deps: PhoneCheckoutDeps) {
       const session = await deps.sessions.load(answer.sessionId);
       if (session?.state !== 'confirming' || session.customerId !== answer.customerId) return;
       if (answer.decision === 'approve') {
-        const outcome = await deps.authoriser.authorise(session, answer.customerId, { method: 'device', at: answer.at });
+        const outcome = await deps.authoriser.authorise(session, answer.customerId, { method: answer.method, at: answer.at });
         deps.log.info('checkout.authorised', {
           session: session.id,
           result: outcome.result,

@@ -11,7 +11,8 @@ import { ProblemError } from '../http/problem.js';
 import type { Logger } from '../log.js';
 import { type Database, notify } from '../storage/database.js';
 import { constraintName, sqlState } from '../storage/errors.js';
-import { confirmationMismatch, confirmationUnknown, deviceRevoked, deviceUnknown } from './errors.js';
+import type { Approval } from './confirmations.js';
+import { confirmationMismatch, confirmationUnknown, deviceRevoked, deviceUnknown, pinRequired } from './errors.js';
 import { DEVICE_EVENTS_CHANNEL, type DeviceEvent } from './events.js';
 import { CONFIRMATION_IAT_TOLERANCE, type ConfirmationState } from './model.js';
 import type { DeviceCredentials, DeviceService } from './service.js';
@@ -21,14 +22,25 @@ export interface ConfirmationAnswer {
   sessionId: string;
   customerId: string;
   decision: 'approve' | 'decline';
+  /** The voucher's `confirmation.method` if approved: from the request as stored, so a retry after a crash says the same. */
+  method: 'device' | 'tap';
   at: Date;
+}
+
+/**
+ * How an approval of a request was confirmed, from the approval the server asked for
+ * when it opened it (absent: the PIN), never from what the phone sent.
+ * @example approvalMethod(request.approval) // 'tap'
+ */
+export function approvalMethod(approval: Approval | undefined): ConfirmationAnswer['method'] {
+  return approval === 'tap' ? 'tap' : 'device';
 }
 
 export interface AnswerDeps {
   db: Database;
   /** The payment server's issuer: the confirmation's `aud`. */
   issuer: string;
-  devices: Pick<DeviceService, 'credentials' | 'checkPin'>;
+  devices: Pick<DeviceService, 'credentials' | 'checkPin' | 'checkUnlocked'>;
   now?: () => Date;
   log?: Logger;
 }
@@ -55,12 +67,15 @@ function asProblem(error: unknown): never {
  * signature (`kid` = device id), not revoked, our audience, a fresh `iat`; the request
  * belongs to the device's customer (else `confirmation_unknown`, as for no request at
  * all); every signed fact equals the stored request (dynamic linking, else
- * `confirmation_mismatch`); still open and not expired; the PIN proof to approve
- * (counted in the account's lockout). Then one compare-and-set closes the request, so
- * of two answers one wins, and the answer's `jti` can never close a second request.
+ * `confirmation_mismatch`); still open and not expired; to approve, what the stored
+ * request asks: the PIN proof (counted in the account's lockout; a missing one is
+ * `pin_required`, not counted), or for a `tap` request an account that is not locked (a
+ * proof sent anyway is neither checked nor counted, so a tap never tells whether a PIN
+ * is right). Then one compare-and-set closes the request, so of two answers one wins, and
+ * the answer's `jti` can never close a second request.
  * @throws ProblemError `device_unknown`, `device_revoked`, `confirmation_unknown`,
- * `confirmation_mismatch`, `confirmation_expired`, `confirmation_answered`, `pin_invalid`,
- * `account_locked`, `token_replayed`, and the token checks' codes
+ * `confirmation_mismatch`, `confirmation_expired`, `confirmation_answered`, `pin_required`,
+ * `pin_invalid`, `account_locked`, `token_replayed`, and the token checks' codes
  * @example const { answer } = await answers.answer(c.req.param('id'), body.token)
  */
 export function createAnswers(deps: AnswerDeps) {
@@ -118,8 +133,13 @@ export function createAnswers(deps: AnswerDeps) {
       if (state !== 'open') throw new ProblemError('confirmation_answered');
     };
     refuseClosed(row.state, row.expires_at);
-    if (claims.decision === 'approve') {
-      await deps.devices.checkPin(device, 'approve', `${requestId}|${request.challenge}`, claims.pinProof as string);
+    const method = approvalMethod(request.approval);
+    if (claims.decision === 'approve' && method === 'tap') {
+      await deps.devices.checkUnlocked(device);
+    } else if (claims.decision === 'approve') {
+      // Refused before counting: a phone that forgot the proof has not guessed a PIN.
+      if (claims.pinProof === undefined) throw pinRequired();
+      await deps.devices.checkPin(device, 'approve', `${requestId}|${request.challenge}`, claims.pinProof);
     }
 
     const state = claims.decision === 'approve' ? 'approved' : 'declined';
@@ -154,7 +174,7 @@ export function createAnswers(deps: AnswerDeps) {
       throw error;
     }
     deps.log?.info('confirmation.answered', { customerId: device.customerId, deviceId: device.id, requestId, state });
-    return { state, answer: { sessionId: row.session_id, customerId: device.customerId, decision: claims.decision, at } };
+    return { state, answer: { sessionId: row.session_id, customerId: device.customerId, decision: claims.decision, method, at } };
   }
 
   return { answer };

@@ -7,10 +7,17 @@ import { DEFAULT_CONFIRMATION_LIFETIME } from './model.js';
 
 export type { ConfirmationRequest } from '@caisse/protocol';
 
+/** What approving a request takes: the PIN, or a tap under the customer's tap threshold (the checkout decides from the plan). */
+export type Approval = NonNullable<ConfirmationRequest['approval']>;
+
 /** What the checkout asks of the phone side (docs/device-api.md, "Checkout with a phone"). */
 export interface Confirmations {
-  /** Opens a request for the session's customer, in tx, and NOTIFYs streams (delivered at commit); undefined when the customer has no active device. */
-  open(tx: Transaction, session: CheckoutSession, customerId: string): Promise<ConfirmationRequest | undefined>;
+  /**
+   * Opens a request for the session's customer, in tx, and NOTIFYs streams (delivered at
+   * commit); undefined when the customer has no active device. `approval` is stored with
+   * the request: the answer is checked against it, never against what the phone says.
+   */
+  open(tx: Transaction, session: CheckoutSession, customerId: string, approval: Approval): Promise<ConfirmationRequest | undefined>;
   /** Closes the session's open request (cancelled | expired) so its stream hears of it. */
   close(tx: Transaction, sessionId: string, state: 'cancelled' | 'expired'): Promise<void>;
   hasDevice(executor: Queryable, customerId: string): Promise<boolean>;
@@ -44,7 +51,7 @@ const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
  * shown, and announced to the customer's streams on every instance at commit.
  * @example
  * const confirmations = createConfirmations({ lifetime: config.CAISSE_CONFIRMATION_LIFETIME });
- * const request = await db.transaction((tx) => confirmations.open(tx, session, customer.id));
+ * const request = await db.transaction((tx) => confirmations.open(tx, session, customer.id, 'pin'));
  */
 export function createConfirmations(deps: ConfirmationDeps = {}): ConfirmationService {
   const now = deps.now ?? (() => new Date());
@@ -76,7 +83,7 @@ export function createConfirmations(deps: ConfirmationDeps = {}): ConfirmationSe
       return rows[0]?.n ?? 0;
     },
 
-    async open(tx, session, customerId) {
+    async open(tx, session, customerId, approval) {
       if (!(await service.hasDevice(tx, customerId))) return undefined;
       // A session asks one thing at a time: a request it opened before is withdrawn.
       await closeOpen(tx, session.id, 'cancelled');
@@ -98,6 +105,8 @@ export function createConfirmations(deps: ConfirmationDeps = {}): ConfirmationSe
         currency: claims.currency,
         createdAt,
         expiresAt: createdAt + lifetime,
+        // A PIN request leaves `approval` out (the protocol's default): it stays the message phones parsed before taps existed.
+        ...(approval === 'tap' ? { approval } : {}),
       });
       const { rows } = await tx.query<{ seq: bigint }>(
         `INSERT INTO confirmation_requests (id, session_id, customer_id, challenge, request, created_at, expires_at)

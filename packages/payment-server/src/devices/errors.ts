@@ -44,3 +44,8 @@ export function confirmationMismatch(fact: string): ProblemError {
     `The signed answer's ${fact} differs from the request: sign exactly what the request says.`,
   );
 }
+
+/** An approval without the PIN proof that the request asks for: refused before the lockout counts it. */
+export function pinRequired(): ProblemError {
+  return new ProblemError('pin_required');
+}

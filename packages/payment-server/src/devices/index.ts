@@ -1,6 +1,7 @@
-export type { ConfirmationAnswer } from './answer.js';
+export { approvalMethod, type ConfirmationAnswer } from './answer.js';
 export { DEVICE_SCHEME } from './authenticate.js';
 export {
+  type Approval,
   type ConfirmationRequest,
   type ConfirmationService,
   type Confirmations,

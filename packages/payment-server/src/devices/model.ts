@@ -32,7 +32,8 @@ export const DEFAULT_CONFIRMATION_LIFETIME = 300;
 
 /** `base64url(pinKey)`: 32 bytes. */
 const pinVerifier = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be base64url(pinKey), 32 bytes');
-const pinProof = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be base64url(HMAC-SHA256(…)), 32 bytes');
+/** `base64url(HMAC-SHA256(pinKey, …))`: 32 bytes (see `pin.ts`). */
+export const pinProof = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be base64url(HMAC-SHA256(…)), 32 bytes');
 
 export const enrollInput = z.strictObject({
   code: z.string().min(1).max(64),

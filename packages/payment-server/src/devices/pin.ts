@@ -3,7 +3,7 @@ import { safeEqual } from '@caisse/server-kit';
 import { seal, unseal } from '../secrets.js';
 
 /** What a PIN proof is for; each purpose has its own binding (docs/device-api.md, "The PIN"). */
-export type PinPurpose = 'approve' | 'pin-change';
+export type PinPurpose = 'approve' | 'pin-change' | 'plan-change';
 
 /** Seals the verifier to its device: a sealed value copied to another device's row does not open. */
 export function sealPinVerifier(sealingKey: Buffer, deviceId: string, verifier: string): string {

@@ -63,7 +63,8 @@ export function deviceRoutes(deps: DeviceRoutesDeps): (app: Hono) => void {
       '/device/*',
       cors({
         origin: '*',
-        allowMethods: ['GET', 'POST', 'DELETE'],
+        // PUT: the payment plan (customers/device-routes.ts).
+        allowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
         // Idempotency-Key: top-ups (top-ups/device-routes.ts) need one, and a phone web app sends it cross-origin.
         allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID', 'Idempotency-Key'],
         // A phone whose clock is off learns the server's time from it (the SDK's server clock).

@@ -59,6 +59,12 @@ export interface DeviceService {
    */
   checkPin(device: DeviceCredentials, purpose: PinPurpose, binding: string, proof: string): Promise<void>;
   /**
+   * What an approval without the PIN (a tap) still needs: the customer's account not
+   * locked, as a PIN proof would have found. Counts nothing.
+   * @throws ProblemError `account_locked`
+   */
+  checkUnlocked(device: DeviceCredentials): Promise<void>;
+  /**
    * Replaces the PIN verifier after checking the old PIN's proof, bound to the request's assertion `jti`.
    * @throws as {@link DeviceService.checkPin}, `device_revoked`
    */
@@ -198,6 +204,10 @@ export function createDeviceService(deps: DeviceServiceDeps): DeviceService {
       // The attempt that locks the account is answered as the lock it caused.
       if (counted.attemptsLeft === 0) throw accountLocked();
       throw new PinInvalidError(counted.attemptsLeft);
+    },
+
+    async checkUnlocked(device) {
+      if ((await deps.customers.get(device.customerId)).lockedAt !== null) throw accountLocked();
     },
 
     async changePin(device, assertionJti, input) {

@@ -7,7 +7,7 @@ import { createTestDevice, type TestDevice } from '../../__fixtures__/device.js'
 import { startTestServer } from '../../__fixtures__/payment-server.js';
 import { serverDrivers } from '../../api/__fixtures__/api-server.js';
 import { createSessions } from '../../checkout/sessions.js';
-import { createConfirmations } from '../confirmations.js';
+import { type Approval, createConfirmations } from '../confirmations.js';
 
 export { serverDrivers };
 
@@ -21,6 +21,7 @@ export async function startDeviceWorld(databaseUrl: string | undefined, env: Rec
   return {
     shop,
     server,
+    sessions,
     confirmations,
     async customer(): Promise<string> {
       customers++;
@@ -37,15 +38,40 @@ export async function startDeviceWorld(databaseUrl: string | undefined, env: Rec
       if (response.status !== 201) throw new Error(`enrollment failed: ${response.status} ${await response.text()}`);
       return device;
     },
-    /** A checkout session for a ticket of `amount`, and its confirmation request for the customer. */
-    async request(customerId: string, amount = 1250): Promise<{ request: ConfirmationRequest; sessionId: string; seq: bigint }> {
+    /** A checkout session for a ticket of `amount`, and its confirmation request for the customer (approved with the PIN unless told). */
+    async request(
+      customerId: string,
+      amount = 1250,
+      approval: Approval = 'pin',
+    ): Promise<{ request: ConfirmationRequest; sessionId: string; seq: bigint }> {
       const ticket = shop.ticket(amount);
       const opened = await sessions.open({ claims: ticket.claims as TicketClaims, sha256: ticket.sha256 }, `browser-${Math.random()}`);
       if (!opened.opened) throw new Error('session not opened');
-      const request = await server.db.transaction((tx) => confirmations.open(tx, opened.session, customerId));
+      const request = await server.db.transaction((tx) => confirmations.open(tx, opened.session, customerId, approval));
       if (request === undefined) throw new Error('the customer has no device');
       const { rows } = await server.db.query<{ seq: bigint }>('SELECT seq FROM confirmation_requests WHERE id = $1', [request.id]);
       return { request, sessionId: opened.session.id, seq: rows[0]?.seq as bigint };
+    },
+    /**
+     * A payment of `amount` started as the checkout starts one (`phoneCheckout.startIn`:
+     * the customer's plan decides tap or PIN), with the ticket the merchant verifies against.
+     */
+    async checkout(customerId: string, amount: number) {
+      const ticket = shop.ticket(amount);
+      const opened = await sessions.open({ claims: ticket.claims as TicketClaims, sha256: ticket.sha256 }, `browser-${Math.random()}`);
+      if (!opened.opened) throw new Error('session not opened');
+      const customer = await server.customers.get(customerId);
+      const started = await server.db.transaction((tx) => server.phoneCheckout.startIn(tx, opened.session, customer));
+      if (!started.started) throw new Error(`the phone was not asked: ${started.reason}`);
+      return { request: started.request, sessionId: opened.session.id, ticket };
+    },
+    /** The voucher of a paid ticket as the merchant verifies it; undefined while nothing is paid. */
+    async voucher(ticket: ReturnType<typeof shop.ticket>) {
+      const { rows } = await server.db.query<{ voucher: string }>('SELECT voucher FROM payments WHERE ticket_jti = $1', [
+        ticket.claims.jti,
+      ]);
+      const token = rows[0]?.voucher;
+      return token === undefined ? undefined : shop.merchant.verifyVoucher(token, { ticket: ticket.reference });
     },
     async state(requestId: string): Promise<string | undefined> {
       const { rows } = await server.db.query<{ state: string }>('SELECT state FROM confirmation_requests WHERE id = $1', [requestId]);
