@@ -5,6 +5,8 @@ import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { AuthenticationFailedError, isWrongCredentials } from '../customers/errors.js';
+import type { CustomerOverviewReader } from '../customers/overview.js';
+import type { PlanService } from '../customers/plans.js';
 import type { CustomerService } from '../customers/service.js';
 import type { DeviceService } from '../devices/service.js';
 import type { RequestThrottle } from '../http/attempt-throttle.js';
@@ -19,6 +21,7 @@ import type { IdentifyError } from '../pages/identify.js';
 import { customerPayments } from '../payments/repository.js';
 import type { Queryable } from '../storage/database.js';
 import type { TopUpService } from '../top-ups/service.js';
+import { moneyView, PLAN_ACTION, planFieldErrors, planFormView, readPlanForm } from './plan-form.js';
 
 export interface AccountDeps {
   issuer: string;
@@ -29,6 +32,9 @@ export interface AccountDeps {
   devices?: Pick<DeviceService, 'list' | 'createCode' | 'revoke'>;
   /** Wallet top-ups from the customer's bank (`top-ups/`): the form on the page, `POST /account/top-ups`. */
   topUps?: Pick<TopUpService, 'topUp'>;
+  /** The customer's money and payment plan: shown on the page, the plan changed by `POST /account/plan`. */
+  overview?: Pick<CustomerOverviewReader, 'read'>;
+  plans?: Pick<PlanService, 'get' | 'set'>;
   /** `deriveKey(secret, 'session')`: signs the account cookie. */
   sessionKey: Buffer;
   /** `deriveKey(secret, 'csrf')`. */
@@ -100,6 +106,7 @@ export function accountRoutes(deps: AccountDeps) {
       merchantName: names.get(payment.merchantId) ?? payment.merchantId,
       serial: payment.orderSerial,
       amount: Number(payment.amount),
+      refunded: Number(payment.refunded),
       currency: payment.currency,
       status: payment.status,
     }));
@@ -138,6 +145,12 @@ export function accountRoutes(deps: AccountDeps) {
         );
         const currency = rows[0]?.currency;
         if (currency !== undefined) view.topUp = { action: '/account/top-ups', currency, requestId: randomUUID(), ...extra.topUp };
+      }
+      if (deps.overview) {
+        const { currencies } = await deps.overview.read(customer);
+        view.money = { currencies: currencies.map(moneyView) };
+        // A form just posted comes back as sent (with its errors) or as saved; the others as stored.
+        view.plans = currencies.map((money) => extra.plans?.find((plan) => plan.currency === money.currency) ?? planFormView(money.plan));
       }
       if (chosen.range) view.payments = await history(customer, chosen.range.since, chosen.range.until);
       else view.periodError = 'period_invalid';
@@ -238,6 +251,26 @@ export function accountRoutes(deps: AccountDeps) {
         const code = known.find((each) => each === error.code);
         if (code === undefined) throw error;
         return render(c, { topUp: { action: '/account/top-ups', currency, ...again, error: code } }, error.status);
+      }
+    });
+
+    app.post(PLAN_ACTION, async (c) => {
+      const form = await c.req.parseBody();
+      checkForm(c, form.csrf);
+      const customer = signedInCustomer(c);
+      if (customer === undefined || !deps.plans) return c.redirect('/account', 303);
+      const currency = typeof form.currency === 'string' ? form.currency : '';
+      // The bounds come from the server, never from the form: they are what the fields are checked against.
+      const current = planFormView(await deps.plans.get(customer, currency));
+      const read = readPlanForm(form, currency);
+      if ('errors' in read) return render(c, { plans: [{ ...current, values: read.values, errors: read.errors }] }, 400);
+      try {
+        const saved = await deps.plans.set(customer, currency, read.change);
+        return render(c, { plans: [{ ...planFormView(saved), saved: true }] });
+      } catch (error) {
+        const errors = planFieldErrors(error);
+        if (errors === undefined) throw error;
+        return render(c, { plans: [{ ...current, values: read.values, errors }] }, (error as ProblemError).status);
       }
     });
 

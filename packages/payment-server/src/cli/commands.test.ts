@@ -56,6 +56,24 @@ describe('caisse-server', () => {
     );
   });
 
+  it("shows a customer's plan and the operator's bounds, one line per field", async () => {
+    const shown = await run(['customers', 'plan', 'alice']);
+    expect(shown).toMatchObject({ code: 0, err: "Plan of alice in EUR: never chosen, the operator's defaults." });
+    expect(shown.out.split('\n')).toEqual([
+      'means\twallet,bank',
+      'wallet-below\t50.00\t50.00',
+      'bank-when-short\tno',
+      'tap-below\t0.00\t20.00',
+      'daily-ceiling\t300.00\t300.00',
+      'monthly-ceiling\t1000.00\t1000.00',
+    ]);
+    expect((await run(['customers', 'plan', 'alice', '--currency', 'CHF'])).out).toContain('wallet-below\t50.00\t50.00');
+    expect(await run(['customers', 'plan', 'nobody'])).toMatchObject({ code: 1, err: expect.stringContaining('customer_unknown') });
+    expect((await run(['customers', 'plan'])).code).toBe(2);
+    expect((await run(['customers', 'plan', 'alice', '--currency'])).code).toBe(2);
+    expect((await run(['--help'])).out).toContain('customers plan ACCOUNT');
+  });
+
   it('never takes the access key from the arguments', async () => {
     const refused = await run(['customers', 'add', '--account', 'bob', '--phone', '+33612345679']);
     expect(refused.code).toBe(2);

@@ -32,6 +32,7 @@ export const USAGE = `Usage: caisse-server <command> [options]
   customers add                 --account ID --phone +E164 [--currency EUR] [--cap 150.00] [--daily 300.00]
                                 [--monthly 1000.00] [--bank-ref REF]   (the access key is read from stdin)
   customers unlock              --account ID
+  customers plan ACCOUNT        [--currency EUR]  the customer's payment plan and the operator's bounds (reads only)
   devices code CUSTOMER         print a one-time code (10 min) to enroll a phone for the customer
   devices list CUSTOMER         the customer's phones (id, state, name, enrolled at)
   devices revoke DEVICE         revoke a phone: it can no longer confirm payments
@@ -151,6 +152,23 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
         const values = options(rest, { account: { type: 'string' } });
         const customer = await withServer(io, (server) => server.customers.unlock(required(values, 'account')));
         io.out(`Customer ${customer.id} unlocked.`);
+        return 0;
+      }
+      case 'customers plan': {
+        const [account = '', ...flags] = rest;
+        const customerId = positional([account], 'ACCOUNT');
+        const values = options(flags, { currency: { type: 'string' } });
+        const currency = values.currency ?? 'EUR';
+        const { plan, bounds, chosen } = await withServer(io, (server) => server.plans.get(customerId, currency));
+        const decimal = (value: bigint) => toDecimalString({ amount: Number(value), currency });
+        // One line per field on stdout (name, value in force, the operator's bound; tab-separated, for scripts); the rest on stderr.
+        io.err(`Plan of ${customerId} in ${currency}: ${chosen ? 'chosen by the customer' : "never chosen, the operator's defaults"}.`);
+        io.out(`means\t${plan.means.join(',')}`);
+        io.out(`wallet-below\t${decimal(plan.walletBelow)}\t${decimal(bounds.walletThreshold)}`);
+        io.out(`bank-when-short\t${plan.bankWhenShort ? 'yes' : 'no'}`);
+        io.out(`tap-below\t${decimal(plan.tapBelow)}\t${decimal(bounds.tapLimit)}`);
+        io.out(`daily-ceiling\t${decimal(plan.dailyCeiling)}\t${decimal(bounds.dailyCeiling)}`);
+        io.out(`monthly-ceiling\t${decimal(plan.monthlyCeiling)}\t${decimal(bounds.monthlyCeiling)}`);
         return 0;
       }
       case 'devices code': {

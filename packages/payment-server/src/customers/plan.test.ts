@@ -62,6 +62,8 @@ describe('payment plans', () => {
       { means: ['card'] },
       { tapBelow: -1 },
       { walletBelow: 1.5 },
+      { tapBelow: true },
+      { tapBelow: '' },
       { extra: 1 },
     ]) {
       expect(planChange.safeParse(bad).success, JSON.stringify(bad)).toBe(false);

@@ -87,10 +87,11 @@ export function approvedByTap(plan: PaymentPlan, amount: bigint): boolean {
   return amount > 0n && amount < plan.tapBelow;
 }
 
-const minorUnits = z.coerce
-  .bigint('must be a whole number of minor units')
-  .min(0n, 'must not be negative')
-  .max(BigInt(LIMITS.amount), `must be at most ${LIMITS.amount}`);
+/** A whole number of minor units: a bigint, a JSON integer, or a string of digits (never `true` or `""`). */
+const minorUnits = z
+  .union([z.bigint(), z.number().int(), z.string().regex(/^\d{1,16}$/)], 'must be a whole number of minor units')
+  .transform((value) => BigInt(value))
+  .pipe(z.bigint().min(0n, 'must not be negative').max(BigInt(LIMITS.amount), `must be at most ${LIMITS.amount}`));
 
 /**
  * A change of plan: the fields given replace the current ones. `dailyCeiling` or

@@ -264,6 +264,31 @@ input[type="date"] {
   border-radius: 0.375rem;
 }
 
+/* A checkbox beside its label, its hint under the label; the whole row is a 44 px target. */
+.choice {
+  display: grid;
+  grid-template-columns: auto 1fr;
+  column-gap: 0.75rem;
+  align-items: center;
+  min-height: 44px;
+}
+
+.choice input[type="checkbox"],
+.choice input[type="radio"] {
+  width: 1.5rem;
+  height: 1.5rem;
+  margin: 0;
+  accent-color: var(--primary);
+}
+
+.choice label {
+  margin: 0;
+}
+
+.choice .hint {
+  grid-column: 2;
+}
+
 input[aria-invalid="true"] {
   border-color: var(--danger);
   border-width: 3px;

@@ -1,6 +1,6 @@
 import type { RefusalReason } from '@caisse/protocol';
-import { bdi, h, merchantUrl, supportHref } from './html.js';
-import { type Locale, refusalKeys, t, text } from './i18n.js';
+import { bdi, h, localPath, merchantUrl, supportHref } from './html.js';
+import { formatAmount, type Locale, refusalKeys, t, text } from './i18n.js';
 import { context, layout, type PageBase } from './layout.js';
 
 /** Wrong access keys (or PINs) that lock an account (DESIGN.md). */
@@ -24,6 +24,17 @@ export interface RefusalView extends PageBase {
   returnUrl?: string;
   /** Wrong access keys that lock an account, for the `account_locked` text. Default 5. */
   lockThreshold?: number;
+  /**
+   * With `insufficient_funds`, for the session's own identified customer only: what their
+   * wallet can pay now in the payment's currency (minor units), and the account page's
+   * top-up form (a path on this server).
+   */
+  wallet?: { available: number; currency: string; topUpUrl: string };
+  /**
+   * With `ceiling_exceeded`, for the session's own identified customer only: the ceiling
+   * the payment would pass and what is left of it (minor units).
+   */
+  ceiling?: { period: 'day' | 'month'; ceiling: number; left: number; currency: string };
 }
 
 /**
@@ -31,7 +42,8 @@ export interface RefusalView extends PageBase {
  * merchant when there is a trusted one (or "use your browser's Back button"), and the
  * reason code for support. `account_locked` is the locked-account page ("locked after 5
  * wrong access keys; contact <operator> to unlock it", with the help link when
- * configured).
+ * configured). A short wallet shows its balance and the way to top it up; a ceiling, what is
+ * left of it.
  */
 export function refusalPage(view: RefusalView, locale: Locale): string {
   const ctx = context(view, locale);
@@ -39,8 +51,24 @@ export function refusalPage(view: RefusalView, locale: Locale): string {
   const params = { operator: ctx.operator, limit: String(view.lockThreshold ?? DEFAULT_LOCK_THRESHOLD) };
   const url = view.merchantName === undefined ? undefined : merchantUrl(view.returnUrl);
   const help = view.reason === 'account_locked' ? supportHref(view.supportUrl) : undefined;
+  const wallet = view.reason === 'insufficient_funds' ? view.wallet : undefined;
+  const ceiling = view.reason === 'ceiling_exceeded' ? view.ceiling : undefined;
   const main = h`<h1>${t(locale, keys.title, params)}</h1>
 <p>${t(locale, keys.what, params)}</p>
+${
+  wallet === undefined
+    ? ''
+    : h`<p>${t(locale, 'refusal.walletBalance', { amount: formatAmount(wallet.available, wallet.currency, locale) })}</p>
+<p><a href="${localPath(wallet.topUpUrl)}">${t(locale, 'refusal.topUp')}</a></p>`
+}
+${
+  ceiling === undefined
+    ? ''
+    : h`<p>${t(locale, `refusal.ceilingLeft.${ceiling.period}`, {
+        ceiling: formatAmount(ceiling.ceiling, ceiling.currency, locale),
+        left: formatAmount(ceiling.left, ceiling.currency, locale),
+      })}</p>`
+}
 <p>${help === undefined ? t(locale, keys.next, params) : h`<a href="${help}" rel="noreferrer">${t(locale, keys.next, params)}</a>`}</p>
 ${
   url === undefined || view.merchantName === undefined

@@ -5,6 +5,9 @@ import type { PageContext } from './layout.js';
 /** Why a top-up was refused, in words on the page. */
 export type TopUpError = 'amount_invalid' | 'wallet_cap_exceeded' | 'customer_bank_account_missing' | 'bank_declined';
 
+/** The id of the top-up section: the refusal page for a short wallet links to `/account#top-up`. */
+export const TOP_UP_ANCHOR = 'top-up';
+
 /** The "Top up your wallet" section of the account page. */
 export interface TopUpView {
   /** POST: `csrf`, `amount` (decimal, e.g. `20.00`), `currency`, `request`. */
@@ -36,7 +39,7 @@ export function topUpSection(view: TopUpView, csrfToken: string, ctx: PageContex
         }</p></div>`;
   const invalid = view.error !== undefined;
   const described = invalid ? 'top-up-amount-hint top-up-amount-error' : 'top-up-amount-hint';
-  return h`<section aria-labelledby="top-up-heading">
+  return h`<section id="${TOP_UP_ANCHOR}" aria-labelledby="top-up-heading">
 <h2 id="top-up-heading">${t(locale, 'topUp.title')}</h2>
 <p>${t(locale, 'topUp.intro')}</p>
 ${outcome}
