@@ -17,6 +17,8 @@ import { createPhoneCheckout, type PhoneCheckout } from './checkout/phone.js';
 import { checkoutRoutes } from './checkout/routes.js';
 import { createSessions } from './checkout/sessions.js';
 import { type Config, issuerOf } from './config.js';
+import { planDeviceRoutes } from './customers/device-routes.js';
+import { createCustomerOverview } from './customers/overview.js';
 import { createPlanService, type PlanService } from './customers/plans.js';
 import { type CustomerService, createCustomerService } from './customers/service.js';
 import {
@@ -145,6 +147,8 @@ export async function createPaymentServer(config: Config, options: PaymentServer
     now,
     log,
   });
+  // The customer service's time zone (its default): the overview counts the same calendar days as the ceilings.
+  const overview = createCustomerOverview({ db, plans, spending: paymentsSpending(db), now });
   const signer = createTokenSigner({ keys, issuer, lifetime: config.CAISSE_VOUCHER_LIFETIME, now });
   const sessions = createSessions({ db, now });
   const booking = createPaymentBooking({
@@ -195,6 +199,7 @@ export async function createPaymentServer(config: Config, options: PaymentServer
     authoriser,
     confirmations,
     customers,
+    plans,
     notifier,
     log,
     requestLimit: config.CAISSE_PHONE_REQUEST_LIMIT,
@@ -223,6 +228,7 @@ export async function createPaymentServer(config: Config, options: PaymentServer
         signer,
         csrfKey: deriveKey(secret, 'csrf'),
         identifyThrottle,
+        overview,
         log,
         now,
       }),
@@ -234,6 +240,8 @@ export async function createPaymentServer(config: Config, options: PaymentServer
         devices,
         // Without an acquirer there is no bank to top up from: the page shows no form.
         ...(acquirers.length > 0 ? { topUps: afterPayment.topUps } : {}),
+        overview,
+        plans,
         sessionKey: deriveKey(secret, 'session'),
         csrfKey: deriveKey(secret, 'csrf'),
         identifyThrottle,
@@ -251,6 +259,7 @@ export async function createPaymentServer(config: Config, options: PaymentServer
       }),
       // After deviceRoutes, whose CORS and body limit cover /device/*.
       topUpDeviceRoutes({ issuer, db, devices, topUps: afterPayment.topUps, log, now }),
+      planDeviceRoutes({ issuer, db, devices, plans, overview, log, now }),
       apiRoutes({
         issuer,
         db,

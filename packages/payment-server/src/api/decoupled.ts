@@ -77,6 +77,9 @@ export function decoupledEndpoints(deps: DecoupledDeps): (api: Hono<ApiEnv>) => 
       case 'authorising':
       case 'pending_bank':
         return { ticket, state: session.state };
+      // Never reached: a session without a browser is refused rather than offered a choice (payments/authorise.ts).
+      case 'choosing':
+        return { ticket, state: 'authorising' };
       case 'paid':
         return { ticket, state: 'paid', voucher: (await storedVoucher(deps.db, session)).voucher };
       case 'refused':
@@ -100,7 +103,7 @@ export function decoupledEndpoints(deps: DecoupledDeps): (api: Hono<ApiEnv>) => 
       const customer = await deps.customers.findByPhone(body.phone);
       // The ticket is spent, and the request opened or the payment refused, in one commit.
       const outcome = await deps.db.transaction(async (tx) => {
-        const opened = await deps.sessions.open(intake.ticket, randomBytes(32).toString('base64url'), 'redirect', tx);
+        const opened = await deps.sessions.open(intake.ticket, randomBytes(32).toString('base64url'), 'none', tx);
         if (!opened.opened) return undefined;
         const { session } = opened;
         const started = customer && customer.lockedAt === null ? await deps.phone.startIn(tx, session, customer) : undefined;

@@ -5,11 +5,13 @@ import { getCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import { AuthenticationFailedError, isWrongCredentials } from '../customers/errors.js';
 import type { Customer } from '../customers/model.js';
+import type { CustomerOverviewReader } from '../customers/overview.js';
 import type { CustomerService } from '../customers/service.js';
 import type { RequestThrottle } from '../http/attempt-throttle.js';
 import { browserSecret } from '../http/browser-cookie.js';
 import { formFromOurOrigin } from '../http/form-origin.js';
 import { PROBLEM_STATUS, ProblemError } from '../http/problem.js';
+import { createLedger } from '../ledger/service.js';
 import type { Logger } from '../log.js';
 import type { MerchantService } from '../merchants/service.js';
 import { checkoutPage } from '../pages/checkout.js';
@@ -18,10 +20,12 @@ import { CHECKOUT_CSS, CHECKOUT_CSS_PATH } from '../pages/css.js';
 import { errorPage } from '../pages/error.js';
 import { type Locale, pickLocale } from '../pages/i18n.js';
 import type { IdentifyError } from '../pages/identify.js';
+import { offerPage } from '../pages/offer.js';
 import { pendingBankPage } from '../pages/pending.js';
-import { refusalPage } from '../pages/refusal.js';
+import { type RefusalView, refusalPage } from '../pages/refusal.js';
 import { POPUP_RESULT_SCRIPT, POPUP_RESULT_SCRIPT_PATH, resultRedirectPage } from '../pages/result.js';
 import type { SharedForm } from '../pages/shared-data.js';
+import { TOP_UP_ANCHOR } from '../pages/top-up.js';
 import type { Authoriser } from '../payments/authorise.js';
 import { closeRefused } from '../payments/refusal.js';
 import { storedVoucher } from '../payments/repository.js';
@@ -30,6 +34,8 @@ import type { Database } from '../storage/database.js';
 import type { SessionEvents } from './events.js';
 import { checkTicket } from './intake.js';
 import type { PhoneCheckout } from './phone.js';
+import { withPointsChoice } from './points.js';
+import { refusalDetails } from './refusal-details.js';
 import {
   BROWSER_COOKIE,
   type CheckoutSession,
@@ -57,6 +63,8 @@ export interface CheckoutDeps {
   csrfKey: Buffer;
   /** Wrong access keys per client, shared with the account page; none: no throttle. */
   identifyThrottle?: RequestThrottle;
+  /** The customer's money, for the refusal page of a short wallet or a ceiling; none: the page says only the reason. */
+  overview?: Pick<CustomerOverviewReader, 'readCurrency'>;
   log: Logger;
   operatorName?: string;
   now?: () => Date;
@@ -97,10 +105,16 @@ export function checkoutRoutes(deps: CheckoutDeps) {
   }
 
   /** The merchant can only be trusted with a redirect for a verified ticket; this page says what happened either way. */
-  function refusedPage(c: Context, reason: RefusalReason, options: { merchantName?: string; returnUrl?: string; status?: number } = {}) {
-    const view = {
+  function refusedPage(
+    c: Context,
+    reason: RefusalReason,
+    options: { merchantName?: string; returnUrl?: string; status?: number } & Pick<RefusalView, 'wallet' | 'ceiling'> = {},
+  ) {
+    const view: RefusalView = {
       ...page,
       reason,
+      ...(options.wallet ? { wallet: options.wallet } : {}),
+      ...(options.ceiling ? { ceiling: options.ceiling } : {}),
       ...(options.merchantName ? { merchantName: options.merchantName } : {}),
       ...(options.returnUrl ? { returnUrl: options.returnUrl } : {}),
     };
@@ -175,8 +189,10 @@ export function checkoutRoutes(deps: CheckoutDeps) {
    */
   async function expireIfDue(current: CheckoutSession): Promise<CheckoutSession> {
     if (current.state === 'confirming') return deps.phone.settle(current);
-    if (current.state !== 'identifying' || current.expiresAt > now()) return current;
-    await deps.db.transaction((tx) => closeRefused(tx, deps.sessions, current, ['identifying'], 'refused', 'ticket_expired', now()));
+    if ((current.state !== 'identifying' && current.state !== 'choosing') || current.expiresAt > now()) return current;
+    // An offer not taken in time is refused for what it could not pay.
+    const reason = current.offer?.reason ?? 'ticket_expired';
+    await deps.db.transaction((tx) => closeRefused(tx, deps.sessions, current, [current.state], 'refused', reason, now()));
     return (await deps.sessions.load(current.id)) ?? current;
   }
 
@@ -196,6 +212,13 @@ export function checkoutRoutes(deps: CheckoutDeps) {
     if (started.reason === 'locked')
       await deps.db.transaction((tx) => closeRefused(tx, deps.sessions, current, ['identifying'], 'refused', 'account_locked', now()));
     return showSession(c, (await deps.sessions.load(current.id)) ?? current);
+  }
+
+  /** What the customer's wallet holds in a currency (0 without one), for the offer a short wallet makes. */
+  async function walletHolds(customerId: string, currency: string): Promise<bigint> {
+    const ledger = createLedger(deps.db);
+    const wallet = await ledger.findAccount('customer_wallet', customerId, currency);
+    return wallet === undefined ? 0n : (await ledger.balance(wallet.id)).balance;
   }
 
   function checkForm(c: Context, current: CheckoutSession, form: Record<string, unknown>) {
@@ -262,11 +285,35 @@ export function checkoutRoutes(deps: CheckoutDeps) {
                 : {}),
               ...(error ? { error } : {}),
               ...(sharedForm ? { sharedForm } : {}),
+              usePoints: current.usePoints,
               now: now(),
             },
             locale(c),
           ),
           (sharedForm?.errors ? PROBLEM_STATUS.shared_data_invalid : error ? IDENTIFY_ERROR_STATUS[error.code] : 200) as 200,
+          { 'content-security-policy': csp },
+        );
+      case 'choosing':
+        return c.html(
+          offerPage(
+            {
+              ...page,
+              merchantName,
+              amount: claims.amount,
+              currency: claims.currency,
+              balance: await walletHolds(current.customerId ?? '', claims.currency),
+              expiresAt: current.expiresAt,
+              csrfToken: csrfToken(deps.csrfKey, current.id, secret),
+              actions: {
+                payFromBank: `/checkout/${current.id}/bank`,
+                cancel: `/checkout/${current.id}/cancel`,
+                topUp: `/account#${TOP_UP_ANCHOR}`,
+              },
+              now: now(),
+            },
+            locale(c),
+          ),
+          200,
           { 'content-security-policy': csp },
         );
       case 'pending_bank':
@@ -290,6 +337,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
         return refusedPage(c, current.refusalReason ?? 'customer_declined', {
           merchantName,
           returnUrl: `${deps.issuer}/checkout/${current.id}/return`,
+          ...(deps.overview ? await refusalDetails({ ...deps, overview: deps.overview, now }, current) : {}),
         });
     }
   }
@@ -332,9 +380,10 @@ export function checkoutRoutes(deps: CheckoutDeps) {
     });
 
     app.post('/checkout/:id/identify', async (c) => {
-      const current = await expireIfDue(await session(c));
+      const found = await expireIfDue(await session(c));
       const form = await c.req.parseBody();
-      checkForm(c, current, form);
+      checkForm(c, found, form);
+      const current = withPointsChoice(found, form);
       if (current.state !== 'identifying') return showSession(c, current);
       const account = typeof form.account === 'string' ? form.account.trim() : '';
       const accessKey = typeof form.accessKey === 'string' ? form.accessKey : '';
@@ -382,9 +431,10 @@ export function checkoutRoutes(deps: CheckoutDeps) {
 
     /** "Confirm on my phone" for the customer the ticket names: the one click of a phone checkout. */
     app.post('/checkout/:id/phone', async (c) => {
-      const current = await expireIfDue(await session(c));
+      const found = await expireIfDue(await session(c));
       const form = await c.req.parseBody();
-      checkForm(c, current, form);
+      checkForm(c, found, form);
+      const current = withPointsChoice(found, form);
       const hint = current.ticket.claims.customer;
       if (current.state !== 'identifying' || !hint) return showSession(c, current);
       const reading = readSharedForm(current.ticket.claims.requested, form);
@@ -396,6 +446,18 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       return 'account' in hint
         ? showSession(c, current, { code: 'missing', fields: ['accessKey'] }, hint.account, reading.form)
         : showSession(c, current, { code: 'missing', fields: ['account', 'accessKey'] }, undefined, reading.form);
+    });
+
+    /** "Pay from my bank" on the offer a short wallet made: one step, with the confirmation the customer already gave. */
+    app.post('/checkout/:id/bank', async (c) => {
+      const current = await expireIfDue(await session(c));
+      checkForm(c, current, await c.req.parseBody());
+      if (current.state !== 'choosing') return showSession(c, current);
+      const outcome = await deps.authoriser.takeOffer(current, 'bank');
+      deps.log.info('checkout.offer_taken', { session: current.id, result: outcome.result });
+      if (outcome.result === 'paid')
+        return current.display === 'redirect' ? c.redirect(outcome.url, 303) : c.redirect(`/checkout/${current.id}/return`, 303);
+      return showSession(c, (await deps.sessions.load(current.id)) ?? current);
     });
 
     app.post('/checkout/:id/cancel', async (c) => {

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import type { RefusalReason, SharedData, TicketClaims } from '@caisse/protocol';
+import type { RefusalReason, SharedData, TicketClaims, VoucherClaims } from '@caisse/protocol';
 import { safeEqual } from '@caisse/server-kit';
 import { checkChannel, type Executor } from '../storage/database.js';
 
@@ -16,29 +16,58 @@ export interface ReceivedTicket {
  *        │   ╲            │  ╲──▶ refused
  *        │    ▶ confirming (phone) ──────▶ authorising
  *        │            │   ╲──▶ pending_bank ──▶ paid | refused
+ *        │            │    ╲──▶ choosing ──▶ authorising (the bank instead of a short wallet)
  *        ▼            ▼
  *   refused / cancelled  (from any open state)
  *
  * Moves are compare-and-set on the current state, so a double submit or two instances
  * can never run the same step twice.
  */
-export const SESSION_STATES = ['identifying', 'confirming', 'authorising', 'pending_bank', 'paid', 'refused', 'cancelled'] as const;
+export const SESSION_STATES = [
+  'identifying',
+  'confirming',
+  'authorising',
+  'choosing',
+  'pending_bank',
+  'paid',
+  'refused',
+  'cancelled',
+] as const;
 export type SessionState = (typeof SESSION_STATES)[number];
 
 export const TRANSITIONS: Record<SessionState, readonly SessionState[]> = {
   identifying: ['authorising', 'confirming', 'refused', 'cancelled'],
   confirming: ['authorising', 'refused', 'cancelled'],
-  authorising: ['paid', 'refused', 'pending_bank'],
+  authorising: ['paid', 'refused', 'pending_bank', 'choosing'],
+  choosing: ['authorising', 'refused', 'cancelled'],
   pending_bank: ['paid', 'refused'],
   paid: [],
   refused: [],
   cancelled: [],
 };
 
-export const OPEN_STATES: readonly SessionState[] = ['identifying', 'confirming'];
+/** The states a customer can still leave by cancelling. */
+export const OPEN_STATES: readonly SessionState[] = ['identifying', 'confirming', 'choosing'];
 
-/** How the checkout was opened: a redirect, or a popup answering its opener by `postMessage`. */
-export type Display = 'redirect' | 'popup';
+/**
+ * How the checkout was opened: a redirect, a popup answering its opener by `postMessage`,
+ * or no browser at all (the merchant API's decoupled flow: nobody can be offered a choice).
+ */
+export type Display = 'redirect' | 'popup' | 'none';
+
+/**
+ * What a customer whose wallet was short may still pay with, in one step: the means their
+ * plan has for the amount, and the confirmation they already gave, which stands for it.
+ */
+export interface Offer {
+  readonly reason: 'insufficient_funds';
+  readonly means: readonly 'bank'[];
+  /** The confirmation the customer gave for this payment; `at` in milliseconds. */
+  readonly confirmation: { readonly method: VoucherClaims['confirmation']['method']; readonly at: number };
+}
+
+/** How long a customer has to take an offer before the checkout is refused with its reason. */
+export const OFFER_LIFETIME = 5 * 60;
 
 export interface CheckoutSession {
   id: string;
@@ -52,6 +81,10 @@ export interface CheckoutSession {
   expiresAt: Date;
   /** What the customer agreed to share with the merchant (the voucher's `shared`): only fields the ticket requested. */
   shared: SharedData | null;
+  /** The customer ticked "Use my loyalty points": they pay first, up to the amount (payments/booking.ts). */
+  usePoints: boolean;
+  /** While `choosing`: what the customer is offered. */
+  offer: Offer | null;
 }
 
 export interface SessionChange {
@@ -61,6 +94,10 @@ export interface SessionChange {
   expiresAt?: Date;
   /** Set with the move out of `identifying`, so data sent with a failed step is never stored. */
   shared?: SharedData;
+  /** The customer's choice to spend loyalty points, set with the move out of `identifying` as `shared` is. */
+  usePoints?: boolean;
+  /** Set with the move to `choosing`. */
+  offer?: Offer;
 }
 
 /**
@@ -102,12 +139,14 @@ interface SessionRow {
   created_at: Date;
   expires_at: Date;
   shared: SharedData | null;
+  use_points: boolean;
+  offer: Offer | null;
   sha256: string;
   claims: TicketClaims;
 }
 
 const SELECT = `SELECT s.id, s.display, s.merchant_id, s.state, s.browser_hash, s.customer_id, s.refusal_reason,
-                       s.created_at, s.expires_at, s.shared, t.sha256, t.claims
+                       s.created_at, s.expires_at, s.shared, s.use_points, s.offer, t.sha256, t.claims
                   FROM checkout_sessions s JOIN tickets t ON t.merchant_id = s.merchant_id AND t.jti = s.ticket_jti`;
 
 function toSession(row: SessionRow): CheckoutSession {
@@ -122,6 +161,8 @@ function toSession(row: SessionRow): CheckoutSession {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     shared: row.shared,
+    usePoints: row.use_points,
+    offer: row.offer,
   };
 }
 
@@ -165,6 +206,10 @@ export interface Sessions {
   ): Promise<boolean>;
   /** identifying or confirming → authorising: the customer is known and confirmed; money is about to move. */
   startAuthorising(id: string, change: Required<Pick<SessionChange, 'customerId'>> & SessionChange, executor?: Executor): Promise<boolean>;
+  /** authorising → choosing: the wallet was short; the customer is offered another means, until `expiresAt`. */
+  offerChoice(id: string, change: Required<Pick<SessionChange, 'offer' | 'expiresAt'>>, executor?: Executor): Promise<boolean>;
+  /** choosing → authorising: the customer took the offer. */
+  takeOffer(id: string, executor?: Executor): Promise<boolean>;
   /** authorising → pending_bank: the payment waits for an acquirer's answer. */
   awaitBank(id: string, executor?: Executor): Promise<boolean>;
   /** authorising or pending_bank → paid, in the transaction that books the payment. */
@@ -214,7 +259,8 @@ export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?
       `WITH moved AS (
            UPDATE checkout_sessions
               SET state = $3, updated_at = $4, customer_id = coalesce($5, customer_id), refusal_reason = coalesce($6, refusal_reason),
-                  expires_at = coalesce($7, expires_at), shared = coalesce($9::text::jsonb, shared)
+                  expires_at = coalesce($7, expires_at), shared = coalesce($9::text::jsonb, shared),
+                  use_points = coalesce($10, use_points), offer = coalesce($11::text::jsonb, offer)
             WHERE id = $1 AND state = ANY($2::text[])
            RETURNING id)
          SELECT pg_notify($8, id) FROM moved`,
@@ -228,6 +274,8 @@ export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?
         change.expiresAt ?? null,
         checkChannel(SESSION_CHANNEL),
         change.shared === undefined ? null : JSON.stringify(change.shared),
+        change.usePoints ?? null,
+        change.offer === undefined ? null : JSON.stringify(change.offer),
       ],
     );
     return rows.length === 1;
@@ -288,6 +336,8 @@ export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?
 
     awaitConfirmation: (id, change, executor) => move(id, ['identifying'], 'confirming', change, executor),
     startAuthorising: (id, change, executor) => move(id, ['identifying', 'confirming'], 'authorising', change, executor),
+    offerChoice: (id, change, executor) => move(id, ['authorising'], 'choosing', change, executor),
+    takeOffer: (id, executor) => move(id, ['choosing'], 'authorising', {}, executor),
     awaitBank: (id, executor) => move(id, ['authorising'], 'pending_bank', {}, executor),
     markPaid: (id, customerId, executor) => move(id, ['authorising', 'pending_bank'], 'paid', { customerId }, executor),
     close: (id, from, to, reason, executor) => move(id, from, to, { refusalReason: reason }, executor),

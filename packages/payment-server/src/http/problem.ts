@@ -46,6 +46,7 @@ export const SERVER_ERROR_CODES = {
     'The signed answer does not repeat the request exactly (amount, payee, ticket, challenge, currency or request id).',
   confirmation_answered: 'This confirmation request was already approved, declined or cancelled.',
   pin_invalid: 'The PIN is wrong.',
+  pin_required: 'This request is approved with the PIN: the signed answer must carry its proof.',
   plan_out_of_bounds:
     "A payment plan stays within the operator's bounds: the wallet threshold, the tap limit and the daily and monthly ceilings can be lowered, never raised.",
   shared_data_invalid:
@@ -115,6 +116,7 @@ export const PROBLEM_STATUS: Record<ProblemCode, number> = {
   confirmation_mismatch: 422,
   confirmation_answered: 409,
   pin_invalid: 401,
+  pin_required: 401,
   shared_data_invalid: 422,
   requested_data_unavailable: 422,
 };

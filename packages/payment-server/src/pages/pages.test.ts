@@ -141,11 +141,26 @@ describe('checkoutPage', () => {
       expect.objectContaining({ type: 'hidden', name: 'csrf', value: 'csrf-token-123' }),
       expect.objectContaining({ type: 'text', name: 'account', id: 'account', autocomplete: 'username', value: 'alice', required: '' }),
       expect.objectContaining({ type: 'password', name: 'accessKey', id: 'access-key', autocomplete: 'current-password', required: '' }),
+      expect.objectContaining({ type: 'checkbox', name: 'usePoints', id: 'use-points', value: 'yes' }),
     ]);
     expect(inputs[2]).not.toHaveProperty('value');
     expect(html).not.toContain('aria-invalid');
     expect(html).not.toContain('role="alert"');
     expect(textOf(html, 'label')).toBe('Account ID');
+  });
+
+  test('"Use my loyalty points": unticked unless the customer ticked it, just above "Pay", described by its hint; no box to sign in', () => {
+    const box = (html: string) => attributes(startTags(html, 'input').find((tag) => tag.includes('id="use-points"')) ?? '');
+    const html = checkoutPage(purchaseView(), 'en');
+    expect(box(html)).not.toHaveProperty('checked');
+    expect(box(html)['aria-describedby']).toBe('use-points-hint');
+    expect(html).toMatch(/<label for="use-points">Use my loyalty points<\/label>[\s\S]*?<div class="actions">\s*<button[^>]*>Pay €12.90/);
+    expect(bodyText(html)).toContain(
+      'Your points pay first, up to the total; the rest is paid as usual. A refund gives money back before points.',
+    );
+    expect(box(checkoutPage(purchaseView({ usePoints: true }), 'en'))).toHaveProperty('checked', '');
+    expect(bodyText(checkoutPage(purchaseView(), 'fr'))).toContain('Utiliser mes points de fidélité');
+    expect(checkoutPage(authenticationView(), 'en')).not.toContain('usePoints');
   });
 
   test('the cancel form posts to the cancel action with the CSRF token: "Cancel and return to <merchant>"', () => {
@@ -489,6 +504,7 @@ describe('historyPage', () => {
       'Date Merchant Order Amount Status',
       '20 Feb 2026, 09:15 UTC Librairie du Port CMD-7 €12.90 Paid',
       '12 Feb 2026, 18:02 UTC Kiosque K-1 €2.50 Held until delivery',
+      '11 Feb 2026, 10:30 UTC Librairie du Port CMD-5 €40.00 Partly refunded: €12.00 of €40.00',
       '10 Feb 2026, 08:00 UTC Kiosque K-0 €9.90 Refunded',
       '5 Feb 2026, 12:00 UTC Uhren AG U-9 CHF 50.00 Paid',
       '3 Feb 2026, 12:00 UTC Forum F-1 €0.00 Sign-in',
@@ -496,14 +512,16 @@ describe('historyPage', () => {
     expect(html).toContain('<div class="table-scroll" role="region" aria-labelledby="history-caption" tabindex="0">');
   });
 
-  test('totals per currency count paid and held payments, not refunds', () => {
+  test('totals per currency count paid and held payments net of what was refunded of them', () => {
     const html = historyPage(historyView(), 'en');
     const totals = /<dl class="totals">([\s\S]*?)<\/dl>/.exec(html)?.[1] ?? '';
-    expect(plain(totals)).toBe('Swiss Franc CHF 50.00 Euro €15.40');
+    // 12.90 + 2.50 + (40.00 − 12.00) + (9.90 − 9.90): the sign-in adds nothing.
+    expect(plain(totals)).toBe('Swiss Franc CHF 50.00 Euro €43.40');
     expect(totalsByCurrency(historyView().payments ?? [])).toEqual([
       { currency: 'CHF', amount: 5000 },
-      { currency: 'EUR', amount: 1540 },
+      { currency: 'EUR', amount: 4340 },
     ]);
+    expect(bodyText(html)).toContain('Totals count paid and held payments, less what was refunded of them; not sign-ins.');
     const given = historyPage(historyView({ totals: [{ currency: 'EUR', amount: 99_999 }] }), 'en');
     expect(plain(/<dl class="totals">([\s\S]*?)<\/dl>/.exec(given)?.[1] ?? '')).toBe('Euro €999.99');
   });
@@ -515,7 +533,9 @@ describe('historyPage', () => {
     expect(textOf(html, 'caption')).toBe('Paiements du 1 février 2026 au 28 février 2026');
     expect(text).toContain('20 févr. 2026, 09:15 UTC Librairie du Port CMD-7 12,90 € Payé');
     expect(text).toContain('Compte alice');
-    expect(text).toContain('euro 15,40 €');
+    expect(text).toContain('11 févr. 2026, 10:30 UTC Librairie du Port CMD-5 40,00 € Remboursé en partie : 12,00 € sur 40,00 €');
+    expect(text).toContain('10 févr. 2026, 08:00 UTC Kiosque K-0 9,90 € Remboursé');
+    expect(text).toContain('euro 43,40 €');
     expect(text).toContain('Se déconnecter');
   });
 

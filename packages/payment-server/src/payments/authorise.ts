@@ -1,9 +1,17 @@
-import type { CheckoutSession, Sessions } from '../checkout/sessions.js';
-import { type PlanMeans, payingMeans } from '../customers/plan.js';
+import { type CheckoutSession, OFFER_LIFETIME, type Sessions } from '../checkout/sessions.js';
+import { payingMeans } from '../customers/plan.js';
 import type { PlanService } from '../customers/plans.js';
 import type { Database, Transaction } from '../storage/database.js';
 import type { PaymentBooking } from './booking.js';
-import { type Confirmation, type MeansOfPayment, type Outcome, type PaymentAttempt, paidOutcome, type Sending } from './means.js';
+import {
+  type Confirmation,
+  type MeansOfPayment,
+  type OfferableMeans,
+  type Outcome,
+  type PaymentAttempt,
+  paidOutcome,
+  type Sending,
+} from './means.js';
 import { storedVoucher } from './repository.js';
 
 export interface AuthoriseDeps {
@@ -11,7 +19,7 @@ export interface AuthoriseDeps {
   sessions: Sessions;
   booking: PaymentBooking;
   /** The means a plan can name. */
-  means: Readonly<Record<PlanMeans, MeansOfPayment>>;
+  means: { readonly wallet: MeansOfPayment; readonly bank: OfferableMeans };
   /** The customers' payment plans: which means pay an amount, in which order. */
   plans: Pick<PlanService, 'read'>;
   /** The ceiling the payment would pass, read in its transaction (the customers domain). */
@@ -38,21 +46,49 @@ export function createAuthoriser(deps: AuthoriseDeps) {
   /**
    * Tries the means of the customer's plan that pay this amount, in its order. A means
    * unable to pay changed nothing, so the next may: after a bank unable to take it, always;
-   * after a short wallet, only when the plan says the bank pays then. When nothing pays,
-   * the refusal gives the last reason; a plan with no means for the amount (the wallet
-   * only, above its upper amount) is the customer's own no, `customer_declined`.
+   * after a short wallet, when the plan says the bank pays then. Otherwise a short wallet
+   * with the bank still in the plan is offered to the customer on the checkout page, to
+   * take in one step (a checkout without a browser is refused). When nothing pays, the
+   * refusal gives the last reason; a plan with no means for the amount (the wallet only,
+   * above its upper amount) is the customer's own no, `customer_declined`.
    */
   async function byPlan(tx: Transaction, attempt: PaymentAttempt): Promise<Outcome | Sending> {
-    const { claims } = attempt.session.ticket;
+    const { session, confirmation } = attempt;
+    const { claims } = session.ticket;
     const { plan } = await deps.plans.read(tx, attempt.customerId, claims.currency);
     let refusal: Parameters<PaymentBooking['refuse']>[3] = 'customer_declined';
     for (const name of payingMeans(plan, BigInt(claims.amount))) {
-      if (refusal === 'insufficient_funds' && !plan.bankWhenShort) break;
+      // Only the bank comes after a short wallet.
+      if (refusal === 'insufficient_funds' && !plan.bankWhenShort) {
+        if (session.display === 'none' || !(await deps.means.bank.available(tx, attempt))) break;
+        const offer = {
+          reason: refusal,
+          means: ['bank' as const],
+          confirmation: { method: confirmation.method, at: confirmation.at.getTime() },
+        };
+        await deps.sessions.offerChoice(session.id, { offer, expiresAt: new Date(now().getTime() + OFFER_LIFETIME * 1000) }, tx);
+        return { result: 'choosing' };
+      }
       const outcome = await deps.means[name].authorise(tx, attempt);
       if (outcome.result !== 'unable') return outcome;
       refusal = outcome.reason;
     }
     return deps.booking.refuse(tx, attempt.session, 'authorising', refusal);
+  }
+
+  /** Runs the payment's transaction, then, for a means that answers from outside, sends it and reads where it stands. */
+  async function settle(session: CheckoutSession, work: (tx: Transaction) => Promise<Outcome | Sending>): Promise<Outcome> {
+    const first = await deps.db.transaction(work);
+    if (first.result !== 'sending') return first;
+    await first.send();
+    return afterSending(session);
+  }
+
+  /** Locks the customer and checks their ceilings at this instant: what every payment passes before a means is tried. */
+  async function withinCeilings(tx: Transaction, session: CheckoutSession, customerId: string): Promise<boolean> {
+    const { claims } = session.ticket;
+    await lockCustomer(tx, customerId);
+    return !(await deps.exceededCeiling(tx, customerId, claims.currency, BigInt(claims.amount), now()));
   }
 
   /** Where a payment that went outside stands once its means has sent it: settled by the answer, or still waiting. */
@@ -72,19 +108,36 @@ export function createAuthoriser(deps: AuthoriseDeps) {
     async authorise(session: CheckoutSession, customerId: string, confirmation: Confirmation): Promise<Outcome> {
       const { claims } = session.ticket;
       const attempt = { session, customerId, confirmation };
-      const first = await deps.db.transaction(async (tx): Promise<Outcome | Sending> => {
-        const change = session.shared === null ? { customerId } : { customerId, shared: session.shared };
+      return settle(session, async (tx) => {
+        // What the customer chose on the page is stored with the move, so a later step (an offer taken) reads it again.
+        const change = { customerId, usePoints: session.usePoints, ...(session.shared === null ? {} : { shared: session.shared }) };
         if (!(await deps.sessions.startAuthorising(session.id, change, tx))) return { result: 'busy' };
         if (claims.amount === 0) return deps.booking.authenticate(tx, attempt);
-        await lockCustomer(tx, customerId);
-        if (await deps.exceededCeiling(tx, customerId, claims.currency, BigInt(claims.amount), now())) {
-          return deps.booking.refuse(tx, session, 'authorising', 'ceiling_exceeded');
-        }
+        if (!(await withinCeilings(tx, session, customerId))) return deps.booking.refuse(tx, session, 'authorising', 'ceiling_exceeded');
         return byPlan(tx, attempt);
       });
-      if (first.result !== 'sending') return first;
-      await first.send();
-      return afterSending(session);
+    },
+
+    /**
+     * The customer takes what a `choosing` session offers (the bank instead of a short
+     * wallet), with the confirmation they gave for this payment. The ceilings are checked
+     * again, at this instant, and the plan must still have the means for the amount.
+     * @example const outcome = await authoriser.takeOffer(session, 'bank')
+     */
+    async takeOffer(session: CheckoutSession, means: 'bank'): Promise<Outcome> {
+      const { offer, customerId } = session;
+      if (session.state !== 'choosing' || offer === null || customerId === null || !offer.means.includes(means)) return { result: 'busy' };
+      const attempt = { session, customerId, confirmation: { method: offer.confirmation.method, at: new Date(offer.confirmation.at) } };
+      return settle(session, async (tx) => {
+        if (!(await deps.sessions.takeOffer(session.id, tx))) return { result: 'busy' };
+        if (!(await withinCeilings(tx, session, customerId))) return deps.booking.refuse(tx, session, 'authorising', 'ceiling_exceeded');
+        const { plan } = await deps.plans.read(tx, customerId, session.ticket.claims.currency);
+        if (!payingMeans(plan, BigInt(session.ticket.claims.amount)).includes(means)) {
+          return deps.booking.refuse(tx, session, 'authorising', offer.reason);
+        }
+        const outcome = await deps.means[means].authorise(tx, attempt);
+        return outcome.result === 'unable' ? deps.booking.refuse(tx, session, 'authorising', outcome.reason) : outcome;
+      });
     },
   };
 }

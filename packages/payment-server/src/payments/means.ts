@@ -12,6 +12,8 @@ export type Outcome =
   | { result: 'paid'; serial: bigint; voucher: string; url: string }
   | { result: 'refused'; reason: RefusalReason }
   | { result: 'pending_bank' }
+  /** The wallet was short: the customer is offered the bank on the checkout page (checkout/sessions.ts `Offer`). */
+  | { result: 'choosing' }
   | { result: 'busy' };
 
 /** A paid checkout: the browser goes back to the merchant's return URL with the voucher. */
@@ -54,4 +56,10 @@ export interface MeansOfPayment {
   /** What the voucher's `funding` says. */
   readonly funding: NonNullable<VoucherClaims['funding']>;
   authorise(tx: Transaction, attempt: PaymentAttempt): Promise<Outcome | Sending | Unable>;
+}
+
+/** A means the checkout can offer when another was unable (the bank, after a short wallet). */
+export interface OfferableMeans extends MeansOfPayment {
+  /** Whether it could take this payment as things stand, changing nothing: before offering it to the customer. */
+  available(tx: Transaction, attempt: PaymentAttempt): Promise<boolean>;
 }

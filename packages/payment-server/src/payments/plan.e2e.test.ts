@@ -18,16 +18,24 @@ describe("the customer's payment plan at checkout", () => {
   let shop: Awaited<ReturnType<typeof startTestServer>>;
   let merchant: Merchant;
   let receiver: Receiver;
+  /** The server's clock, moved past an offer's deadline instead of waiting for it. */
+  let offsetMs = 0;
 
   beforeAll(async () => {
     bank = await startSandboxBank();
-    shop = await startTestServer({ acquirer: createSandboxAcquirer({ url: bank.url }), env: { CAISSE_WALLET_THRESHOLDS: '*:5000' } });
+    shop = await startTestServer({
+      acquirer: createSandboxAcquirer({ url: bank.url }),
+      env: { CAISSE_WALLET_THRESHOLDS: '*:5000' },
+      now: () => new Date(Date.now() + offsetMs),
+    });
     const key = generateKey();
     const merchantId = `planned-${randomBytes(3).toString('hex')}`;
     merchant = createMerchant({
       merchantId,
       signingKey: key.privateJwk,
       paymentServer: { issuer: shop.url, payEndpoint: `${shop.url}/pay`, keys: staticKeySet(await shop.server.keys.jwks()) },
+      // The shop dates its tickets and checks vouchers by the payment server's clock.
+      now: () => new Date(Date.now() + offsetMs),
     });
     receiver = await startReceiver(merchant);
     await shop.server.merchants.register({
@@ -43,10 +51,13 @@ describe("the customer's payment plan at checkout", () => {
       ['chloe', '+33612345613', 500n],
       ['denis', '+33612345614', 10_000n],
       ['emma', '+33612345615', 10_000n],
+      ['felix', '+33612345616', 500n],
+      ['gina', '+33612345617', 500n],
     ] as const) {
       await shop.server.customers.add({ accountId, phone, accessKey: ACCESS_KEY, limits: { EUR: { walletCap: 20_000n } } });
       await shop.server.customers.walletCredit(accountId, 'EUR', wallet, { idempotencyKey: `top-up-${accountId}` });
-      await shop.server.customers.setBankRef(accountId, 'test_approve');
+      // Gina has no bank: nothing can be offered when her wallet is short.
+      if (accountId !== 'gina') await shop.server.customers.setBankRef(accountId, 'test_approve');
     }
   });
   afterAll(async () => {
@@ -100,17 +111,49 @@ describe("the customer's payment plan at checkout", () => {
     expect(await voucherOf(await pay('anna', 1_000))).toMatchObject({ funding: 'bank' });
   });
 
-  it('refuses a short wallet unless the plan lets the bank pay then, and then the bank pays', async () => {
+  /** The customer is back on the checkout page, which offers the bank; a form there is posted in one step. */
+  const post = (paid: Awaited<ReturnType<typeof pay>>, path: '/bank' | '/cancel') =>
+    paid.browser.go(ScriptedBrowser.action(paid.result.html, path), { form: { csrf: ScriptedBrowser.csrf(paid.result.html) } });
+
+  it('offers the bank when the wallet is short and the plan has it, and pays from the bank in one step', async () => {
     const before = await journalSize(shop.server.db);
     const short = await pay('chloe', 2_002);
-    expect(short.result.html).toContain('insufficient_funds');
-    expect(await refusalOf(short)).toMatchObject({ reason: 'insufficient_funds' });
+    expect(short.result.page?.status).toBe(200);
+    expect(short.result.html).toContain('Your wallet is short');
+    expect(short.result.html).toContain('5.00');
+    expect(short.result.html).toContain('/account#top-up');
     expect(await journalSize(shop.server.db)).toEqual(before);
     expect(authorisedAtBank(2_002)).toBe(0);
 
-    await shop.server.plans.set('chloe', 'EUR', { bankWhenShort: true });
-    expect(await voucherOf(await pay('chloe', 2_002))).toMatchObject({ amount: 2_002, funding: 'bank' });
+    const paid = await post(short, '/bank');
+    const voucher = await merchant.verifyVoucher(paid.leftTo?.searchParams.get('caisse_voucher') ?? '', { ticket: short.ticket.reference });
+    // The confirmation the customer gave before the offer stands for it.
+    expect(voucher).toMatchObject({ amount: 2_002, funding: 'bank', confirmation: { method: 'access_key' } });
     expect(authorisedAtBank(2_002)).toBe(1);
+  });
+
+  it('pays a short wallet from the bank unasked when the plan says so', async () => {
+    await shop.server.plans.set('chloe', 'EUR', { bankWhenShort: true });
+    expect(await voucherOf(await pay('chloe', 2_004))).toMatchObject({ amount: 2_004, funding: 'bank' });
+  });
+
+  it('refuses a short wallet outright when there is no bank to offer', async () => {
+    const short = await pay('gina', 2_005);
+    expect(await refusalOf(short)).toMatchObject({ reason: 'insufficient_funds' });
+  });
+
+  it('refuses an offer the customer cancels, or lets lapse, and charges nothing', async () => {
+    const cancelled = await pay('felix', 2_006);
+    const left = await post(cancelled, '/cancel');
+    await expect(
+      merchant.verifyVoucher(left.leftTo?.searchParams.get('caisse_refusal') ?? '', { ticket: cancelled.ticket.reference }),
+    ).rejects.toMatchObject({ reason: 'customer_declined' });
+
+    const lapsed = await pay('felix', 2_007);
+    offsetMs = 6 * 60_000;
+    const taken = await post(lapsed, '/bank');
+    expect(taken.html).toContain('insufficient_funds');
+    expect(authorisedAtBank(2_006) + authorisedAtBank(2_007)).toBe(0);
   });
 
   it("refuses as the customer's own no an amount no means of their plan pays", async () => {

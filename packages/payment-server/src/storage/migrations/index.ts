@@ -18,6 +18,8 @@ import { migration as bankCaptures } from './0017_bank_captures.js';
 import { migration as confirmationRequestsRecent } from './0018_confirmation_requests_recent.js';
 import { migration as acquirers } from './0019_acquirers.js';
 import { migration as customerPlans } from './0020_customer_plans.js';
+import { migration as loyaltySpending } from './0021_loyalty_spending.js';
+import { migration as checkoutChoice } from './0022_checkout_choice.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -47,4 +49,6 @@ export const MIGRATIONS: readonly Migration[] = [
   confirmationRequestsRecent,
   acquirers,
   customerPlans,
+  loyaltySpending,
+  checkoutChoice,
 ];
