@@ -6,6 +6,7 @@ import { errorText } from './errors.js';
 import { amountText, hostOf } from './format.js';
 import { addToHistory, type HistoryEntry, readHistory } from './history.js';
 import { type Connection, useLiveRequests } from './live.js';
+import { MoneyView } from './money.js';
 import { PinPad } from './pin-pad.js';
 import { RequestSummary } from './request-card.js';
 
@@ -43,6 +44,7 @@ export function App() {
   const [history, setHistory] = useState<HistoryEntry[]>(readHistory);
   const [removing, setRemoving] = useState<string | undefined>(undefined);
   const [changingPin, setChangingPin] = useState<Account | undefined>(undefined);
+  const [moneyOf, setMoneyOf] = useState<Account | undefined>(undefined);
   const now = useNow();
 
   const reload = () => device.accounts().then(setAccounts);
@@ -69,11 +71,12 @@ export function App() {
     if (answering && !busy && !onPad) finish('This request is no longer open: it was cancelled, expired or answered elsewhere.');
   }, [answering, busy, onPad]);
 
-  const answer = async ({ account, request }: Answering, pin?: string) => {
+  /** Declines without `approval`; approves with `{ pin }`, or `{}` for a tap request. */
+  const answer = async ({ account, request }: Answering, approval?: { pin?: string }) => {
     setBusy(true);
     setNotice('');
     try {
-      const outcome = pin === undefined ? await account.decline(request) : await account.approve(request, pin);
+      const outcome = approval === undefined ? await account.decline(request) : await account.approve(request, approval.pin);
       setHistory(
         addToHistory({
           id: request.id,
@@ -91,7 +94,7 @@ export function App() {
       finish(`Payment of ${money} to ${request.payee.name} ${outcome}.`);
     } catch (error) {
       if (!isCaisseDeviceError(error)) throw error;
-      if (error.code === 'pin_invalid' && pin !== undefined) {
+      if (error.code === 'pin_invalid' && approval?.pin !== undefined) {
         setBusy(false);
         setPinError({ message: errorText(error) });
         return;
@@ -135,7 +138,7 @@ export function App() {
               submitLabel={`Approve ${amountText(answering.request.amount, answering.request.currency)}`}
               busy={busy}
               {...(pinError ? { error: pinError } : {})}
-              onSubmit={(pin) => answer(answering, pin)}
+              onSubmit={(pin) => answer(answering, { pin })}
               onCancel={() => finish('')}
             />
           </section>
@@ -147,6 +150,8 @@ export function App() {
               setNotice(message);
             }}
           />
+        ) : moneyOf ? (
+          <MoneyView account={moneyOf} onClose={() => setMoneyOf(undefined)} onNotice={setNotice} />
         ) : adding || accounts.length === 0 ? (
           <EnrollForm
             device={device}
@@ -177,9 +182,16 @@ export function App() {
                         <button type="button" class="secondary" disabled={busy} onClick={() => answer({ account, request })}>
                           Decline
                         </button>
-                        <button type="button" class="primary" disabled={busy} onClick={() => setAnswering({ account, request })}>
-                          Approve…
-                        </button>
+                        {/* Under the customer's tap threshold the server asks for no PIN: one tap approves. */}
+                        {request.approval === 'tap' ? (
+                          <button type="button" class="primary" disabled={busy} onClick={() => answer({ account, request }, {})}>
+                            Approve
+                          </button>
+                        ) : (
+                          <button type="button" class="primary" disabled={busy} onClick={() => setAnswering({ account, request })}>
+                            Approve…
+                          </button>
+                        )}
                       </div>
                     </li>
                   ))}
@@ -209,6 +221,9 @@ export function App() {
                         </div>
                       ) : (
                         <div class="links">
+                          <button type="button" class="link" onClick={() => setMoneyOf(account)}>
+                            My money
+                          </button>
                           <button type="button" class="link" onClick={() => setChangingPin(account)}>
                             Change PIN…
                           </button>

@@ -2,7 +2,11 @@ import type { CaisseDeviceError, DeviceErrorCode } from '@caisse/sdk';
 
 const TEXTS: Partial<Record<DeviceErrorCode, string>> = {
   pin_malformed: 'A PIN is 4 to 12 digits.',
+  pin_required: 'This payment needs your PIN.',
   account_locked: 'Your account is locked after too many wrong PINs. Contact your payment operator to unlock it.',
+  plan_out_of_bounds: 'A value is over the limit your payment operator sets. Lower it and try again.',
+  plan_invalid: 'A value of the plan is not valid. Check the amounts and try again.',
+  currency_unknown: 'The payment server does not know this currency.',
   confirmation_expired: 'This request has expired. Start the payment again.',
   confirmation_answered: 'This request was already answered or cancelled.',
   confirmation_unknown: 'This request no longer exists.',

@@ -1,4 +1,5 @@
 import { formatMoney } from '@caisse/protocol/money';
+import type { Account } from '@caisse/sdk';
 
 /** "€12.90": the amount as the customer reads it. */
 export function amountText(amount: number, currency: string): string {
@@ -14,4 +15,9 @@ export function timeLeft(expiresAt: number, now: number): string {
 /** The server's host, to tell accounts on two servers apart. */
 export function hostOf(server: string): string {
   return new URL(server).host;
+}
+
+/** The customer an account is for, as the server named them. */
+export function nameOf(account: Account): string {
+  return account.displayName ?? account.account;
 }

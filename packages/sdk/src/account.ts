@@ -11,10 +11,12 @@ import { base64urlDecode } from '@caisse/protocol/base64url';
 import { createAssertion, type Signer } from './crypto/assertion.js';
 import { randomId, signJws } from './crypto/jws.js';
 import type { DeviceAlgorithm } from './crypto/keys.js';
-import { checkPinFormat, derivePinKey, pinProof, pinVerifier } from './crypto/pin.js';
+import { checkPinFormat, derivePinKey, type PinPurpose, pinProof, pinVerifier } from './crypto/pin.js';
 import { CaisseDeviceError, isCaisseDeviceError } from './errors.js';
-import { jsonBody, sendSigned } from './http/send.js';
+import { jsonBody, parsedBody, sendSigned } from './http/send.js';
 import type { ServerClock } from './http/server-clock.js';
+import { type MoneyOverview, moneyOverview } from './overview.js';
+import { type AccountPlan, accountPlan, checkedCurrency, checkedPlanChange, type PlanChange, planError } from './plan.js';
 import { type Backoff, type RequestEvent, requestStream } from './requests-stream.js';
 import type { AccountRecord, DeviceStore } from './stores/store.js';
 
@@ -41,11 +43,14 @@ export interface Account {
    */
   requests(options?: { signal?: AbortSignal; lastEventId?: string }): AsyncGenerator<RequestEvent, void>;
   /**
-   * Approves with the customer's PIN: signs the request's facts and a proof of the PIN.
-   * @throws CaisseDeviceError `pin_invalid` (with `attemptsLeft`), `account_locked`, `confirmation_expired`, …
+   * Approves: signs the request's facts, with a proof of the PIN unless the server asked
+   * for a tap (`request.approval === 'tap'`, an amount under the customer's tap
+   * threshold). A tap request needs no PIN: one given is not used.
+   * @throws CaisseDeviceError `pin_required` (a PIN request without a PIN, before anything is sent), `pin_invalid` (with `attemptsLeft`), `account_locked`, `confirmation_expired`, …
    * @example await account.approve(request, '4821') // 'approved'
+   * @example if (request.approval === 'tap') await account.approve(request) // 'approved'
    */
-  approve(request: ConfirmationRequest, pin: string): Promise<'approved'>;
+  approve(request: ConfirmationRequest, pin?: string): Promise<'approved'>;
   /** @example await account.decline(request) // 'declined' */
   decline(request: ConfirmationRequest): Promise<'declined'>;
   /**
@@ -53,6 +58,27 @@ export interface Account {
    * @example await account.changePin('4821', '903715')
    */
   changePin(currentPin: string, newPin: string): Promise<void>;
+  /**
+   * The customer's payment plan in a currency, with the operator's bounds.
+   * @throws CaisseDeviceError `currency_unknown`, `device_revoked`, `offline`, …
+   * @example const { plan, bounds } = await account.plan('EUR') // plan.tapBelow ≤ bounds.tapLimit
+   */
+  plan(currency: string, options?: { signal?: AbortSignal }): Promise<AccountPlan>;
+  /**
+   * Changes the payment plan with the customer's PIN (a proof bound to this call; the PIN
+   * never leaves the device): the fields given replace the current ones. Amounts in minor units.
+   * @throws CaisseDeviceError `pin_invalid` (with `attemptsLeft`), `account_locked`, `plan_out_of_bounds` and
+   * `plan_invalid` (with `issues` naming the fields), `pin_malformed`, `currency_unknown`, …
+   * @example await account.setPlan('EUR', { means: ['bank', 'wallet'], tapBelow: 1500, dailyCeiling: null }, '4821')
+   */
+  setPlan(currency: string, change: PlanChange, pin: string): Promise<AccountPlan>;
+  /**
+   * The customer's money in every currency they hold a wallet or a plan in: the wallet,
+   * loyalty points, what was spent today and this month against the ceilings (overall and
+   * per means), and the plan.
+   * @example const { currencies } = await account.overview() // currencies[0].day.remaining
+   */
+  overview(options?: { signal?: AbortSignal }): Promise<MoneyOverview>;
   /** Revokes this device at the server and forgets the account here. */
   revoke(): Promise<void>;
   /** Forgets the account on this device only (for one the server already revoked). */
@@ -100,6 +126,37 @@ export function accountOf(record: AccountRecord, context: AccountContext): Accou
     }
   }
 
+  /** A signed `GET` of JSON (`path` with its query, which the assertion's `htu` covers). */
+  function signedGet(path: string, signal: AbortSignal | undefined): Promise<Response> {
+    return sendSigned(`${record.server}${path}`, clock, async (now) => ({
+      headers: { accept: 'application/json', authorization: authorization(await createAssertion(signer, { method: 'GET', path }, now)) },
+      ...(signal ? { signal } : {}),
+    }));
+  }
+
+  /**
+   * Sends a body carrying a PIN proof bound to this call's assertion `jti` (docs/device-api.md,
+   * "The PIN"), so that the proof cannot be replayed on any other call.
+   */
+  function sendWithPinProof(
+    request: { method: 'POST' | 'PUT'; path: string },
+    pin: string,
+    purpose: PinPurpose,
+    bodyOf: (proof: string) => object,
+  ): Promise<Response> {
+    return sendSigned(`${record.server}${request.path}`, clock, async (now) => {
+      const jti = randomId();
+      const proof = await withPinKey(pin, (pinKey) => pinProof(pinKey, purpose, jti));
+      const body = JSON.stringify(bodyOf(proof));
+      const token = await createAssertion(signer, { ...request, body }, now, jti);
+      return {
+        method: request.method,
+        headers: { 'content-type': 'application/json', accept: 'application/json', authorization: authorization(token) },
+        body,
+      };
+    });
+  }
+
   async function answer(request: ConfirmationRequest, decision: 'approve' | 'decline', proof?: string): Promise<'approved' | 'declined'> {
     const response = await sendSigned(`${record.server}/device/requests/${encodeURIComponent(request.id)}/answer`, clock, async (now) => {
       const claims: ConfirmationClaims = {
@@ -145,13 +202,7 @@ export function accountOf(record: AccountRecord, context: AccountContext): Accou
     enrolledAt: new Date(record.enrolledAt),
 
     async pending(options = {}) {
-      const response = await sendSigned(`${record.server}/device/requests`, clock, async (now) => ({
-        headers: {
-          accept: 'application/json',
-          authorization: authorization(await createAssertion(signer, { method: 'GET', path: '/device/requests' }, now)),
-        },
-        ...(options.signal ? { signal: options.signal } : {}),
-      }));
+      const response = await signedGet('/device/requests', options.signal);
       const { requests } = ((await jsonBody(response)) ?? {}) as { requests?: unknown };
       if (!Array.isArray(requests)) throw new CaisseDeviceError('message_invalid', 'The answer has no `requests` list.');
       return requests.map((request) => checkedRequest(request as ConfirmationRequest));
@@ -162,8 +213,11 @@ export function accountOf(record: AccountRecord, context: AccountContext): Accou
     },
 
     async approve(request, pin) {
-      checkPinFormat(pin);
       const checked = checkedRequest(request);
+      // The server decided tap or PIN when it opened the request, and checks the answer against its own copy.
+      if (checked.approval === 'tap') return (await answer(checked, 'approve')) as 'approved';
+      if (pin === undefined) throw new CaisseDeviceError('pin_required');
+      checkPinFormat(pin);
       const proof = await withPinKey(pin, (pinKey) => pinProof(pinKey, 'approve', `${checked.id}|${checked.challenge}`));
       return (await answer(checked, 'approve', proof)) as 'approved';
     },
@@ -178,13 +232,35 @@ export function accountOf(record: AccountRecord, context: AccountContext): Accou
       // The proof is bound to this request's assertion, so it cannot be replayed to set another PIN.
       // The salt stays: if the answer is lost, the device still derives whichever PIN the server holds.
       const verifier = await withPinKey(newPin, async (pinKey) => pinVerifier(pinKey));
-      await sendSigned(`${record.server}/device/pin`, clock, async (now) => {
-        const jti = randomId();
-        const proof = await withPinKey(currentPin, (pinKey) => pinProof(pinKey, 'pin-change', jti));
-        const body = JSON.stringify({ pinProof: proof, pinVerifier: verifier });
-        const token = await createAssertion(signer, { method: 'POST', path: '/device/pin', body }, now, jti);
-        return { method: 'POST', headers: { 'content-type': 'application/json', authorization: authorization(token) }, body };
-      });
+      await sendWithPinProof({ method: 'POST', path: '/device/pin' }, currentPin, 'pin-change', (proof) => ({
+        pinProof: proof,
+        pinVerifier: verifier,
+      }));
+    },
+
+    async plan(currency, options = {}) {
+      const response = await signedGet(`/device/plan?currency=${encodeURIComponent(checkedCurrency(currency))}`, options.signal);
+      return parsedBody(response, accountPlan);
+    },
+
+    async setPlan(currency, change, pin) {
+      checkPinFormat(pin);
+      const code = checkedCurrency(currency);
+      const checked = checkedPlanChange(change);
+      try {
+        const response = await sendWithPinProof({ method: 'PUT', path: '/device/plan' }, pin, 'plan-change', (proof) => ({
+          currency: code,
+          change: checked,
+          pinProof: proof,
+        }));
+        return await parsedBody(response, accountPlan);
+      } catch (error) {
+        throw planError(error);
+      }
+    },
+
+    async overview(options = {}) {
+      return parsedBody(await signedGet('/device/overview', options.signal), moneyOverview);
     },
 
     async revoke() {

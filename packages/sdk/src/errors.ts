@@ -1,3 +1,5 @@
+import type { Issue } from '@caisse/protocol';
+
 /**
  * Every error the SDK raises carries one of these codes. They are part of the public API:
  * they never change meaning, and new ones are only ever added. Most are the payment
@@ -6,7 +8,13 @@
 export const DEVICE_ERROR_CODES = {
   pin_invalid: 'The PIN is wrong. `attemptsLeft` says how many tries remain before the account locks.',
   pin_malformed: 'A PIN is 4 to 12 digits.',
+  pin_required: 'This request is approved with the PIN (only a tap request is approved without one).',
   account_locked: 'The account is locked after 5 wrong PINs or access keys; the operator can unlock it.',
+  plan_out_of_bounds:
+    "A payment plan stays within the operator's bounds: a customer may lower the wallet's upper amount, the tap threshold and the ceilings, never raise them past the operator's. `issues` say which field.",
+  plan_invalid:
+    'The plan change is not a plan: an amount that is not a whole number of minor units, no means or one twice, an unknown field, a daily ceiling over the monthly one. `issues` say which field.',
+  currency_unknown: 'The currency is not an ISO 4217 code the payment server knows.',
   confirmation_expired: 'The request expired before it was answered.',
   confirmation_answered: 'The request was already approved, declined or cancelled.',
   confirmation_unknown: "No such request for this device's customer.",
@@ -40,6 +48,8 @@ export class CaisseDeviceError extends Error {
   readonly code: DeviceErrorCode;
   /** With `pin_invalid`: wrong PINs still allowed before the account locks. */
   declare readonly attemptsLeft?: number;
+  /** With `plan_out_of_bounds`, `plan_invalid` (and a `server_error` whose problem had them): each field at fault and why. */
+  declare readonly issues?: readonly Issue[];
   /** The HTTP status, when the payment server answered. */
   declare readonly status?: number;
   /** The payment server's own problem code, when it answered with one (also for `server_error`). */
@@ -48,11 +58,12 @@ export class CaisseDeviceError extends Error {
   constructor(
     code: DeviceErrorCode,
     message?: string,
-    options: { cause?: unknown; attemptsLeft?: number; status?: number; serverCode?: string } = {},
+    options: { cause?: unknown; attemptsLeft?: number; issues?: readonly Issue[]; status?: number; serverCode?: string } = {},
   ) {
     super(message ?? DEVICE_ERROR_CODES[code], options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     if (options.attemptsLeft !== undefined) this.attemptsLeft = options.attemptsLeft;
+    if (options.issues !== undefined) this.issues = options.issues;
     if (options.status !== undefined) this.status = options.status;
     if (options.serverCode !== undefined) this.serverCode = options.serverCode;
   }

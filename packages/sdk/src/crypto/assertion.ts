@@ -19,7 +19,7 @@ export interface Signer {
  */
 export async function createAssertion(
   signer: Signer,
-  request: { method: 'GET' | 'POST' | 'DELETE'; path: string; body?: string },
+  request: { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string; body?: string },
   now: () => Date,
   jti = randomId(),
 ): Promise<string> {

@@ -33,10 +33,16 @@ export function pinVerifier(pinKey: Uint8Array): string {
 }
 
 /**
+ * What a PIN proof is for (docs/device-api.md, "The PIN"): the purpose is inside the MAC,
+ * so a proof made for one purpose proves nothing for another.
+ */
+export type PinPurpose = 'approve' | 'pin-change' | 'plan-change';
+
+/**
  * `base64url(HMAC-SHA256(pinKey, "caisse-pin|" + purpose + "|" + binding))`.
  * @example await pinProof(pinKey, 'approve', `${request.id}|${request.challenge}`)
  */
-export async function pinProof(pinKey: Uint8Array, purpose: 'approve' | 'pin-change', binding: string): Promise<string> {
+export async function pinProof(pinKey: Uint8Array, purpose: PinPurpose, binding: string): Promise<string> {
   const key = await crypto.subtle.importKey('raw', pinKey as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`caisse-pin|${purpose}|${binding}`));
   return base64urlEncode(new Uint8Array(mac));

@@ -1,3 +1,5 @@
+import { isCaisseError, parseMessage } from '@caisse/protocol';
+import type * as z from 'zod';
 import { CaisseDeviceError, isCaisseDeviceError } from '../errors.js';
 import { errorFromResponse } from './problem.js';
 import type { ServerClock } from './server-clock.js';
@@ -78,5 +80,20 @@ export async function jsonBody(response: Response): Promise<unknown> {
     if ((error as Error).name === 'TimeoutError') throw new CaisseDeviceError('offline', undefined, { cause: error });
     if ((error as Error).name === 'AbortError') throw error;
     throw new CaisseDeviceError('message_invalid', 'The payment server answered with a body that is not JSON.', { cause: error });
+  }
+}
+
+/**
+ * The JSON body of a successful answer, checked against its schema: what the app shows
+ * (a balance, a plan) is never a value the SDK did not validate.
+ * @throws CaisseDeviceError `message_invalid` naming the first field at fault
+ */
+export async function parsedBody<S extends z.ZodType>(response: Response, schema: S): Promise<z.output<S>> {
+  const body = await jsonBody(response);
+  try {
+    return parseMessage(schema, body);
+  } catch (error) {
+    if (!isCaisseError(error)) throw error;
+    throw new CaisseDeviceError('message_invalid', error.message, { cause: error });
   }
 }
