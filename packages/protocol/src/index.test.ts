@@ -8,6 +8,12 @@ describe('public entry', () => {
     expect(Object.keys(protocol).sort()).toEqual(
       [
         'ALGORITHMS',
+        'PLAN_MEANS',
+        'accountPlan',
+        'moneyOverview',
+        'paymentPlan',
+        'planBounds',
+        'planChange',
         'CURRENCY_EXPONENTS',
         'CaisseError',
         'ERROR_CODES',

@@ -41,6 +41,18 @@ export {
   publicJwks,
 } from './messages/keys.js';
 export { type NotificationClaims, type NotificationEvent, notificationClaims } from './messages/notification.js';
+export {
+  type AccountPlanMessage,
+  accountPlan,
+  type MoneyOverviewMessage,
+  moneyOverview,
+  PLAN_MEANS,
+  type PlanChange,
+  type PlanMeans,
+  paymentPlan,
+  planBounds,
+  planChange,
+} from './messages/plan.js';
 export { type RefusalClaims, refusalClaims, refusalReason } from './messages/refusal.js';
 export {
   type CustomerHint,

@@ -1,8 +1,10 @@
 import {
+  accountPlan,
   type ConfirmationClaims,
   type ConfirmationRequest,
   confirmationRequest,
   isCaisseError,
+  moneyOverview,
   PROTOCOL_VERSION,
   parseMessage,
   TOKEN_TYPES,
@@ -15,8 +17,8 @@ import { checkPinFormat, derivePinKey, type PinPurpose, pinProof, pinVerifier } 
 import { CaisseDeviceError, isCaisseDeviceError } from './errors.js';
 import { jsonBody, parsedBody, sendSigned } from './http/send.js';
 import type { ServerClock } from './http/server-clock.js';
-import { type MoneyOverview, moneyOverview } from './overview.js';
-import { type AccountPlan, accountPlan, checkedCurrency, checkedPlanChange, type PlanChange, planError } from './plan.js';
+import { type MoneyOverview, withDates } from './overview.js';
+import { type AccountPlan, checkedCurrency, checkedPlanChange, type PlanChange, planError } from './plan.js';
 import { type Backoff, type RequestEvent, requestStream } from './requests-stream.js';
 import type { AccountRecord, DeviceStore } from './stores/store.js';
 
@@ -240,7 +242,7 @@ export function accountOf(record: AccountRecord, context: AccountContext): Accou
 
     async plan(currency, options = {}) {
       const response = await signedGet(`/device/plan?currency=${encodeURIComponent(checkedCurrency(currency))}`, options.signal);
-      return parsedBody(response, accountPlan);
+      return parsedBody(response, (body) => parseMessage(accountPlan, body));
     },
 
     async setPlan(currency, change, pin) {
@@ -253,14 +255,14 @@ export function accountOf(record: AccountRecord, context: AccountContext): Accou
           change: checked,
           pinProof: proof,
         }));
-        return await parsedBody(response, accountPlan);
+        return await parsedBody(response, (body) => parseMessage(accountPlan, body));
       } catch (error) {
         throw planError(error);
       }
     },
 
     async overview(options = {}) {
-      return parsedBody(await signedGet('/device/overview', options.signal), moneyOverview);
+      return withDates(await parsedBody(await signedGet('/device/overview', options.signal), (body) => parseMessage(moneyOverview, body)));
     },
 
     async revoke() {

@@ -1,10 +1,10 @@
-export type { ConfirmationRequest, Issue } from '@caisse/protocol';
+export { type ConfirmationRequest, type Issue, PLAN_MEANS, type PlanMeans } from '@caisse/protocol';
 export type { Account } from './account.js';
 export type { DeviceAlgorithm, DevicePublicJwk } from './crypto/keys.js';
 export { createDevice, type Device, type DeviceOptions, type EnrollOptions } from './device.js';
 export { CaisseDeviceError, DEVICE_ERROR_CODES, type DeviceErrorCode, isCaisseDeviceError } from './errors.js';
 export type { CurrencyMoney, MoneyOverview, SpentInPeriod } from './overview.js';
-export { type AccountPlan, type PaymentPlan, PLAN_MEANS, type PlanBounds, type PlanChange, type PlanMeans } from './plan.js';
+export type { AccountPlan, PaymentPlan, PlanBounds, PlanChange } from './plan.js';
 export type { Backoff, RequestEvent } from './requests-stream.js';
 export { indexedDbStore } from './stores/indexeddb.js';
 export { memoryStore } from './stores/memory.js';

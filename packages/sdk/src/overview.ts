@@ -1,5 +1,5 @@
-import * as z from 'zod';
-import { type AccountPlan, accountPlan, minorUnits, type PlanMeans } from './plan.js';
+import type { MoneyOverviewMessage, PlanMeans } from '@caisse/protocol';
+import type { AccountPlan } from './plan.js';
 
 /** What the customer paid in one calendar period (day or month, in the operator's time zone), in minor units. */
 export interface SpentInPeriod {
@@ -38,25 +38,14 @@ export interface MoneyOverview {
   readonly currencies: readonly CurrencyMoney[];
 }
 
-const instant = z.iso.datetime().transform((text) => new Date(text));
-
-const period = z.object({
-  since: instant,
-  ceiling: minorUnits,
-  spent: minorUnits,
-  remaining: minorUnits,
-  byMeans: z.object({ wallet: minorUnits, bank: minorUnits }),
-});
-
-/** The answer of `GET /device/overview`; members the SDK does not know are dropped. */
-export const moneyOverview = z.object({
-  at: instant,
-  currencies: z.array(
-    accountPlan.extend({
-      wallet: z.object({ balance: minorUnits, available: minorUnits, cap: minorUnits.nullable() }).nullable(),
-      points: minorUnits,
-      day: period,
-      month: period,
-    }),
-  ),
-}) satisfies z.ZodType<MoneyOverview, unknown>;
+/** The overview as the SDK gives it: the protocol's message, its instants as `Date`s. */
+export function withDates(message: MoneyOverviewMessage): MoneyOverview {
+  return {
+    at: new Date(message.at),
+    currencies: message.currencies.map((money) => ({
+      ...money,
+      day: { ...money.day, since: new Date(money.day.since) },
+      month: { ...money.month, since: new Date(money.month.since) },
+    })),
+  };
+}

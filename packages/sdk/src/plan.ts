@@ -1,10 +1,5 @@
-import { isCaisseError, isCurrencyCode, LIMITS, parseMessage } from '@caisse/protocol';
-import * as z from 'zod';
+import { isCaisseError, isCurrencyCode, type PlanMeans, parseMessage, planChange } from '@caisse/protocol';
 import { CaisseDeviceError, isCaisseDeviceError } from './errors.js';
-
-/** The means a payment plan orders. Loyalty points are chosen per payment, not in the plan. */
-export const PLAN_MEANS = ['wallet', 'bank'] as const;
-export type PlanMeans = (typeof PLAN_MEANS)[number];
 
 /** A customer's payment plan in one currency, as the payment server applies it. Amounts in minor units. */
 export interface PaymentPlan {
@@ -12,7 +7,7 @@ export interface PaymentPlan {
   readonly means: readonly PlanMeans[];
   /** The wallet pays amounts below this; at or above it, the next means. */
   readonly walletBelow: number;
-  /** When the wallet should pay but is short, the bank pays instead (if the plan has it); otherwise the payment is refused. */
+  /** When the wallet should pay but is short, the bank pays instead (if the plan has it); otherwise the checkout page offers it. */
   readonly bankWhenShort: boolean;
   /** Amounts below this are approved with a tap, without the PIN; 0: always the PIN. */
   readonly tapBelow: number;
@@ -38,46 +33,6 @@ export interface AccountPlan {
   readonly bounds: PlanBounds;
   readonly chosen: boolean;
 }
-
-/** A whole number of minor units, as the protocol bounds every amount. */
-export const minorUnits = z.int('must be a whole number of minor units').min(0, 'must not be negative').max(LIMITS.amount);
-
-export const paymentPlan = z.object({
-  means: z.array(z.enum(PLAN_MEANS)),
-  walletBelow: minorUnits,
-  bankWhenShort: z.boolean(),
-  tapBelow: minorUnits,
-  dailyCeiling: minorUnits,
-  monthlyCeiling: minorUnits,
-}) satisfies z.ZodType<PaymentPlan>;
-
-/** The answer of `GET` and `PUT /device/plan`; members the SDK does not know are dropped. */
-export const accountPlan = z.object({
-  currency: z.string(),
-  plan: paymentPlan,
-  bounds: z.object({ walletThreshold: minorUnits, tapLimit: minorUnits, dailyCeiling: minorUnits, monthlyCeiling: minorUnits }),
-  chosen: z.boolean(),
-}) satisfies z.ZodType<AccountPlan>;
-
-/**
- * A change of plan: the fields given replace the current ones; `null` ceilings go back to
- * the operator's. Checked on the device before the PIN is used, so a malformed change
- * costs neither a PIN proof nor a call (the payment server checks it again, and the
- * bounds).
- */
-export const planChange = z.strictObject({
-  means: z
-    .array(z.enum(PLAN_MEANS))
-    .min(1, 'must name at least one means')
-    .max(PLAN_MEANS.length)
-    .refine((means) => new Set(means).size === means.length, 'must not name a means twice')
-    .optional(),
-  walletBelow: minorUnits.optional(),
-  bankWhenShort: z.boolean().optional(),
-  tapBelow: minorUnits.optional(),
-  dailyCeiling: minorUnits.nullable().optional(),
-  monthlyCeiling: minorUnits.nullable().optional(),
-});
 
 /**
  * What `account.setPlan` takes. Amounts in minor units.

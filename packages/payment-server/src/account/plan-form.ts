@@ -1,6 +1,6 @@
+import type { PlanMeans } from '@caisse/protocol';
 import { toDecimalString, toMinorUnits } from '@caisse/protocol';
 import type { CurrencyOverview, SpentInPeriod } from '../customers/overview.js';
-import type { PlanMeans } from '../customers/plan.js';
 import type { CustomerPlan } from '../customers/plans.js';
 import { ProblemError } from '../http/problem.js';
 import type { CurrencyMoneyView, SpentView } from '../pages/money.js';

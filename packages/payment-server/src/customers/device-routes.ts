@@ -1,4 +1,4 @@
-import { isCurrencyCode, LIMITS } from '@caisse/protocol';
+import { isCurrencyCode, planChange } from '@caisse/protocol';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { jsonBody } from '../api/json-body.js';
@@ -9,22 +9,9 @@ import { ProblemError } from '../http/problem.js';
 import type { Logger } from '../log.js';
 import type { Queryable } from '../storage/database.js';
 import type { CurrencyOverview, CustomerOverviewReader, SpentInPeriod } from './overview.js';
-import { planChange } from './plan.js';
 import type { CustomerPlan, PlanService } from './plans.js';
 
-/** On the wire, amounts are JSON numbers of minor units (never strings), as everywhere in the device API. */
-const amount = z.int('must be a whole number of minor units').min(0, 'must not be negative').max(LIMITS.amount);
-
-const planRequest = z.strictObject({
-  currency: z.string(),
-  change: planChange.extend({
-    walletBelow: amount.optional(),
-    tapBelow: amount.optional(),
-    dailyCeiling: amount.nullable().optional(),
-    monthlyCeiling: amount.nullable().optional(),
-  }),
-  pinProof,
-});
+const planRequest = z.strictObject({ currency: z.string(), change: planChange, pinProof });
 
 export interface PlanDeviceDeps {
   issuer: string;

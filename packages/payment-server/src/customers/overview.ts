@@ -1,8 +1,8 @@
+import { PLAN_MEANS, type PlanMeans } from '@caisse/protocol';
 import { ProblemError } from '../http/problem.js';
 import { createLedger } from '../ledger/index.js';
 import type { Database, Queryable, Transaction } from '../storage/database.js';
 import { checkTimeZone, periodStarts } from './ceilings.js';
-import { PLAN_MEANS, type PlanMeans } from './plan.js';
 import type { CustomerPlan, PlanService } from './plans.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { approvedByTap, changedChoices, defaultChoices, effectivePlan, type PlanBounds, payingMeans, planChange } from './plan.js';
+import { approvedByTap, changedChoices, defaultChoices, effectivePlan, type PlanBounds, payingMeans } from './plan.js';
 
 const BOUNDS: PlanBounds = { currency: 'EUR', walletThreshold: 5_000n, tapLimit: 2_000n, dailyCeiling: 30_000n, monthlyCeiling: 100_000n };
 
@@ -41,32 +41,17 @@ describe('payment plans', () => {
 
   it('change only the fields given; null goes back to the operator ceiling', () => {
     const current = { ...defaultChoices(BOUNDS), dailyCeiling: 10_000n };
-    expect(changedChoices(current, planChange.parse({ tapBelow: '1500' }), BOUNDS)).toEqual({ ...current, tapBelow: 1_500n });
-    expect(changedChoices(current, planChange.parse({ dailyCeiling: null }), BOUNDS)).toEqual(defaultChoices(BOUNDS));
+    expect(changedChoices(current, { tapBelow: 1500 }, BOUNDS)).toEqual({ ...current, tapBelow: 1_500n });
+    expect(changedChoices(current, { dailyCeiling: null }, BOUNDS)).toEqual(defaultChoices(BOUNDS));
   });
 
   it('refuse raising any operator bound, naming each field', () => {
-    const change = planChange.parse({ walletBelow: 5_001, tapBelow: 2_001, dailyCeiling: 30_001, monthlyCeiling: 100_001 });
+    const change = { walletBelow: 5_001, tapBelow: 2_001, dailyCeiling: 30_001, monthlyCeiling: 100_001 };
     expect(() => changedChoices(defaultChoices(BOUNDS), change, BOUNDS)).toThrow(
       expect.objectContaining({
         code: 'plan_out_of_bounds',
         issues: ['walletBelow', 'tapBelow', 'dailyCeiling', 'monthlyCeiling'].map((path) => expect.objectContaining({ path })),
       }),
     );
-  });
-
-  it('refuse malformed changes', () => {
-    for (const bad of [
-      { means: [] },
-      { means: ['wallet', 'wallet'] },
-      { means: ['card'] },
-      { tapBelow: -1 },
-      { walletBelow: 1.5 },
-      { tapBelow: true },
-      { tapBelow: '' },
-      { extra: 1 },
-    ]) {
-      expect(planChange.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
-    }
   });
 });

@@ -1,10 +1,5 @@
-import { LIMITS } from '@caisse/protocol';
-import { z } from 'zod';
+import type { PlanChange, PlanMeans } from '@caisse/protocol';
 import { ProblemError } from '../http/problem.js';
-
-/** The means a customer's plan can order. Loyalty points are chosen per checkout, not in the plan. */
-export const PLAN_MEANS = ['wallet', 'bank'] as const;
-export type PlanMeans = (typeof PLAN_MEANS)[number];
 
 /**
  * A customer's payment plan in one currency (seed 003, "son plan de paiement"), as the
@@ -87,44 +82,18 @@ export function approvedByTap(plan: PaymentPlan, amount: bigint): boolean {
   return amount > 0n && amount < plan.tapBelow;
 }
 
-/** A whole number of minor units: a bigint, a JSON integer, or a string of digits (never `true` or `""`). */
-const minorUnits = z
-  .union([z.bigint(), z.number().int(), z.string().regex(/^\d{1,16}$/)], 'must be a whole number of minor units')
-  .transform((value) => BigInt(value))
-  .pipe(z.bigint().min(0n, 'must not be negative').max(BigInt(LIMITS.amount), `must be at most ${LIMITS.amount}`));
-
-/**
- * A change of plan: the fields given replace the current ones. `dailyCeiling` or
- * `monthlyCeiling` `null` goes back to the operator's. Amounts are minor units, as
- * numbers, strings of digits or bigints (JSON has no bigint).
- */
-export const planChange = z.strictObject({
-  means: z
-    .array(z.enum(PLAN_MEANS))
-    .min(1, 'must name at least one means')
-    .max(PLAN_MEANS.length)
-    .refine((means) => new Set(means).size === means.length, 'must not name a means twice')
-    .optional(),
-  walletBelow: minorUnits.optional(),
-  bankWhenShort: z.boolean().optional(),
-  tapBelow: minorUnits.optional(),
-  dailyCeiling: minorUnits.nullable().optional(),
-  monthlyCeiling: minorUnits.nullable().optional(),
-});
-
-export type PlanChange = z.input<typeof planChange>;
-
 /**
  * Applies a parsed change to the current choices and checks the result against the
  * operator's bounds: a customer may lower any of them, never raise one.
  * @throws ProblemError `plan_out_of_bounds` with one issue per field past its bound, `request_invalid` (daily over monthly)
  */
-export function changedChoices(current: PlanChoices, change: z.output<typeof planChange>, bounds: PlanBounds): PlanChoices {
+export function changedChoices(current: PlanChoices, change: PlanChange, bounds: PlanBounds): PlanChoices {
+  const minor = (value: number | undefined) => (value === undefined ? undefined : BigInt(value));
   const next: PlanChoices = {
     means: change.means ?? current.means,
-    walletBelow: change.walletBelow ?? current.walletBelow,
+    walletBelow: minor(change.walletBelow) ?? current.walletBelow,
     bankWhenShort: change.bankWhenShort ?? current.bankWhenShort,
-    tapBelow: change.tapBelow ?? current.tapBelow,
+    tapBelow: minor(change.tapBelow) ?? current.tapBelow,
     ...ceiling('dailyCeiling', change.dailyCeiling, current.dailyCeiling),
     ...ceiling('monthlyCeiling', change.monthlyCeiling, current.monthlyCeiling),
   };
@@ -151,9 +120,9 @@ export function changedChoices(current: PlanChoices, change: z.output<typeof pla
 
 function ceiling<K extends 'dailyCeiling' | 'monthlyCeiling'>(
   key: K,
-  change: bigint | null | undefined,
+  change: number | null | undefined,
   current: bigint | undefined,
 ): Partial<Record<K, bigint>> {
-  const value = change === null ? undefined : (change ?? current);
+  const value = change === null ? undefined : change === undefined ? current : BigInt(change);
   return value === undefined ? {} : ({ [key]: value } as Partial<Record<K, bigint>>);
 }

@@ -1,20 +1,10 @@
-import { isCurrencyCode } from '@caisse/protocol';
+import { isCurrencyCode, type PlanChange, type PlanMeans, planChange } from '@caisse/protocol';
 import { ProblemError } from '../http/problem.js';
 import type { Logger } from '../log.js';
 import { parseInput } from '../merchants/input.js';
 import { type Executor, type Queryable, withTransaction } from '../storage/database.js';
 import { defaultLimits } from './model.js';
-import {
-  changedChoices,
-  defaultChoices,
-  effectivePlan,
-  type PaymentPlan,
-  type PlanBounds,
-  type PlanChange,
-  type PlanChoices,
-  type PlanMeans,
-  planChange,
-} from './plan.js';
+import { changedChoices, defaultChoices, effectivePlan, type PaymentPlan, type PlanBounds, type PlanChoices } from './plan.js';
 
 /** Minor units per currency, `*` for any other: how CAISSE_WALLET_THRESHOLDS and CAISSE_TAP_THRESHOLDS are written. */
 export type Thresholds = Readonly<Record<string, number>>;

@@ -1,5 +1,4 @@
-import { isCaisseError, parseMessage } from '@caisse/protocol';
-import type * as z from 'zod';
+import { isCaisseError } from '@caisse/protocol';
 import { CaisseDeviceError, isCaisseDeviceError } from '../errors.js';
 import { errorFromResponse } from './problem.js';
 import type { ServerClock } from './server-clock.js';
@@ -84,14 +83,15 @@ export async function jsonBody(response: Response): Promise<unknown> {
 }
 
 /**
- * The JSON body of a successful answer, checked against its schema: what the app shows
- * (a balance, a plan) is never a value the SDK did not validate.
+ * The JSON body of a successful answer, read by `read` (the protocol's `parseMessage` with
+ * the answer's schema): what the app shows (a balance, a plan) is never a value the SDK
+ * did not validate.
  * @throws CaisseDeviceError `message_invalid` naming the first field at fault
  */
-export async function parsedBody<S extends z.ZodType>(response: Response, schema: S): Promise<z.output<S>> {
+export async function parsedBody<T>(response: Response, read: (body: unknown) => T): Promise<T> {
   const body = await jsonBody(response);
   try {
-    return parseMessage(schema, body);
+    return read(body);
   } catch (error) {
     if (!isCaisseError(error)) throw error;
     throw new CaisseDeviceError('message_invalid', error.message, { cause: error });
