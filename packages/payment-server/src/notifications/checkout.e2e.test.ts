@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { createSandboxAcquirer, type RunningSandboxBank, startSandboxBank } from '@caisse/sandbox-bank';
-import { createMerchant, createState, generateKey, type Merchant, staticKeySet, type TicketInput } from '@caisse/server-kit';
+import { createState, type Merchant, type TicketInput } from '@caisse/server-kit';
 import { freshDatabase, requirePostgres } from '@caisse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedBrowser } from '../__fixtures__/browser.js';
 import { SHOP_ORIGIN, startTestServer } from '../__fixtures__/payment-server.js';
-import { type Receiver, startReceiver } from './__fixtures__/receiver.js';
+import type { Receiver } from './__fixtures__/receiver.js';
+import { registerNotifiedMerchant } from './__fixtures__/shop-merchant.js';
 
 const hasPostgres = await requirePostgres('notifications of hosted checkouts');
 const drivers: { name: string; url(): Promise<string | undefined>; drop(): Promise<void> }[] = [
@@ -28,26 +29,6 @@ const ACCESS_KEY = 'correct horse battery';
 
 type Shop = Awaited<ReturnType<typeof startTestServer>>;
 
-/** A merchant registered on `shop` with a notification URL, and the receiver listening there. */
-async function notifiedMerchant(shop: Shop) {
-  const key = generateKey();
-  const merchantId = `notified-${randomBytes(3).toString('hex')}`;
-  const merchant = createMerchant({
-    merchantId,
-    signingKey: key.privateJwk,
-    paymentServer: { issuer: shop.url, payEndpoint: `${shop.url}/pay`, keys: staticKeySet(await shop.server.keys.jwks()) },
-  });
-  const receiver = await startReceiver(merchant);
-  await shop.server.merchants.register({
-    id: merchantId,
-    displayName: 'The Notified Shop',
-    jwks: key.jwks,
-    returnOrigins: [SHOP_ORIGIN],
-    notifyUrl: receiver.url,
-  });
-  return { merchant, merchantId, receiver };
-}
-
 /** The customer walks the hosted pages: summary, then identification with the access key. */
 async function payWith(shop: Shop, token: string, account: string) {
   const browser = new ScriptedBrowser(shop.url);
@@ -66,7 +47,7 @@ describe.each(drivers)('notifications of payments made on the hosted pages, on $
   beforeAll(async () => {
     const databaseUrl = await driver.url();
     shop = await startTestServer(databaseUrl ? { databaseUrl } : {});
-    ({ merchant, merchantId, receiver } = await notifiedMerchant(shop));
+    ({ merchant, merchantId, receiver } = await registerNotifiedMerchant(shop));
     for (const [accountId, phone, amount] of [
       ['alice', '+33612345678', 10_000n],
       ['bob', '+33612345679', 100n],
@@ -218,7 +199,7 @@ describe('notifications of bank payments', () => {
   beforeAll(async () => {
     bank = await startSandboxBank({});
     shop = await startTestServer({ acquirer: createSandboxAcquirer({ url: bank.url }), env: { CAISSE_WALLET_THRESHOLDS: '*:5000' } });
-    ({ merchant, receiver } = await notifiedMerchant(shop));
+    ({ merchant, receiver } = await registerNotifiedMerchant(shop));
     for (const [accountId, phone, bankRef] of [
       ['carol', '+33612345601', 'test_approve'],
       ['dave', '+33612345602', 'test_insufficient_funds'],

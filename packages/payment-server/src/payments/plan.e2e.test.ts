@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { createSandboxAcquirer, type RunningSandboxBank, startSandboxBank } from '@caisse/sandbox-bank';
-import { createMerchant, createState, generateKey, type Merchant, staticKeySet } from '@caisse/server-kit';
+import { createState, type Merchant } from '@caisse/server-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedBrowser } from '../__fixtures__/browser.js';
 import { SHOP_ORIGIN, startTestServer } from '../__fixtures__/payment-server.js';
 import { journalSize } from '../ledger/test-fixtures.js';
-import { type Receiver, startReceiver } from '../notifications/__fixtures__/receiver.js';
+import type { Receiver } from '../notifications/__fixtures__/receiver.js';
+import { registerNotifiedMerchant } from '../notifications/__fixtures__/shop-merchant.js';
 
 const ACCESS_KEY = 'plan customer key';
 
@@ -28,23 +29,8 @@ describe("the customer's payment plan at checkout", () => {
       env: { CAISSE_WALLET_THRESHOLDS: '*:5000' },
       now: () => new Date(Date.now() + offsetMs),
     });
-    const key = generateKey();
-    const merchantId = `planned-${randomBytes(3).toString('hex')}`;
-    merchant = createMerchant({
-      merchantId,
-      signingKey: key.privateJwk,
-      paymentServer: { issuer: shop.url, payEndpoint: `${shop.url}/pay`, keys: staticKeySet(await shop.server.keys.jwks()) },
-      // The shop dates its tickets and checks vouchers by the payment server's clock.
-      now: () => new Date(Date.now() + offsetMs),
-    });
-    receiver = await startReceiver(merchant);
-    await shop.server.merchants.register({
-      id: merchantId,
-      displayName: 'The Planned Shop',
-      jwks: key.jwks,
-      returnOrigins: [SHOP_ORIGIN],
-      notifyUrl: receiver.url,
-    });
+    // The shop dates its tickets and checks vouchers by the payment server's clock.
+    ({ merchant, receiver } = await registerNotifiedMerchant(shop, { now: () => new Date(Date.now() + offsetMs) }));
     for (const [accountId, phone, wallet] of [
       ['anna', '+33612345611', 10_000n],
       ['bruno', '+33612345612', 10_000n],
