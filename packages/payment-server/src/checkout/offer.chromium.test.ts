@@ -41,7 +41,7 @@ describe('the offer a short wallet makes, in Chromium at phone size', () => {
     await page.getByRole('button', { name: /^Pay/ }).click();
 
     await page.getByRole('heading', { name: 'Your wallet is short' }).waitFor();
-    expect(await page.locator('main').innerText()).toContain('Your wallet holds €3.50: not enough for the payment of €12.90');
+    expect(await page.locator('main').textContent()).toContain('Your wallet holds €3.50: not enough for the payment of €12.90');
     expect(await page.getByRole('link', { name: 'Top up my wallet' }).getAttribute('href')).toBe('/account#top-up');
     expect(await axeViolations(page)).toEqual([]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
