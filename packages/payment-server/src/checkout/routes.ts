@@ -214,11 +214,11 @@ export function checkoutRoutes(deps: CheckoutDeps) {
     return showSession(c, (await deps.sessions.load(current.id)) ?? current);
   }
 
-  /** What the customer's wallet holds in a currency (0 without one), for the offer a short wallet makes. */
+  /** What the customer's wallet can pay now in a currency (0 without one; what payments hold is not), for the offer a short wallet makes. */
   async function walletHolds(customerId: string, currency: string): Promise<bigint> {
     const ledger = createLedger(deps.db);
     const wallet = await ledger.findAccount('customer_wallet', customerId, currency);
-    return wallet === undefined ? 0n : (await ledger.balance(wallet.id)).balance;
+    return wallet === undefined ? 0n : (await ledger.balance(wallet.id)).available;
   }
 
   function checkForm(c: Context, current: CheckoutSession, form: Record<string, unknown>) {

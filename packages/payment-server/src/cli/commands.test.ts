@@ -72,6 +72,7 @@ describe('caisse-server', () => {
     expect((await run(['customers', 'plan'])).code).toBe(2);
     expect((await run(['customers', 'plan', 'alice', '--currency'])).code).toBe(2);
     expect((await run(['--help'])).out).toContain('customers plan ACCOUNT');
+    expect(await run(['customers', 'plan', '--help'])).toMatchObject({ code: 0, out: expect.stringContaining('customers plan ACCOUNT') });
   });
 
   it('never takes the access key from the arguments', async () => {

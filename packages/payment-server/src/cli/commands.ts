@@ -74,6 +74,11 @@ async function withServer<T>(io: CliIo, run: (server: PaymentServer, config: Con
  */
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const [group = '', action = '', ...rest] = argv;
+  // `caisse-server customers plan --help` is a question, not a malformed command.
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.out(USAGE);
+    return 0;
+  }
   try {
     switch (`${group} ${action}`.trim()) {
       case 'start':
