@@ -177,7 +177,8 @@ export async function createPaymentServer(config: Config, options: PaymentServer
     booking,
     means: { wallet: walletMeans(booking), bank: bankMeans({ booking, sessions, bank }) },
     plans,
-    exceededCeiling: (tx, customerId, currency, amount, at) => customers.exceededCeiling(tx, customerId, currency, amount, at),
+    exceededCeiling: (tx, customerId, currency, amount, at, ceilings) =>
+      customers.exceededCeiling(tx, customerId, currency, amount, at, ceilings),
     now,
   });
   const afterPayment = createAfterPayment({

@@ -123,6 +123,8 @@ export interface CustomerService {
   /**
    * Which ceiling paying `amount` at `at` would pass, if any, read in `executor` (the
    * payment's transaction, after locking the customer): what the checkout refuses on.
+   * `ceilings`: the ones the caller has read already (the customer's payment plan, in the
+   * same transaction), so they are not read twice.
    * @throws ProblemError `customer_unknown`
    */
   exceededCeiling(
@@ -131,7 +133,14 @@ export interface CustomerService {
     currency: string,
     amount: bigint,
     at: Date,
+    ceilings?: Ceilings,
   ): Promise<'day' | 'month' | undefined>;
+}
+
+/** A daily and a monthly ceiling, in minor units. */
+export interface Ceilings {
+  readonly daily: bigint;
+  readonly monthly: bigint;
 }
 
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => SILENT };
@@ -529,24 +538,18 @@ export function createCustomerService(deps: CustomerServiceDeps): CustomerServic
       return status;
     },
 
-    async exceededCeiling(executor, customerId, currency, amount, at) {
-      const status = await ceilingStatus(executor, customerId, currency, amount, at);
+    async exceededCeiling(executor, customerId, currency, amount, at, ceilings) {
+      const status = await ceilingStatus(executor, customerId, currency, amount, at, ceilings);
       return 'exceeded' in status ? status.exceeded : undefined;
     },
   };
 
-  async function ceilingStatus(
-    executor: Queryable,
-    customerId: string,
-    currency: string,
-    amount: bigint,
-    at: Date,
-  ): Promise<CeilingStatus | { exceeded: 'day' | 'month' }> {
-    const code = checkCurrency(currency);
-    const value = checkAmount(amount, true);
-    if (!isId(customerId)) throw new ProblemError('customer_unknown');
-    // A currency without limits of its own (e.g. paid through the bank, no wallet) gets the
-    // defaults; the customer's own ceilings (their payment plan) bind where they are lower.
+  /**
+   * A customer's ceilings in a currency: the operator's (the defaults for a currency without
+   * limits of its own, e.g. paid through the bank, no wallet), or the customer's own (their
+   * payment plan, customers/plan.ts `effectivePlan`) where lower.
+   */
+  async function ceilingsOf(executor: Queryable, customerId: string, code: string): Promise<Ceilings> {
     const fallback = defaultLimits(code);
     const { rows } = await executor.query<{ id: string; daily_ceiling: bigint; monthly_ceiling: bigint }>(
       `SELECT c.id, least(coalesce(l.daily_ceiling, $3), p.daily_ceiling) AS daily_ceiling,
@@ -559,8 +562,21 @@ export function createCustomerService(deps: CustomerServiceDeps): CustomerServic
     );
     const row = rows[0];
     if (row === undefined) throw new ProblemError('customer_unknown');
-    const dailyCeiling = row.daily_ceiling;
-    const monthlyCeiling = row.monthly_ceiling;
+    return { daily: row.daily_ceiling, monthly: row.monthly_ceiling };
+  }
+
+  async function ceilingStatus(
+    executor: Queryable,
+    customerId: string,
+    currency: string,
+    amount: bigint,
+    at: Date,
+    given?: Ceilings,
+  ): Promise<CeilingStatus | { exceeded: 'day' | 'month' }> {
+    const code = checkCurrency(currency);
+    const value = checkAmount(amount, true);
+    if (!isId(customerId)) throw new ProblemError('customer_unknown');
+    const { daily: dailyCeiling, monthly: monthlyCeiling } = given ?? (await ceilingsOf(executor, customerId, code));
     const starts = periodStarts(at, timeZone);
     const [spentToday, spentThisMonth] = await Promise.all([
       spending.spentSince(customerId, code, starts.day, executor),

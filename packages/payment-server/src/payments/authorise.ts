@@ -1,6 +1,7 @@
 import { type CheckoutSession, OFFER_LIFETIME, type Sessions } from '../checkout/sessions.js';
-import { payingMeans } from '../customers/plan.js';
+import { type PaymentPlan, payingMeans } from '../customers/plan.js';
 import type { PlanService } from '../customers/plans.js';
+import type { Ceilings } from '../customers/service.js';
 import type { Database, Transaction } from '../storage/database.js';
 import type { PaymentBooking } from './booking.js';
 import {
@@ -22,8 +23,15 @@ export interface AuthoriseDeps {
   means: { readonly wallet: MeansOfPayment; readonly bank: OfferableMeans };
   /** The customers' payment plans: which means pay an amount, in which order. */
   plans: Pick<PlanService, 'read'>;
-  /** The ceiling the payment would pass, read in its transaction (the customers domain). */
-  exceededCeiling(tx: Transaction, customerId: string, currency: string, amount: bigint, at: Date): Promise<'day' | 'month' | undefined>;
+  /** The ceiling the payment would pass, the plan's ceilings given, read in its transaction (the customers domain). */
+  exceededCeiling(
+    tx: Transaction,
+    customerId: string,
+    currency: string,
+    amount: bigint,
+    at: Date,
+    ceilings: Ceilings,
+  ): Promise<'day' | 'month' | undefined>;
   now?: () => Date;
 }
 
@@ -52,10 +60,9 @@ export function createAuthoriser(deps: AuthoriseDeps) {
    * refusal gives the last reason; a plan with no means for the amount (the wallet only,
    * above its upper amount) is the customer's own no, `customer_declined`.
    */
-  async function byPlan(tx: Transaction, attempt: PaymentAttempt): Promise<Outcome | Sending> {
+  async function byPlan(tx: Transaction, attempt: PaymentAttempt, plan: PaymentPlan): Promise<Outcome | Sending> {
     const { session, confirmation } = attempt;
     const { claims } = session.ticket;
-    const { plan } = await deps.plans.read(tx, attempt.customerId, claims.currency);
     let refusal: Parameters<PaymentBooking['refuse']>[3] = 'customer_declined';
     for (const name of payingMeans(plan, BigInt(claims.amount))) {
       // Only the bank comes after a short wallet.
@@ -84,11 +91,16 @@ export function createAuthoriser(deps: AuthoriseDeps) {
     return afterSending(session);
   }
 
-  /** Locks the customer and checks their ceilings at this instant: what every payment passes before a means is tried. */
-  async function withinCeilings(tx: Transaction, session: CheckoutSession, customerId: string): Promise<boolean> {
+  /**
+   * Locks the customer, reads their plan and checks its ceilings at this instant: what
+   * every payment passes before a means is tried. Undefined: the payment passes a ceiling.
+   */
+  async function planWithinCeilings(tx: Transaction, session: CheckoutSession, customerId: string): Promise<PaymentPlan | undefined> {
     const { claims } = session.ticket;
     await lockCustomer(tx, customerId);
-    return !(await deps.exceededCeiling(tx, customerId, claims.currency, BigInt(claims.amount), now()));
+    const { plan } = await deps.plans.read(tx, customerId, claims.currency);
+    const ceilings = { daily: plan.dailyCeiling, monthly: plan.monthlyCeiling };
+    return (await deps.exceededCeiling(tx, customerId, claims.currency, BigInt(claims.amount), now(), ceilings)) ? undefined : plan;
   }
 
   /** Where a payment that went outside stands once its means has sent it: settled by the answer, or still waiting. */
@@ -113,8 +125,9 @@ export function createAuthoriser(deps: AuthoriseDeps) {
         const change = { customerId, usePoints: session.usePoints, ...(session.shared === null ? {} : { shared: session.shared }) };
         if (!(await deps.sessions.startAuthorising(session.id, change, tx))) return { result: 'busy' };
         if (claims.amount === 0) return deps.booking.authenticate(tx, attempt);
-        if (!(await withinCeilings(tx, session, customerId))) return deps.booking.refuse(tx, session, 'authorising', 'ceiling_exceeded');
-        return byPlan(tx, attempt);
+        const plan = await planWithinCeilings(tx, session, customerId);
+        if (plan === undefined) return deps.booking.refuse(tx, session, 'authorising', 'ceiling_exceeded');
+        return byPlan(tx, attempt, plan);
       });
     },
 
@@ -130,8 +143,8 @@ export function createAuthoriser(deps: AuthoriseDeps) {
       const attempt = { session, customerId, confirmation: { method: offer.confirmation.method, at: new Date(offer.confirmation.at) } };
       return settle(session, async (tx) => {
         if (!(await deps.sessions.takeOffer(session.id, tx))) return { result: 'busy' };
-        if (!(await withinCeilings(tx, session, customerId))) return deps.booking.refuse(tx, session, 'authorising', 'ceiling_exceeded');
-        const { plan } = await deps.plans.read(tx, customerId, session.ticket.claims.currency);
+        const plan = await planWithinCeilings(tx, session, customerId);
+        if (plan === undefined) return deps.booking.refuse(tx, session, 'authorising', 'ceiling_exceeded');
         if (!payingMeans(plan, BigInt(session.ticket.claims.amount)).includes(means)) {
           return deps.booking.refuse(tx, session, 'authorising', offer.reason);
         }
