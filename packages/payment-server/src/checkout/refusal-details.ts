@@ -1,15 +1,10 @@
 import type { CustomerOverviewReader } from '../customers/overview.js';
-import type { CustomerService } from '../customers/service.js';
 import type { RefusalView } from '../pages/refusal.js';
 import { TOP_UP_ANCHOR } from '../pages/top-up.js';
-import type { Queryable } from '../storage/database.js';
 import type { CheckoutSession } from './sessions.js';
 
 export interface RefusalDetailsDeps {
-  db: Queryable;
   overview: Pick<CustomerOverviewReader, 'readCurrency'>;
-  customers: Pick<CustomerService, 'exceededCeiling'>;
-  now: () => Date;
 }
 
 /**
@@ -29,8 +24,8 @@ export async function refusalDetails(deps: RefusalDetailsDeps, session: Checkout
       ? {}
       : { wallet: { available: Number(money.wallet.available), currency, topUpUrl: `/account#${TOP_UP_ANCHOR}` } };
   }
-  // Which ceiling the amount passes now, by the rule the payment was refused with (the month first).
-  const period = await deps.customers.exceededCeiling(deps.db, customerId, currency, BigInt(amount), deps.now());
+  // Which ceiling the amount passes now, by the rule the payment was refused with (the month first), from the same read.
+  const period = BigInt(amount) > money.month.remaining ? 'month' : BigInt(amount) > money.day.remaining ? 'day' : undefined;
   if (period === undefined) return {};
   return { ceiling: { period, ceiling: Number(money[period].ceiling), left: Number(money[period].remaining), currency } };
 }

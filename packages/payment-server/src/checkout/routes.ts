@@ -337,7 +337,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
         return refusedPage(c, current.refusalReason ?? 'customer_declined', {
           merchantName,
           returnUrl: `${deps.issuer}/checkout/${current.id}/return`,
-          ...(deps.overview ? await refusalDetails({ ...deps, overview: deps.overview, now }, current) : {}),
+          ...(deps.overview ? await refusalDetails({ overview: deps.overview }, current) : {}),
         });
     }
   }
