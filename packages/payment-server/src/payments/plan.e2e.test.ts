@@ -19,18 +19,23 @@ describe("the customer's payment plan at checkout", () => {
   let shop: Awaited<ReturnType<typeof startTestServer>>;
   let merchant: Merchant;
   let receiver: Receiver;
-  /** The server's clock, moved past an offer's deadline instead of waiting for it. */
-  let offsetMs = 0;
+  /**
+   * One frozen clock for the server, the shop and the bank: the ceilings count calendar
+   * days, so a real clock would make the test depend on when it runs. Moved by hand past
+   * an offer's deadline.
+   */
+  let clock = Date.parse('2026-03-14T10:00:00Z');
+  const now = () => new Date(clock);
 
   beforeAll(async () => {
-    bank = await startSandboxBank();
+    bank = await startSandboxBank({ now });
     shop = await startTestServer({
       acquirer: createSandboxAcquirer({ url: bank.url }),
       env: { CAISSE_WALLET_THRESHOLDS: '*:5000' },
-      now: () => new Date(Date.now() + offsetMs),
+      now,
     });
     // The shop dates its tickets and checks vouchers by the payment server's clock.
-    ({ merchant, receiver } = await registerNotifiedMerchant(shop, { now: () => new Date(Date.now() + offsetMs) }));
+    ({ merchant, receiver } = await registerNotifiedMerchant(shop, { now }));
     for (const [accountId, phone, wallet] of [
       ['anna', '+33612345611', 10_000n],
       ['bruno', '+33612345612', 10_000n],
@@ -136,7 +141,7 @@ describe("the customer's payment plan at checkout", () => {
     ).rejects.toMatchObject({ reason: 'customer_declined' });
 
     const lapsed = await pay('felix', 2_007);
-    offsetMs = 6 * 60_000;
+    clock += 6 * 60_000;
     const taken = await post(lapsed, '/bank');
     expect(taken.html).toContain('insufficient_funds');
     expect(authorisedAtBank(2_006) + authorisedAtBank(2_007)).toBe(0);
