@@ -382,6 +382,12 @@ input[aria-invalid="true"] {
   margin: 1rem 0;
 }
 
+/* Headings stay whole: on a phone a wide table scrolls in its region rather than squeezing its first column to a letter a line. */
+.table-scroll thead th,
+.table-scroll th[scope="row"] {
+  white-space: nowrap;
+}
+
 table {
   border-collapse: collapse;
   width: 100%;
