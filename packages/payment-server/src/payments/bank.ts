@@ -44,7 +44,6 @@ export function bankMeans(deps: BankMeansDeps): OfferableMeans {
   }
 
   return {
-    funding: 'bank',
     async available(tx, attempt) {
       const { amount, bankRef } = await request(tx, attempt);
       return amount === 0 || bankRef !== undefined;

@@ -53,8 +53,6 @@ export interface Unable {
  * to send once the transaction has committed, or says it is unable and changes nothing.
  */
 export interface MeansOfPayment {
-  /** What the voucher's `funding` says. */
-  readonly funding: NonNullable<VoucherClaims['funding']>;
   authorise(tx: Transaction, attempt: PaymentAttempt): Promise<Outcome | Sending | Unable>;
 }
 

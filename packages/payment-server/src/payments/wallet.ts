@@ -13,7 +13,6 @@ const SHORT: Unable = { result: 'unable', reason: 'insufficient_funds' };
  */
 export function walletMeans(booking: PaymentBooking): MeansOfPayment {
   return {
-    funding: 'wallet',
     async authorise(tx, attempt) {
       const { claims } = attempt.session.ticket;
       const wallet = await createLedger(tx).findAccount('customer_wallet', attempt.customerId, claims.currency);
