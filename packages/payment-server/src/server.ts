@@ -9,6 +9,17 @@ import { type BankMetadata, dispatch, type PurposeHandlers } from './acquirer/pu
 import type { AcquirerConfig } from './acquirer/routing.js';
 import { type AfterPayment, afterPaymentHandlers, createAfterPayment } from './after-payment/index.js';
 import { type AlertService, createAlertService } from './alerts/service.js';
+import {
+  type AllowanceService,
+  type AllowanceSettlement,
+  allowanceChargeRoutes,
+  allowanceDeviceRoutes,
+  allowanceEndpoints,
+  createAllowanceCharges,
+  createAllowanceGrant,
+  createAllowanceService,
+  createAllowanceSettlement,
+} from './allowances/index.js';
 import { decoupledEndpoints } from './api/decoupled.js';
 import { apiRoutes } from './api/routes.js';
 import { startAuditSealer } from './audit/seal.js';
@@ -79,6 +90,10 @@ export interface PaymentServer {
   bank: AcquirerOperations<BankMetadata>;
   /** Escrow, refunds, settlement and top-ups; `startPaymentServer` runs their background jobs. */
   afterPayment: AfterPayment;
+  /** Session allowances: read, closed by the merchant, revoked by the customer. */
+  allowances: AllowanceService;
+  /** The grouped remittances of allowances; `startPaymentServer` settles those due in the background. */
+  allowanceSettlement: AllowanceSettlement;
   log: Logger;
   close(): Promise<void>;
 }
@@ -171,10 +186,24 @@ export async function createPaymentServer(config: Config, options: PaymentServer
     onDeclined: (tx, operation) => dispatch(handlers, tx, operation),
   });
 
+  const pairwiseSubject = (customerId: string, merchantId: string) => customers.pairwiseSubject(customerId, merchantId);
+  const allowanceSettlement = createAllowanceSettlement({ db, log, now });
+  const allowances = createAllowanceService({ db, settlement: allowanceSettlement });
+  const allowanceCharges = createAllowanceCharges({
+    issuer,
+    db,
+    merchants,
+    signer,
+    pairwiseSubject,
+    settlement: allowanceSettlement,
+    log,
+    now,
+  });
   const authoriser = createAuthoriser({
     db,
     sessions,
     booking,
+    grantAllowance: createAllowanceGrant({ sessions, signer, booking, pairwiseSubject, log, now }),
     means: { wallet: walletMeans(booking), bank: bankMeans({ booking, sessions, bank }) },
     plans,
     exceededCeiling: (tx, customerId, currency, amount, at, ceilings) =>
@@ -230,6 +259,7 @@ export async function createPaymentServer(config: Config, options: PaymentServer
         csrfKey: deriveKey(secret, 'csrf'),
         identifyThrottle,
         overview,
+        allowanceCharges,
         log,
         now,
       }),
@@ -261,6 +291,9 @@ export async function createPaymentServer(config: Config, options: PaymentServer
       // After deviceRoutes, whose CORS and body limit cover /device/*.
       topUpDeviceRoutes({ issuer, db, devices, topUps: afterPayment.topUps, log, now }),
       planDeviceRoutes({ issuer, db, devices, plans, overview, log, now }),
+      allowanceDeviceRoutes({ issuer, db, devices, allowances, log, now }),
+      // Before apiRoutes: a charge is authenticated by its ticket, not by an assertion.
+      allowanceChargeRoutes({ charges: allowanceCharges, log }),
       apiRoutes({
         issuer,
         db,
@@ -271,6 +304,7 @@ export async function createPaymentServer(config: Config, options: PaymentServer
         endpoints: [
           ...afterPayment.endpoints,
           decoupledEndpoints({ issuer, db, merchants, customers, sessions, phone: phoneCheckout, signer, log, now }),
+          allowanceEndpoints({ allowances }),
         ],
       }),
     ],
@@ -297,6 +331,8 @@ export async function createPaymentServer(config: Config, options: PaymentServer
     acquirers,
     bank,
     afterPayment,
+    allowances,
+    allowanceSettlement,
     log,
     close: async () => {
       await deviceStreams.close();
@@ -315,6 +351,8 @@ const RECONCILE_EVERY_MS = 15_000;
 const LISTEN_BACKLOG = 4_096;
 /** How often unanswered phone confirmations past their deadline are refused (the merchant is told). */
 const SETTLE_CONFIRMATIONS_EVERY_MS = 5_000;
+/** How often allowances due for settlement (expired, exhausted, at a period's end) are settled. */
+const SETTLE_ALLOWANCES_EVERY_MS = 15_000;
 /** How long a merchant's notification endpoint may take to acknowledge one event. */
 const NOTIFY_TIMEOUT_MS = 10_000;
 
@@ -336,6 +374,11 @@ export async function startPaymentServer(config: Config, options: PaymentServerO
     server.phoneCheckout.settleDue().catch((error: unknown) => server.log.error('checkout.settle_failed', { error }));
   }, SETTLE_CONFIRMATIONS_EVERY_MS);
   settling.unref();
+  // Settles allowances that expired, reached their maximum or ended a period, also when no charge or read comes; safe on every instance at once.
+  const allowancesSettling = setInterval(() => {
+    server.allowanceSettlement.settleDue().catch((error: unknown) => server.log.error('allowance.settle_failed', { error }));
+  }, SETTLE_ALLOWANCES_EVERY_MS);
+  allowancesSettling.unref();
   // Seals committed transfers into the hash-linked audit register in the background.
   const sealer = startAuditSealer(server.db, { onError: (error) => server.log.error('audit.seal_failed', { error }) });
   // Sends the notification outbox; safe on every instance at once (rows are claimed with SKIP LOCKED).
@@ -348,6 +391,7 @@ export async function startPaymentServer(config: Config, options: PaymentServerO
     close: async () => {
       clearInterval(reconciling);
       clearInterval(settling);
+      clearInterval(allowancesSettling);
       await notifying.stop();
       await afterPayment.stop();
       await sealer.stop();

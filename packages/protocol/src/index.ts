@@ -14,6 +14,10 @@ export { itemsDigest, sha256Base64url, ticketHash } from './hash.js';
 export { assertTotals, lineVat, type Totals, totals } from './items.js';
 export { LIMITS } from './limits.js';
 export type {
+  AllowanceChargeResult,
+  AllowanceEnd,
+  ApiAllowance,
+  ApiAllowanceCharge,
   ApiPayment,
   EscrowResolution,
   EscrowResolver,
@@ -24,6 +28,7 @@ export type {
   SettlementReport,
   SettlementStatus,
 } from './merchant-api.js';
+export { type CustomerAllowance, customerAllowance, customerAllowances } from './messages/allowance.js';
 export { type AssertionClaims, assertionClaims } from './messages/assertion.js';
 export {
   type ConfirmationClaims,
@@ -55,6 +60,10 @@ export {
 } from './messages/plan.js';
 export { type RefusalClaims, refusalClaims, refusalReason } from './messages/refusal.js';
 export {
+  type AllowancePeriod,
+  type AllowanceTerms,
+  allowancePeriod,
+  allowanceTerms,
   type CustomerHint,
   customerHint,
   type Item,
@@ -64,7 +73,16 @@ export {
   type TicketClaims,
   ticketClaims,
 } from './messages/ticket.js';
-export { type Address, address, type SharedData, sharedData, type VoucherClaims, voucherClaims } from './messages/voucher.js';
+export {
+  type Address,
+  address,
+  type SharedData,
+  sharedData,
+  type VoucherAllowance,
+  type VoucherClaims,
+  voucherAllowance,
+  voucherClaims,
+} from './messages/voucher.js';
 export { formatMoney, isAmount, type Money, money, toDecimalString, toMinorUnits } from './money.js';
 export { parseMessage, parseTicketClaims } from './parse.js';
 export { ALGORITHMS, type Algorithm, TOKEN_TYPES, type TokenKind, type TokenType } from './token-types.js';

@@ -31,6 +31,10 @@ export const LIMITS = {
   voucherLifetime: 600,
   /** Longest validity of a merchant API assertion, in seconds. */
   assertionLifetime: 300,
+  /** Longest life of a session allowance, from its ticket's `iat`, in seconds (one year). */
+  allowanceLifetime: 366 * 86_400,
+  /** Charges listed in one `allowance.settled` notification; the merchant API lists them all. */
+  settledCharges: 50,
   /** Kinds of customer data a ticket may request. */
   requested: 8,
 } as const;

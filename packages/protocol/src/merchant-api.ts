@@ -39,6 +39,66 @@ export interface PaymentPage {
   nextAfter: string | null;
 }
 
+/**
+ * Why a session allowance takes no more charges: its expiry passed, its maximum was reached,
+ * the customer revoked it, the merchant closed it, or (recurring) the customer's wallet
+ * could not hold the next period's maximum back.
+ */
+export type AllowanceEnd = 'expired' | 'exhausted' | 'revoked' | 'closed' | 'unfunded';
+
+/**
+ * A session allowance the customer granted the merchant: `GET /v1/allowances/:id`, and
+ * what `POST /v1/allowances/:id/close` answers.
+ * @example const { remaining, state } = await client.allowances.get('al_3f…')
+ */
+export interface ApiAllowance {
+  /** `al_` + 128 random bits: the voucher's `allowance.id`. */
+  id: string;
+  /** The allowance ticket the customer confirmed. */
+  ticket: { jti: string; sha256: string };
+  currency: string;
+  /** Minor units: what the merchant may charge in all (in each period, for a recurring allowance). */
+  maximum: number;
+  /** The most one charge may take; null: up to what is left. */
+  chargeCap: number | null;
+  period: 'day' | 'week' | 'month' | null;
+  /** `active`: it takes charges. `ended`: settled; `endReason` says why. */
+  state: 'active' | 'ended';
+  endReason: AllowanceEnd | null;
+  /** What the charges of the current period add up to, and what is left of the maximum. */
+  used: number;
+  remaining: number;
+  /** The current period, ISO 8601 UTC; `to` is the allowance's expiry unless recurring. */
+  currentPeriod: { from: string; to: string };
+  expiresAt: string;
+  grantedAt: string;
+  endedAt: string | null;
+  /** The charges of the current period (of the last one, once ended), oldest first. */
+  charges: ApiAllowanceCharge[];
+}
+
+/** One charge under an allowance: a payment of the merchant (`funding: 'allowance'`). */
+export interface ApiAllowanceCharge {
+  /** The payment's register serial (the voucher's `jti`). */
+  serial: string;
+  /** The charge ticket's `jti`. */
+  ticket: string;
+  orderSerial: string;
+  amount: number;
+  createdAt: string;
+}
+
+/**
+ * What `POST /v1/allowances/charges` answers: the payment, with its voucher, and what is
+ * left of the allowance after it. The same ticket sent again answers the same payment.
+ * @example const { payment, remaining } = await client.allowances.charge(ticket)
+ */
+export interface AllowanceChargeResult {
+  allowance: string;
+  remaining: number;
+  payment: ApiPayment;
+}
+
 /** Who resolved a held payment. */
 export type EscrowResolver = 'merchant' | 'carrier' | 'timeout';
 
@@ -77,8 +137,8 @@ export interface Refund {
   amount: number;
   currency: string;
   reason: string | null;
-  /** The way the money came, and goes back: the customer's wallet, or the bank. */
-  funding: 'wallet' | 'bank';
+  /** The way the money came: the customer's wallet, the bank, or a session allowance (whose money goes back to the wallet). */
+  funding: 'wallet' | 'bank' | 'allowance';
   /**
    * `succeeded`: the money is back with the customer. `pending`: a bank refund the bank
    * has not confirmed yet; it is settled exactly once, and `refund.succeeded` follows.

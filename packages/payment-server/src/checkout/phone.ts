@@ -155,7 +155,9 @@ export function createPhoneCheckout(deps: PhoneCheckoutDeps) {
       const { amount, currency } = session.ticket.claims;
       // The server decides, from the plan as it is now (the operator's cap applied), and stores it with the request.
       const { plan } = await deps.plans.read(tx, customer.id, currency);
-      const approval: Approval = approvedByTap(plan, BigInt(amount)) ? 'tap' : 'pin';
+      // An allowance pays many times on one approval: always the PIN.
+      const kind = session.ticket.claims.kind;
+      const approval: Approval = kind !== 'allowance' && approvedByTap(plan, BigInt(amount)) ? 'tap' : 'pin';
       const request = await deps.confirmations.open(tx, session, customer.id, approval);
       if (request === undefined) return { started: false, reason: 'no_device' };
       const expiresAt = new Date(request.expiresAt * 1000);

@@ -3,6 +3,7 @@ import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
+import type { AllowanceCharges } from '../allowances/charge.js';
 import { AuthenticationFailedError, isWrongCredentials } from '../customers/errors.js';
 import type { Customer } from '../customers/model.js';
 import type { CustomerOverviewReader } from '../customers/overview.js';
@@ -65,6 +66,12 @@ export interface CheckoutDeps {
   identifyThrottle?: RequestThrottle;
   /** The customer's money, for the refusal page of a short wallet or a ceiling; none: the page says only the reason. */
   overview?: Pick<CustomerOverviewReader, 'readCurrency'>;
+  /**
+   * Charges a ticket under the allowance it names (allowances/charge.ts): with the customer
+   * present, such a ticket pays at once, and falls back to the usual checkout when the
+   * allowance cannot take it. None: it is checked out as any purchase.
+   */
+  allowanceCharges?: Pick<AllowanceCharges, 'charge'>;
   log: Logger;
   operatorName?: string;
   now?: () => Date;
@@ -154,6 +161,21 @@ export function checkoutRoutes(deps: CheckoutDeps) {
     return refusedPage(c, 'ticket_replayed', { status: PROBLEM_STATUS.ticket_replayed });
   }
 
+  /**
+   * The voucher of a ticket charged under its allowance, or undefined when the allowance
+   * cannot take it (ended, exhausted, over its per-charge cap…): the charge rolled back
+   * and left the ticket unspent, so the customer, who is here, checks it out as usual.
+   */
+  async function chargeAllowance(ticket: ReceivedTicket, token: unknown): Promise<string | undefined> {
+    try {
+      return (await deps.allowanceCharges?.charge(token))?.result.payment.voucher;
+    } catch (error) {
+      if (!(error instanceof ProblemError) || !error.code.startsWith('allowance_')) throw error;
+      deps.log.info('allowance.charge_refused', { code: error.code, merchant: ticket.claims.iss, ticket: ticket.claims.jti });
+      return undefined;
+    }
+  }
+
   async function receive(c: Context, token: unknown, display: Display = 'redirect') {
     const intake = await checkTicket(token, { merchants: deps.merchants, issuer: deps.issuer, now });
     if (!intake.accepted) {
@@ -166,6 +188,10 @@ export function checkoutRoutes(deps: CheckoutDeps) {
         return leave(c, display, intake.ticket.claims.iss, 'refusal', intake.ticket.claims.cancelUrl, refusal.token);
       }
       return refusedPage(c, intake.reason, { status: 400 });
+    }
+    if (intake.ticket.claims.allowanceId !== undefined && deps.allowanceCharges) {
+      const charged = await chargeAllowance(intake.ticket, token);
+      if (charged !== undefined) return leave(c, display, intake.ticket.claims.iss, 'voucher', intake.ticket.claims.returnUrl, charged);
     }
     const opened = await deps.sessions.open(intake.ticket, browserSecret(c, secure), display);
     if (!opened.opened) return replayed(c, intake.ticket, opened.sameBrowserSessionId);

@@ -107,6 +107,8 @@ export function createConfirmations(deps: ConfirmationDeps = {}): ConfirmationSe
         expiresAt: createdAt + lifetime,
         // A PIN request leaves `approval` out (the protocol's default): it stays the message phones parsed before taps existed.
         ...(approval === 'tap' ? { approval } : {}),
+        // An allowance's terms: what approving grants (its maximum is the amount).
+        ...(claims.allowance === undefined ? {} : { allowance: claims.allowance }),
       });
       const { rows } = await tx.query<{ seq: bigint }>(
         `INSERT INTO confirmation_requests (id, session_id, customer_id, challenge, request, created_at, expires_at)

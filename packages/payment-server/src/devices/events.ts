@@ -10,7 +10,9 @@ export type DeviceEvent =
   /** A request was opened; `seq` as a decimal string (a bigint in JSON). */
   | { kind: 'request'; customerId: string; seq: string }
   | { kind: 'closed'; customerId: string; id: string; state: 'approved' | 'declined' | 'expired' | 'cancelled' }
-  | { kind: 'revoked'; customerId: string; deviceId: string };
+  | { kind: 'revoked'; customerId: string; deviceId: string }
+  /** One of the customer's session allowances was granted, ended or began a new period: their list is read again. */
+  | { kind: 'allowances'; customerId: string };
 
 /** The event of a payload, or undefined for anything else (another version's, a hand-sent NOTIFY). */
 export function parseDeviceEvent(payload: string): DeviceEvent | undefined {
@@ -26,5 +28,6 @@ export function parseDeviceEvent(payload: string): DeviceEvent | undefined {
   if (event.kind === 'request' && typeof event.seq === 'string' && /^\d{1,19}$/.test(event.seq)) return event as DeviceEvent;
   if (event.kind === 'closed' && typeof event.id === 'string' && typeof event.state === 'string') return event as DeviceEvent;
   if (event.kind === 'revoked' && typeof event.deviceId === 'string') return event as DeviceEvent;
+  if (event.kind === 'allowances') return event as DeviceEvent;
   return undefined;
 }

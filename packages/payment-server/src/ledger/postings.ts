@@ -25,6 +25,8 @@ export const LEDGER_KEY_PREFIXES = {
   payout: 'payout:',
   topUp: 'top_up:',
   walletCredit: 'wallet_credit:',
+  allowanceReserve: 'allowance_reserve:',
+  allowanceRemittance: 'allowance:',
 } as const;
 
 /**
@@ -70,6 +72,22 @@ export function topUpLedgerKey(customerId: string, topUpId: string): string {
  */
 export function walletCreditLedgerKey(customerId: string, requestKey: string): string {
   return `${LEDGER_KEY_PREFIXES.walletCredit}${customerId}:${requestKey}`;
+}
+
+/**
+ * The key of the reservation of one period of an allowance: its maximum, pending.
+ * @example allowanceReserveLedgerKey('al_x', 0) // 'allowance_reserve:al_x:0'
+ */
+export function allowanceReserveLedgerKey(allowanceId: string, periodNo: number): string {
+  return `${LEDGER_KEY_PREFIXES.allowanceReserve}${allowanceId}:${periodNo}`;
+}
+
+/**
+ * The key of the grouped remittance of one period of an allowance: one per period.
+ * @example allowanceRemittanceLedgerKey('al_x', 0) // 'allowance:al_x:0'
+ */
+export function allowanceRemittanceLedgerKey(allowanceId: string, periodNo: number): string {
+  return `${LEDGER_KEY_PREFIXES.allowanceRemittance}${allowanceId}:${periodNo}`;
 }
 
 /**
@@ -424,5 +442,68 @@ export async function bookWalletCredit(executor: Executor, walletCredit: WalletC
     idempotencyKey: walletCreditLedgerKey(walletCredit.customerId, walletCredit.requestKey),
     lines: [debit(funding.id, walletCredit.amount), credit(walletCredit.wallet.id, walletCredit.amount)],
     metadata: { kind: 'wallet_credit', customer: walletCredit.customerId, currency: walletCredit.currency },
+  });
+}
+
+/** One period of a session allowance, as the ledger books it. */
+export interface AllowancePeriodPosting {
+  allowanceId: string;
+  periodNo: number;
+  merchantId: string;
+  customerId: string;
+  currency: string;
+  /** The SHA-256 of the allowance ticket: what a replay of the reservation must match. */
+  ticketSha256: string;
+}
+
+/**
+ * Allowance reservation: the allowance's `maximum`, pending from the customer's wallet to
+ * the merchant's till under {@link allowanceReserveLedgerKey}, so every charge of the period
+ * is funded whatever the customer spends meanwhile. Resolved only by {@link remitAllowance}.
+ * @throws LedgerError `insufficient_funds` (the wallet cannot hold the maximum back), `idempotency_conflict`
+ * @example await reserveAllowance(tx, period, wallet, 2_000n)
+ */
+export async function reserveAllowance(
+  tx: Transaction,
+  period: AllowancePeriodPosting,
+  wallet: Account,
+  maximum: bigint,
+): Promise<PendingTransfer> {
+  const ledger = createLedger(tx);
+  const merchantTill = await till(ledger, period.merchantId, period.currency);
+  return ledger.createPending({
+    idempotencyKey: allowanceReserveLedgerKey(period.allowanceId, period.periodNo),
+    requestHash: period.ticketSha256,
+    lines: [debit(wallet.id, maximum), credit(merchantTill.id, maximum)],
+    metadata: { kind: 'allowance_reserve', merchant: period.merchantId, allowance: period.allowanceId, customer: period.customerId },
+  });
+}
+
+/**
+ * Grouped remittance (seed 003: "toutes les transactions sont envoyées"): voids the
+ * period's reservation and moves `used`, what its charges add up to, from the customer's
+ * wallet to the merchant's till in one transfer under {@link allowanceRemittanceLedgerKey}.
+ * Undefined when nothing was charged (only the void). The wallet covers it: the void has
+ * just given back at least as much, in the same transaction.
+ * @throws LedgerError `pending_already_resolved` (the period was settled), `idempotency_conflict`
+ * @example const moved = await remitAllowance(tx, period, wallet, 1_250n)
+ */
+export async function remitAllowance(
+  tx: Transaction,
+  period: AllowancePeriodPosting,
+  wallet: Account,
+  used: bigint,
+): Promise<Transfer | undefined> {
+  const ledger = createLedger(tx);
+  const reserved = await pendingId(tx, allowanceReserveLedgerKey(period.allowanceId, period.periodNo));
+  if (reserved === undefined) throw new Error(`Allowance ${period.allowanceId} has no reservation for period ${period.periodNo}.`);
+  await ledger.voidPending(reserved);
+  if (used === 0n) return undefined;
+  const merchantTill = await till(ledger, period.merchantId, period.currency);
+  return ledger.transfer({
+    idempotencyKey: allowanceRemittanceLedgerKey(period.allowanceId, period.periodNo),
+    requestHash: period.ticketSha256,
+    lines: [debit(wallet.id, used), credit(merchantTill.id, used)],
+    metadata: { kind: 'allowance_remittance', merchant: period.merchantId, allowance: period.allowanceId, customer: period.customerId },
   });
 }

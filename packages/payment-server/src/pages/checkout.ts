@@ -1,4 +1,4 @@
-import type { RequestedData } from '@caisse/protocol';
+import type { RequestedData, TicketClaims } from '@caisse/protocol';
 import { bdi, cleanText, type Html, h, localPath } from './html.js';
 import { formatAmount, formatNumber, formatRelative, formatTime, type Locale, t, text } from './i18n.js';
 import { buttonForm, type IdentifyError, identifyForm } from './identify.js';
@@ -17,7 +17,7 @@ export interface CheckoutItemView {
 /** The first hosted page: what is paid, to whom, and the identification form. */
 export interface CheckoutView extends PageBase {
   /** `authentication` (amount 0, no items) turns every "Pay" text into "Sign in to". */
-  kind: 'purchase' | 'authentication';
+  kind: TicketClaims['kind'];
   /** The merchant's registered display name (not a name from the ticket). */
   merchantName: string;
   /** The merchant's order serial. */

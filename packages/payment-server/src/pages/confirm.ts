@@ -1,3 +1,4 @@
+import type { TicketClaims } from '@caisse/protocol';
 import { deadline } from './checkout.js';
 import { bdi, h, localPath } from './html.js';
 import { formatAmount, type Locale, t, text } from './i18n.js';
@@ -6,7 +7,7 @@ import { context, layout, type PageBase } from './layout.js';
 
 /** Shown while the customer's phone is asked to confirm; the page works without its script, which only adds live status. */
 export interface ConfirmOnPhoneView extends PageBase {
-  kind: 'purchase' | 'authentication';
+  kind: TicketClaims['kind'];
   merchantName: string;
   /** Minor units; not shown for an authentication. */
   amount: number;

@@ -21,6 +21,12 @@ export interface AuthoriseDeps {
   booking: PaymentBooking;
   /** The means a plan can name. */
   means: { readonly wallet: MeansOfPayment; readonly bank: OfferableMeans };
+  /**
+   * Grants the session allowance of a confirmed `allowance` ticket, in the payment's
+   * transaction once its maximum passed the ceilings (allowances/grant.ts); without it,
+   * allowance tickets are refused `ticket_invalid`.
+   */
+  grantAllowance?: (tx: Transaction, attempt: PaymentAttempt) => Promise<Outcome>;
   /** The customers' payment plans: which means pay an amount, in which order. */
   plans: Pick<PlanService, 'read'>;
   /** The ceiling the payment would pass, the plan's ceilings given, read in its transaction (the customers domain). */
@@ -127,6 +133,9 @@ export function createAuthoriser(deps: AuthoriseDeps) {
         if (claims.amount === 0) return deps.booking.authenticate(tx, attempt);
         const plan = await planWithinCeilings(tx, session, customerId);
         if (plan === undefined) return deps.booking.refuse(tx, session, 'authorising', 'ceiling_exceeded');
+        if (claims.kind === 'allowance') {
+          return deps.grantAllowance ? deps.grantAllowance(tx, attempt) : deps.booking.refuse(tx, session, 'authorising', 'ticket_invalid');
+        }
         return byPlan(tx, attempt, plan);
       });
     },

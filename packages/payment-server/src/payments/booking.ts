@@ -91,7 +91,13 @@ export function createPaymentBooking(deps: BookingDeps): PaymentBooking {
   async function record(
     tx: Transaction,
     { session, customerId, confirmation }: PaymentAttempt,
-    booked: { serial: bigint; status: VoucherClaims['status']; funding?: VoucherClaims['funding']; acquirer?: string; points?: bigint },
+    booked: {
+      serial: bigint;
+      status: Exclude<VoucherClaims['status'], 'granted'>;
+      funding?: VoucherClaims['funding'];
+      acquirer?: string;
+      points?: bigint;
+    },
   ): Promise<Outcome> {
     const { ticket } = session;
     const { claims } = ticket;

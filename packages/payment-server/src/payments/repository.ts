@@ -30,6 +30,8 @@ export interface NewPayment {
   /** The voucher signed at payment: every later answer about this ticket carries these bytes. */
   voucher: string;
   createdAt: Date;
+  /** A charge under a session allowance: the allowance and the period it counts in. */
+  allowance?: { id: string; periodNo: number };
 }
 
 /**
@@ -38,8 +40,8 @@ export interface NewPayment {
 export async function insertPayment(tx: Transaction, payment: NewPayment): Promise<void> {
   await tx.query(
     `INSERT INTO payments (serial, merchant_id, ticket_jti, ticket_sha256, order_serial, customer_id, amount, vat, currency, funding, status, voucher,
-                           created_at, acquirer, points)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+                           created_at, acquirer, points, allowance_id, allowance_period)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
     [
       payment.serial,
       payment.merchantId,
@@ -56,6 +58,8 @@ export async function insertPayment(tx: Transaction, payment: NewPayment): Promi
       payment.createdAt,
       payment.acquirer,
       payment.points,
+      payment.allowance?.id ?? null,
+      payment.allowance?.periodNo ?? null,
     ],
   );
 }
@@ -127,8 +131,10 @@ export async function storedVoucher(
   db: Queryable,
   session: Pick<CheckoutSession, 'id' | 'merchantId' | 'ticket'>,
 ): Promise<{ serial: bigint; voucher: string }> {
+  // An allowance ticket's voucher is the grant's, kept with the allowance (allowances/grant.ts).
   const { rows } = await db.query<{ serial: bigint; voucher: string }>(
-    'SELECT serial, voucher FROM payments WHERE merchant_id = $1 AND ticket_jti = $2',
+    `SELECT serial, voucher FROM payments WHERE merchant_id = $1 AND ticket_jti = $2
+     UNION ALL SELECT serial, voucher FROM allowances WHERE merchant_id = $1 AND ticket_jti = $2`,
     [session.merchantId, session.ticket.claims.jti],
   );
   const stored = rows[0];

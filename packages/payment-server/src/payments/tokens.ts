@@ -6,6 +6,7 @@ import {
   type RefusalReason,
   type SharedData,
   TOKEN_TYPES,
+  type VoucherAllowance,
   type VoucherClaims,
 } from '@caisse/protocol';
 import { signJws } from '@caisse/server-kit';
@@ -28,6 +29,8 @@ export interface VoucherInput {
   sub: string;
   confirmation: VoucherClaims['confirmation'];
   shared?: SharedData;
+  /** The allowance the voucher grants or draws on (`funding: 'allowance'`). */
+  allowance?: VoucherAllowance;
 }
 
 export interface TokenSigner {
@@ -67,6 +70,7 @@ export function createTokenSigner(deps: { keys: ServerKeys; issuer: string; life
         confirmation: input.confirmation,
         ...(input.shared === undefined ? {} : { shared: input.shared }),
         state: ticket.state,
+        ...(input.allowance === undefined ? {} : { allowance: input.allowance }),
       };
       return { token: signJws(TOKEN_TYPES.voucher, claims, await deps.keys.signingKey(executor)), claims };
     },

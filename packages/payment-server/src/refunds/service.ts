@@ -179,11 +179,7 @@ export function createRefundService(deps: RefundDeps): RefundService {
         const payment = await loadPayment(tx, merchantId, serial, { lock: true });
         if (payment === undefined) throw new ProblemError('payment_unknown');
         if (payment.status === 'held') throw new ProblemError('payment_held');
-        if (
-          payment.status === 'voided' ||
-          payment.status === 'authenticated' ||
-          (payment.funding !== 'wallet' && payment.funding !== 'bank')
-        ) {
+        if (payment.status === 'voided' || payment.status === 'authenticated' || payment.funding === null) {
           throw new ProblemError('payment_not_refundable');
         }
         const { rows: sums } = await tx.query<{ refunded: bigint; points: bigint }>(
@@ -223,7 +219,8 @@ export function createRefundService(deps: RefundDeps): RefundService {
           throw error;
         }
         const money = BigInt(refund.amount) - BigInt(refund.points);
-        if (payment.funding === 'wallet' || money === 0n) {
+        // An allowance's charges were (or will be) paid from the wallet: the money goes back there.
+        if (payment.funding !== 'bank' || money === 0n) {
           const wallet =
             money === 0n ? undefined : await createLedger(tx).findAccount('customer_wallet', payment.customerId, payment.currency);
           if (money > 0n && wallet === undefined) throw new ProblemError('wallet_unknown');

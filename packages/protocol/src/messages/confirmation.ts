@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { LIMITS } from '../limits.js';
 import { amount, currency, id, label, party, sha256, ticketReference, timestamp, version } from './fields.js';
-import { item } from './ticket.js';
+import { allowanceTerms, item } from './ticket.js';
 
 /** 32 random bytes, base64url. */
 const challenge = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 random bytes, base64url');
@@ -29,8 +29,17 @@ export const confirmationRequest = z
      * voucher's `confirmation.method` then says `tap`.
      */
     approval: z.enum(['pin', 'tap']).optional(),
+    /**
+     * Present when approving grants a session allowance: `amount` is then its maximum, which
+     * the merchant may charge until `expiresAt` (each period, for a recurring one) without
+     * asking again. Always approved with the PIN.
+     */
+    allowance: allowanceTerms.optional(),
   })
   .superRefine((request, ctx) => {
+    if (request.allowance !== undefined && request.approval === 'tap') {
+      ctx.addIssue({ code: 'custom', path: ['approval'], message: 'an allowance is always approved with the PIN' });
+    }
     if (request.expiresAt <= request.createdAt) ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'must be after createdAt' });
   });
 

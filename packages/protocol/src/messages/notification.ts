@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { LIMITS } from '../limits.js';
 import { amount, checkValidity, currency, id, party, serial, ticketReference, timestamp, version } from './fields.js';
 import { refusalReason } from './refusal.js';
 
@@ -20,6 +21,29 @@ const payment = z
       ctx.addIssue({ code: 'custom', path: ['points'], message: 'is from 1 to the amount' });
     }
   });
+
+/**
+ * The grouped remittance of a session allowance (seed 003): the charges of one period,
+ * settled as one transfer to the merchant's till once the allowance expired, reached its
+ * maximum, was revoked by the customer or closed by the merchant, or (recurring) once its
+ * period ended. The rest of the reserved maximum went back to the customer.
+ */
+const settledAllowance = z.strictObject({
+  id,
+  /** The allowance ticket the customer confirmed. */
+  ticket: ticketReference,
+  currency,
+  maximum: amount,
+  /** What the charges of the period add up to, refunds not deducted: what the till received. */
+  used: amount,
+  reason: z.enum(['expired', 'exhausted', 'revoked', 'closed', 'period_ended']),
+  period: z.strictObject({ from: timestamp, to: timestamp }),
+  /** The register serial of the remittance; null when nothing was charged. */
+  transfer: serial.nullable(),
+  chargeCount: z.int().min(0),
+  /** The first charges of the period, oldest first (at most `LIMITS.settledCharges`); `GET /v1/allowances/:id` lists them all. */
+  charges: z.array(z.strictObject({ id, ticket: id, serial, amount })).max(LIMITS.settledCharges),
+});
 
 const envelope = {
   ver: version,
@@ -49,6 +73,11 @@ export const notificationClaims = z
       event: z.literal('refund.succeeded'),
       payment,
       refund: z.strictObject({ id, amount, currency }),
+    }),
+    z.strictObject({
+      ...envelope,
+      event: z.literal('allowance.settled'),
+      allowance: settledAllowance,
     }),
     z.strictObject({
       ...envelope,

@@ -19,6 +19,21 @@ export const requestedData = z.enum(['shipping_address', 'email', 'name']);
 
 export const customerHint = z.union([z.strictObject({ account: id }), z.strictObject({ phone })]);
 
+/** How often a recurring allowance starts afresh: its use goes back to 0 at each period's start. */
+export const allowancePeriod = z.enum(['day', 'week', 'month']);
+
+/**
+ * The terms of a session allowance (seed 003, "provision de consommation"), on a ticket of
+ * kind `allowance` whose `amount` is the maximum: until `expiresAt`, the merchant may charge
+ * up to the maximum (each period, when `period` is given) without asking the customer
+ * again, each charge at most `chargeCap`.
+ */
+export const allowanceTerms = z.strictObject({
+  expiresAt: timestamp,
+  period: allowancePeriod.optional(),
+  chargeCap: amount.min(1).optional(),
+});
+
 /**
  * Payload of a `caisse-ticket+jwt`, signed by the merchant. Amount and VAT rules that
  * involve several fields are checked by `parseTicketClaims`, which gives them their own
@@ -33,7 +48,12 @@ export const ticketClaims = z
     iat: timestamp,
     exp: timestamp,
     serial,
-    kind: z.enum(['purchase', 'authentication']),
+    /**
+     * `purchase`: the customer pays `amount` for `items`. `authentication`: amount 0, proves
+     * who the customer is. `allowance`: the customer grants the merchant `amount` to charge
+     * later under `allowance`'s terms, with one confirmation.
+     */
+    kind: z.enum(['purchase', 'authentication', 'allowance']),
     items: z.array(item).max(LIMITS.items),
     amount,
     vat: amount,
@@ -45,6 +65,10 @@ export const ticketClaims = z
     fulfilment: z.enum(['immediate', 'deferred']),
     requested: z.array(requestedData).max(LIMITS.requested).optional(),
     state,
+    /** The terms of an `allowance` ticket; absent from every other kind. */
+    allowance: allowanceTerms.optional(),
+    /** A purchase charged under this allowance (its id, from the grant's voucher): paid with no confirmation. */
+    allowanceId: id.optional(),
   })
   .superRefine((ticket, ctx) => {
     checkValidity(ticket, ctx, LIMITS.ticketLifetime);
@@ -57,6 +81,7 @@ export const ticketClaims = z
     if (ticket.kind === 'authentication' && ticket.fulfilment === 'deferred') {
       ctx.addIssue({ code: 'custom', path: ['fulfilment'], message: 'an authentication ticket has nothing to deliver' });
     }
+    checkAllowance(ticket, ctx);
     const ids = new Set(ticket.items.map((line) => line.id));
     if (ids.size !== ticket.items.length) ctx.addIssue({ code: 'custom', path: ['items'], message: 'item ids must be unique' });
     if (ticket.requested && new Set(ticket.requested).size !== ticket.requested.length) {
@@ -64,7 +89,48 @@ export const ticketClaims = z
     }
   });
 
+interface TicketShape {
+  kind: string;
+  items: readonly unknown[];
+  amount: number;
+  vat: number;
+  iat: number;
+  fulfilment: string;
+  customer?: unknown;
+  requested?: readonly unknown[] | undefined;
+  allowance?: z.infer<typeof allowanceTerms> | undefined;
+  allowanceId?: string | undefined;
+}
+
+/** The rules of an allowance ticket and of a charge under one. */
+function checkAllowance(ticket: TicketShape, ctx: z.RefinementCtx): void {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  if (ticket.kind !== 'allowance') {
+    if (ticket.allowance !== undefined) issue('allowance', 'is only for a ticket of kind allowance');
+  } else if (ticket.allowance === undefined) {
+    issue('allowance', 'an allowance ticket needs its terms (expiresAt, and optionally period and chargeCap)');
+  } else {
+    if (ticket.items.length > 0 || ticket.amount === 0 || ticket.vat !== 0) {
+      issue('amount', 'an allowance ticket has no items, VAT 0 and its maximum above zero as amount');
+    }
+    if (ticket.fulfilment === 'deferred') issue('fulfilment', 'an allowance ticket has nothing to deliver');
+    const { expiresAt, chargeCap } = ticket.allowance;
+    if (expiresAt <= ticket.iat || expiresAt > ticket.iat + LIMITS.allowanceLifetime) {
+      issue('allowance', `expiresAt must be after iat and at most ${LIMITS.allowanceLifetime} seconds after it`);
+    }
+    if (chargeCap !== undefined && chargeCap > ticket.amount) issue('allowance', 'chargeCap must not be above the maximum');
+  }
+  if (ticket.allowanceId !== undefined) {
+    if (ticket.kind !== 'purchase') issue('allowanceId', 'only a purchase is charged under an allowance');
+    if (ticket.fulfilment === 'deferred') issue('fulfilment', 'a charge under an allowance is paid at once, never held');
+    if (ticket.customer !== undefined) issue('customer', 'the allowance names the customer');
+    if (ticket.requested?.length) issue('requested', 'a charge under an allowance asks the customer nothing');
+  }
+}
+
 export type Item = z.infer<typeof item>;
+export type AllowanceTerms = z.infer<typeof allowanceTerms>;
+export type AllowancePeriod = z.infer<typeof allowancePeriod>;
 export type RequestedData = z.infer<typeof requestedData>;
 export type CustomerHint = z.infer<typeof customerHint>;
 export type TicketClaims = z.infer<typeof ticketClaims>;

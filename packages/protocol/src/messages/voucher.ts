@@ -25,6 +25,12 @@ export const confirmation = z.strictObject({
   at: timestamp,
 });
 
+/**
+ * The session allowance a voucher draws on (`funding: 'allowance'`): its id, what is left
+ * of its maximum (this period's, for a recurring one) after this voucher, and its end.
+ */
+export const voucherAllowance = z.strictObject({ id, remaining: amount, expiresAt: timestamp });
+
 /** Payload of a `caisse-voucher+jwt`, signed by the payment server for one merchant. */
 export const voucherClaims = z
   .strictObject({
@@ -42,11 +48,17 @@ export const voucherClaims = z
     funding: z.enum(['wallet', 'bank', 'allowance']).optional(),
     /** Of `amount`, what the customer paid with loyalty points (minor units); `funding` paid the rest. */
     points: amount.optional(),
-    status: z.enum(['authorised', 'authenticated', 'held']),
+    /**
+     * `authorised`: paid. `authenticated`: amount 0, nothing moved. `held`: paid into escrow
+     * until delivery. `granted`: an allowance ticket confirmed, its maximum (`amount`)
+     * reserved for the charges to come; nothing is bought yet.
+     */
+    status: z.enum(['authorised', 'authenticated', 'held', 'granted']),
     sub: id,
     confirmation,
     shared: sharedData.optional(),
     state,
+    allowance: voucherAllowance.optional(),
   })
   .superRefine((voucher, ctx) => {
     checkValidity(voucher, ctx, LIMITS.voucherLifetime);
@@ -57,6 +69,12 @@ export const voucherClaims = z
     if (voucher.points !== undefined && (!paid || voucher.points === 0 || voucher.points > voucher.amount)) {
       ctx.addIssue({ code: 'custom', path: ['points'], message: 'is present only when money moved, from 1 to the amount' });
     }
+    if ((voucher.funding === 'allowance') !== (voucher.allowance !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['allowance'], message: 'is present exactly when the allowance funds the voucher' });
+    }
+    if ((voucher.status === 'granted') !== (voucher.funding === 'allowance' && voucher.confirmation.method !== 'allowance')) {
+      ctx.addIssue({ code: 'custom', path: ['status'], message: 'is granted exactly for the confirmed allowance ticket' });
+    }
     if (paid !== voucher.amount > 0) {
       ctx.addIssue({ code: 'custom', path: ['amount'], message: 'is zero exactly for an authentication voucher' });
     }
@@ -65,3 +83,4 @@ export const voucherClaims = z
 export type Address = z.infer<typeof address>;
 export type SharedData = z.infer<typeof sharedData>;
 export type VoucherClaims = z.infer<typeof voucherClaims>;
+export type VoucherAllowance = z.infer<typeof voucherAllowance>;

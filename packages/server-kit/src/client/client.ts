@@ -4,7 +4,17 @@ import { DEFAULT_ASSERTION_LIFETIME } from './assertion.js';
 import { type RetryOptions, retryPolicy } from './retry.js';
 import { apiEndpoint, type MerchantApiServer } from './server.js';
 import { type CallOptions, createTransport, type PostOptions } from './transport.js';
-import type { ApiPayment, DecoupledPayment, EscrowResolution, PaymentListQuery, PaymentPage, Refund, SettlementReport } from './types.js';
+import type {
+  AllowanceChargeResult,
+  ApiAllowance,
+  ApiPayment,
+  DecoupledPayment,
+  EscrowResolution,
+  PaymentListQuery,
+  PaymentPage,
+  Refund,
+  SettlementReport,
+} from './types.js';
 
 /**
  * Options of {@link createMerchantClient}. Durations in milliseconds.
@@ -62,6 +72,22 @@ export interface MerchantClient {
     /** `GET /v1/payments/:serial/refunds`: the payment's refunds. */
     list(serial: string | bigint, options?: CallOptions): Promise<Refund[]>;
   };
+  allowances: {
+    /**
+     * `POST /v1/allowances/charges`: charges a ticket made with `allowanceId` under that
+     * session allowance, with no confirmation: the payment and its voucher (verify it with
+     * `merchant.verifyVoucher` before you deliver), and what is left. The ticket is the
+     * credential and the idempotency key: sending it again answers the same payment.
+     * Refusals: `allowance_exhausted`, `allowance_expired`, `allowance_revoked`,
+     * `allowance_closed`, `allowance_unfunded`, `allowance_charge_cap_exceeded`,
+     * `allowance_currency_mismatch`, `allowance_unknown`, `ticket_replayed`.
+     */
+    charge(ticket: string | { token: string }, options?: CallOptions): Promise<AllowanceChargeResult>;
+    /** `GET /v1/allowances/:id`: one of your allowances, with what is used and left and the charges of its period. */
+    get(id: string, options?: CallOptions): Promise<ApiAllowance>;
+    /** `POST /v1/allowances/:id/close`: no more charges; the charges are settled now, as one remittance, and the rest goes back to the customer. */
+    close(id: string, options?: PostOptions): Promise<ApiAllowance>;
+  };
   settlements: {
     /** `GET /v1/settlements/:date` (`YYYY-MM-DD`): the day's movements and payout per currency, as JSON or, with `format: 'csv'`, as CSV text. */
     get(date: string, options?: CallOptions & { format?: 'json' }): Promise<SettlementReport>;
@@ -72,6 +98,14 @@ export interface MerchantClient {
 const SERIAL = /^[1-9][0-9]{0,18}$/;
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+const ALLOWANCE_ID = /^al_[A-Za-z0-9_-]{22}$/;
+
+/** An allowance id as a path segment; checked here because `..` or `/` would reach another endpoint. */
+function allowanceSegment(id: string): string {
+  if (typeof id !== 'string' || !ALLOWANCE_ID.test(id))
+    throw new TypeError("An allowance id is `al_` and 22 base64url characters (the voucher's allowance.id).");
+  return id;
+}
 
 /** A serial as a path segment; checked here because `..` or `/` would reach another endpoint. */
 function serialSegment(serial: string | bigint): string {
@@ -172,6 +206,19 @@ export function createMerchantClient(options: MerchantClientOptions): MerchantCl
       create: async (serial, input, callOptions) => post<Refund>(`/payments/${serialSegment(serial)}/refunds`, input, callOptions),
       list: async (serial, callOptions) =>
         (await get<{ refunds: Refund[] }>(`/payments/${serialSegment(serial)}/refunds`, callOptions)).refunds,
+    },
+    allowances: {
+      charge: async (ticket, callOptions) =>
+        transport.send({
+          method: 'POST',
+          path: '/allowances/charges',
+          body: { ticket: typeof ticket === 'string' ? ticket : ticket.token },
+          expect: 'json',
+          credential: 'ticket',
+          ...(callOptions ? { options: callOptions } : {}),
+        }) as Promise<AllowanceChargeResult>,
+      get: async (id, callOptions) => get<ApiAllowance>(`/allowances/${allowanceSegment(id)}`, callOptions),
+      close: async (id, callOptions) => post<ApiAllowance>(`/allowances/${allowanceSegment(id)}/close`, {}, callOptions),
     },
     settlements: { get: settlement as MerchantClient['settlements']['get'] },
   };

@@ -17,7 +17,15 @@ export type MerchantApiServerCode =
   | 'idempotency_in_progress'
   | 'payment_unknown'
   | 'internal_error'
-  | 'bank_pending';
+  | 'bank_pending'
+  | 'allowance_unknown'
+  | 'allowance_expired'
+  | 'allowance_exhausted'
+  | 'allowance_revoked'
+  | 'allowance_closed'
+  | 'allowance_unfunded'
+  | 'allowance_charge_cap_exceeded'
+  | 'allowance_currency_mismatch';
 
 /**
  * The `code` of a {@link MerchantApiError}: the problem document's stable code, or

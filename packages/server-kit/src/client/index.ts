@@ -17,6 +17,9 @@ export { RETRY_DEFAULTS, type RetryOptions } from './retry.js';
 export type { MerchantApiServer } from './server.js';
 export { type CallOptions, IDEMPOTENCY_KEY_HEADER, type PostOptions } from './transport.js';
 export type {
+  AllowanceChargeResult,
+  ApiAllowance,
+  ApiAllowanceCharge,
   ApiPayment,
   DecoupledPayment,
   DecoupledPaymentState,

@@ -45,6 +45,12 @@ export interface ApiRequest {
   /** What a success carries: JSON (parsed), or CSV (as text). */
   expect: 'json' | 'csv';
   options?: PostOptions;
+  /**
+   * What authenticates the request: a signed assertion (the default), or a signed ticket in
+   * its body (an allowance charge), which also makes it idempotent: then neither an
+   * assertion nor an `Idempotency-Key` is sent.
+   */
+  credential?: 'assertion' | 'ticket';
 }
 
 export interface TransportConfig {
@@ -117,10 +123,14 @@ export function createTransport(config: TransportConfig) {
     attempts: number,
   ): Promise<Attempt> {
     const { signal, timeout = config.timeout } = request.options ?? {};
-    const headers: Record<string, string> = {
-      authorization: `${ASSERTION_SCHEME} ${signAssertion({ ...config.signer, audience: endpoint.issuer }, { method: request.method, url, ...(body ? { body } : {}) })}`,
-      accept: ACCEPT[request.expect],
-    };
+    const headers: Record<string, string> = { accept: ACCEPT[request.expect] };
+    if (request.credential !== 'ticket') {
+      const assertion = signAssertion(
+        { ...config.signer, audience: endpoint.issuer },
+        { method: request.method, url, ...(body ? { body } : {}) },
+      );
+      headers.authorization = `${ASSERTION_SCHEME} ${assertion}`;
+    }
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (idempotencyKey !== undefined) headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()] = idempotencyKey;
 
@@ -180,7 +190,8 @@ export function createTransport(config: TransportConfig) {
     async send(request: ApiRequest): Promise<unknown> {
       const { signal } = request.options ?? {};
       signal?.throwIfAborted();
-      const idempotencyKey = request.method === 'POST' ? (request.options?.idempotencyKey ?? randomUUID()) : undefined;
+      const idempotencyKey =
+        request.method === 'POST' && request.credential !== 'ticket' ? (request.options?.idempotencyKey ?? randomUUID()) : undefined;
       if (idempotencyKey !== undefined && !KEY_PATTERN.test(idempotencyKey)) {
         throw new TypeError(`${IDEMPOTENCY_KEY_HEADER} must be 1–255 printable ASCII characters without spaces, such as a UUID.`);
       }

@@ -6,6 +6,9 @@
 
 // Declared in @caisse/protocol, beside the server that sends them, so the two cannot drift.
 export type {
+  AllowanceChargeResult,
+  ApiAllowance,
+  ApiAllowanceCharge,
   ApiPayment,
   EscrowResolution,
   Movements,

@@ -1,5 +1,6 @@
 import * as nodeCrypto from 'node:crypto';
 import {
+  type AllowanceTerms,
   type CustomerHint,
   type Item,
   isCaisseError,
@@ -24,8 +25,16 @@ export interface TicketInput {
   cancelUrl: string;
   /** The browser-session binding from {@link ensureState} (the hash of the browser's cookie secret); the voucher echoes it. */
   state: string;
-  /** Defaults to `authentication` when there are no items, else `purchase`. */
+  /** Defaults to `allowance` with `allowance` terms, else `authentication` when there are no items, else `purchase`. */
   kind?: TicketClaims['kind'];
+  /**
+   * A session allowance: the customer confirms once that you may charge up to `amount`
+   * (the maximum; required) until `expiresAt` (seconds since the epoch), each `period` when
+   * it recurs, at most `chargeCap` a charge. The voucher's `allowance.id` names it.
+   */
+  allowance?: AllowanceTerms;
+  /** Charges this purchase under the allowance with this id (`client.allowances.charge`): no confirmation. */
+  allowanceId?: string;
   /** If given, must equal the sum of the items: a cross-check against your own cart total. */
   amount?: number;
   customer?: CustomerHint;
@@ -140,7 +149,7 @@ export function createTicket(input: TicketInput, config: TicketConfig): CreatedT
       iat,
       exp: iat + (input.lifetime ?? DEFAULT_TICKET_LIFETIME),
       serial: input.serial,
-      kind: input.kind ?? (items.length === 0 ? 'authentication' : 'purchase'),
+      kind: input.kind ?? (input.allowance ? 'allowance' : items.length === 0 ? 'authentication' : 'purchase'),
       items,
       amount: input.amount ?? sums.amount,
       vat: sums.vat,
@@ -152,6 +161,8 @@ export function createTicket(input: TicketInput, config: TicketConfig): CreatedT
       fulfilment: input.fulfilment ?? 'immediate',
       requested: input.requested,
       state: input.state,
+      allowance: input.allowance,
+      allowanceId: input.allowanceId,
     },
     'message_invalid',
   );

@@ -20,6 +20,7 @@ import { migration as acquirers } from './0019_acquirers.js';
 import { migration as customerPlans } from './0020_customer_plans.js';
 import { migration as loyaltySpending } from './0021_loyalty_spending.js';
 import { migration as checkoutChoice } from './0022_checkout_choice.js';
+import { migration as allowances } from './0023_allowances.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -51,4 +52,5 @@ export const MIGRATIONS: readonly Migration[] = [
   customerPlans,
   loyaltySpending,
   checkoutChoice,
+  allowances,
 ];

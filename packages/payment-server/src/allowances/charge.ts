@@ -1,0 +1,239 @@
+import { type AllowanceChargeResult, type ApiPayment, TOKEN_TYPES, type VoucherClaims } from '@caisse/protocol';
+import { decodeJws } from '@caisse/server-kit';
+import { checkTicket, type MerchantDirectory } from '../checkout/intake.js';
+import type { ReceivedTicket } from '../checkout/sessions.js';
+import { ProblemError } from '../http/problem.js';
+import type { Logger } from '../log.js';
+import { insertPayment, merchantPayment } from '../payments/repository.js';
+import type { TokenSigner } from '../payments/tokens.js';
+import type { Database } from '../storage/database.js';
+import { ALLOWANCE_COLUMNS, type AllowanceRow, ENDED_CODES, toAllowance } from './model.js';
+import { type AllowanceSettlement, dueReason } from './settle.js';
+
+export interface AllowanceChargeDeps {
+  issuer: string;
+  db: Database;
+  merchants: MerchantDirectory;
+  signer: TokenSigner;
+  /** The customer's stable id for one merchant (the voucher `sub`). */
+  pairwiseSubject(customerId: string, merchantId: string): string;
+  settlement: AllowanceSettlement;
+  log?: Logger;
+  now?: () => Date;
+}
+
+/** A charge and whether this call made it (false: the same ticket was charged before, and this is its payment). */
+export interface ChargeOutcome {
+  result: AllowanceChargeResult;
+  created: boolean;
+}
+
+/**
+ * The ticket spent and the allowance drawn on, in one statement: the update takes the
+ * charge only while the allowance is live, in its period, under its per-charge cap and
+ * within its maximum (which the table's CHECK repeats), and only if the ticket was new.
+ * The row lock it takes queues concurrent charges of one allowance on any instance; each
+ * then sees what the one before left.
+ */
+const CHARGE = `
+WITH ticket AS (
+  INSERT INTO tickets (merchant_id, jti, sha256, claims, received_at, expires_at)
+  VALUES ($1, $2, $3, $4::text::jsonb, $5, to_timestamp($6))
+  ON CONFLICT DO NOTHING
+  RETURNING jti
+), charged AS (
+  UPDATE allowances a SET used = a.used + $8, charge_count = a.charge_count + 1
+   WHERE a.id = $7 AND a.merchant_id = $1 AND a.currency = $9 AND a.state = 'active'
+     AND a.period_start <= $5 AND $5 < a.period_end
+     AND a.used + $8 <= a.maximum AND (a.charge_cap IS NULL OR $8 <= a.charge_cap)
+     AND EXISTS (SELECT 1 FROM ticket)
+  RETURNING a.customer_id, a.maximum, a.used, a.period_no, a.expires_at, a.confirmed_at
+)
+SELECT customer_id, maximum, used, period_no, expires_at, confirmed_at, nextval('ledger_register_serial') AS serial FROM charged`;
+
+interface ChargedRow {
+  customer_id: string;
+  maximum: bigint | string;
+  used: bigint | string;
+  period_no: number;
+  expires_at: Date;
+  confirmed_at: Date;
+  serial: bigint | string;
+}
+
+/** The charge statement took nothing: the transaction rolls back, so the ticket stays unspent, and {@link whyNot} says why. */
+class NotCharged extends Error {}
+
+const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
+/**
+ * Charges under session allowances: the system's hot path (DESIGN.md, "Storage and scale").
+ * A charge is a ticket of the merchant naming the allowance (`allowanceId`), checked as
+ * at `/pay` (its signature, single use and time authenticate the request, so no assertion
+ * and no idempotency key are needed: the ticket's `jti` is the key). Then one transaction:
+ * the charge statement, the voucher signed, the payment stored; no ledger posting, which
+ * the period's grouped remittance makes once for all its charges (settle.ts). What
+ * follows only when a charge reaches a one-off allowance's maximum: its settlement.
+ * @example const { result } = await charges.charge(ticketJws)
+ */
+export function createAllowanceCharges(deps: AllowanceChargeDeps) {
+  const now = deps.now ?? (() => new Date());
+
+  async function take(ticket: ReceivedTicket, allowanceId: string, at: Date): Promise<AllowanceChargeResult> {
+    const { claims } = ticket;
+    return deps.db.transaction(async (tx) => {
+      const { rows } = await tx.query<ChargedRow>(CHARGE, [
+        claims.iss,
+        claims.jti,
+        ticket.sha256,
+        JSON.stringify(claims),
+        at,
+        claims.exp,
+        allowanceId,
+        claims.amount,
+        claims.currency,
+      ]);
+      const row = rows[0];
+      if (row === undefined) throw new NotCharged();
+      const serial = BigInt(row.serial);
+      const remaining = Number(BigInt(row.maximum) - BigInt(row.used));
+      const voucher = await deps.signer.voucher(
+        {
+          ticket,
+          serial,
+          status: 'authorised',
+          funding: 'allowance',
+          sub: deps.pairwiseSubject(row.customer_id, claims.iss),
+          confirmation: { method: 'allowance', at: seconds(row.confirmed_at) },
+          allowance: { id: allowanceId, remaining, expiresAt: seconds(row.expires_at) },
+        },
+        tx,
+      );
+      await insertPayment(tx, {
+        serial,
+        merchantId: claims.iss,
+        ticketJti: claims.jti,
+        ticketSha256: ticket.sha256,
+        orderSerial: claims.serial,
+        customerId: row.customer_id,
+        amount: claims.amount,
+        points: 0n,
+        vat: claims.vat,
+        currency: claims.currency,
+        funding: 'allowance',
+        status: 'authorised',
+        acquirer: null,
+        voucher: voucher.token,
+        createdAt: at,
+        allowance: { id: allowanceId, periodNo: Number(row.period_no) },
+      });
+      const payment: ApiPayment = {
+        serial: serial.toString(),
+        ticket: { jti: claims.jti, sha256: ticket.sha256 },
+        orderSerial: claims.serial,
+        amount: claims.amount,
+        vat: claims.vat,
+        currency: claims.currency,
+        funding: 'allowance',
+        status: 'authorised',
+        createdAt: at.toISOString(),
+        voucher: voucher.token,
+      };
+      return { allowance: allowanceId, remaining, payment };
+    });
+  }
+
+  /** The payment a ticket already made, when it is this exact ticket: a retry gets it again. */
+  async function chargedBefore(ticket: ReceivedTicket): Promise<AllowanceChargeResult | 'replayed' | undefined> {
+    const { claims } = ticket;
+    const { rows } = await deps.db.query<{ sha256: string; serial: bigint | null }>(
+      `SELECT t.sha256, p.serial FROM tickets t LEFT JOIN payments p ON p.merchant_id = t.merchant_id AND p.ticket_jti = t.jti
+        WHERE t.merchant_id = $1 AND t.jti = $2`,
+      [claims.iss, claims.jti],
+    );
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    if (row.serial === null || row.sha256 !== ticket.sha256) return 'replayed';
+    const payment = await merchantPayment(deps.db, claims.iss, BigInt(row.serial));
+    if (payment === undefined) return 'replayed';
+    // What was left after it is in its voucher, which the payment server signed: read, not verified again.
+    const { encodedPayload } = decodeJws(payment.voucher, [TOKEN_TYPES.voucher]);
+    const voucher = JSON.parse(Buffer.from(encodedPayload, 'base64url').toString('utf8')) as VoucherClaims;
+    return { allowance: claims.allowanceId ?? '', remaining: voucher.allowance?.remaining ?? 0, payment };
+  }
+
+  /**
+   * Why the charge statement took nothing, read after its rollback: a replay, or the
+   * allowance's state. An allowance past its expiry or its period is settled here (the
+   * sweep would do it later): `period` then says the charge may be tried again in the new one.
+   */
+  async function whyNot(ticket: ReceivedTicket, allowanceId: string, at: Date): Promise<ChargeOutcome | 'period'> {
+    const before = await chargedBefore(ticket);
+    if (before === 'replayed') throw new ProblemError('ticket_replayed', 'This ticket was presented before.');
+    if (before !== undefined) return { result: before, created: false };
+    const { claims } = ticket;
+    const { rows } = await deps.db.query<AllowanceRow>(`SELECT ${ALLOWANCE_COLUMNS} FROM allowances WHERE id = $1 AND merchant_id = $2`, [
+      allowanceId,
+      claims.iss,
+    ]);
+    if (rows[0] === undefined) throw new ProblemError('allowance_unknown');
+    let allowance = toAllowance(rows[0]);
+    if (allowance.currency !== claims.currency) {
+      throw new ProblemError('allowance_currency_mismatch', `The allowance is in ${allowance.currency}, the charge in ${claims.currency}.`);
+    }
+    const due = dueReason(allowance, at);
+    if (due !== undefined) {
+      allowance = (await deps.settlement.settle(allowance.id))?.allowance ?? allowance;
+      if (due === 'period_ended' && allowance.state === 'active') return 'period';
+    }
+    if (allowance.state === 'ended') throw new ProblemError(ENDED_CODES[allowance.endReason ?? 'expired']);
+    if (allowance.chargeCap !== null && BigInt(claims.amount) > allowance.chargeCap) {
+      throw new ProblemError('allowance_charge_cap_exceeded', `One charge may take at most ${allowance.chargeCap} minor units.`, {
+        extensions: { chargeCap: Number(allowance.chargeCap) },
+      });
+    }
+    const remaining = Number(allowance.maximum - allowance.used);
+    throw new ProblemError('allowance_exhausted', `${remaining} minor units are left of this allowance's maximum.`, {
+      extensions: { remaining, ...(allowance.period === null ? {} : { renewsAt: allowance.periodEnd.toISOString() }) },
+    });
+  }
+
+  return {
+    /**
+     * Charges the ticket under the allowance it names.
+     * @throws ProblemError the ticket's intake codes (`ticket_invalid`, `ticket_expired`, `signature_invalid`, …),
+     *   `request_invalid` (no `allowanceId`), `ticket_replayed`, `allowance_unknown`, `allowance_currency_mismatch`,
+     *   `allowance_expired`, `allowance_revoked`, `allowance_closed`, `allowance_unfunded`,
+     *   `allowance_charge_cap_exceeded`, `allowance_exhausted`
+     */
+    async charge(token: unknown, merchantId?: string): Promise<ChargeOutcome> {
+      const intake = await checkTicket(token, { merchants: deps.merchants, issuer: deps.issuer, now });
+      if (!intake.accepted) throw new ProblemError(intake.code, intake.detail);
+      const { ticket } = intake;
+      const { allowanceId } = ticket.claims;
+      if (merchantId !== undefined && ticket.claims.iss !== merchantId) {
+        throw new ProblemError('ticket_invalid', 'The ticket was issued by another merchant.');
+      }
+      if (allowanceId === undefined) {
+        throw new ProblemError('request_invalid', 'This ticket names no allowance (allowanceId): send it to /pay to ask the customer.');
+      }
+      for (let attempt = 0; ; attempt += 1) {
+        const at = now();
+        try {
+          const result = await take(ticket, allowanceId, at);
+          if (result.remaining === 0) await deps.settlement.settle(allowanceId);
+          return { result, created: true };
+        } catch (error) {
+          if (!(error instanceof NotCharged)) throw error;
+          const why = await whyNot(ticket, allowanceId, at);
+          if (why !== 'period' || attempt > 0) {
+            if (why === 'period') throw new ProblemError('allowance_exhausted');
+            return why;
+          }
+        }
+      }
+    },
+  };
+}
+
+export type AllowanceCharges = ReturnType<typeof createAllowanceCharges>;
