@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // Keep `node:` on built-in imports: without it `timers/promises` reads as a package path to some bundlers and test runners (vitest 4).
+  removeNodeProtocol: false,
 });

@@ -81,6 +81,8 @@ export async function startTestServer(
     server,
     merchant,
     merchantId,
+    /** The merchant's key pair: its private JWK signs merchant API calls (`createMerchantClient`). */
+    merchantKey,
     ticket,
     resign,
     /** Stops the server, after checking what its tests left in the books (`expectBooksClosed`). */

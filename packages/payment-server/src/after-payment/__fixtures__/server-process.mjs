@@ -7,6 +7,7 @@
 //   reconcile     one pass of acquirer reconciliation
 //   after         one pass of the after-payment jobs (escrow sweep, settlement, resumes)
 //   dispatch      one pass of the notification dispatcher
+//   allowances    one pass of the allowance settlement sweep
 //
 // Environment: the payment server's own (DATABASE_URL, CAISSE_SECRET, CAISSE_ISSUER,
 // CAISSE_ACQUIRERS, CAISSE_SETTLEMENT_CUTOFF, …), PORT, CLOCK_OFFSET_MS.
@@ -31,6 +32,7 @@ const commands = {
   reconcile: () => server.bank.reconcile(),
   after: () => server.afterPayment.runOnce(),
   dispatch: () => server.notificationDispatcher.runOnce(),
+  allowances: () => server.allowanceSettlement.settleDue(),
 };
 
 let queue = Promise.resolve();

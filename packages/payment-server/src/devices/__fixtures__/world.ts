@@ -11,8 +11,8 @@ import { type Approval, createConfirmations } from '../confirmations.js';
 
 export { serverDrivers };
 
-export async function startDeviceWorld(databaseUrl: string | undefined, env: Record<string, string> = {}) {
-  const shop = await startTestServer(databaseUrl ? { databaseUrl, env } : { env });
+export async function startDeviceWorld(databaseUrl: string | undefined, env: Record<string, string> = {}, now?: () => Date) {
+  const shop = await startTestServer({ ...(databaseUrl ? { databaseUrl } : {}), env, ...(now ? { now } : {}) });
   const { server } = shop;
   const sessions = createSessions({ db: server.db });
   const confirmations = createConfirmations({ lifetime: 300 });
@@ -32,7 +32,7 @@ export async function startDeviceWorld(databaseUrl: string | undefined, env: Rec
     },
     /** A phone enrolled for the customer, with PIN 4821 unless told. */
     async phone(customerId: string, pin = '4821'): Promise<TestDevice> {
-      const device = createTestDevice(shop.url);
+      const device = createTestDevice(shop.url, now ? { now } : {});
       const { code } = await server.devices.createCode(customerId);
       const response = await device.enroll(code, { pin });
       if (response.status !== 201) throw new Error(`enrollment failed: ${response.status} ${await response.text()}`);

@@ -75,6 +75,11 @@ ALTER TABLE payments ADD CONSTRAINT payments_allowance
   CHECK ((allowance_id IS NOT NULL) = (funding IS NOT DISTINCT FROM 'allowance') AND (allowance_id IS NULL) = (allowance_period IS NULL));
 CREATE INDEX payments_allowance_charges ON payments (allowance_id, allowance_period, serial) WHERE allowance_id IS NOT NULL;
 
+ALTER TABLE notifications DROP CONSTRAINT notifications_event;
+ALTER TABLE notifications ADD CONSTRAINT notifications_event CHECK (event IN (
+  'payment.authorised', 'payment.held', 'payment.released', 'payment.voided',
+  'payment.refused', 'refund.succeeded', 'settlement.paid', 'allowance.settled'));
+
 ALTER TABLE refunds DROP CONSTRAINT refunds_funding;
 ALTER TABLE refunds ADD CONSTRAINT refunds_funding CHECK (funding IN ('wallet', 'bank', 'allowance'));
 `,
