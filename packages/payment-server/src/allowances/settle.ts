@@ -133,7 +133,11 @@ export function createAllowanceSettlement(deps: AllowanceSettlementDeps) {
    */
   async function settle(allowanceId: string, end?: Extract<AllowanceEnd, 'revoked' | 'closed'>): Promise<Settled | undefined> {
     return deps.db.transaction(async (tx) => {
-      const { rows } = await tx.query<AllowanceRow>(`SELECT ${ALLOWANCE_COLUMNS} FROM allowances WHERE id = $1 FOR UPDATE`, [allowanceId]);
+      // NO KEY UPDATE, as a charge's update takes: the two queue on each other, while the
+      // payments and remittances that reference the row (KEY SHARE) never wait on it.
+      const { rows } = await tx.query<AllowanceRow>(`SELECT ${ALLOWANCE_COLUMNS} FROM allowances WHERE id = $1 FOR NO KEY UPDATE`, [
+        allowanceId,
+      ]);
       if (rows[0] === undefined) return undefined;
       const allowance = toAllowance(rows[0]);
       const at = now();
