@@ -162,8 +162,9 @@ export type SettlementStatus = 'none' | 'pending' | 'paid' | 'declined';
 
 /**
  * One merchant's day in one currency. Every figure comes from the ledger (the till's
- * entries in the period), and
- * `openingBalance + payments + escrowReleases − refunds + other − payout.amount = closingBalance`
+ * entries in the period), and, with each line's `amount` (the payout's only while it is
+ * `pending` or `paid`),
+ * `openingBalance + payments + escrowReleases + allowances − refunds + other − payout = closingBalance`
  * to the cent.
  * @example for (const day of (await client.settlements.get('2026-03-01')).currencies) console.log(day.currency, day.payout.status)
  */
@@ -177,6 +178,13 @@ export interface SettlementDay {
   payments: Movements;
   /** Held payments released to the till in the period. */
   escrowReleases: Movements;
+  /**
+   * Charges under session allowances, credited to the till by their grouped remittances:
+   * `count` is the number of charges those remittances settled, `amount` what they credited.
+   * A remittance falls in the day it is made (the allowance's end, or its period's), which
+   * may be later than the day of its charges.
+   */
+  allowances: Movements;
   /** Refunds taken from the till in the period (a positive amount). */
   refunds: Movements;
   /** Any other till movement (none today; kept so the sum always closes). */

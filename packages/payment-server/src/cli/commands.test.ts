@@ -93,6 +93,22 @@ describe('caisse-server', () => {
     expect(audit.out).toContain('Audit OK');
   });
 
+  it('shows an allowance and runs the allowance settlement sweep; an unknown allowance is allowance_unknown', async () => {
+    expect((await run(['--help'])).out).toContain('allowances show ID');
+    expect(await run(['allowances', 'settle-due', '--help'])).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('allowances settle-due'),
+    });
+    expect(await run(['allowances', 'settle-due'])).toMatchObject({ code: 0, out: 'No allowance was due for settlement.' });
+    expect(await run(['allowances', 'settle-due', '--limit', '0'])).toMatchObject({ code: 2 });
+    expect(await run(['allowances', 'show', 'al_AAAAAAAAAAAAAAAAAAAAAA'])).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('allowance_unknown'),
+    });
+    expect((await run(['allowances', 'show'])).code).toBe(2);
+    expect((await run(['allowances', 'revoke', 'al_AAAAAAAAAAAAAAAAAAAAAA'])).code).toBe(2);
+  });
+
   it('answers usage errors with exit code 2 and the usage text', async () => {
     expect(await run(['wallet', 'credit', '--account'])).toMatchObject({ code: 2 });
     expect((await run(['frobnicate'])).err).toContain('Unknown command "frobnicate"');

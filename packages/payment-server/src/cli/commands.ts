@@ -10,6 +10,7 @@ import { createLogger } from '../log.js';
 import { isNotificationError } from '../notifications/errors.js';
 import { createPaymentServer, type PaymentServer, startPaymentServer } from '../server.js';
 import { openDatabase } from '../storage/open.js';
+import { ALLOWANCES_USAGE, allowancesCommand } from './allowances.js';
 import { options, positional, required, UsageError } from './args.js';
 
 /** Where a command writes, and what it reads: injected so tests run commands in-process. */
@@ -44,6 +45,7 @@ export const USAGE = `Usage: caisse-server <command> [options]
   notifications list            [--parked]  (parked: retried for 3 days without an acknowledgement)
   notifications resend          --id ID     (puts a parked notification back in the queue, same id)
 ${AFTER_PAYMENT_USAGE}
+${ALLOWANCES_USAGE}
 ${ACQUIRER_USAGE}
 
 Configuration comes from the environment; see the package README.`;
@@ -290,7 +292,10 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
         io.out(USAGE);
         return group === '' ? 2 : 0;
       default: {
-        const done = (await afterPaymentCommand(argv, io, withServer)) ?? (await acquirerCommand(argv, io, withServer));
+        const done =
+          (await afterPaymentCommand(argv, io, withServer)) ??
+          (await allowancesCommand(argv, io, withServer)) ??
+          (await acquirerCommand(argv, io, withServer));
         if (done !== undefined) return done;
         throw new UsageError(`Unknown command "${`${group} ${action}`.trim()}".`);
       }

@@ -1,6 +1,11 @@
 import type { SettlementReport } from './model.js';
 
-/** The columns of a settlement report in CSV, one row per currency. Amounts in minor units. */
+/**
+ * The columns of a settlement report in CSV, one row per currency. Amounts in minor units.
+ * New columns are appended, never inserted, so a reader by position keeps working:
+ * `allowances_count` and `allowances_amount` (charges under session allowances, by their
+ * grouped remittances) came after `closing_balance`.
+ */
 export const SETTLEMENT_CSV_COLUMNS = [
   'merchant_id',
   'date',
@@ -21,6 +26,8 @@ export const SETTLEMENT_CSV_COLUMNS = [
   'payout_amount',
   'payout_reference',
   'closing_balance',
+  'allowances_count',
+  'allowances_amount',
 ] as const;
 
 /** RFC 4180 field: quoted when it holds a comma, quote or line break; a leading =, +, - or @ is prefixed so spreadsheets do not run it. */
@@ -59,6 +66,8 @@ export function settlementCsv(report: SettlementReport): string {
         day.payout.amount,
         day.payout.reference,
         day.closingBalance,
+        day.allowances.count,
+        day.allowances.amount,
       ]
         .map(field)
         .join(','),

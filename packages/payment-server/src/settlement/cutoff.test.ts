@@ -38,16 +38,17 @@ describe('settlement CSV', () => {
           openingBalance: -5,
           payments: { count: 1, amount: 100 },
           escrowReleases: { count: 0, amount: 0 },
+          allowances: { count: 3, amount: 40 },
           refunds: { count: 0, amount: 0 },
           other: { count: 0, amount: 0 },
           payout: { id: null, status: 'none', amount: 0, reference: null },
-          closingBalance: 95,
+          closingBalance: 135,
         },
       ],
     });
     const [, row] = csv.split('\r\n');
     expect(row?.startsWith(`"'=HYPERLINK(""x"")",2026-03-01,EUR,`)).toBe(true);
     expect(row).toContain(',-5,1,100,');
-    expect(row?.endsWith(',,none,0,,95')).toBe(true);
+    expect(row?.endsWith(',,none,0,,135,3,40')).toBe(true);
   });
 });

@@ -58,11 +58,14 @@ const SETTLEMENT_COLUMNS = `id, merchant_id, to_char(date, 'YYYY-MM-DD') AS date
 
 /**
  * How each till entry came: a payment booked straight to the till, the posting of a held
- * payment (escrow release), a refund, a payout — by the prefix of the ledger key each
- * posting uses (`ledger/postings.ts`; constants, so interpolating them is safe).
+ * payment (escrow release), the grouped remittance of an allowance's charges, a refund, a
+ * payout — by the prefix of the ledger key each posting uses (`ledger/postings.ts`;
+ * constants, so interpolating them is safe). An allowance's reservation is a pending
+ * transfer that is only ever voided: it puts no entry in the till.
  */
 const KIND = `CASE WHEN t.pending_id IS NOT NULL THEN 'release'
   WHEN t.idempotency_key LIKE '${LEDGER_KEY_PREFIXES.payment}%' THEN 'payment'
+  WHEN t.idempotency_key LIKE '${LEDGER_KEY_PREFIXES.allowanceRemittance}%' THEN 'allowance'
   WHEN t.idempotency_key LIKE '${LEDGER_KEY_PREFIXES.refund}%' THEN 'refund'
   WHEN t.idempotency_key LIKE '${LEDGER_KEY_PREFIXES.payout}%' THEN 'payout'
   ELSE 'other' END`;
@@ -216,9 +219,13 @@ export function createSettlementService(deps: SettlementDeps): SettlementService
     const from = cutoffOf(previousDate(date), deps.cutoff);
     const to = cutoffOf(date, deps.cutoff);
     const opening = await unsettled(db, till.id, till.merchantId, till.currency, from, date);
-    const { rows } = await db.query<{ kind: string; count: bigint; amount: bigint }>(
-      `SELECT ${KIND} AS kind, count(*)::int8 AS count, sum(e.amount)::int8 AS amount
+    // One remittance stands for the charges of an allowance's period: those are what it counts (`charges`). Its row is
+    // the one of its transfer, looked up by the allowance its ledger key names (`allowance:<id>:<period>`, the row's key).
+    const { rows } = await db.query<{ kind: string; count: bigint; charges: bigint; amount: bigint }>(
+      `SELECT ${KIND} AS kind, count(*)::int8 AS count, coalesce(sum(r.charge_count), 0)::int8 AS charges, sum(e.amount)::int8 AS amount
          FROM ledger_entries e JOIN ledger_transfers t ON t.serial = e.serial
+         LEFT JOIN allowance_remittances r ON t.idempotency_key LIKE '${LEDGER_KEY_PREFIXES.allowanceRemittance}%'
+               AND r.allowance_id = split_part(t.idempotency_key, ':', 2) AND r.transfer_serial = t.serial
         WHERE e.account_id = $1 AND t.created_at >= $2 AND t.created_at < $3
         GROUP BY 1`,
       [till.id, from, to],
@@ -226,6 +233,7 @@ export function createSettlementService(deps: SettlementDeps): SettlementService
     const by = new Map(rows.map((row) => [row.kind, row]));
     const payments = movements(by.get('payment')?.count, by.get('payment')?.amount);
     const escrowReleases = movements(by.get('release')?.count, by.get('release')?.amount);
+    const allowances = movements(by.get('allowance')?.charges, by.get('allowance')?.amount);
     const refunded = by.get('refund');
     const refunds = { count: Number(refunded?.count ?? 0), amount: -Number(refunded?.amount ?? 0n) };
     const other = movements(by.get('other')?.count, by.get('other')?.amount);
@@ -241,13 +249,14 @@ export function createSettlementService(deps: SettlementDeps): SettlementService
       amount: settlement === undefined ? 0 : Number(settlement.amount),
       reference: settlement?.bank_reference ?? null,
     };
-    const net = Number(opening) + payments.amount + escrowReleases.amount - refunds.amount + other.amount;
+    const net = Number(opening) + payments.amount + escrowReleases.amount + allowances.amount - refunds.amount + other.amount;
     return {
       currency: till.currency,
       period: { from: from.toISOString(), to: to.toISOString() },
       openingBalance: Number(opening),
       payments,
       escrowReleases,
+      allowances,
       refunds,
       other,
       payout,

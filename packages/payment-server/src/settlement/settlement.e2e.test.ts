@@ -81,6 +81,7 @@ describe.each(await serverDrivers('settlement'))('daily settlement on $name', ({
       openingBalance: 0,
       payments: { count: 3, amount: ledger.ticket },
       escrowReleases: { count: 1, amount: ledger.release },
+      allowances: { count: 0, amount: 0 },
       refunds: { count: 1, amount: -ledger.refund },
       other: { count: 0, amount: 0 },
       payout: { id: settled[0]?.id, status: 'paid', amount: -ledger.payout, reference: expect.stringMatching(/^pay_/) },
@@ -89,7 +90,13 @@ describe.each(await serverDrivers('settlement'))('daily settlement on $name', ({
     // The ledger's own figures, and the business records behind them, to the cent.
     expect([ledger.ticket, ledger.release, ledger.refund, ledger.payout]).toEqual([3_000 + 1_550 + 6_001, 2_000, -499, -expected]);
     expect(
-      day.openingBalance + day.payments.amount + day.escrowReleases.amount - day.refunds.amount + day.other.amount - day.payout.amount,
+      day.openingBalance +
+        day.payments.amount +
+        day.escrowReleases.amount +
+        day.allowances.amount -
+        day.refunds.amount +
+        day.other.amount -
+        day.payout.amount,
     ).toBe(day.closingBalance);
     expect(await world.till()).toBe(0n);
 
@@ -109,6 +116,8 @@ describe.each(await serverDrivers('settlement'))('daily settlement on $name', ({
       payout_amount: String(expected),
       payout_status: 'paid',
       closing_balance: '0',
+      allowances_count: '0',
+      allowances_amount: '0',
     });
 
     // Again, from the scheduler's path: nothing new is paid.
