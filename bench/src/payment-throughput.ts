@@ -24,30 +24,37 @@
  * random account rows (of 100,000, in id order so no two deadlock); COMMIT — on scratch
  * tables in the same database, created here and dropped at the end.
  */
-import { createHmac, pbkdf2, randomBytes, randomUUID, scrypt } from 'node:crypto';
+import { randomBytes, scrypt } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { type ConfirmationRequest, PROTOCOL_VERSION, TOKEN_TYPES } from '@caisse/protocol';
-import { type CreatedTicket, type createMerchant, createState, generateKey, signJws } from '@caisse/server-kit';
+import { type CreatedTicket, type createMerchant, createState, generateKey } from '@caisse/server-kit';
 import pg from 'pg';
-import { b64, type DeviceJwk, type DeviceKey, newDeviceKey, openDeviceStream } from './phones.js';
-import { benchEntry, benchMerchant, freePort, freshDatabase, runServer, type ServerSetup, SHOP, serverThread } from './server-thread.js';
+import { ceilingRound, createScratch, dropScratch } from './ceiling.js';
+import { b64, type DeviceJwk, listenAndApprove, newPhone } from './phones.js';
+import {
+  benchEntry,
+  benchMerchant,
+  countSql,
+  freePort,
+  freshDatabase,
+  runServer,
+  type ServerSetup,
+  SHOP,
+  type SqlSample,
+  serverThread,
+} from './server-thread.js';
 import { load, median, percentile } from './stats.js';
 
 const CUSTOMERS = 16;
 const CONNECTIONS = 16;
 const PRICE = 100; // 1.00 EUR: far below the wallet threshold (50.00), so every payment is a wallet payment.
 const ACCESS_KEY = 'correct horse battery staple';
-const PIN = '4821';
-/** docs/device-api.md: pinKey = PBKDF2-HMAC-SHA256(PIN, pinSalt, 310 000, 32 bytes), on the phone. */
-const PIN_ITERATIONS = 310_000;
 
 /** Payments, for each path: untimed warm-up, then timed windows of steady load (the loops never pause in between). */
 const PAYMENT_PLAN = { warmupMs: 1_000, windows: 4, windowMs: 1_500 };
 /** Ceiling: one warm-up round, then rounds before and after the payments, so a noisy spell lands on both. */
 const CEILING_PLAN = { warmupMs: 500, roundsEachSide: 2, roundMs: 1_500 };
-const ACCOUNTS = 100_000;
 
 // ——— the payment server, in a worker thread ———
 
@@ -57,32 +64,13 @@ interface ThroughputSetup extends ServerSetup {
 }
 
 /** The server thread's counters at one moment, the answer to the main thread's one question: event loop time and the SQL it sent. */
-interface ServerSample {
+interface ServerSample extends SqlSample {
   active: number;
   idle: number;
-  statements: number;
-  transactions: number;
-  /** With BENCH_SQL_PROFILE set: statements by text since the previous sample. */
-  byText?: [string, number][];
 }
 
 function serveInThread(setup: ThroughputSetup): Promise<void> {
-  // Every statement the server sends goes through pg.Client#query (pools included); this
-  // thread's copy of pg is the server's alone, so the count is the server's SQL.
-  const sql = { statements: 0, transactions: 0 };
-  const byText = new Map<string, number>();
-  const profiling = process.env.BENCH_SQL_PROFILE !== undefined;
-  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    sql.statements++;
-    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
-    if (text !== undefined && /^\s*COMMIT\b/i.test(text)) sql.transactions++;
-    if (profiling && text !== undefined) {
-      const key = text.replace(/\s+/g, ' ').trim().slice(0, 110);
-      byText.set(key, (byText.get(key) ?? 0) + 1);
-    }
-    return query.apply(this, args);
-  } as typeof pg.Client.prototype.query;
+  const sql = countSql();
   return runServer<object, ServerSample>(setup, {
     async seed(server) {
       const { customers, devices } = server;
@@ -114,9 +102,7 @@ function serveInThread(setup: ThroughputSetup): Promise<void> {
     },
     answer() {
       const { active, idle } = performance.eventLoopUtilization();
-      const counted = profiling ? [...byText] : undefined;
-      byText.clear();
-      return { active, idle, ...sql, ...(counted ? { byText: counted } : {}) };
+      return { active, idle, ...sql.sample() };
     },
   });
 }
@@ -256,148 +242,6 @@ const payOnPhone: Walk = async (go, ticket, account, issuer) => {
   step();
   return { ticket, voucher, startedAt, finishedAt: last, steps };
 };
-
-// ——— the phones ———
-
-/** A phone as docs/device-api.md makes one: its device key, and its PIN key. */
-interface Phone extends DeviceKey {
-  pinKey: Buffer;
-}
-
-async function newPhone(): Promise<Phone> {
-  const pinKey = await new Promise<Buffer>((resolve, reject) =>
-    pbkdf2(PIN, randomBytes(16), PIN_ITERATIONS, 32, 'sha256', (error, key) => (error ? reject(error) : resolve(key))),
-  );
-  return { ...newDeviceKey(), pinKey };
-}
-
-/** The phone's approval of `request`: signed answer with its PIN proof (docs/device-api.md, "The answer"). */
-function approval(phone: Phone, issuer: string, request: ConfirmationRequest): string {
-  const pinProof = b64(createHmac('sha256', phone.pinKey).update(`caisse-pin|approve|${request.id}|${request.challenge}`).digest());
-  return signJws(
-    TOKEN_TYPES.confirmation,
-    {
-      ver: PROTOCOL_VERSION,
-      iss: phone.id,
-      aud: issuer,
-      jti: randomUUID(),
-      iat: Math.floor(Date.now() / 1000),
-      request: request.id,
-      challenge: request.challenge,
-      ticket: request.ticket.sha256,
-      amount: request.amount,
-      currency: request.currency,
-      payee: request.payee.id,
-      decision: 'approve',
-      pinProof,
-    },
-    { kid: phone.id, alg: 'EdDSA', key: phone.key },
-  );
-}
-
-/**
- * The phone in the customer's hand: its device stream open, and every request arriving
- * on it approved with the PIN. Resolves once the stream is open; `failed` is set when an
- * answer is refused (the run then stops).
- */
-async function listenAndApprove(
-  phone: Phone,
-  issuer: string,
-  agent: Agent,
-  state: { failed?: Error; answered: number },
-): Promise<() => void> {
-  const { hostname, port } = new URL(issuer);
-  const answer = (asked: ConfirmationRequest) => {
-    const body = JSON.stringify({ token: approval(phone, issuer, asked) });
-    const outgoing = request(
-      {
-        agent,
-        hostname,
-        port,
-        method: 'POST',
-        path: `/device/requests/${asked.id}/answer`,
-        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          if (response.statusCode === 200) state.answered++;
-          else state.failed ??= new Error(`answer answered ${response.statusCode}: ${Buffer.concat(chunks).toString('utf8')}`);
-        });
-      },
-    );
-    outgoing.on('error', (error) => {
-      state.failed ??= error;
-    });
-    outgoing.end(body);
-  };
-  const stream = await openDeviceStream(phone, issuer, agent, (data) => {
-    if (data) answer(JSON.parse(data) as ConfirmationRequest);
-  });
-  return () => stream.destroy();
-}
-
-// ——— the ceiling ———
-
-async function createScratch(pool: pg.Pool): Promise<void> {
-  await pool.query(`CREATE TABLE bench_scratch_accounts (id int PRIMARY KEY, balance bigint NOT NULL)`);
-  await pool.query(
-    `CREATE TABLE bench_scratch_transfers (
-       id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-       debit_account int NOT NULL, credit_account int NOT NULL, amount bigint NOT NULL,
-       created_at timestamptz NOT NULL DEFAULT now())`,
-  );
-  await pool.query(`INSERT INTO bench_scratch_accounts SELECT n, 1000000000 FROM generate_series(1, ${ACCOUNTS}) n`);
-  await pool.query('VACUUM ANALYZE bench_scratch_accounts');
-}
-
-async function dropScratch(pool: pg.Pool): Promise<void> {
-  await pool.query('DROP TABLE IF EXISTS bench_scratch_transfers, bench_scratch_accounts');
-}
-
-/** Double-entry transactions per elapsed second over `ms`, on `connections` connections at once. */
-async function ceilingRound(pool: pg.Pool, ms: number): Promise<number> {
-  let committed = 0;
-  const started = performance.now();
-  const deadline = started + ms;
-  await Promise.all(
-    Array.from({ length: CONNECTIONS }, async () => {
-      const client = await pool.connect();
-      try {
-        while (performance.now() < deadline) {
-          const a = 1 + Math.floor(Math.random() * ACCOUNTS);
-          let b = 1 + Math.floor(Math.random() * (ACCOUNTS - 1));
-          if (b >= a) b++;
-          const amount = 1 + Math.floor(Math.random() * 1000);
-          await client.query('BEGIN');
-          await client.query('INSERT INTO bench_scratch_transfers (debit_account, credit_account, amount) VALUES ($1, $2, $3)', [
-            a,
-            b,
-            amount,
-          ]);
-          // Lower id first, so two transactions on the same pair queue instead of deadlocking.
-          for (const [id, delta] of a < b
-            ? [
-                [a, -amount],
-                [b, amount],
-              ]
-            : [
-                [b, amount],
-                [a, -amount],
-              ]) {
-            await client.query('UPDATE bench_scratch_accounts SET balance = balance + $2 WHERE id = $1', [id, delta]);
-          }
-          await client.query('COMMIT');
-          committed++;
-        }
-      } finally {
-        client.release();
-      }
-    }),
-  );
-  return (committed * 1000) / (performance.now() - started);
-}
 
 // ——— the run ———
 
@@ -600,9 +444,10 @@ async function main(): Promise<void> {
     console.log('');
 
     await createScratch(pool);
-    await ceilingRound(pool, CEILING_PLAN.warmupMs);
+    await ceilingRound(pool, CEILING_PLAN.warmupMs, CONNECTIONS);
     const ceilingRounds: number[] = [];
-    for (let round = 0; round < CEILING_PLAN.roundsEachSide; round++) ceilingRounds.push(await ceilingRound(pool, CEILING_PLAN.roundMs));
+    for (let round = 0; round < CEILING_PLAN.roundsEachSide; round++)
+      ceilingRounds.push(await ceilingRound(pool, CEILING_PLAN.roundMs, CONNECTIONS));
 
     const scryptFigures = await scryptReference();
 
@@ -629,7 +474,8 @@ async function main(): Promise<void> {
     if (answers.failed) throw answers.failed;
     if (answers.answered !== phone.payments.length) throw new Error(`${answers.answered} answers for ${phone.payments.length} payments`);
 
-    for (let round = 0; round < CEILING_PLAN.roundsEachSide; round++) ceilingRounds.push(await ceilingRound(pool, CEILING_PLAN.roundMs));
+    for (let round = 0; round < CEILING_PLAN.roundsEachSide; round++)
+      ceilingRounds.push(await ceilingRound(pool, CEILING_PLAN.roundMs, CONNECTIONS));
 
     // Every payment counted is a voucher the merchant accepts (untimed).
     for (const payment of [...accessKey.payments, ...phone.payments]) {

@@ -34,6 +34,16 @@ export interface ServerSetup {
   databaseUrl: string;
   port: number;
   merchantJwks: unknown;
+  /** CAISSE_SECRET (default a random one): one for every instance of a bench that runs several, so each unseals the signing key. */
+  secret?: string;
+  /** The issuer the server names itself (default `http://127.0.0.1:<port>`): one for every instance of a bench that runs several. */
+  issuer?: string;
+  /**
+   * Whether this instance registers the bench merchant and seeds (default true). A second
+   * instance on the same database, started once the first is ready, sets it false: it
+   * serves what the first stored, as another process behind the same address would.
+   */
+  seeds?: boolean;
 }
 
 type ToServer = { type: 'ask' } | { type: 'close' };
@@ -67,20 +77,23 @@ export async function runServer<Ready extends object, Answer>(
       configSchema.parse({
         PORT: setup.port,
         HOST: '127.0.0.1',
-        CAISSE_ISSUER: `http://127.0.0.1:${setup.port}`,
-        CAISSE_SECRET: randomBytes(32).toString('base64url'),
+        CAISSE_ISSUER: setup.issuer ?? `http://127.0.0.1:${setup.port}`,
+        CAISSE_SECRET: setup.secret ?? randomBytes(32).toString('base64url'),
         DATABASE_URL: setup.databaseUrl,
         CAISSE_NOTIFIER: 'stream',
         LOG_LEVEL: 'error',
       }),
     );
-    await server.merchants.register({
-      id: MERCHANT_ID,
-      displayName: 'The Bookshop',
-      jwks: setup.merchantJwks as Parameters<PaymentServer['merchants']['register']>[0]['jwks'],
-      returnOrigins: [SHOP],
-    });
-    const ready = await hooks.seed(server);
+    const seeds = setup.seeds ?? true;
+    if (seeds) {
+      await server.merchants.register({
+        id: MERCHANT_ID,
+        displayName: 'The Bookshop',
+        jwks: setup.merchantJwks as Parameters<PaymentServer['merchants']['register']>[0]['jwks'],
+        returnOrigins: [SHOP],
+      });
+    }
+    const ready = seeds ? await hooks.seed(server) : ({} as Ready);
     post({ type: 'ready', url: server.url, jwks: await server.keys.jwks(), ...ready });
   } catch (error) {
     await server?.close().catch(() => {});
@@ -144,14 +157,52 @@ export function serverThread<Ready extends object, Answer>(entry: string, setup:
   };
 }
 
-/** The bench merchant's server kit, trusting the keys the server thread reported. */
-export function benchMerchant(merchantKey: ReturnType<typeof generateKey>, issuer: string, jwks: unknown) {
+/** The bench merchant's server kit (or another merchant's the bench registered), trusting the keys the server thread reported. */
+export function benchMerchant(merchantKey: ReturnType<typeof generateKey>, issuer: string, jwks: unknown, merchantId = MERCHANT_ID) {
   return createMerchant({
-    merchantId: MERCHANT_ID,
+    merchantId,
     signingKey: merchantKey.privateJwk,
     paymentServer: { issuer, payEndpoint: `${issuer}/pay`, keys: staticKeySet(jwks as Parameters<typeof staticKeySet>[0]) },
     replayStore: memoryReplayStore(),
   });
+}
+
+/** The SQL a server thread sent, counted since it started: statements, commits and (with BENCH_SQL_PROFILE) statements by text. */
+export interface SqlSample {
+  statements: number;
+  transactions: number;
+  /** With BENCH_SQL_PROFILE set: statements by text since the previous sample. */
+  byText?: [string, number][];
+}
+
+/**
+ * Counts, from now on, every statement this thread sends. Every statement the server
+ * sends goes through pg.Client#query (pools included); a server thread's copy of pg is
+ * the server's alone, so the count is the server's SQL. Call it in the server thread
+ * before the server starts.
+ */
+export function countSql(): { sample(): SqlSample } {
+  const sql = { statements: 0, transactions: 0 };
+  const byText = new Map<string, number>();
+  const profiling = process.env.BENCH_SQL_PROFILE !== undefined;
+  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    sql.statements++;
+    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
+    if (text !== undefined && /^\s*COMMIT\b/i.test(text)) sql.transactions++;
+    if (profiling && text !== undefined) {
+      const key = text.replace(/\s+/g, ' ').trim().slice(0, 110);
+      byText.set(key, (byText.get(key) ?? 0) + 1);
+    }
+    return query.apply(this, args);
+  } as typeof pg.Client.prototype.query;
+  return {
+    sample() {
+      const counted = profiling ? [...byText] : undefined;
+      byText.clear();
+      return { ...sql, ...(counted ? { byText: counted } : {}) };
+    },
+  };
 }
 
 /** A fresh PostgreSQL database named `prefix` + random hex; `drop` removes it, open connections included. */
