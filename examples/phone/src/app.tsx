@@ -1,5 +1,6 @@
 import { type Account, type ConfirmationRequest, createDevice, indexedDbStore, isCaisseDeviceError } from '@caisse/sdk';
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import { AllowancesView } from './allowances.js';
 import { ChangePinForm } from './change-pin.js';
 import { EnrollForm } from './enroll.js';
 import { errorText } from './errors.js';
@@ -45,6 +46,7 @@ export function App() {
   const [removing, setRemoving] = useState<string | undefined>(undefined);
   const [changingPin, setChangingPin] = useState<Account | undefined>(undefined);
   const [moneyOf, setMoneyOf] = useState<Account | undefined>(undefined);
+  const [allowancesOf, setAllowancesOf] = useState<Account | undefined>(undefined);
   const now = useNow();
 
   const reload = () => device.accounts().then(setAccounts);
@@ -91,7 +93,7 @@ export function App() {
       );
       dropRequest(account.deviceId, request.id);
       const money = amountText(request.amount, request.currency);
-      finish(`Payment of ${money} to ${request.payee.name} ${outcome}.`);
+      finish(`${request.allowance ? 'Allowance of up to' : 'Payment of'} ${money} to ${request.payee.name} ${outcome}.`);
     } catch (error) {
       if (!isCaisseDeviceError(error)) throw error;
       if (error.code === 'pin_invalid' && approval?.pin !== undefined) {
@@ -132,7 +134,7 @@ export function App() {
 
         {answering ? (
           <section class="card" aria-labelledby="approve-title">
-            <h2 id="approve-title">Approve this payment?</h2>
+            <h2 id="approve-title">{answering.request.allowance ? 'Grant this allowance?' : 'Approve this payment?'}</h2>
             <RequestSummary request={answering.request} now={now} />
             <PinPad
               submitLabel={`Approve ${amountText(answering.request.amount, answering.request.currency)}`}
@@ -152,6 +154,8 @@ export function App() {
           />
         ) : moneyOf ? (
           <MoneyView account={moneyOf} onClose={() => setMoneyOf(undefined)} onNotice={setNotice} />
+        ) : allowancesOf ? (
+          <AllowancesView account={allowancesOf} onClose={() => setAllowancesOf(undefined)} onNotice={setNotice} />
         ) : adding || accounts.length === 0 ? (
           <EnrollForm
             device={device}
@@ -223,6 +227,9 @@ export function App() {
                         <div class="links">
                           <button type="button" class="link" onClick={() => setMoneyOf(account)}>
                             My money
+                          </button>
+                          <button type="button" class="link" onClick={() => setAllowancesOf(account)}>
+                            Allowances
                           </button>
                           <button type="button" class="link" onClick={() => setChangingPin(account)}>
                             Change PIN…

@@ -1,9 +1,11 @@
 import type { ConfirmationRequest } from '@caisse/sdk';
+import { grantLines } from './allowance-terms.js';
 import { amountText, timeLeft } from './format.js';
 
-/** What the customer is asked to confirm: who, what, how much, until when. */
+/** What the customer is asked to confirm: who, what, how much, until when; for an allowance, its terms. */
 export function RequestSummary({ request, now, headingLevel = 3 }: { request: ConfirmationRequest; now: number; headingLevel?: 2 | 3 }) {
   const Heading = headingLevel === 2 ? 'h2' : 'h3';
+  const grant = grantLines(request);
   return (
     <div class="summary">
       <Heading class="payee">{request.payee.name}</Heading>
@@ -20,6 +22,13 @@ export function RequestSummary({ request, now, headingLevel = 3 }: { request: Co
             </li>
           ))}
         </ul>
+      )}
+      {grant.length > 0 && (
+        <div class="grant">
+          {grant.map((line) => (
+            <p key={line}>{line}</p>
+          ))}
+        </div>
       )}
       {request.approval === 'tap' && <p class="hint">Under your tap limit: no PIN needed.</p>}
       <p class="expiry">Expires in {timeLeft(request.expiresAt, now)}</p>

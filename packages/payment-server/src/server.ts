@@ -273,6 +273,7 @@ export async function createPaymentServer(config: Config, options: PaymentServer
         ...(acquirers.length > 0 ? { topUps: afterPayment.topUps } : {}),
         overview,
         plans,
+        allowances,
         sessionKey: deriveKey(secret, 'session'),
         csrfKey: deriveKey(secret, 'csrf'),
         identifyThrottle,

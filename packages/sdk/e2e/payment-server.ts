@@ -80,6 +80,23 @@ export async function startPaymentServer() {
       tickets.set(ticket.id, ticket.reference);
       return ticket.id;
     },
+    /**
+     * Asks the customer's phone to grant the bookshop a session allowance of `maximum` for an
+     * hour (decoupled, as `requestPayment`). Returns the ticket id.
+     */
+    async requestAllowance(maximum: number, account: keyof typeof CUSTOMERS = 'alice'): Promise<string> {
+      const ticket = merchant.createTicket({
+        serial: `allowance-${Math.random().toString(36).slice(2, 8)}`,
+        currency: 'EUR',
+        amount: maximum,
+        allowance: { expiresAt: Math.floor(Date.now() / 1000) + 3600 },
+        returnUrl: 'https://shop.example/paid',
+        cancelUrl: 'https://shop.example/basket',
+        state: createState(),
+      });
+      await client.payments.request({ ticket, phone: CUSTOMERS[account].phone });
+      return ticket.id;
+    },
     /** Where the payment of a ticket stands, once it has left `confirming` and `authorising` (or after 10 s). */
     async outcome(ticketId: string): Promise<{ state: string; refusal?: string }> {
       const deadline = Date.now() + 10_000;

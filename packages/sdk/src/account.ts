@@ -3,6 +3,7 @@ import {
   type ConfirmationClaims,
   type ConfirmationRequest,
   confirmationRequest,
+  customerAllowances,
   isCaisseError,
   moneyOverview,
   PROTOCOL_VERSION,
@@ -10,6 +11,7 @@ import {
   TOKEN_TYPES,
 } from '@caisse/protocol';
 import { base64urlDecode } from '@caisse/protocol/base64url';
+import { type Allowance, allowanceWithDates, type WatchAllowancesOptions, watchAllowances } from './allowances.js';
 import { createAssertion, type Signer } from './crypto/assertion.js';
 import { randomId, signJws } from './crypto/jws.js';
 import type { DeviceAlgorithm } from './crypto/keys.js';
@@ -81,6 +83,28 @@ export interface Account {
    * @example const { currencies } = await account.overview() // currencies[0].day.remaining
    */
   overview(options?: { signal?: AbortSignal }): Promise<MoneyOverview>;
+  /**
+   * The customer's live session allowances, newest first: to whom, how much is used and
+   * left of the maximum in the current period, until when.
+   * @throws CaisseDeviceError `device_revoked`, `offline`, `message_invalid`, …
+   * @example const [first] = await account.allowances() // first.remaining of first.maximum
+   */
+  allowances(options?: { signal?: AbortSignal }): Promise<Allowance[]>;
+  /**
+   * Ends one of the customer's allowances now (no PIN: taking a permission back is never
+   * what a thief wants): the merchant can charge nothing more, what was charged is settled.
+   * Revoking an allowance that already ended changes nothing. Resolves to the live ones left.
+   * @throws CaisseDeviceError `allowance_unknown` (none such for this customer), `offline`, …
+   * @example const left = await account.revokeAllowance(allowance.id)
+   */
+  revokeAllowance(id: string): Promise<Allowance[]>;
+  /**
+   * Calls `onChange` with the live allowances, then each time they change (granted, ended,
+   * a new period, and charges seen at each refresh). Resolves when `signal` aborts; rejects
+   * on a final error (`device_revoked`, …). It holds its own event stream.
+   * @example account.watchAllowances(show, { signal, refreshEvery: 30_000 })
+   */
+  watchAllowances(onChange: (allowances: Allowance[]) => void, options?: WatchAllowancesOptions): Promise<void>;
   /** Revokes this device at the server and forgets the account here. */
   revoke(): Promise<void>;
   /** Forgets the account on this device only (for one the server already revoked). */
@@ -106,6 +130,12 @@ function checkedRequest(request: ConfirmationRequest): ConfirmationRequest {
     if (!isCaisseError(error)) throw error;
     throw new CaisseDeviceError('message_invalid', error.message, { cause: error });
   }
+}
+
+/** The answer of both allowance calls: the live list, validated. */
+async function readAllowances(response: Response): Promise<Allowance[]> {
+  const { allowances } = await parsedBody(response, (body) => parseMessage(customerAllowances, body));
+  return allowances.map(allowanceWithDates);
 }
 
 /** The account object over a stored record. */
@@ -159,6 +189,14 @@ export function accountOf(record: AccountRecord, context: AccountContext): Accou
     });
   }
 
+  function events(options: { signal?: AbortSignal; lastEventId?: string }): AsyncGenerator<RequestEvent, void> {
+    return requestStream(signer, { ...options, clock, ...(context.backoff ? { backoff: context.backoff } : {}) });
+  }
+
+  async function listAllowances(signal: AbortSignal | undefined): Promise<Allowance[]> {
+    return readAllowances(await signedGet('/device/allowances', signal));
+  }
+
   async function answer(request: ConfirmationRequest, decision: 'approve' | 'decline', proof?: string): Promise<'approved' | 'declined'> {
     const response = await sendSigned(`${record.server}/device/requests/${encodeURIComponent(request.id)}/answer`, clock, async (now) => {
       const claims: ConfirmationClaims = {
@@ -210,9 +248,7 @@ export function accountOf(record: AccountRecord, context: AccountContext): Accou
       return requests.map((request) => checkedRequest(request as ConfirmationRequest));
     },
 
-    requests(options = {}) {
-      return requestStream(signer, { ...options, clock, ...(context.backoff ? { backoff: context.backoff } : {}) });
-    },
+    requests: (options = {}) => events(options),
 
     async approve(request, pin) {
       const checked = checkedRequest(request);
@@ -263,6 +299,21 @@ export function accountOf(record: AccountRecord, context: AccountContext): Accou
 
     async overview(options = {}) {
       return withDates(await parsedBody(await signedGet('/device/overview', options.signal), (body) => parseMessage(moneyOverview, body)));
+    },
+
+    allowances: (options = {}) => listAllowances(options.signal),
+
+    async revokeAllowance(id) {
+      const path = `/device/allowances/${encodeURIComponent(id)}/revoke`;
+      const response = await sendSigned(`${record.server}${path}`, clock, async (now) => ({
+        method: 'POST',
+        headers: { accept: 'application/json', authorization: authorization(await createAssertion(signer, { method: 'POST', path }, now)) },
+      }));
+      return readAllowances(response);
+    },
+
+    watchAllowances(onChange, options = {}) {
+      return watchAllowances({ list: listAllowances, events: (signal) => events({ signal }) }, onChange, options);
     },
 
     async revoke() {

@@ -15,6 +15,7 @@ export const DEVICE_ERROR_CODES = {
   plan_invalid:
     'The plan change is not a plan: an amount that is not a whole number of minor units, no means or one twice, an unknown field, a daily ceiling over the monthly one. `issues` say which field.',
   currency_unknown: 'The currency is not an ISO 4217 code the payment server knows.',
+  allowance_unknown: "No such session allowance for this device's customer.",
   confirmation_expired: 'The request expired before it was answered.',
   confirmation_answered: 'The request was already approved, declined or cancelled.',
   confirmation_unknown: "No such request for this device's customer.",

@@ -1,5 +1,6 @@
 export { type ConfirmationRequest, type Issue, PLAN_MEANS, type PlanMeans } from '@caisse/protocol';
 export type { Account } from './account.js';
+export type { Allowance, WatchAllowancesOptions } from './allowances.js';
 export type { DeviceAlgorithm, DevicePublicJwk } from './crypto/keys.js';
 export { createDevice, type Device, type DeviceOptions, type EnrollOptions } from './device.js';
 export { CaisseDeviceError, DEVICE_ERROR_CODES, type DeviceErrorCode, isCaisseDeviceError } from './errors.js';

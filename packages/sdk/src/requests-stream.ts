@@ -13,6 +13,8 @@ export type RequestEvent =
   | { type: 'request'; request: ConfirmationRequest }
   /** A request left the open state (best effort: `pending()` is the source of truth). */
   | { type: 'closed'; id: string; state: 'approved' | 'declined' | 'expired' | 'cancelled' }
+  /** The customer's session allowances changed (granted, ended, a new period): read them again with `allowances()`. */
+  | { type: 'allowances' }
   /** The server sent a request that is not a valid protocol message; it is skipped. */
   | { type: 'invalid'; error: CaisseDeviceError }
   /** The connection dropped (or could not be made); the next try is in `delay` ms. */
@@ -34,7 +36,7 @@ const SILENT = 'The event stream went silent.';
 const CLOSED_STATES = new Set(['approved', 'declined', 'expired', 'cancelled']);
 
 /** Failures worth another try: no answer, or a server that is down or busy. Anything else is final. */
-function retryable(error: CaisseDeviceError): boolean {
+export function retryable(error: CaisseDeviceError): boolean {
   return (
     error.code === 'offline' ||
     (error.code === 'server_error' && (error.status === undefined || error.status >= 500 || error.status === 429))
@@ -54,6 +56,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 function toEvent(type: string, data: string): RequestEvent | undefined {
+  // Its data names nothing: the list is read from the server.
+  if (type === 'allowances') return { type: 'allowances' };
   if (type !== 'request' && type !== 'closed') return undefined; // room for later event kinds
   let value: unknown;
   try {

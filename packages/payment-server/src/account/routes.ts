@@ -4,6 +4,7 @@ import { safeEqual } from '@caisse/server-kit';
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { AllowanceService } from '../allowances/service.js';
 import { AuthenticationFailedError, isWrongCredentials } from '../customers/errors.js';
 import type { CustomerOverviewReader } from '../customers/overview.js';
 import type { PlanService } from '../customers/plans.js';
@@ -35,6 +36,8 @@ export interface AccountDeps {
   /** The customer's money and payment plan: shown on the page, the plan changed by `POST /account/plan`. */
   overview?: Pick<CustomerOverviewReader, 'read'>;
   plans?: Pick<PlanService, 'get' | 'set'>;
+  /** The customer's session allowances: listed on the page, one revoked by `POST /account/allowances/revoke`. */
+  allowances?: Pick<AllowanceService, 'listForCustomer' | 'revoke'>;
   /** `deriveKey(secret, 'session')`: signs the account cookie. */
   sessionKey: Buffer;
   /** `deriveKey(secret, 'csrf')`. */
@@ -46,6 +49,8 @@ export interface AccountDeps {
 }
 
 const ACCOUNT_COOKIE = 'caisse_account';
+/** Where the page's revoke button of a session allowance posts. */
+const REVOKE_ALLOWANCE = '/account/allowances/revoke';
 /** An account session is short: it shows payments, and a shared computer may be left open. */
 const ACCOUNT_SESSION_SECONDS = 15 * 60;
 const DAY_MS = 86_400_000;
@@ -152,6 +157,23 @@ export function accountRoutes(deps: AccountDeps) {
         // A form just posted comes back as sent (with its errors) or as saved; the others as stored.
         view.plans = currencies.map((money) => extra.plans?.find((plan) => plan.currency === money.currency) ?? planFormView(money.plan));
       }
+      if (deps.allowances) {
+        const allowances = await deps.allowances.listForCustomer(customer);
+        view.allowances = {
+          allowances: allowances.map((allowance) => ({
+            id: allowance.id,
+            merchantName: allowance.merchant.name,
+            currency: allowance.currency,
+            maximum: allowance.maximum,
+            used: allowance.used,
+            remaining: allowance.remaining,
+            chargeCap: allowance.chargeCap,
+            period: allowance.period,
+            expiresAt: new Date(allowance.expiresAt * 1000),
+          })),
+          revoke: REVOKE_ALLOWANCE,
+        };
+      }
       if (chosen.range) view.payments = await history(customer, chosen.range.since, chosen.range.until);
       else view.periodError = 'period_invalid';
     }
@@ -220,6 +242,17 @@ export function accountRoutes(deps: AccountDeps) {
       if (customer !== undefined && deps.devices && typeof form.device === 'string') {
         // Only the signed-in customer's own phone: another's is `device_unknown`.
         await deps.devices.revoke(form.device, { customerId: customer });
+      }
+      return c.redirect('/account', 303);
+    });
+
+    app.post(REVOKE_ALLOWANCE, async (c) => {
+      const form = await c.req.parseBody();
+      checkForm(c, form.csrf);
+      const customer = signedInCustomer(c);
+      if (customer !== undefined && deps.allowances && typeof form.allowance === 'string') {
+        // Only the signed-in customer's own: another's is `allowance_unknown`.
+        await deps.allowances.revoke(customer, form.allowance);
       }
       return c.redirect('/account', 303);
     });

@@ -23,6 +23,7 @@ describe('the device streams of one process', () => {
         seen.requests.push(pending.request.id);
       },
       closed() {},
+      allowances() {},
       end: () => {
         seen.ended = true;
       },

@@ -9,6 +9,8 @@ export interface StreamSubscriber {
   readonly deviceId: string;
   request(pending: PendingRequest): void;
   closed(id: string, state: string): void;
+  /** The customer's session allowances changed: the phone reads its list again. */
+  allowances(): void;
   /** The device was revoked: the stream ends. */
   end(): void;
   ping(): void;
@@ -66,6 +68,9 @@ export function createDeviceStreams(deps: DeviceStreamsDeps): DeviceStreams {
         return;
       case 'revoked':
         for (const subscriber of [...subscribers]) if (subscriber.deviceId === event.deviceId) subscriber.end();
+        return;
+      case 'allowances':
+        for (const subscriber of subscribers) subscriber.allowances();
         return;
     }
   }

@@ -1,3 +1,4 @@
+import { type AllowancesView, allowancesSection } from './allowances.js';
 import { type DevicesView, devicesSection } from './devices.js';
 import { bdi, cleanText, type Html, h, localPath } from './html.js';
 import { currencyName, formatAmount, formatDateTime, formatIsoDate, type Locale, t, text } from './i18n.js';
@@ -70,6 +71,8 @@ export interface HistoryView extends PageBase {
   money?: MoneyView;
   /** The payment plan form, one per currency, shown after the top-up form. */
   plans?: readonly PlanFormView[];
+  /** The customer's live session allowances, each with a revoke button, shown before the phones. */
+  allowances?: AllowancesView;
 }
 
 const COUNTED: ReadonlySet<HistoryStatus> = new Set(['authorised', 'held', 'released']);
@@ -211,6 +214,7 @@ ${periodForm(view, locale)}
 ${results}
 ${view.topUp === undefined ? '' : topUpSection(view.topUp, view.csrfToken, ctx)}
 ${(view.plans ?? []).map((plan) => planSection(plan, view.csrfToken, ctx))}
+${view.allowances === undefined ? '' : allowancesSection(view.allowances, view.csrfToken, ctx)}
 ${view.devices === undefined ? '' : devicesSection(view.devices, view.csrfToken, ctx)}`;
   return layout(view, locale, { title, error: view.periodError !== undefined, main });
 }

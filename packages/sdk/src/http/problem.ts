@@ -15,6 +15,7 @@ const DEVICE_API_CODES = new Set<DeviceErrorCode>([
   'enrollment_code_invalid',
   'plan_out_of_bounds',
   'currency_unknown',
+  'allowance_unknown',
 ]);
 
 /** The problem's `issues` when each names a field and what is wrong with it (at most 20, as the protocol reports them). */
