@@ -216,7 +216,8 @@ describe('the demo in Chromium', () => {
     await page.fill('#account', 'demo');
     await page.getByRole('button', { name: 'Remember' }).click();
     await page.getByText('Paying as demo').waitFor();
-    const [popup] = await Promise.all([page.waitForEvent('popup'), page.locator('caisse-checkout button.pay').click()]);
+    // The article's own button: the offer of an hour of reading below it has another.
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.locator('.paywall > caisse-checkout button.pay').click()]);
     await popup.waitForURL(`${urls.payment}/checkout/**`);
     await popup.getByRole('button', { name: 'Confirm on my phone' }).click();
     await popup.getByRole('heading', { name: 'Confirm on your phone' }).waitFor();
@@ -234,7 +235,7 @@ describe('the demo in Chromium', () => {
     const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1100, height: 760 } });
     const page = await context.newPage();
     await page.goto(`${urls.newsstand}/articles/budget`);
-    const [popup] = await Promise.all([page.waitForEvent('popup'), page.locator('caisse-checkout button.pay').click()]);
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.locator('.paywall > caisse-checkout button.pay').click()]);
     await popup.waitForURL(`${urls.payment}/checkout/**`);
     await identify(popup, 'demo-short', 'demo-short-access-key');
     await popup.getByText('Not enough money in your wallet', { exact: false }).first().waitFor();

@@ -7,8 +7,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
 import { ARTICLES, findArticle } from './articles.js';
-import { articlePage, frontPage, historyPage } from './pages.js';
-import { createPayments } from './payments.js';
+import { type Access, articlePage, frontPage, historyPage } from './pages.js';
+import { createPayments, type HourEnd } from './payments.js';
 import { openReadings } from './readings.js';
 
 export interface NewsstandConfig {
@@ -31,6 +31,13 @@ const account = (c: Context): string | undefined => {
 const WIDGET = createRequire(import.meta.url).resolve('@caisse/widget/caisse.js');
 
 /**
+ * The reasons `?hour=` may name after an article the hour of reading could not open (the
+ * hour then ended); anything else is not shown. `short` is not one: the page sees it itself.
+ */
+const HOUR_ENDS: readonly HourEnd[] = ['exhausted', 'expired', 'revoked', 'ended'];
+const hourEnd = (c: Context): HourEnd | undefined => HOUR_ENDS.find((why) => why === c.req.query('hour'));
+
+/**
  * The newsstand as a Hono app over its readings file, without listening (`startNewsstand` listens).
  * @example const { app, readings } = await createNewsstand(config); serve({ fetch: app.fetch, port: 4200 })
  */
@@ -47,6 +54,9 @@ export async function createNewsstand(config: NewsstandConfig) {
     return state;
   }
 
+  /** The header's facts about the reader. */
+  const bar = (me: string) => ({ spentToday: readings.spentToday(me), hourLeft: readings.hourOf(me)?.remaining });
+
   const app = new Hono();
   app.use(securityHeaders(csp));
   app.use(csrf({ origin: new URL(config.shopUrl).origin }));
@@ -59,16 +69,40 @@ export async function createNewsstand(config: NewsstandConfig) {
 
   app.get('/', (c) => {
     const me = reader(c);
-    return c.html(frontPage(ARTICLES, (id) => readings.hasRead(me, id), readings.spentToday(me)));
+    return c.html(frontPage(ARTICLES, (id) => readings.hasRead(me, id), bar(me)));
   });
   app.get('/articles/:id', async (c) => {
     const article = findArticle(c.req.param('id'));
     if (!article) return c.html('<!doctype html><title>Not found</title><p>No such article. <a href="/">Front page</a></p>', 404);
     const me = reader(c);
-    const access = readings.hasRead(me, article.id)
-      ? ({ read: true } as const)
-      : { ticket: await payments.ticketFor(article, me, account(c)), server: payments.paymentServer, account: account(c) };
-    return c.html(articlePage(article, access, readings.spentToday(me)));
+    const hour = readings.hourOf(me);
+    // During an hour of reading that covers the article: one click. Otherwise the article's
+    // own ticket and the offer of an hour, with why the hour did not open it, if it did not.
+    let access: Access;
+    if (readings.hasRead(me, article.id)) access = { read: true };
+    else if (hour && hour.remaining >= article.price) access = { hour };
+    else {
+      const back = `${config.shopUrl}/articles/${article.id}`;
+      access = {
+        ticket: await payments.ticketFor(article, me, account(c)),
+        hourTicket: await payments.hourTicketFor(me, back, account(c)),
+        server: payments.paymentServer,
+        account: account(c),
+        why: hour ? 'short' : hourEnd(c),
+        hour,
+      };
+    }
+    return c.html(articlePage(article, access, bar(me)));
+  });
+  // One click during an hour of reading: charged under the allowance, no phone step. Back
+  // to the article, open, or with why the hour could not pay for it.
+  app.post('/articles/:id/read', async (c) => {
+    const article = findArticle(c.req.param('id'));
+    if (!article) return c.notFound();
+    const me = reader(c);
+    if (readings.hasRead(me, article.id)) return c.redirect(`/articles/${article.id}`, 303);
+    const outcome = await payments.readWithHour(article, me);
+    return c.redirect(`/articles/${article.id}${outcome.opened ? '' : `?hour=${outcome.why}`}`, 303);
   });
   // The reader's Caisse account, if they chose to tell us: kept in this browser only.
   app.post('/account', async (c) => {
@@ -81,7 +115,7 @@ export async function createNewsstand(config: NewsstandConfig) {
   });
   app.get('/history', (c) => {
     const me = reader(c);
-    return c.html(historyPage(readings.history(me), (id) => findArticle(id)?.title ?? id, readings.spentToday(me)));
+    return c.html(historyPage(readings.history(me), (id) => findArticle(id)?.title ?? id, bar(me)));
   });
 
   app.on(['GET', 'POST'], '/caisse/return', (c) => payments.returnHandler(c.req.raw));

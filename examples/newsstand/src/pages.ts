@@ -1,8 +1,9 @@
 import type { Article } from './articles.js';
-import { esc, layout, money } from './html.js';
-import type { Purchase } from './readings.js';
+import { esc, layout, money, type ReaderBar } from './html.js';
+import { HOUR, type HourEnd } from './payments.js';
+import type { Hour, Purchase } from './readings.js';
 
-export function frontPage(articles: readonly Article[], read: (id: string) => boolean, spentToday: number): string {
+export function frontPage(articles: readonly Article[], read: (id: string) => boolean, bar: ReaderBar): string {
   const items = articles
     .map(
       (
@@ -11,7 +12,7 @@ export function frontPage(articles: readonly Article[], read: (id: string) => bo
 <p>${esc(article.teaser)}</p><p class="price">${read(article.id) ? 'Yours to read' : money(article.price)}</p></li>`,
     )
     .join('');
-  return layout('Today', `<h1>Today’s articles</h1><ul class="articles">${items}</ul>`, spentToday);
+  return layout('Today', `<h1>Today’s articles</h1><ul class="articles">${items}</ul>`, bar);
 }
 
 /** Optional: the reader's Caisse account, so that paying takes one click on the payment page. */
@@ -23,25 +24,51 @@ function accountForm(articleId: string, account: string | undefined): string {
 <input id="account" name="account" autocomplete="username" maxlength="64"> <button type="submit">Remember</button></form>`;
 }
 
-export function articlePage(
-  article: Article,
-  access: { read: true } | { ticket: string; server: string; account: string | undefined },
-  spentToday: number,
-): string {
+/** Why the hour of reading did not open this article, in plain words; the article is then paid on its own. */
+const HOUR_ENDS: Readonly<Record<HourEnd, (article: Article, hour: Hour | undefined) => string>> = {
+  short: (article, hour) =>
+    `Your hour has ${money(hour?.remaining ?? 0)} left, not enough for this article (${money(article.price)}). Pay for it on its own, or start a new hour.`,
+  exhausted: () => 'Your hour of reading is used up. Pay for this article on its own, or start a new hour.',
+  expired: () => 'Your hour of reading is over. Pay for this article on its own, or start a new hour.',
+  revoked: () => 'You stopped your hour of reading from your phone. Pay for this article on its own, or start a new hour.',
+  ended: () => 'Your hour of reading can no longer pay. Pay for this article on its own, or start a new hour.',
+};
+
+/** How the reader can read the article: it is theirs, or their hour of reading opens it in one click, or they pay. */
+export type Access =
+  | { read: true }
+  | { hour: Hour }
+  | { ticket: string; hourTicket: string; server: string; account: string | undefined; why?: HourEnd | undefined; hour?: Hour | undefined };
+
+function paywall(article: Article, access: Exclude<Access, { read: true }>): string {
+  if (!('ticket' in access)) {
+    const until = new Date(access.hour.expiresAt * 1000).toISOString().slice(11, 16);
+    return `<div class="paywall"><form method="post" action="/articles/${esc(article.id)}/read">
+<button class="read" type="submit">Read it: ${money(article.price)} from your hour</button></form>
+<p class="muted">${money(access.hour.remaining)} left of your hour, until ${until} (UTC). No confirmation needed.</p></div>`;
+  }
+  const why = access.why === undefined ? '' : `<p class="notice" id="hour-why">${HOUR_ENDS[access.why](article, access.hour)}</p>`;
+  return `<div class="paywall">${why}<p>Read the whole article for ${money(article.price)}, paid from your Caisse wallet. Confirm on your phone and it opens here.</p>
+<caisse-checkout ticket="${esc(access.ticket)}" server="${esc(access.server)}" mode="popup" verify-url="/caisse/return" lang="en"></caisse-checkout>
+<section class="hour" aria-labelledby="hour-offer"><h2 id="hour-offer">Read for an hour, up to ${money(HOUR.maximum)}</h2>
+<p>Confirm once on your phone; for the next hour every article opens in one click, with no phone step, and what you do not read stays in your wallet.</p>
+<caisse-checkout ticket="${esc(access.hourTicket)}" server="${esc(access.server)}" mode="popup" verify-url="/caisse/return" lang="en"></caisse-checkout></section>
+${accountForm(article.id, access.account)}</div>`;
+}
+
+export function articlePage(article: Article, access: Access, bar: ReaderBar): string {
   const content =
     'read' in access
       ? `<div class="body" id="article-body">${article.body.map((p) => `<p>${esc(p)}</p>`).join('')}</div>`
-      : `<div class="paywall"><p>Read the whole article for ${money(article.price)}, paid from your Caisse wallet. Confirm on your phone and it opens here.</p>
-<caisse-checkout ticket="${esc(access.ticket)}" server="${esc(access.server)}" mode="popup" verify-url="/caisse/return" lang="en"></caisse-checkout>
-${accountForm(article.id, access.account)}</div>`;
+      : paywall(article, access);
   return layout(
     article.title,
     `<article><p class="section">${esc(article.section)}</p><h1>${esc(article.title)}</h1><p class="teaser">${esc(article.teaser)}</p>${content}</article>`,
-    spentToday,
+    bar,
   );
 }
 
-export function historyPage(purchases: Purchase[], titleOf: (id: string) => string, spentToday: number): string {
+export function historyPage(purchases: Purchase[], titleOf: (id: string) => string, bar: ReaderBar): string {
   const rows = purchases
     .map(
       (purchase) =>
@@ -50,8 +77,8 @@ export function historyPage(purchases: Purchase[], titleOf: (id: string) => stri
     .join('');
   return layout(
     'Reading history',
-    `<h1>Reading history</h1><p id="today">Spent today: <strong>${money(spentToday)}</strong></p>
+    `<h1>Reading history</h1><p id="today">Spent today: <strong>${money(bar.spentToday)}</strong></p>
 <table><thead><tr><th>Paid (UTC)</th><th>Article</th><th>Price</th></tr></thead><tbody>${rows || '<tr><td colspan="3">Nothing yet.</td></tr>'}</tbody></table>`,
-    spentToday,
+    bar,
   );
 }

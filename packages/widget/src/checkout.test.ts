@@ -130,6 +130,22 @@ describe('the button', () => {
     expect(buttons(host)).toHaveLength(1);
   });
 
+  it('says "Allow up to" the maximum for an allowance ticket, and "granted" once the allowance is confirmed', async () => {
+    const ticket = makeTicket({ kind: 'allowance', items: [], amount: 200, vat: 0, allowance: { expiresAt: NOW / 1000 + 3600 } });
+    verify.answer(() =>
+      HttpResponse.json({ status: 'paid', voucher: { ...VOUCHER, amount: 200, status: 'granted', funding: 'allowance' } }),
+    );
+    const { popup } = openPopup({ ticket });
+    const paid = next(host, 'caisse:paid');
+    deliver({ type: 'caisse:result', kind: 'voucher', token: TOKEN }, { source: popup.window });
+    await paid;
+    expect(payButton().textContent).toBe('Allow up to €2.00');
+    expect(status()).toBe('Allowance of €2.00 granted.');
+    handle?.update({ lang: 'fr' });
+    expect(payButton().textContent).toBe('Autoriser jusqu’à 2,00\u00a0€');
+    expect(status()).toBe('Provision de 2,00\u00a0€ accordée.');
+  });
+
   it('renders into a shadow root, styled without a single style attribute', () => {
     start();
     expect(host.shadowRoot?.mode).toBe('open');

@@ -8,6 +8,7 @@
 export const en = {
   pay: 'Pay {amount}',
   authenticate: 'Continue with Caisse',
+  allow: 'Allow up to {amount}',
   serial: 'Order {serial}',
   items: 'Items ({count})',
   item: '{quantity} × {label}',
@@ -21,6 +22,7 @@ export const en = {
   verifying: 'Checking the payment…',
   paid: 'Payment of {amount} received. Thank you!',
   authenticated: 'Identity confirmed. Thank you!',
+  granted: 'Allowance of {amount} granted.',
   refused: 'Payment refused. {reason}',
   cancelled: 'Payment cancelled.',
   expired: 'This payment link has expired, reload the page.',

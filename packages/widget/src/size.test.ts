@@ -35,8 +35,11 @@ const BUDGETS = {
   'caisse.js': 12 * KB,
   /** `@caisse/widget`: the button (`mount`, `<caisse-checkout>`, English texts). */
   'index.js': 6 * KB,
-  /** `@caisse/widget/return`: `handleReturn`, for the return page. */
-  'return.js': 6 * KB,
+  /**
+   * `@caisse/widget/return`: `handleReturn`, for the return page. It shares the button's
+   * chunk; the allowance texts (`allow`, `granted`) took that 25 bytes past 6 KB.
+   */
+  'return.js': 6 * KB + 64,
   /** `@caisse/widget/locales/fr`. */
   'locales/fr.js': 1 * KB,
 };

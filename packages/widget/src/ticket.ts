@@ -13,7 +13,7 @@ export interface TicketItem {
  * display only, and the payment server verifies the ticket before anything happens.
  */
 export interface TicketSummary {
-  kind: 'purchase' | 'authentication';
+  kind: 'purchase' | 'authentication' | 'allowance';
   serial: string;
   amount: number;
   currency: string;
@@ -40,7 +40,7 @@ export function readTicket(token: string): TicketSummary | undefined {
     const items = claims.items.map(({ label, quantity, unitAmount }) => ({ label, quantity, unitAmount }));
     formatMoney(amount, currency);
     const valid =
-      (kind === 'purchase' || kind === 'authentication') &&
+      (kind === 'purchase' || kind === 'authentication' || kind === 'allowance') &&
       text(serial) &&
       count(exp) &&
       items.every((item) => text(item.label) && count(item.quantity) && count(item.unitAmount));

@@ -52,7 +52,7 @@ export interface VoucherSummary {
   serial: string;
   amount: number;
   currency: string;
-  /** `authorised`, `authenticated` or `held`. */
+  /** `authorised`, `authenticated`, `held` or, for an allowance ticket, `granted`. */
   status: string;
   [claim: string]: unknown;
 }

@@ -47,8 +47,9 @@ export function statusText({ state, voucher, ticket, reason, code, retryable }: 
   if (state === 'refused') return t(state, { reason: t(reasonKey(reason)) });
   if (state === 'error') return t(code === 'config_invalid' ? 'setupError' : retryable ? 'error' : 'errorFinal');
   if (state !== 'paid') return t(state);
+  // An allowance's voucher (`granted`) pays nothing yet: it grants the merchant up to its amount.
   return paid?.amount && voucher?.status !== 'authenticated'
-    ? t(state, { amount: formatMoney(paid.amount, paid.currency, locale) })
+    ? t(voucher?.status === 'granted' ? 'granted' : state, { amount: formatMoney(paid.amount, paid.currency, locale) })
     : t('authenticated');
 }
 
@@ -77,7 +78,9 @@ export function View({ model, tr, actions }: { model: Model; tr: Translator; act
     <div>
       {ticket && (
         <button type="button" class="pay" data-autofocus={live ? '' : undefined} disabled={!live} onClick={actions.pay}>
-          {ticket.kind === 'authentication' ? t('authenticate') : t('pay', { amount: formatMoney(ticket.amount, ticket.currency, locale) })}
+          {ticket.kind === 'authentication'
+            ? t('authenticate')
+            : t(ticket.kind === 'allowance' ? 'allow' : 'pay', { amount: formatMoney(ticket.amount, ticket.currency, locale) })}
         </button>
       )}
       {ticket && <p class="meta">{[t('serial', { serial: ticket.serial }), !overlay && time].filter(Boolean).join(' · ')}</p>}

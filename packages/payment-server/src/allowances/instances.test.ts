@@ -1,5 +1,5 @@
-import { freshDatabase } from '@caisse/testing';
 import { createMerchantClient, isMerchantApiError } from '@caisse/server-kit/client';
+import { freshDatabase } from '@caisse/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServerProcess } from '../after-payment/__fixtures__/server-process.js';
@@ -81,7 +81,9 @@ describe.runIf(hasPostgres)('allowances on two instances of the payment server',
     await other.stop();
   });
 
-  it('an instance killed in the middle of a settlement: after a restart, the period is settled exactly once', { timeout: 90_000 }, async () => {
+  it('an instance killed in the middle of a settlement: after a restart, the period is settled exactly once', {
+    timeout: 90_000,
+  }, async () => {
     const bob = await world.customer(5_000);
     const { id } = await world.grant(bob, 800);
     for (const amount of [100, 200]) await world.client.allowances.charge(world.chargeTicket(id, amount));

@@ -265,6 +265,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
             {
               ...page,
               kind: claims.kind,
+              ...(claims.allowance ? { allowance: claims.allowance } : {}),
               merchantName,
               amount: claims.amount,
               currency: claims.currency,
@@ -290,6 +291,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
             {
               ...page,
               kind: claims.kind,
+              ...(claims.allowance ? { allowance: claims.allowance } : {}),
               merchantName,
               serial: claims.serial,
               items: claims.items,

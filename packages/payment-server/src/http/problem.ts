@@ -59,7 +59,6 @@ export const SERVER_ERROR_CODES = {
   allowance_unfunded: "The customer's wallet could no longer hold the next period's maximum back: the allowance ended.",
   allowance_charge_cap_exceeded: 'This charge is above the most one charge may take under this allowance.',
   allowance_currency_mismatch: 'The charge is in another currency than the allowance.',
-  allowance_needs_device: 'An allowance is confirmed once on the phone with the PIN: this customer has no phone enrolled.',
   requested_data_unavailable:
     'This ticket requests customer data, which only the hosted checkout page can collect: send the customer to /pay, or issue the ticket without requested.',
 } as const;
@@ -115,7 +114,6 @@ export const PROBLEM_STATUS: Record<ProblemCode, number> = {
   allowance_unfunded: 409,
   allowance_charge_cap_exceeded: 422,
   allowance_currency_mismatch: 422,
-  allowance_needs_device: 409,
   escrow_already_released: 409,
   escrow_already_voided: 409,
   payment_held: 409,

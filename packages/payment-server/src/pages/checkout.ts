@@ -1,6 +1,6 @@
-import type { RequestedData, TicketClaims } from '@caisse/protocol';
+import type { AllowanceTerms, RequestedData, TicketClaims } from '@caisse/protocol';
 import { bdi, cleanText, type Html, h, localPath } from './html.js';
-import { formatAmount, formatNumber, formatRelative, formatTime, type Locale, t, text } from './i18n.js';
+import { formatAmount, formatDateTime, formatNumber, formatRelative, formatTime, type Locale, t, text } from './i18n.js';
 import { buttonForm, type IdentifyError, identifyForm } from './identify.js';
 import { context, layout, type PageBase, type PageContext } from './layout.js';
 import { type SharedForm, sharedDataFields } from './shared-data.js';
@@ -16,8 +16,13 @@ export interface CheckoutItemView {
 
 /** The first hosted page: what is paid, to whom, and the identification form. */
 export interface CheckoutView extends PageBase {
-  /** `authentication` (amount 0, no items) turns every "Pay" text into "Sign in to". */
+  /**
+   * `authentication` (amount 0, no items) turns every "Pay" text into "Sign in to";
+   * `allowance` (no items, `amount` the maximum) shows what the merchant may charge, from `allowance`.
+   */
   kind: TicketClaims['kind'];
+  /** The terms of an `allowance` ticket (required for that kind, ignored for the others). */
+  allowance?: AllowanceTerms;
   /** The merchant's registered display name (not a name from the ticket). */
   merchantName: string;
   /** The merchant's order serial. */
@@ -85,6 +90,42 @@ export function deadline(date: Date, ctx: PageContext): Html {
   return h`<time datetime="${date.toISOString()}">${shown}</time>`;
 }
 
+/** The terms of an allowance ticket: the page cannot say what is granted without them. */
+export function allowanceOf(view: { kind: TicketClaims['kind']; allowance?: AllowanceTerms | undefined }): AllowanceTerms | undefined {
+  if (view.kind !== 'allowance') return undefined;
+  if (view.allowance === undefined) throw new TypeError('A page for an allowance ticket needs its terms (`allowance`).');
+  return view.allowance;
+}
+
+/**
+ * What an allowance grants, as the checkout and the "confirm on your phone" pages say it:
+ * "<merchant> asks for an allowance: up to <maximum> until <date and time>", whether it
+ * renews each period, and the most one charge may take. The end is a date: an allowance
+ * may last longer than a day.
+ */
+export function allowanceTermsLines(
+  terms: AllowanceTerms,
+  money: { amount: number; currency: string },
+  merchant: Html,
+  ctx: PageContext,
+): Html {
+  const { locale } = ctx;
+  const end = new Date(terms.expiresAt * 1000);
+  const time = h`<time datetime="${end.toISOString()}">${formatDateTime(end, locale, ctx.timeZone)}</time>`;
+  const maximum = formatAmount(money.amount, money.currency, locale);
+  return h`<p class="allowance-terms">${t(locale, 'checkout.allowanceTerms', { merchant, maximum, time })}</p>
+${terms.period === undefined ? '' : h`<p>${t(locale, `checkout.allowanceRenews.${terms.period}` as const)}</p>`}
+${terms.chargeCap === undefined ? '' : h`<p>${t(locale, 'checkout.allowanceCap', { cap: formatAmount(terms.chargeCap, money.currency, locale) })}</p>`}`;
+}
+
+function allowanceSection(view: CheckoutView, terms: AllowanceTerms, merchant: Html, ctx: PageContext): Html {
+  return h`<section class="card" aria-labelledby="allowance-heading">
+<h2 id="allowance-heading">${t(ctx.locale, 'checkout.allowanceHeading')}</h2>
+${allowanceTermsLines(terms, view, merchant, ctx)}
+<p class="muted">${t(ctx.locale, 'checkout.allowanceHow', { merchant })}</p>
+</section>`;
+}
+
 function itemsSection(view: CheckoutView, locale: Locale): Html {
   const money = (amount: number) => formatAmount(amount, view.currency, locale);
   const lines = view.items.map((item) => {
@@ -111,17 +152,26 @@ function itemsSection(view: CheckoutView, locale: Locale): Html {
  * The order summary and the identification form: merchant, order serial, lines, VAT,
  * total, session expiry, the data the merchant asks for, the account id + access key
  * form and the cancel form. For an authentication ticket: "Sign in to <merchant>", no
- * lines and no amounts.
+ * lines and no amounts. For an allowance ticket: what the merchant may charge and until
+ * when, instead of lines and total, and that it is confirmed on the phone (the access
+ * key alone never grants one).
  */
 export function checkoutPage(view: CheckoutView, locale: Locale): string {
   const ctx = context(view, locale);
   const merchant = bdi(view.merchantName);
   const signIn = view.kind === 'authentication';
+  const terms = allowanceOf(view);
+  // Points pay for a purchase: signing in and granting an allowance buy nothing yet.
+  const paying = view.kind === 'purchase';
   const merchantText = cleanText(view.merchantName);
-  const title = signIn
-    ? text(locale, 'checkout.titleSignIn', { merchant: merchantText })
-    : text(locale, 'checkout.titlePay', { merchant: merchantText });
+  const titleKey = signIn ? 'checkout.titleSignIn' : terms ? 'checkout.titleAllowance' : 'checkout.titlePay';
+  const title = text(locale, titleKey, { merchant: merchantText });
   const total = formatAmount(view.amount, view.currency, locale);
+  const submitLabel = signIn
+    ? t(locale, 'checkout.signInButton')
+    : terms
+      ? t(locale, 'checkout.allowanceButton', { amount: total })
+      : t(locale, 'checkout.payButton', { amount: total });
   const requested = view.requested ?? [];
   // With data to fill in, one form carries it to either step; its first button (what Enter
   // presses) identifies, which itself asks the phone of a customer who has one.
@@ -135,10 +185,17 @@ export function checkoutPage(view: CheckoutView, locale: Locale): string {
 </div>
 <p class="hint">${t(locale, 'checkout.phoneHint', { operator: ctx.operator })}</p>`;
 
-  const main = h`<h1>${signIn ? t(locale, 'checkout.titleSignIn', { merchant }) : t(locale, 'checkout.titlePay', { merchant })}</h1>
+  const summary = signIn
+    ? h`<p>${t(locale, 'checkout.signInIntro', { merchant, operator: ctx.operator })}</p>`
+    : terms
+      ? h`${allowanceSection(view, terms, merchant, ctx)}
+<p class="notice">${t(locale, 'checkout.allowancePhone', { operator: ctx.operator })}</p>`
+      : itemsSection(view, locale);
+
+  const main = h`<h1>${t(locale, titleKey, { merchant })}</h1>
 <p class="muted">${t(locale, 'checkout.serial', { serial: bdi(view.serial) })}</p>
-${signIn ? h`<p>${t(locale, 'checkout.signInIntro', { merchant, operator: ctx.operator })}</p>` : itemsSection(view, locale)}
-${!signIn && view.fulfilment === 'deferred' ? h`<p class="notice">${t(locale, 'checkout.deferred', { merchant })}</p>` : ''}
+${summary}
+${paying && view.fulfilment === 'deferred' ? h`<p class="notice">${t(locale, 'checkout.deferred', { merchant })}</p>` : ''}
 <p class="muted">${t(locale, 'checkout.expires', { time: deadline(view.expiresAt, ctx) })}</p>
 ${
   view.actions.phone === undefined || asking
@@ -149,7 +206,7 @@ ${buttonForm(
   view.csrfToken,
   t(locale, 'checkout.phoneButton'),
   'primary',
-  signIn ? h`` : pointsChoice(locale, 'use-points-phone', ticked),
+  paying ? pointsChoice(locale, 'use-points-phone', ticked) : h``,
 )}
 <p class="hint">${t(locale, 'checkout.phoneHint', { operator: ctx.operator })}</p>
 </div>`
@@ -161,8 +218,8 @@ ${identifyForm({
   csrfToken: view.csrfToken,
   account: view.account,
   error: view.error,
-  ...(signIn ? {} : { choices: pointsChoice(locale, 'use-points', ticked) }),
-  submitLabel: signIn ? t(locale, 'checkout.signInButton') : t(locale, 'checkout.payButton', { amount: total }),
+  ...(paying ? { choices: pointsChoice(locale, 'use-points', ticked) } : {}),
+  submitLabel,
   accountHint: t(locale, 'identify.accountHint', { operator: ctx.operator }),
   accessKeyHint: t(locale, 'identify.accessKeyHint', { merchant }),
 })}

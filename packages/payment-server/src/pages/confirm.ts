@@ -1,5 +1,5 @@
-import type { TicketClaims } from '@caisse/protocol';
-import { deadline } from './checkout.js';
+import type { AllowanceTerms, TicketClaims } from '@caisse/protocol';
+import { allowanceOf, allowanceTermsLines, deadline } from './checkout.js';
 import { bdi, h, localPath } from './html.js';
 import { formatAmount, type Locale, t, text } from './i18n.js';
 import { buttonForm } from './identify.js';
@@ -8,8 +8,10 @@ import { context, layout, type PageBase } from './layout.js';
 /** Shown while the customer's phone is asked to confirm; the page works without its script, which only adds live status. */
 export interface ConfirmOnPhoneView extends PageBase {
   kind: TicketClaims['kind'];
+  /** The terms of an `allowance` ticket (required for that kind): the page says what is granted, as the phone does. */
+  allowance?: AllowanceTerms;
   merchantName: string;
-  /** Minor units; not shown for an authentication. */
+  /** Minor units; not shown for an authentication; the maximum of an allowance. */
   amount: number;
   currency: string;
   /** When the confirmation request expires: shown as a time, the countdown target. */
@@ -96,20 +98,28 @@ function countdown(seconds: number): string {
 }
 
 /**
- * "Confirm on your phone": who is paid and how much (what the phone shows too), the time
- * to confirm by, a "Check again" link and the cancel form. There is no live update
- * without a script: the page says so and offers the link.
+ * "Confirm on your phone": who is paid and how much (what the phone shows too), or for an
+ * allowance what the merchant may charge and until when, the time to confirm by, a
+ * "Check again" link and the cancel form. There is no live update without a script: the
+ * page says so and offers the link.
  */
 export function confirmOnPhonePage(view: ConfirmOnPhoneView, locale: Locale): string {
   const ctx = context(view, locale);
   const merchant = bdi(view.merchantName);
   const signIn = view.kind === 'authentication';
+  const terms = allowanceOf(view);
+  const intro = signIn
+    ? t(locale, 'confirm.introSignIn', { operator: ctx.operator, merchant })
+    : t(locale, terms ? 'confirm.introAllowance' : 'confirm.intro', { operator: ctx.operator });
   const main = h`<h1>${t(locale, 'confirm.title')}</h1>
 <div class="status">
 <span class="spinner" aria-hidden="true"></span>
-<p>${signIn ? t(locale, 'confirm.introSignIn', { operator: ctx.operator, merchant }) : t(locale, 'confirm.intro', { operator: ctx.operator })}</p>
+<p>${intro}</p>
 </div>
-<dl class="totals card">
+${
+  terms
+    ? h`<div class="card">${allowanceTermsLines(terms, view, merchant, ctx)}</div>`
+    : h`<dl class="totals card">
 <dt>${signIn ? t(locale, 'confirm.signInTo') : t(locale, 'confirm.payee')}</dt>
 <dd>${merchant}</dd>
 ${
@@ -118,7 +128,8 @@ ${
     : h`<dt class="grand">${t(locale, 'confirm.amount')}</dt>
 <dd class="grand num">${formatAmount(view.amount, view.currency, locale)}</dd>`
 }
-</dl>
+</dl>`
+}
 <p>${t(locale, 'confirm.deadline', { time: deadline(view.expiresAt, ctx) })}</p>
 ${
   view.live === undefined

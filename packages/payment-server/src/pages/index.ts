@@ -3,6 +3,7 @@
  * locale to a complete HTML document (a string). No I/O, no routes, no sessions; see
  * README-section.md.
  */
+export { type AllowanceEntry, type AllowancesView, allowancesSection } from './allowances.js';
 export { type CheckoutItemView, type CheckoutView, checkoutPage } from './checkout.js';
 export { CONFIRM_LIVE_SCRIPT, CONFIRM_LIVE_SCRIPT_PATH, type ConfirmOnPhoneView, confirmOnPhonePage } from './confirm.js';
 export {

@@ -17,6 +17,7 @@ import {
   totalsByCurrency,
 } from './index.js';
 import {
+  allowanceView,
   attributes,
   authenticationView,
   bodyText,
@@ -25,6 +26,7 @@ import {
   expectWellFormedPage,
   historyView,
   mainOf,
+  NOW,
   pendingView,
   plain,
   purchaseView,
@@ -35,6 +37,8 @@ import {
 } from './test-support.js';
 
 const REASONS = Object.keys(REFUSAL_REASONS) as RefusalReason[];
+/** {@link NOW} in seconds since the epoch, as allowance terms write times. */
+const NOW_S = NOW.getTime() / 1000;
 
 /** Every page in both languages, for the checks that hold everywhere. */
 const ALL_PAGES: [string, (locale: Locale) => string][] = [
@@ -60,7 +64,16 @@ const ALL_PAGES: [string, (locale: Locale) => string][] = [
       ),
   ],
   ['authentication', (locale) => checkoutPage(authenticationView({ requested: ['email'] }), locale)],
+  ['allowance', (locale) => checkoutPage(allowanceView({ allowance: { expiresAt: 1_772_466_000, period: 'day', chargeCap: 50 } }), locale)],
+  [
+    'allowance, phone named',
+    (locale) => checkoutPage(allowanceView({ actions: { identify: '/i', cancel: '/c', phone: '/checkout/s1/phone' } }), locale),
+  ],
   ['confirm on phone', (locale) => confirmOnPhonePage(confirmView(), locale)],
+  [
+    'confirm allowance on phone',
+    (locale) => confirmOnPhonePage(confirmView({ kind: 'allowance', allowance: { expiresAt: 1_772_466_000 }, amount: 200 }), locale),
+  ],
   ['confirm sign-in on phone', (locale) => confirmOnPhonePage(confirmView({ kind: 'authentication', amount: 0 }), locale)],
   ['pending bank', (locale) => pendingBankPage(pendingView(), locale)],
   ['result', (locale) => resultRedirectPage(resultView(), locale)],
@@ -308,6 +321,43 @@ describe('checkoutPage', () => {
   });
 });
 
+describe('checkoutPage for an allowance', () => {
+  test('says what is granted, to whom, until when, instead of lines and total; the button allows the maximum; no points', () => {
+    const html = checkoutPage(allowanceView(), 'en');
+    const text = bodyText(html);
+    expect(textOf(html, 'title')).toBe('Give Le Kiosque an allowance – Caisse');
+    expect(textOf(html, 'h1')).toBe('Give Le Kiosque an allowance');
+    expect(text).toContain('Le Kiosque asks for an allowance: up to €2.00 until 2 Mar 2026, 15:20 UTC.');
+    expect(html).toContain('<time datetime="2026-03-02T15:20:00.000Z">');
+    expect(text).toContain('Within these limits, Le Kiosque charges you without asking again; what it does not use stays yours.');
+    expect(text).toContain('An allowance is confirmed on your phone, with your PIN: you need a phone enrolled with Caisse.');
+    expect(text).not.toMatch(/Your order|Including VAT|Total|renews|per charge/);
+    expect(textOf(html, 'button')).toBe('Allow up to €2.00');
+    expect(html).not.toContain('usePoints');
+  });
+
+  test('a recurring allowance with a per-charge cap says both, in English and in French', () => {
+    const terms = { allowance: { expiresAt: NOW_S + 7 * 86_400, period: 'day', chargeCap: 50 } } as const;
+    const en = bodyText(checkoutPage(allowanceView(terms), 'en'));
+    expect(en).toContain('up to €2.00 until 9 Mar 2026, 14:20 UTC. It renews each day. At most €0.50 per charge.');
+    const fr = checkoutPage(allowanceView({ ...terms, timeZone: 'Europe/Paris' }), 'fr');
+    expect(textOf(fr, 'h1')).toBe('Accorder une provision à Le Kiosque');
+    expect(bodyText(fr)).toContain(
+      'Le Kiosque vous demande une provision : jusqu’à 2,00 €, valable jusqu’au 9 mars 2026, 15:20 UTC+1. Elle se renouvelle chaque jour. Au plus 0,50 € par paiement.',
+    );
+    expect(bodyText(fr)).toContain('Une provision se confirme sur votre téléphone, avec votre code');
+    expect(bodyText(fr)).toContain('Autoriser jusqu’à 2,00 €');
+    expect(bodyText(fr)).not.toMatch(/\b(Pay|Payer|Total)\b/);
+  });
+
+  test('"Confirm on my phone" for a named customer, with no points; an allowance page without its terms is a bug', () => {
+    const html = checkoutPage(allowanceView({ actions: { identify: '/i', cancel: '/c', phone: '/checkout/s1/phone' } }), 'en');
+    expect(textOf(html, 'button')).toBe('Confirm on my phone');
+    expect(html).not.toContain('usePoints');
+    expect(() => checkoutPage(allowanceView({ allowance: undefined }), 'en')).toThrow(TypeError);
+  });
+});
+
 describe('confirmOnPhonePage', () => {
   test('shows payee, amount and the time to confirm by, a "Check again" link and the cancel form', () => {
     const html = confirmOnPhonePage(confirmView({ operatorName: 'Banque Lumière' }), 'en');
@@ -331,6 +381,23 @@ describe('confirmOnPhonePage', () => {
     const signIn = confirmOnPhonePage(confirmView({ kind: 'authentication', amount: 0 }), 'fr');
     expect(bodyText(signIn)).toContain('Connexion à Librairie du Port');
     expect(bodyText(signIn)).not.toContain('€');
+  });
+
+  test('for an allowance: what the phone asks to grant, in English and in French', () => {
+    const view = confirmView({
+      kind: 'allowance',
+      merchantName: 'Le Kiosque',
+      amount: 200,
+      allowance: { expiresAt: NOW_S + 3600, period: 'week' },
+    });
+    const en = bodyText(confirmOnPhonePage(view, 'en'));
+    expect(en).toContain('check to whom you give the allowance and how much, then approve with your PIN.');
+    expect(en).toContain('Le Kiosque asks for an allowance: up to €2.00 until 2 Mar 2026, 15:20 UTC. It renews each week.');
+    expect(en).not.toMatch(/Paid to|Amount/);
+    const fr = bodyText(confirmOnPhonePage(view, 'fr'));
+    expect(fr).toContain('vérifiez à qui vous accordez la provision et son montant');
+    expect(fr).toContain('Le Kiosque vous demande une provision : jusqu’à 2,00 €, valable jusqu’au 2 mars 2026, 15:20 UTC.');
+    expect(fr).toContain('Elle se renouvelle chaque semaine.');
   });
 
   test('once the deadline has passed, the time is shown without a relative part', () => {

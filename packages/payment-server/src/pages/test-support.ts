@@ -40,6 +40,20 @@ export function authenticationView(overrides: Partial<CheckoutView> = {}): Check
   return purchaseView({ kind: 'authentication', items: [], amount: 0, vat: 0, ...overrides });
 }
 
+/** Le Kiosque asks for "read for an hour, up to €2.00": an allowance ticket's page, ending an hour after {@link NOW}. */
+export function allowanceView(overrides: Partial<CheckoutView> = {}): CheckoutView {
+  return purchaseView({
+    kind: 'allowance',
+    merchantName: 'Le Kiosque',
+    serial: 'HOUR-7',
+    items: [],
+    amount: 200,
+    vat: 0,
+    allowance: { expiresAt: NOW.getTime() / 1000 + 3600 },
+    ...overrides,
+  });
+}
+
 export function confirmView(overrides: Partial<ConfirmOnPhoneView> = {}): ConfirmOnPhoneView {
   return {
     kind: 'purchase',

@@ -11,6 +11,7 @@ import type { Messages } from '../messages.js';
 export const fr: Messages = {
   pay: 'Payer {amount}',
   authenticate: 'Continuer avec Caisse',
+  allow: 'Autoriser jusqu’à {amount}',
   serial: 'Commande {serial}',
   items: 'Articles ({count})',
   item: '{quantity} × {label}',
@@ -24,6 +25,7 @@ export const fr: Messages = {
   verifying: 'Vérification du paiement…',
   paid: 'Paiement de {amount} reçu. Merci\u00a0!',
   authenticated: 'Identité confirmée. Merci\u00a0!',
+  granted: 'Provision de {amount} accordée.',
   refused: 'Paiement refusé. {reason}',
   cancelled: 'Paiement annulé.',
   expired: 'Ce lien de paiement a expiré, rechargez la page.',
