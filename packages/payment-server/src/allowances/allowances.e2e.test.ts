@@ -1,3 +1,4 @@
+import { createMerchant, generateKey, memoryReplayStore, staticKeySet } from '@caisse/server-kit';
 import { isMerchantApiError, type MerchantApiError } from '@caisse/server-kit/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkLedgerInvariants } from '../ledger/invariants.js';
@@ -137,6 +138,26 @@ describe.each(drivers)('session allowances on $name', (driver) => {
     expect(raw.status).toBe(400);
     expect(await raw.json()).toMatchObject({ code: 'duplicate_member' });
     expect(await world.client.allowances.get(id)).toMatchObject({ used: 0, charges: [] });
+  });
+
+  it('a key the merchant retires stops charging at once, on every instance, though instances keep keys a few seconds', async () => {
+    const lea = await world.customer();
+    const { id } = await world.grant(lea, 500);
+    const second = generateKey();
+    await world.server.merchants.addKey(world.shop.merchantId, second.publicJwk);
+    const signer = createMerchant({
+      merchantId: world.shop.merchantId,
+      signingKey: second.privateJwk,
+      paymentServer: { issuer: world.shop.url, payEndpoint: `${world.shop.url}/pay`, keys: staticKeySet(await world.server.keys.jwks()) },
+      replayStore: memoryReplayStore(),
+      now: clock.now,
+    });
+    const withSecond = () => world.chargeTicket(id, 10, { merchant: signer });
+    // The new key charges at once, though this instance read the merchant's keys before it existed.
+    await world.client.allowances.charge(withSecond());
+    await world.server.merchants.retireKey(world.shop.merchantId, second.kid);
+    expect(await refusal(world.client.allowances.charge(withSecond()))).toEqual({ status: 401, code: 'key_unknown' });
+    expect(await world.client.allowances.get(id)).toMatchObject({ used: 10 });
   });
 
   it('expiry ends it: the next charge is refused, and the period is settled once', async () => {

@@ -4,6 +4,7 @@ import { checkTicket, type MerchantDirectory } from '../checkout/intake.js';
 import type { ReceivedTicket } from '../checkout/sessions.js';
 import { ProblemError } from '../http/problem.js';
 import type { Logger } from '../log.js';
+import type { TicketPolicy } from '../merchants/service.js';
 import { insertPayment, merchantPayment } from '../payments/repository.js';
 import type { TokenSigner } from '../payments/tokens.js';
 import type { Database } from '../storage/database.js';
@@ -31,14 +32,17 @@ export interface ChargeOutcome {
 /**
  * The ticket spent and the allowance drawn on, in one statement: the update takes the
  * charge only while the allowance is live, in its period, under its per-charge cap and
- * within its maximum (which the table's CHECK repeats), and only if the ticket was new.
- * The row lock it takes queues concurrent charges of one allowance on any instance; each
- * then sees what the one before left.
+ * within its maximum (which the table's CHECK repeats), only if the ticket was new and
+ * only if the key that signed it is still the merchant's (the signature was checked with
+ * keys this instance keeps a few seconds: a key retired meanwhile on any instance is
+ * refused here). The row lock it takes queues concurrent charges of one allowance on any
+ * instance; each then sees what the one before left.
  */
 const CHARGE = `
 WITH ticket AS (
   INSERT INTO tickets (merchant_id, jti, sha256, claims, received_at, expires_at)
-  VALUES ($1, $2, $3, $4::text::jsonb, $5, to_timestamp($6))
+  SELECT $1, $2, $3, $4::text::jsonb, $5, to_timestamp($6)
+   WHERE EXISTS (SELECT 1 FROM merchant_keys k WHERE k.merchant_id = $1 AND k.kid = $10 AND k.retired_at IS NULL)
   ON CONFLICT DO NOTHING
   RETURNING jti
 ), charged AS (
@@ -64,6 +68,32 @@ interface ChargedRow {
 /** The charge statement took nothing: the transaction rolls back, so the ticket stays unspent, and {@link whyNot} says why. */
 class NotCharged extends Error {}
 
+/** How long an instance verifies charge tickets with the merchant keys it read: retirement is checked in the charge statement anyway. */
+const KEYS_CACHE_MS = 5_000;
+
+/**
+ * The merchant directory as the charge path reads it: each merchant's keys kept a few
+ * seconds per instance, so a charge does not read and import them every time; a ticket
+ * signed with a key the instance does not know yet reads them again.
+ */
+function cachedDirectory(merchants: MerchantDirectory, now: () => Date) {
+  const policies = new Map<string, { policy: TicketPolicy | undefined; until: number }>();
+  return {
+    directory(fresh: boolean): MerchantDirectory {
+      return {
+        async ticketPolicy(merchantId) {
+          const at = now().getTime();
+          const cached = policies.get(merchantId);
+          if (!fresh && cached !== undefined && cached.until > at) return cached.policy;
+          const policy = await merchants.ticketPolicy(merchantId);
+          policies.set(merchantId, { policy, until: at + KEYS_CACHE_MS });
+          return policy;
+        },
+      };
+    },
+  };
+}
+
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
 /**
@@ -78,8 +108,9 @@ const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
  */
 export function createAllowanceCharges(deps: AllowanceChargeDeps) {
   const now = deps.now ?? (() => new Date());
+  const keys = cachedDirectory(deps.merchants, now);
 
-  async function take(ticket: ReceivedTicket, allowanceId: string, at: Date): Promise<AllowanceChargeResult> {
+  async function take(ticket: ReceivedTicket, kid: string, allowanceId: string, at: Date): Promise<AllowanceChargeResult> {
     const { claims } = ticket;
     return deps.db.transaction(async (tx) => {
       const { rows } = await tx.query<ChargedRow>(CHARGE, [
@@ -92,6 +123,7 @@ export function createAllowanceCharges(deps: AllowanceChargeDeps) {
         allowanceId,
         claims.amount,
         claims.currency,
+        kid,
       ]);
       const row = rows[0];
       if (row === undefined) throw new NotCharged();
@@ -167,11 +199,14 @@ export function createAllowanceCharges(deps: AllowanceChargeDeps) {
    * allowance's state. An allowance past its expiry or its period is settled here (the
    * sweep would do it later): `period` then says the charge may be tried again in the new one.
    */
-  async function whyNot(ticket: ReceivedTicket, allowanceId: string, at: Date): Promise<ChargeOutcome | 'period'> {
+  async function whyNot(ticket: ReceivedTicket, kid: string, allowanceId: string, at: Date): Promise<ChargeOutcome | 'period'> {
     const before = await chargedBefore(ticket);
     if (before === 'replayed') throw new ProblemError('ticket_replayed', 'This ticket was presented before.');
     if (before !== undefined) return { result: before, created: false };
     const { claims } = ticket;
+    const policy = await deps.merchants.ticketPolicy(claims.iss);
+    if ((await policy?.keys.get(kid)) === undefined)
+      throw new ProblemError('key_unknown', "The key that signed this ticket is not one of the merchant's active keys.");
     const { rows } = await deps.db.query<AllowanceRow>(`SELECT ${ALLOWANCE_COLUMNS} FROM allowances WHERE id = $1 AND merchant_id = $2`, [
       allowanceId,
       claims.iss,
@@ -207,9 +242,14 @@ export function createAllowanceCharges(deps: AllowanceChargeDeps) {
      *   `allowance_charge_cap_exceeded`, `allowance_exhausted`
      */
     async charge(token: unknown, merchantId?: string): Promise<ChargeOutcome> {
-      const intake = await checkTicket(token, { merchants: deps.merchants, issuer: deps.issuer, now });
+      let intake = await checkTicket(token, { merchants: keys.directory(false), issuer: deps.issuer, now });
+      // A key added since the keys were read: read them again before refusing.
+      if (!intake.accepted && intake.code === 'key_unknown') {
+        intake = await checkTicket(token, { merchants: keys.directory(true), issuer: deps.issuer, now });
+      }
       if (!intake.accepted) throw new ProblemError(intake.code, intake.detail);
       const { ticket } = intake;
+      const { kid } = decodeJws(token, [TOKEN_TYPES.ticket]);
       const { allowanceId } = ticket.claims;
       if (merchantId !== undefined && ticket.claims.iss !== merchantId) {
         throw new ProblemError('ticket_invalid', 'The ticket was issued by another merchant.');
@@ -220,12 +260,12 @@ export function createAllowanceCharges(deps: AllowanceChargeDeps) {
       for (let attempt = 0; ; attempt += 1) {
         const at = now();
         try {
-          const result = await take(ticket, allowanceId, at);
+          const result = await take(ticket, kid, allowanceId, at);
           if (result.remaining === 0) await deps.settlement.settle(allowanceId);
           return { result, created: true };
         } catch (error) {
           if (!(error instanceof NotCharged)) throw error;
-          const why = await whyNot(ticket, allowanceId, at);
+          const why = await whyNot(ticket, kid, allowanceId, at);
           if (why !== 'period' || attempt > 0) {
             if (why === 'period') throw new ProblemError('allowance_exhausted');
             return why;

@@ -5,7 +5,7 @@
  * customer's phone with the PIN; a charge is a real HTTP call of the merchant client.
  */
 import type { AllowanceTerms, TicketClaims } from '@caisse/protocol';
-import { createState } from '@caisse/server-kit';
+import { createState, type Merchant } from '@caisse/server-kit';
 import { createMerchantClient } from '@caisse/server-kit/client';
 import { SHOP_ORIGIN } from '../../__fixtures__/payment-server.js';
 import { startDeviceWorld } from '../../devices/__fixtures__/world.js';
@@ -14,7 +14,13 @@ export { serverDrivers } from '../../api/__fixtures__/api-server.js';
 
 /** A clock the test sets: the server, the shop's tickets and vouchers and the client's assertions all read it. */
 export function testClock(start: string) {
-  const clock = { at: new Date(start), now: () => clock.at, advance: (ms: number) => void (clock.at = new Date(clock.at.getTime() + ms)) };
+  const clock = {
+    at: new Date(start),
+    now: () => clock.at,
+    advance(ms: number) {
+      clock.at = new Date(clock.at.getTime() + ms);
+    },
+  };
   return clock;
 }
 
@@ -77,9 +83,9 @@ export async function startAllowanceWorld(databaseUrl: string | undefined, now: 
     return { id: voucher.allowance.id, voucher, ticket };
   }
 
-  /** A purchase of `amount` charged under `allowanceId`. */
-  function chargeTicket(allowanceId: string, amount: number, extra: { currency?: string } = {}) {
-    return shop.merchant.createTicket({
+  /** A purchase of `amount` charged under `allowanceId`, signed with the shop's first key unless `merchant` signs it. */
+  function chargeTicket(allowanceId: string, amount: number, extra: { currency?: string; merchant?: Merchant } = {}) {
+    return (extra.merchant ?? shop.merchant).createTicket({
       serial: `article-${Math.random().toString(36).slice(2, 8)}`,
       currency: extra.currency ?? 'EUR',
       items: [{ id: 'article', label: 'An article', quantity: 1, unitAmount: amount, vatRate: 550 }],
