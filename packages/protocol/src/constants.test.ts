@@ -43,6 +43,8 @@ describe('wire constants', () => {
       ticketLifetime: 86_400,
       voucherLifetime: 600,
       assertionLifetime: 300,
+      allowanceLifetime: 366 * 86_400,
+      settledCharges: 50,
       requested: 8,
     });
   });

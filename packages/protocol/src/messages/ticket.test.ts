@@ -190,3 +190,47 @@ describe('customerHint', () => {
     expect(refusedAt(customerHint, {})).toEqual(['']);
   });
 });
+
+describe('allowance tickets and charges under them', () => {
+  /** A grant of up to 2.00 EUR for an hour: no items, the maximum as amount. */
+  const grant = () => ({
+    ...without(without(validTicket(), 'customer'), 'requested'),
+    kind: 'allowance',
+    items: [],
+    amount: 200,
+    vat: 0,
+    fulfilment: 'immediate',
+    allowance: { expiresAt: T0 + 3600 },
+  });
+  /** A purchase charged under an allowance. */
+  const charge = () => ({
+    ...without(without(validTicket(), 'customer'), 'requested'),
+    fulfilment: 'immediate',
+    allowanceId: 'al_AAAAAAAAAAAAAAAAAAAAAA',
+  });
+
+  it('accepts a grant, recurring and capped or not, and a charge', () => {
+    expectAccepted(ticketClaims, grant());
+    expectAccepted(ticketClaims, { ...grant(), allowance: { expiresAt: T0 + 30 * 86_400, period: 'week', chargeCap: 50 } });
+    expectAccepted(ticketClaims, charge());
+  });
+
+  it('a grant has its terms, a maximum, no items, nothing to deliver, and ends within a year', () => {
+    expect(refusedAt(ticketClaims, without(grant(), 'allowance'))).toEqual(['allowance']);
+    expect(refusedAt(ticketClaims, { ...grant(), amount: 0 })).toEqual(['amount']);
+    expect(refusedAt(ticketClaims, { ...grant(), items: items(1) })).toEqual(['amount']);
+    expect(refusedAt(ticketClaims, { ...grant(), fulfilment: 'deferred' })).toEqual(['fulfilment']);
+    expect(refusedAt(ticketClaims, { ...grant(), allowance: { expiresAt: T0 } })).toEqual(['allowance']);
+    expect(refusedAt(ticketClaims, { ...grant(), allowance: { expiresAt: T0 + LIMITS.allowanceLifetime + 1 } })).toEqual(['allowance']);
+    expect(refusedAt(ticketClaims, { ...grant(), allowance: { expiresAt: T0 + 60, chargeCap: 201 } })).toEqual(['allowance']);
+    expect(refusedAt(ticketClaims, { ...grant(), allowance: { expiresAt: T0 + 60, period: 'year' } })).toEqual(['allowance.period']);
+    expect(refusedAt(ticketClaims, { ...validTicket(), allowance: { expiresAt: T0 + 60 } })).toEqual(['allowance']);
+  });
+
+  it('a charge is a purchase paid at once that asks the customer nothing', () => {
+    expect(refusedAt(ticketClaims, { ...grant(), allowanceId: 'al_AAAAAAAAAAAAAAAAAAAAAA' })).toEqual(['allowanceId']);
+    expect(refusedAt(ticketClaims, { ...charge(), fulfilment: 'deferred' })).toEqual(['fulfilment']);
+    expect(refusedAt(ticketClaims, { ...charge(), customer: { account: 'alice' } })).toEqual(['customer']);
+    expect(refusedAt(ticketClaims, { ...charge(), requested: ['email'] })).toEqual(['requested']);
+  });
+});

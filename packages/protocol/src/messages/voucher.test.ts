@@ -43,15 +43,37 @@ function authenticationVoucher(): Record<string, unknown> {
   };
 }
 
+/** A charge under a session allowance: funded by it, confirmed by it, with what is left. */
+function allowanceCharge() {
+  return {
+    ...validVoucher(),
+    status: 'authorised',
+    funding: 'allowance',
+    confirmation: { method: 'allowance', at: T0 },
+    allowance: { id: 'al_AAAAAAAAAAAAAAAAAAAAAA', remaining: 800, expiresAt: T0 + 3600 },
+  };
+}
+
 describe('voucherClaims', () => {
   it('accepts realistic held, authorised and authenticated vouchers', () => {
     expectAccepted(voucherClaims, validVoucher());
     expectAccepted(voucherClaims, { ...validVoucher(), status: 'authorised', funding: 'bank', shared: undefined });
-    expectAccepted(
-      voucherClaims,
-      without({ ...validVoucher(), status: 'authorised', funding: 'allowance', confirmation: { method: 'allowance', at: T0 } }, 'shared'),
-    );
+    expectAccepted(voucherClaims, without(allowanceCharge(), 'shared'));
     expectAccepted(voucherClaims, authenticationVoucher());
+  });
+
+  it('an allowance voucher names its allowance exactly when the allowance funds it; granted is the confirmed grant only', () => {
+    expectAccepted(voucherClaims, { ...allowanceCharge(), status: 'granted', confirmation: { method: 'device', at: T0 } });
+    expect(refusedAt(voucherClaims, without(allowanceCharge(), 'allowance'))).toEqual(['allowance']);
+    expect(
+      refusedAt(voucherClaims, { ...validVoucher(), status: 'authorised', funding: 'wallet', allowance: allowanceCharge().allowance }),
+    ).toEqual(['allowance']);
+    // A charge is confirmed by the allowance; a grant by the customer: neither passes for the other.
+    expect(refusedAt(voucherClaims, { ...allowanceCharge(), status: 'granted' })).toEqual(['status']);
+    expect(refusedAt(voucherClaims, { ...allowanceCharge(), confirmation: { method: 'device', at: T0 } })).toEqual(['status']);
+    expect(refusedAt(voucherClaims, { ...allowanceCharge(), allowance: { id: 'al_x', remaining: -1, expiresAt: T0 } })).toEqual([
+      'allowance.remaining',
+    ]);
   });
 
   it('refuses a voucher missing any required member, at that member', () => {
