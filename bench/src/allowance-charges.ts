@@ -72,10 +72,12 @@ interface ChargesSetup extends ServerSetup {
   phones: { id: string; jwk: DeviceJwk; pinVerifier: string }[];
 }
 
-/** An instance's counters at one moment: event loop time, the SQL it sent, and the Ed25519 operations its thread ran. */
+/** An instance's counters at one moment: event loop time, its thread's CPU, the SQL it sent, and the Ed25519 operations its thread ran. */
 interface ServerSample extends SqlSample {
   active: number;
   idle: number;
+  /** CPU time (ms) of this worker thread alone. */
+  cpu: number;
   signatures: number;
   verifications: number;
 }
@@ -130,7 +132,7 @@ function serveInThread(setup: ChargesSetup): Promise<void> {
     },
     answer() {
       const { active, idle } = performance.eventLoopUtilization();
-      return { active, idle, ...sql.sample(), ...crypto };
+      return { active, idle, cpu: threadCpu(), ...sql.sample(), ...crypto };
     },
   });
 }
@@ -155,10 +157,16 @@ interface Merchant {
 function merchantOf(n: number, key: ReturnType<typeof generateKey>, issuer: string, jwks: unknown, origins: string[]): Merchant {
   const requests = { count: 0 };
   const origin = origins[n % origins.length] as string;
-  // The kit's transport (ky) hands fetch a Request: one for another instance is made anew with the same method, headers, body and signal.
+  // The kit's transport hands fetch the URL and the request's init: only the origin changes
+  // for another instance. (A Request, as an older kit's ky handed it, is made anew with the
+  // same method, headers, body and signal.)
   const routed: typeof fetch = async (input, init) => {
     requests.count++;
-    if (origin === issuer || !(input instanceof Request)) return fetch(input, init);
+    if (origin === issuer) return fetch(input, init);
+    if (!(input instanceof Request)) {
+      const url = String(input);
+      return fetch(url.startsWith(issuer) ? origin + url.slice(issuer.length) : url, init);
+    }
     const url = origin + input.url.slice(issuer.length);
     const body = input.method === 'GET' ? undefined : await input.arrayBuffer();
     return fetch(url, { ...init, method: input.method, headers: input.headers, body, signal: input.signal, redirect: input.redirect });
@@ -208,6 +216,21 @@ interface Charge {
 
 const ms = (value: number): string => `${value.toFixed(1)} ms`;
 const perSecond = (value: number): string => `${value.toLocaleString('en-US', { maximumFractionDigits: 1 })}/s`;
+
+/**
+ * CPU time (ms) of the calling thread alone so far, from /proc/thread-self (Node 20 has no
+ * per-thread cpuUsage): splits this process's CPU into the server threads', the merchants'
+ * (main) thread's, and the rest (libuv pool, GC and compiler threads). NaN where /proc cannot tell.
+ */
+function threadCpu(): number {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ on Linux
+  } catch {
+    return Number.NaN;
+  }
+}
 
 /** CPU time (ms) of every PostgreSQL server process on this machine so far, from /proc; NaN where /proc cannot tell. */
 function postgresCpu(): number {
@@ -306,6 +329,7 @@ async function main(): Promise<void> {
     const sampleAll = async () => ({
       servers: await Promise.all(servers.map((server) => server.ask())),
       cpu: process.cpuUsage(),
+      mainThread: threadCpu(),
       postgres: postgresCpu(),
       requests: merchants.reduce((sum, merchant) => sum + merchant.requests.count, 0),
     });
@@ -384,6 +408,13 @@ async function main(): Promise<void> {
     };
     const cpuPerCharge = from && to ? (to.cpu.user + to.cpu.system - from.cpu.user - from.cpu.system) / 1000 / count : Number.NaN;
     const postgresPerCharge = from && to ? (to.postgres - from.postgres) / count : Number.NaN;
+    const mainPerCharge = from && to ? (to.mainThread - from.mainThread) / count : Number.NaN;
+    const serverPerCharge = (i: number) => {
+      const f = from?.servers[i];
+      const t = to?.servers[i];
+      return f && t ? (t.cpu - f.cpu) / count : Number.NaN;
+    };
+    const serversPerCharge = servers.reduce((sum, _, i) => sum + serverPerCharge(i), 0);
 
     console.log(
       `ceiling      ${perSecond(ceiling).padStart(10)}  double-entry transactions at ${CONNECTIONS} connections, median of ${ceilingRounds.length} rounds of ${CEILING_PLAN.roundMs / 1000} s: ${ceilingRounds.map((value) => Math.round(value)).join(' ')}; 5 statements, 1 commit each`,
@@ -401,6 +432,9 @@ async function main(): Promise<void> {
     console.log(`  server event loops busy: ${servers.map((_, i) => `${(busy(i) * 100).toFixed(0)} %`).join(', ')}`);
     console.log(
       `  CPU per charge: ${ms(cpuPerCharge)} in this process (server instances, libuv threads, merchants), ${ms(postgresPerCharge)} in PostgreSQL's processes`,
+    );
+    console.log(
+      `    of which server threads ${ms(serversPerCharge)} (${servers.map((_, i) => ms(serverPerCharge(i))).join(' + ')}), merchants' thread ${ms(mainPerCharge)}, other threads (libuv pool, GC, compiler) ${ms(cpuPerCharge - serversPerCharge - mainPerCharge)}`,
     );
     const byText = new Map<string, number>();
     for (const [text, times] of (to?.servers ?? []).flatMap((sample) => sample.byText ?? []))

@@ -69,6 +69,15 @@ export const configSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
+  /**
+   * With DATABASE_URL: prepare the hot statements (an allowance charge) once per
+   * connection. `false` behind a pooler that does not keep prepared statements across
+   * transactions (PgBouncer in transaction mode before 1.21, or without max_prepared_statements).
+   */
+  CAISSE_DATABASE_PREPARED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
   CAISSE_DATA_DIR: z.string().default('.data/payment-server'),
   /**
    * 32+ random bytes, base64url: seals the server's private keys at rest and derives the

@@ -142,7 +142,7 @@ export async function createPaymentServer(config: Config, options: PaymentServer
   const issuer = issuerOf(config);
   const secret = await resolveSecret(config);
   const db = config.DATABASE_URL
-    ? await openDatabase({ url: config.DATABASE_URL })
+    ? await openDatabase({ url: config.DATABASE_URL, preparedStatements: config.CAISSE_DATABASE_PREPARED })
     : await openDatabase(config.CAISSE_DATA_DIR === '' ? {} : { dataDir: join(config.CAISSE_DATA_DIR, 'pglite') });
 
   const keys = createServerKeys({ db, sealingKey: deriveKey(secret, 'key-sealing'), publishDelay: config.CAISSE_KEY_PUBLISH_DELAY, now });

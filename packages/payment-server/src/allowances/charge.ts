@@ -7,7 +7,7 @@ import type { Logger } from '../log.js';
 import type { TicketPolicy } from '../merchants/service.js';
 import { insertPayment, merchantPayment } from '../payments/repository.js';
 import type { TokenSigner } from '../payments/tokens.js';
-import type { Database } from '../storage/database.js';
+import { type Database, preparedStatement } from '../storage/database.js';
 import { ALLOWANCE_COLUMNS, type AllowanceRow, ENDED_CODES, toAllowance } from './model.js';
 import { type AllowanceSettlement, dueReason } from './settle.js';
 
@@ -36,9 +36,11 @@ export interface ChargeOutcome {
  * only if the key that signed it is still the merchant's (the signature was checked with
  * keys this instance keeps a few seconds: a key retired meanwhile on any instance is
  * refused here). The row lock it takes queues concurrent charges of one allowance on any
- * instance; each then sees what the one before left.
+ * instance; each then sees what the one before left. Prepared once per connection
+ * (preparedStatement): parsing and planning it on every charge took about a quarter of
+ * PostgreSQL's CPU per charge (1.5 → 1.1 ms in an A/B run of bench:allowance-charges).
  */
-const CHARGE = `
+const CHARGE = preparedStatement(`
 WITH ticket AS (
   INSERT INTO tickets (merchant_id, jti, sha256, claims, received_at, expires_at)
   SELECT $1, $2, $3, $4::text::jsonb, $5, to_timestamp($6)
@@ -53,7 +55,7 @@ WITH ticket AS (
      AND EXISTS (SELECT 1 FROM ticket)
   RETURNING a.customer_id, a.maximum, a.used, a.period_no, a.expires_at, a.confirmed_at
 )
-SELECT customer_id, maximum, used, period_no, expires_at, confirmed_at, nextval('ledger_register_serial') AS serial FROM charged`;
+SELECT customer_id, maximum, used, period_no, expires_at, confirmed_at, nextval('ledger_register_serial') AS serial FROM charged`);
 
 interface ChargedRow {
   customer_id: string;
@@ -248,8 +250,7 @@ export function createAllowanceCharges(deps: AllowanceChargeDeps) {
         intake = await checkTicket(token, { merchants: keys.directory(true), issuer: deps.issuer, now });
       }
       if (!intake.accepted) throw new ProblemError(intake.code, intake.detail);
-      const { ticket } = intake;
-      const { kid } = decodeJws(token, [TOKEN_TYPES.ticket]);
+      const { ticket, kid } = intake;
       const { allowanceId } = ticket.claims;
       if (merchantId !== undefined && ticket.claims.iss !== merchantId) {
         throw new ProblemError('ticket_invalid', 'The ticket was issued by another merchant.');

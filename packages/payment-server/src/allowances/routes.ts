@@ -1,13 +1,14 @@
 import type { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { ApiEnv } from '../api/context.js';
-import { jsonBody } from '../api/json-body.js';
 import { API_BODY_LIMIT } from '../api/routes.js';
 import { createDeviceAuth } from '../devices/authenticate.js';
 import type { DeviceService } from '../devices/service.js';
+import { parseJsonBody } from '../http/json-body.js';
+import { limitedNodeBody } from '../http/node-body.js';
 import { ProblemError } from '../http/problem.js';
 import type { Logger } from '../log.js';
+import { parseInput } from '../merchants/input.js';
 import type { Queryable } from '../storage/database.js';
 import type { AllowanceCharges } from './charge.js';
 import type { AllowanceService } from './service.js';
@@ -28,21 +29,18 @@ const chargeRequest = z.strictObject({ ticket: z.string().min(1) });
  * @example createApp({ routes: [allowanceChargeRoutes({ charges }), apiRoutes(…)] })
  */
 export function allowanceChargeRoutes(deps: { charges: AllowanceCharges; log?: Logger }): (app: Hono) => void {
+  // The body straight from the socket under Node (http/node-body.ts): nothing else on this route reads it.
+  const body = limitedNodeBody({
+    maxSize: API_BODY_LIMIT,
+    tooLarge: () => new ProblemError('body_too_large', `The merchant API reads bodies of at most ${API_BODY_LIMIT} bytes.`),
+  });
   return (app) => {
-    app.post(
-      CHARGE_PATH,
-      bodyLimit({
-        maxSize: API_BODY_LIMIT,
-        onError: () => {
-          throw new ProblemError('body_too_large', `The merchant API reads bodies of at most ${API_BODY_LIMIT} bytes.`);
-        },
-      }),
-      async (c) => {
-        const { ticket } = await jsonBody(c, chargeRequest);
-        const { result, created } = await deps.charges.charge(ticket);
-        return c.json(result, created ? 201 : 200);
-      },
-    );
+    app.post(CHARGE_PATH, body.limit, async (c) => {
+      const { text, contentType } = await body.read(c);
+      const { ticket } = parseInput(chargeRequest, parseJsonBody(text, contentType));
+      const { result, created } = await deps.charges.charge(ticket);
+      return c.json(result, created ? 201 : 200);
+    });
   };
 }
 

@@ -1,5 +1,5 @@
 import { LIMITS, PROTOCOL_VERSION, type RefusalReason, type TicketClaims, TOKEN_TYPES } from '@caisse/protocol';
-import { createState, createTicket, generateKey, signJws, staticKeySet, type TicketInput } from '@caisse/server-kit';
+import { createState, createTicket, decodeJws, generateKey, signJws, staticKeySet, type TicketInput } from '@caisse/server-kit';
 import { describe, expect, it } from 'vitest';
 import { forge as forgeWith, unsigned } from '../__fixtures__/forge.js';
 import { PROBLEM_STATUS, type ProblemCode } from '../http/problem.js';
@@ -262,7 +262,11 @@ const REFUSALS: [
 describe('checkTicket', () => {
   it('accepts a ticket signed with a registered key and keeps the hash of its exact bytes', async () => {
     const created = ticket();
-    expect(await check(created.token)).toEqual({ accepted: true, ticket: { claims: created.claims, sha256: created.sha256 } });
+    expect(await check(created.token)).toEqual({
+      accepted: true,
+      ticket: { claims: created.claims, sha256: created.sha256 },
+      kid: decodeJws(created.token, [TOKEN_TYPES.ticket]).kid,
+    });
   });
 
   it.each(REFUSALS)('refuses %s: %s, %i, reason %s', async (_what, code, status, reason, token, answeredAtCancelUrl) => {

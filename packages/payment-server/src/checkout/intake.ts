@@ -12,7 +12,8 @@ export interface MerchantDirectory {
 }
 
 export type IntakeResult =
-  | { accepted: true; ticket: ReceivedTicket }
+  /** `kid`: the key that signed it, for callers that check it again at their write (allowance charges). */
+  | { accepted: true; ticket: ReceivedTicket; kid: string }
   | {
       accepted: false;
       reason: RefusalReason;
@@ -50,8 +51,9 @@ export async function checkTicket(
   if (typeof token !== 'string' || token.length === 0) return refuse('ticket_invalid', 'request_invalid', 'No ticket was sent.');
   // Before the issuer is read: a token too large or not a JWS at all has no readable
   // `iss`, and would otherwise be called `merchant_unknown` instead of what is wrong.
+  let kid: string;
   try {
-    decodeJws(token, [TOKEN_TYPES.ticket]);
+    ({ kid } = decodeJws(token, [TOKEN_TYPES.ticket]));
   } catch (error) {
     return invalid(error);
   }
@@ -82,5 +84,5 @@ export async function checkTicket(
   if (claims.iat > now + TICKET_CLOCK_TOLERANCE)
     return refuse('ticket_invalid', 'token_not_yet_valid', 'The ticket is dated in the future.');
   if (now >= claims.exp + TICKET_CLOCK_TOLERANCE) return refuse('ticket_expired', 'ticket_expired', 'The ticket has expired.', ticket);
-  return { accepted: true, ticket };
+  return { accepted: true, ticket, kid };
 }

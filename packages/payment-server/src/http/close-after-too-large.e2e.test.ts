@@ -59,6 +59,13 @@ const endpoints = [
     text: JSON.stringify({ amount: 1, reason: 'r'.repeat(Math.max(OVERSIZED, API_BODY_LIMIT + 1)) }),
   },
   {
+    // Read from the socket by its own limit (node-body.ts), not through Hono's bodyLimit.
+    name: 'an allowance charge (POST /v1/allowances/charges)',
+    path: '/v1/allowances/charges',
+    type: 'application/json',
+    text: JSON.stringify({ ticket: 't'.repeat(Math.max(OVERSIZED, API_BODY_LIMIT + 1)) }),
+  },
+  {
     name: 'the device API',
     path: '/device/pin',
     type: 'application/json',

@@ -12,9 +12,13 @@ import { ProblemError } from './problem.js';
  * @example const input = parseInput(enrollInput, await readJsonBody(c))
  */
 export async function readJsonBody(c: Context): Promise<unknown> {
-  const text = await c.req.text();
+  return parseJsonBody(await c.req.text(), c.req.header('content-type'));
+}
+
+/** {@link readJsonBody} on a body already read as text, with its Content-Type (see node-body.ts): the same checks, the same answers. */
+export function parseJsonBody(text: string, contentType: string | undefined): unknown {
   if (text.trim() === '') return {};
-  const type = c.req.header('content-type') ?? '';
+  const type = contentType ?? '';
   if (!/^application\/json\s*(;|$)/i.test(type)) {
     throw new ProblemError('request_invalid', 'content-type: must be application/json.', {
       issues: [{ path: 'content-type', message: 'must be application/json' }],

@@ -128,3 +128,28 @@ export function checkChannel(channel: string): string {
 export async function notify(executor: Queryable, channel: string, payload: string): Promise<void> {
   await executor.query('SELECT pg_notify($1, $2)', [checkChannel(channel), payload]);
 }
+
+/**
+ * Statements sent as named prepared statements (see {@link preparedStatement}), by text:
+ * each connection parses and plans them once, then only binds and executes them.
+ */
+const prepared = new Map<string, string>();
+
+/** The name a statement marked by {@link preparedStatement} is prepared under, if it is marked. */
+export function preparedName(sql: string): string | undefined {
+  return prepared.get(sql);
+}
+
+/**
+ * Marks a hot statement (the allowance charge's) to be prepared once per connection under
+ * PostgreSQL, instead of parsed, analysed and planned again on every call (for a statement
+ * with subqueries that touches a few rows, a good part of PostgreSQL's work for it). Only
+ * for statements of fixed text with explicit column lists (a prepared `SELECT *` fails
+ * after a migration adds a column), and a few of them: each connection keeps them all.
+ * PGlite ignores it, and PostgreSQL with `preparedStatements: false` (storage/postgres.ts).
+ * @example const CHARGE = preparedStatement(`WITH ticket AS (…) SELECT …`)
+ */
+export function preparedStatement(sql: string): string {
+  if (!prepared.has(sql)) prepared.set(sql, `caisse_${prepared.size + 1}`);
+  return sql;
+}

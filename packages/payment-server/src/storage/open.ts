@@ -17,6 +17,8 @@ export interface OpenDatabaseOptions {
   /** The migrations to apply; default every migration of the payment server. */
   migrations?: readonly Migration[];
   onPoolError?: (error: Error) => void;
+  /** PostgreSQL only: see `PostgresOptions.preparedStatements`. Default true. */
+  preparedStatements?: boolean;
 }
 
 /**
@@ -41,6 +43,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
           url: options.url,
           ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
           ...(options.onPoolError === undefined ? {} : { onPoolError: options.onPoolError }),
+          ...(options.preparedStatements === undefined ? {} : { preparedStatements: options.preparedStatements }),
         })
       : await openPglite(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
   if (options.migrate !== false) {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Database, QueryResult, TransactionOptions } from './database.js';
-import { transactionModes } from './database.js';
+import { preparedName, transactionModes } from './database.js';
 import { createPgListener } from './pg-listener.js';
 import { DEFAULT_MAX_RETRIES, retrySerializationFailures } from './retry.js';
 import { transactionHandle } from './transaction-handle.js';
@@ -26,6 +26,12 @@ export interface PostgresOptions {
    * cannot reconnect (it retries), or a `listen` callback throws.
    */
   onPoolError?: (error: Error) => void;
+  /**
+   * Send the statements marked with `preparedStatement` as named prepared statements.
+   * Default true; false behind a pooler that does not keep them across transactions
+   * (PgBouncer in transaction mode before 1.21, or without `max_prepared_statements`).
+   */
+  preparedStatements?: boolean;
 }
 
 /**
@@ -46,7 +52,10 @@ export function openPostgres(options: PostgresOptions): Database {
     sql: string,
     params?: readonly unknown[],
   ): Promise<QueryResult<T>> => {
-    const result = await client.query(sql, params as unknown[] | undefined);
+    const name = options.preparedStatements === false ? undefined : preparedName(sql);
+    const result = await (name === undefined
+      ? client.query(sql, params as unknown[] | undefined)
+      : client.query({ name, text: sql, values: params as unknown[] | undefined }));
     return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length };
   };
 
