@@ -55,7 +55,7 @@ const MAXIMUM = 10_000_000;
 const ACCESS_KEY = 'correct horse battery staple';
 
 /** Charges: untimed warm-up, then timed windows of steady load (the loops never pause in between). */
-const CHARGE_PLAN = { warmupMs: 1_000, windows: 4, windowMs: 1_500 };
+const CHARGE_PLAN = { warmupMs: 8_000, windows: 4, windowMs: 1_500 };
 /** Ceiling: one warm-up round, then rounds before and after the charges, so a noisy spell lands on both. */
 const CEILING_PLAN = { warmupMs: 500, roundsEachSide: 2, roundMs: 1_500 };
 
@@ -232,7 +232,7 @@ function threadCpu(): number {
   }
 }
 
-/** CPU time (ms) of every PostgreSQL server process on this machine so far, from /proc; NaN where /proc cannot tell. */
+/** CPU time (ms) of every PostgreSQL server process on this machine so far, ended ones included, from /proc; NaN where /proc cannot tell. */
 function postgresCpu(): number {
   try {
     const tick = 100; // USER_HZ on Linux
@@ -244,7 +244,9 @@ function postgresCpu(): number {
         const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
         if (!name.startsWith('postgres')) continue;
         const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        total += Number(fields[11]) + Number(fields[12]);
+        // utime + stime, and cutime + cstime: a backend that ended (its connection closed)
+        // leaves its time to the postmaster that reaped it, so the sum never goes back.
+        total += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
       } catch {
         // The process ended meanwhile.
       }

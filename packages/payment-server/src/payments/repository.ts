@@ -1,6 +1,6 @@
 import type { ApiPayment } from '@caisse/protocol';
 import type { CheckoutSession } from '../checkout/sessions.js';
-import type { Queryable, Transaction } from '../storage/database.js';
+import { preparedStatement, type Queryable, type Transaction } from '../storage/database.js';
 import type { PaymentRecord } from './record.js';
 
 /**
@@ -34,34 +34,35 @@ export interface NewPayment {
   allowance?: { id: string; periodNo: number };
 }
 
+/** Prepared once per connection: every payment, and every allowance charge, runs it. */
+const INSERT_PAYMENT =
+  preparedStatement(`INSERT INTO payments (serial, merchant_id, ticket_jti, ticket_sha256, order_serial, customer_id, amount, vat, currency, funding, status, voucher,
+                           created_at, acquirer, points, allowance_id, allowance_period)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`);
+
 /**
  * @example await insertPayment(tx, { serial, merchantId, ticketJti, …, voucher: voucher.token, createdAt: now() })
  */
 export async function insertPayment(tx: Transaction, payment: NewPayment): Promise<void> {
-  await tx.query(
-    `INSERT INTO payments (serial, merchant_id, ticket_jti, ticket_sha256, order_serial, customer_id, amount, vat, currency, funding, status, voucher,
-                           created_at, acquirer, points, allowance_id, allowance_period)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-    [
-      payment.serial,
-      payment.merchantId,
-      payment.ticketJti,
-      payment.ticketSha256,
-      payment.orderSerial,
-      payment.customerId,
-      payment.amount,
-      payment.vat,
-      payment.currency,
-      payment.funding,
-      payment.status,
-      payment.voucher,
-      payment.createdAt,
-      payment.acquirer,
-      payment.points,
-      payment.allowance?.id ?? null,
-      payment.allowance?.periodNo ?? null,
-    ],
-  );
+  await tx.query(INSERT_PAYMENT, [
+    payment.serial,
+    payment.merchantId,
+    payment.ticketJti,
+    payment.ticketSha256,
+    payment.orderSerial,
+    payment.customerId,
+    payment.amount,
+    payment.vat,
+    payment.currency,
+    payment.funding,
+    payment.status,
+    payment.voucher,
+    payment.createdAt,
+    payment.acquirer,
+    payment.points,
+    payment.allowance?.id ?? null,
+    payment.allowance?.periodNo ?? null,
+  ]);
 }
 
 interface RecordRow {

@@ -48,7 +48,9 @@ CREATE TABLE allowances (
   CONSTRAINT allowances_ended CHECK ((state = 'ended') = (end_reason IS NOT NULL) AND (state = 'ended') = (ended_at IS NOT NULL)),
   CONSTRAINT allowances_ticket UNIQUE (merchant_id, ticket_jti),
   CONSTRAINT allowances_ticket_fk FOREIGN KEY (merchant_id, ticket_jti) REFERENCES tickets (merchant_id, jti)
-);
+) WITH (fillfactor = 50);
+-- Every charge updates its allowance's row (used, charge_count: no index covers them): room
+-- on each page keeps those updates HOT, the new version on the same page, no index touched.
 CREATE INDEX allowances_customer_live ON allowances (customer_id, granted_at) WHERE state = 'active';
 -- What the settlement sweep scans: live allowances by the end of their period.
 CREATE INDEX allowances_due ON allowances (period_end) WHERE state = 'active';
