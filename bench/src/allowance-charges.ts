@@ -429,7 +429,7 @@ async function main(): Promise<void> {
       `  latency p50 ${ms(percentile(latencies, 50))}, p99 ${ms(percentile(latencies, 99))}, max ${ms(latencies.at(-1) ?? Number.NaN)} over ${count} charges`,
     );
     console.log(
-      `  per charge: ${from && to ? ((to.requests - from.requests) / count).toFixed(2) : 'NaN'} HTTP requests (merchant client, retries included); server: ${total('statements').toFixed(2)} SQL statements and ${total('transactions').toFixed(2)} commits (BEGIN/COMMIT counted, background work included), ${total('signatures').toFixed(2)} signatures made and ${total('verifications').toFixed(2)} verified (Ed25519, all instances)`,
+      `  per charge: ${from && to ? ((to.requests - from.requests) / count).toFixed(2) : 'NaN'} HTTP requests (merchant client, retries included); server: ${total('statements').toFixed(2)} SQL statements and ${total('transactions').toFixed(2)} commits (BEGIN/COMMIT counted; a statement outside a transaction commits on its own; background work included), ${total('signatures').toFixed(2)} signatures made and ${total('verifications').toFixed(2)} verified (Ed25519, all instances)`,
     );
     console.log(`  server event loops busy: ${servers.map((_, i) => `${(busy(i) * 100).toFixed(0)} %`).join(', ')}`);
     console.log(

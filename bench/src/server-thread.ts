@@ -186,10 +186,16 @@ export function countSql(): { sample(): SqlSample } {
   const byText = new Map<string, number>();
   const profiling = process.env.BENCH_SQL_PROFILE !== undefined;
   const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  // Connections inside BEGIN … COMMIT: a statement outside one commits on its own.
+  const inTransaction = new WeakSet<pg.Client>();
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     sql.statements++;
     const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
-    if (text !== undefined && /^\s*COMMIT\b/i.test(text)) sql.transactions++;
+    if (text !== undefined && /^\s*(BEGIN|START TRANSACTION)\b/i.test(text)) inTransaction.add(this);
+    else if (text !== undefined && /^\s*(COMMIT|ROLLBACK)\b/i.test(text)) {
+      inTransaction.delete(this);
+      if (/^\s*COMMIT\b/i.test(text)) sql.transactions++;
+    } else if (!inTransaction.has(this)) sql.transactions++;
     if (profiling && text !== undefined) {
       const key = text.replace(/\s+/g, ' ').trim().slice(0, 110);
       byText.set(key, (byText.get(key) ?? 0) + 1);

@@ -7,7 +7,8 @@ import type { Logger } from '../log.js';
 import type { TicketPolicy } from '../merchants/service.js';
 import { insertPayment, merchantPayment } from '../payments/repository.js';
 import type { TokenSigner } from '../payments/tokens.js';
-import { type Database, preparedStatement } from '../storage/database.js';
+import { type Database, type Executor, preparedStatement } from '../storage/database.js';
+import { sqlState } from '../storage/errors.js';
 import { ALLOWANCE_COLUMNS, type AllowanceRow, ENDED_CODES, toAllowance } from './model.js';
 import { type AllowanceSettlement, dueReason } from './settle.js';
 
@@ -56,6 +57,50 @@ WITH ticket AS (
   RETURNING a.customer_id, a.maximum, a.used, a.period_no, a.expires_at, a.confirmed_at
 )
 SELECT customer_id, maximum, used, period_no, expires_at, confirmed_at, nextval('ledger_register_serial') AS serial FROM charged`);
+
+/**
+ * A charge in one statement, with no transaction around it: for an allowance this
+ * instance saw last (its period and what it had used), the voucher is signed first, for
+ * what will be left, and the statement takes the charge only if the allowance is still
+ * exactly as seen (`used`, `period_no`), besides every condition of {@link CHARGE}; then
+ * it spends the ticket and stores the payment with that voucher. One round trip, one
+ * commit, no row lock held while signing. A ticket presented before fails its insert
+ * (unique violation), and the whole statement with it. Taking nothing (another instance
+ * charged meanwhile, a new period, a refusal), it changed nothing: the charge goes the
+ * locking way, which reads the allowance as it is.
+ */
+const CHARGE_AS_SEEN = preparedStatement(`
+WITH charged AS (
+  UPDATE allowances a SET used = a.used + $8, charge_count = a.charge_count + 1
+   WHERE a.id = $7 AND a.merchant_id = $1 AND a.currency = $9 AND a.state = 'active'
+     AND a.period_no = $11 AND a.used = $12
+     AND a.period_start <= $5 AND $5 < a.period_end
+     AND a.used + $8 <= a.maximum AND (a.charge_cap IS NULL OR $8 <= a.charge_cap)
+     AND EXISTS (SELECT 1 FROM merchant_keys k WHERE k.merchant_id = $1 AND k.kid = $10 AND k.retired_at IS NULL)
+  RETURNING a.customer_id
+), ticket AS (
+  INSERT INTO tickets (merchant_id, jti, sha256, claims, received_at, expires_at)
+  SELECT $1, $2, $3, $4::text::jsonb, $5, to_timestamp($6) FROM charged
+  RETURNING jti
+)
+INSERT INTO payments (serial, merchant_id, ticket_jti, ticket_sha256, order_serial, customer_id, amount, vat, currency, funding, status,
+                      voucher, created_at, acquirer, points, allowance_id, allowance_period)
+SELECT $13, $1, ticket.jti, $3, $14, charged.customer_id, $8, $15, $9, 'allowance', 'authorised', $16, $5, NULL, 0, $7, $11
+  FROM charged, ticket
+RETURNING serial`);
+
+/** What an instance last saw of an allowance it charged: enough to sign the next charge's voucher before the statement. */
+interface Seen {
+  customerId: string;
+  maximum: bigint;
+  used: bigint;
+  periodNo: number;
+  expiresAt: Date;
+  confirmedAt: Date;
+}
+
+/** Register serials drawn at once for charges taken as seen, so their vouchers can be signed before the statement. */
+const SERIAL_BLOCK = 32;
 
 interface ChargedRow {
   customer_id: string;
@@ -112,6 +157,96 @@ export function createAllowanceCharges(deps: AllowanceChargeDeps) {
   const now = deps.now ?? (() => new Date());
   const keys = cachedDirectory(deps.merchants, now);
 
+  /** Allowances this instance charged, as it last saw them; any instance may have charged since (the statement checks). */
+  const seen = new Map<string, Seen>();
+  let serials: bigint[] = [];
+
+  async function nextSerial(): Promise<bigint> {
+    if (serials.length === 0) {
+      const { rows } = await deps.db.query<{ serial: bigint }>(
+        `SELECT nextval('ledger_register_serial') AS serial FROM generate_series(1, ${SERIAL_BLOCK})`,
+      );
+      serials = rows.map((row) => BigInt(row.serial));
+    }
+    return serials.shift() as bigint;
+  }
+
+  function voucherFor(ticket: ReceivedTicket, allowanceId: string, serial: bigint, view: Seen, remaining: number, executor?: Executor) {
+    return deps.signer.voucher(
+      {
+        ticket,
+        serial,
+        status: 'authorised',
+        funding: 'allowance',
+        sub: deps.pairwiseSubject(view.customerId, ticket.claims.iss),
+        confirmation: { method: 'allowance', at: seconds(view.confirmedAt) },
+        allowance: { id: allowanceId, remaining, expiresAt: seconds(view.expiresAt) },
+      },
+      executor,
+    );
+  }
+
+  function chargeResult(ticket: ReceivedTicket, allowanceId: string, serial: bigint, remaining: number, voucher: string, at: Date) {
+    const { claims } = ticket;
+    const payment: ApiPayment = {
+      serial: serial.toString(),
+      ticket: { jti: claims.jti, sha256: ticket.sha256 },
+      orderSerial: claims.serial,
+      amount: claims.amount,
+      vat: claims.vat,
+      currency: claims.currency,
+      funding: 'allowance',
+      status: 'authorised',
+      createdAt: at.toISOString(),
+      voucher,
+    };
+    return { allowance: allowanceId, remaining, payment };
+  }
+
+  /**
+   * The charge as {@link CHARGE_AS_SEEN} takes it, for an allowance this instance has
+   * seen; undefined when it took nothing (the locking way follows). A ticket presented
+   * before throws `23505`.
+   */
+  async function takeAsSeen(
+    ticket: ReceivedTicket,
+    kid: string,
+    allowanceId: string,
+    at: Date,
+  ): Promise<AllowanceChargeResult | undefined> {
+    const view = seen.get(allowanceId);
+    const { claims } = ticket;
+    const amount = BigInt(claims.amount);
+    if (view === undefined || view.used + amount > view.maximum) return undefined;
+    const serial = await nextSerial();
+    const remaining = Number(view.maximum - view.used - amount);
+    const voucher = await voucherFor(ticket, allowanceId, serial, view, remaining);
+    const { rows } = await deps.db.query(CHARGE_AS_SEEN, [
+      claims.iss,
+      claims.jti,
+      ticket.sha256,
+      JSON.stringify(claims),
+      at,
+      claims.exp,
+      allowanceId,
+      claims.amount,
+      claims.currency,
+      kid,
+      view.periodNo,
+      view.used,
+      serial,
+      claims.serial,
+      claims.vat,
+      voucher.token,
+    ]);
+    if (rows.length === 0) {
+      seen.delete(allowanceId);
+      return undefined;
+    }
+    seen.set(allowanceId, { ...view, used: view.used + amount });
+    return chargeResult(ticket, allowanceId, serial, remaining, voucher.token, at);
+  }
+
   async function take(ticket: ReceivedTicket, kid: string, allowanceId: string, at: Date): Promise<AllowanceChargeResult> {
     const { claims } = ticket;
     return deps.db.transaction(async (tx) => {
@@ -130,19 +265,16 @@ export function createAllowanceCharges(deps: AllowanceChargeDeps) {
       const row = rows[0];
       if (row === undefined) throw new NotCharged();
       const serial = BigInt(row.serial);
-      const remaining = Number(BigInt(row.maximum) - BigInt(row.used));
-      const voucher = await deps.signer.voucher(
-        {
-          ticket,
-          serial,
-          status: 'authorised',
-          funding: 'allowance',
-          sub: deps.pairwiseSubject(row.customer_id, claims.iss),
-          confirmation: { method: 'allowance', at: seconds(row.confirmed_at) },
-          allowance: { id: allowanceId, remaining, expiresAt: seconds(row.expires_at) },
-        },
-        tx,
-      );
+      const view: Seen = {
+        customerId: row.customer_id,
+        maximum: BigInt(row.maximum),
+        used: BigInt(row.used),
+        periodNo: Number(row.period_no),
+        expiresAt: row.expires_at,
+        confirmedAt: row.confirmed_at,
+      };
+      const remaining = Number(view.maximum - view.used);
+      const voucher = await voucherFor(ticket, allowanceId, serial, view, remaining, tx);
       await insertPayment(tx, {
         serial,
         merchantId: claims.iss,
@@ -159,21 +291,10 @@ export function createAllowanceCharges(deps: AllowanceChargeDeps) {
         acquirer: null,
         voucher: voucher.token,
         createdAt: at,
-        allowance: { id: allowanceId, periodNo: Number(row.period_no) },
+        allowance: { id: allowanceId, periodNo: view.periodNo },
       });
-      const payment: ApiPayment = {
-        serial: serial.toString(),
-        ticket: { jti: claims.jti, sha256: ticket.sha256 },
-        orderSerial: claims.serial,
-        amount: claims.amount,
-        vat: claims.vat,
-        currency: claims.currency,
-        funding: 'allowance',
-        status: 'authorised',
-        createdAt: at.toISOString(),
-        voucher: voucher.token,
-      };
-      return { allowance: allowanceId, remaining, payment };
+      seen.set(allowanceId, view);
+      return chargeResult(ticket, allowanceId, serial, remaining, voucher.token, at);
     });
   }
 
@@ -235,6 +356,12 @@ export function createAllowanceCharges(deps: AllowanceChargeDeps) {
     });
   }
 
+  /** A ticket presented before fails the statement taken as seen: the locking way then finds it spent, and says so. */
+  function replayedAsSeen(error: unknown): undefined {
+    if (sqlState(error) !== '23505') throw error;
+    return undefined;
+  }
+
   return {
     /**
      * Charges the ticket under the allowance it names.
@@ -261,7 +388,9 @@ export function createAllowanceCharges(deps: AllowanceChargeDeps) {
       for (let attempt = 0; ; attempt += 1) {
         const at = now();
         try {
-          const result = await take(ticket, kid, allowanceId, at);
+          const result =
+            (attempt === 0 ? await takeAsSeen(ticket, kid, allowanceId, at).catch(replayedAsSeen) : undefined) ??
+            (await take(ticket, kid, allowanceId, at));
           if (result.remaining === 0) await deps.settlement.settle(allowanceId);
           return { result, created: true };
         } catch (error) {

@@ -33,7 +33,7 @@ export function createAllowanceService(deps: AllowanceServiceDeps) {
   async function withCharges(allowance: Allowance): Promise<ApiAllowance> {
     const { rows } = await db.query<{ serial: bigint; ticket_jti: string; order_serial: string; amount: bigint; created_at: Date }>(
       `SELECT serial, ticket_jti, order_serial, amount, created_at FROM payments
-        WHERE allowance_id = $1 AND allowance_period = $2 ORDER BY serial`,
+        WHERE allowance_id = $1 AND allowance_period = $2 ORDER BY created_at, serial`,
       [allowance.id, allowance.periodNo],
     );
     return toApiAllowance(

@@ -65,7 +65,7 @@ export function createAllowanceSettlement(deps: AllowanceSettlementDeps) {
   ): Promise<void> {
     const { rows } = await tx.query<{ serial: bigint; ticket_jti: string; order_serial: string; amount: bigint }>(
       `SELECT serial, ticket_jti, order_serial, amount FROM payments
-        WHERE allowance_id = $1 AND allowance_period = $2 ORDER BY serial LIMIT $3`,
+        WHERE allowance_id = $1 AND allowance_period = $2 ORDER BY created_at, serial LIMIT $3`,
       [allowance.id, allowance.periodNo, LIMITS.settledCharges],
     );
     await enqueueNotification(tx, {

@@ -75,7 +75,7 @@ ALTER TABLE payments ADD COLUMN allowance_id text CONSTRAINT payments_allowance_
 ALTER TABLE payments ADD COLUMN allowance_period integer;
 ALTER TABLE payments ADD CONSTRAINT payments_allowance
   CHECK ((allowance_id IS NOT NULL) = (funding IS NOT DISTINCT FROM 'allowance') AND (allowance_id IS NULL) = (allowance_period IS NULL));
-CREATE INDEX payments_allowance_charges ON payments (allowance_id, allowance_period, serial) WHERE allowance_id IS NOT NULL;
+CREATE INDEX payments_allowance_charges ON payments (allowance_id, allowance_period, created_at, serial) WHERE allowance_id IS NOT NULL;
 
 ALTER TABLE notifications DROP CONSTRAINT notifications_event;
 ALTER TABLE notifications ADD CONSTRAINT notifications_event CHECK (event IN (
