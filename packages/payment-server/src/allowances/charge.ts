@@ -143,6 +143,12 @@ function cachedDirectory(merchants: MerchantDirectory, now: () => Date) {
 
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
+/** $1–$10 of {@link CHARGE} and {@link CHARGE_AS_SEEN}: the ticket spent, the allowance and amount drawn, the key that signed. */
+function chargeParameters(ticket: ReceivedTicket, kid: string, allowanceId: string, at: Date): unknown[] {
+  const { claims } = ticket;
+  return [claims.iss, claims.jti, ticket.sha256, JSON.stringify(claims), at, claims.exp, allowanceId, claims.amount, claims.currency, kid];
+}
+
 /**
  * Charges under session allowances: the system's hot path (DESIGN.md, "Storage and scale").
  * A charge is a ticket of the merchant naming the allowance (`allowanceId`), checked as
@@ -222,16 +228,7 @@ export function createAllowanceCharges(deps: AllowanceChargeDeps) {
     const remaining = Number(view.maximum - view.used - amount);
     const voucher = await voucherFor(ticket, allowanceId, serial, view, remaining);
     const { rows } = await deps.db.query(CHARGE_AS_SEEN, [
-      claims.iss,
-      claims.jti,
-      ticket.sha256,
-      JSON.stringify(claims),
-      at,
-      claims.exp,
-      allowanceId,
-      claims.amount,
-      claims.currency,
-      kid,
+      ...chargeParameters(ticket, kid, allowanceId, at),
       view.periodNo,
       view.used,
       serial,
@@ -250,18 +247,7 @@ export function createAllowanceCharges(deps: AllowanceChargeDeps) {
   async function take(ticket: ReceivedTicket, kid: string, allowanceId: string, at: Date): Promise<AllowanceChargeResult> {
     const { claims } = ticket;
     return deps.db.transaction(async (tx) => {
-      const { rows } = await tx.query<ChargedRow>(CHARGE, [
-        claims.iss,
-        claims.jti,
-        ticket.sha256,
-        JSON.stringify(claims),
-        at,
-        claims.exp,
-        allowanceId,
-        claims.amount,
-        claims.currency,
-        kid,
-      ]);
+      const { rows } = await tx.query<ChargedRow>(CHARGE, chargeParameters(ticket, kid, allowanceId, at));
       const row = rows[0];
       if (row === undefined) throw new NotCharged();
       const serial = BigInt(row.serial);
