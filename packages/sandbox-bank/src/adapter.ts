@@ -11,7 +11,6 @@ import {
   type Pending,
   type PendingCause,
 } from '@caisse/acquirer';
-import ky, { type KyInstance } from 'ky';
 import type { z } from 'zod';
 import { amountBody, authoriseBody, type BankOperation, bankOperation, payoutBody, problem, statement } from './wire.js';
 
@@ -37,9 +36,9 @@ function pending(cause: PendingCause, detail: string): Pending {
   return { status: 'pending', cause, detail };
 }
 
-/** ky keeps transport failures apart from answers; compared by `name` so it works across copies of ky. */
+/** A transport failure (no answer) rather than an answer; compared by `name` so an abort from another realm counts too. */
 function transportFailure(error: unknown): Pending {
-  const name = error instanceof Error ? error.name : '';
+  const name = (error as { name?: unknown } | null)?.name;
   if (name === 'TimeoutError') return pending('timeout', 'The bank did not answer in time; it may have acted.');
   const message = error instanceof Error ? error.message : String(error);
   return pending('unreachable', `The bank could not be reached: ${message.slice(0, 200)}`);
@@ -90,7 +89,7 @@ function checkedKey(key: unknown): string {
 }
 
 /**
- * The acquirer adapter for the sandbox bank (`app.ts`), over HTTP with ky:
+ * The acquirer adapter for the sandbox bank (`app.ts`), over HTTP with `fetch`:
  * one request per call, never retried here (a retry is the caller's decision and uses
  * the same key), `Idempotency-Key` on every POST, a timeout on every request.
  *
@@ -108,14 +107,18 @@ export function createSandboxAcquirer(options: SandboxAcquirerOptions): SandboxA
   const timeoutMs = options.timeoutMs ?? 10_000;
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0)
     throw new AcquirerError('invalid_request', 'The timeout must be a positive whole number of milliseconds.');
-  const http: KyInstance = ky.create({
-    prefixUrl: options.url,
-    timeout: timeoutMs,
-    retry: 0,
-    throwHttpErrors: false,
-    headers: { accept: 'application/json' },
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-  });
+  const base = options.url.replace(/\/+$/, '');
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  /** One request, never retried, with a deadline for the whole exchange (a timed-out one rejects with a `TimeoutError`). */
+  function send(path: string, init: { body?: object; headers?: Record<string, string>; query?: Record<string, string> } = {}) {
+    const url = `${base}/${path}${init.query ? `?${new URLSearchParams(init.query)}` : ''}`;
+    return fetchImpl(url, {
+      method: init.body === undefined ? 'GET' : 'POST',
+      headers: { accept: 'application/json', ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  }
 
   async function interpret(response: Response, key: string, kind: OperationKind, amount: number): Promise<AcquirerResult> {
     const body = await readJson(response);
@@ -142,7 +145,7 @@ export function createSandboxAcquirer(options: SandboxAcquirerOptions): SandboxA
   async function post(path: string, key: string, body: object, kind: OperationKind, amount: number): Promise<AcquirerResult> {
     let response: Response;
     try {
-      response = await http.post(path, { json: body, headers: { 'idempotency-key': key } });
+      response = await send(path, { body, headers: { 'idempotency-key': key } });
     } catch (error) {
       return transportFailure(error);
     }
@@ -190,7 +193,7 @@ export function createSandboxAcquirer(options: SandboxAcquirerOptions): SandboxA
       const key = checkedKey(idempotencyKey);
       let response: Response;
       try {
-        response = await http.get('v1/operations', { searchParams: { idempotencyKey: key } });
+        response = await send('v1/operations', { query: { idempotencyKey: key } });
       } catch (error) {
         return transportFailure(error);
       }
@@ -208,10 +211,11 @@ export function createSandboxAcquirer(options: SandboxAcquirerOptions): SandboxA
       return pending('response_invalid', `The bank answered a lookup with an unexpected ${response.status}.`);
     },
     async statement(account) {
-      const response = await http.get('v1/statement', {
-        throwHttpErrors: true,
-        ...(account === undefined ? {} : { searchParams: { account } }),
-      });
+      const response = await send('v1/statement', account === undefined ? {} : { query: { account } });
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw new Error(`The sandbox bank answered its statement with HTTP ${response.status}.`);
+      }
       return statement.parse(await response.json()).operations;
     },
   };

@@ -1,5 +1,4 @@
 import { CaisseError, type ErrorCode, isAllowedUrl, isCaisseError } from '@caisse/protocol';
-import ky from 'ky';
 import { findDuplicateMember } from '../jws/json.js';
 import { importPublicJwks } from './import.js';
 import type { KeySet, VerificationKey } from './types.js';
@@ -89,7 +88,7 @@ async function readBounded(response: Response, options: FetchJsonOptions, signal
   }
   if (response.body === null) return new Uint8Array(0);
   const reader = response.body.getReader();
-  // ky's timeout stops at the headers; a server trickling its body is cut off here.
+  // fetch settles at the headers; a server trickling its body is cut off here, by the same deadline.
   const onAbort = () => void reader.cancel().catch(() => undefined);
   signal.addEventListener('abort', onAbort, { once: true });
   try {
@@ -130,7 +129,7 @@ function parseJson(bytes: Uint8Array, options: FetchJsonOptions): unknown {
 }
 
 /**
- * GETs a small JSON document with ky: one deadline for the whole exchange, no retries
+ * GETs a small JSON document with `fetch`: one deadline for the whole exchange, no retries
  * (the caller's cooldown decides when to try again), redirects followed only within the
  * original origin, and the body bounded. Transport failures throw `keys_unavailable`;
  * a body that is not JSON throws `options.invalid`.
@@ -138,21 +137,16 @@ function parseJson(bytes: Uint8Array, options: FetchJsonOptions): unknown {
  */
 export async function fetchJson(url: string, options: FetchJsonOptions): Promise<unknown> {
   const origin = new URL(url).origin;
-  const started = performance.now();
   const deadline = AbortSignal.timeout(options.timeout);
   let current = url;
   try {
     for (let hop = 0; ; hop++) {
-      const response = await ky.get(current, {
-        timeout: Math.max(1, options.timeout - (performance.now() - started)),
+      const response = await (options.fetch ?? globalThis.fetch)(current, {
         signal: deadline,
-        retry: 0,
-        throwHttpErrors: false,
         // Followed by hand: fetch would follow a redirect to any origin, and the keys must come from the one configured.
         redirect: 'manual',
         credentials: 'omit',
         headers: { accept: 'application/json' },
-        ...(options.fetch ? { fetch: options.fetch } : {}),
       });
       if (response.status >= 300 && response.status < 400) {
         await response.body?.cancel();
@@ -174,7 +168,7 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
   } catch (error) {
     if (isCaisseError(error)) throw error;
     const name = (error as { name?: unknown } | null)?.name;
-    // Compared by name, as ky advises, so errors from another copy of ky or another realm are recognised too.
+    // Compared by name, so an abort from another realm (or a `fetch` of the caller's) is recognised too.
     if (deadline.aborted || name === 'TimeoutError' || name === 'AbortError') {
       throw unavailable(options.what, `no response within ${options.timeout} ms`, error);
     }
