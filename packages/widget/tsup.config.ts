@@ -27,10 +27,18 @@ const shared = {
  */
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', return: 'src/return.ts', 'locales/fr': 'src/locales/fr.ts' },
+    entry: {
+      index: 'src/index.ts',
+      return: 'src/return.ts',
+      'locales/fr': 'src/locales/fr.ts',
+      react: 'src/frameworks/react.ts',
+      preact: 'src/frameworks/preact.ts',
+      vue: 'src/frameworks/vue.ts',
+      svelte: 'src/frameworks/svelte.ts',
+    },
     format: ['esm'],
     dts: true,
-    clean: ['index.*', 'return.*', 'locales', 'chunk-*'],
+    clean: ['index.*', 'return.*', 'locales', 'chunk-*', 'react.*', 'preact.*', 'vue.*', 'svelte.*'],
     ...shared,
   },
   {

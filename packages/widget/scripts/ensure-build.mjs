@@ -26,7 +26,20 @@ export default function ensureBuild() {
     'tsconfig.json',
     ...readdirSync(join(root, 'src'), { recursive: true }).map((file) => join('src', String(file))),
   ];
-  const built = Math.min(...['caisse.js', 'index.js', 'index.d.ts', 'return.js', 'locales/fr.js'].map((file) => mtime(`dist/${file}`)));
+  const built = Math.min(
+    ...[
+      'caisse.js',
+      'index.js',
+      'index.d.ts',
+      'return.js',
+      'locales/fr.js',
+      'react.d.ts',
+      'preact.d.ts',
+      'vue.js',
+      'vue.d.ts',
+      'svelte.d.ts',
+    ].map((file) => mtime(`dist/${file}`)),
+  );
   if (!sources.some((file) => mtime(file) > built)) return;
   console.log('widget: building dist/ before the tests');
   const result = spawnSync('npx', ['--no-install', 'tsup'], { cwd: root, stdio: 'inherit' });

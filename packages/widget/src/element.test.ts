@@ -68,6 +68,34 @@ describe('<caisse-checkout>', () => {
     expect(states).toEqual(['opening', 'waiting', 'verifying', 'paid']);
   });
 
+  it('takes verify-url spelled verifyUrl too (lowercased by HTML), as a Vue template may write it', async () => {
+    captureForms();
+    const popup = fakePopup();
+    element = document.createElement('caisse-checkout');
+    element.setAttribute('verifyUrl', VERIFY_URL);
+    for (const [name, value] of Object.entries({ ticket: makeTicket(), server: SERVER, mode: 'popup', lang: 'en' }))
+      element.setAttribute(name, value);
+    document.body.append(element);
+    await Promise.resolve();
+    const paid = next(element, 'caisse:paid');
+    payButton().click();
+    deliver({ type: 'caisse:result', kind: 'voucher', token: TOKEN }, { source: popup.window });
+    expect((await paid).detail.voucher).toEqual(VOUCHER);
+  });
+
+  it('takes its nonce from the nonce property, which React sets and browsers keep when they hide the attribute', async () => {
+    vi.spyOn(CSSStyleSheet.prototype, 'replaceSync').mockImplementation(() => {
+      throw new TypeError('not supported');
+    });
+    element = document.createElement('caisse-checkout');
+    element.nonce = 'n0nce';
+    element.setAttribute('ticket', makeTicket());
+    element.setAttribute('server', SERVER);
+    document.body.append(element);
+    await Promise.resolve();
+    expect(shadow(element).querySelector('style')?.nonce).toBe('n0nce');
+  });
+
   it('shows English texts where no French was given to defineCheckoutElement, until its locales property has some', async () => {
     defineCheckoutElement('caisse-english');
     await insert({ ticket: makeTicket(), server: SERVER, lang: 'fr' }, 'caisse-english');

@@ -2,10 +2,15 @@ import { type CheckoutHandle, type CheckoutOptions, createWidget } from './check
 import type { Locales, Messages } from './messages.js';
 import type { CheckoutState } from './types.js';
 
-/** The attributes, each the kebab-case name of a {@link CheckoutOptions} member. */
-const ATTRIBUTES = ['ticket', 'server', 'mode', 'verify-url', 'lang', 'nonce'];
+/**
+ * The attributes, each the kebab-case name of a {@link CheckoutOptions} member, and
+ * `verifyurl`: `verifyUrl` as HTML lowercases it, which a Vue template may write (vue-tsc
+ * checks `verify-url` as `verifyUrl`, so it accepts both spellings).
+ */
+const ATTRIBUTES = ['ticket', 'server', 'mode', 'verify-url', 'verifyurl', 'lang', 'nonce'];
 
-const option = (attribute: string) => attribute.replace(/-u/, 'U') as keyof CheckoutOptions;
+/** `verify-url` and `verifyurl` are `verifyUrl`; the others have the option's name. */
+const option = (attribute: string) => attribute.replace(/-?ur/, 'Ur') as keyof CheckoutOptions;
 
 /** The `<caisse-checkout>` element, as `defineCheckoutElement` registers it. */
 export interface CaisseCheckoutElement extends HTMLElement {
@@ -20,7 +25,10 @@ export interface CaisseCheckoutElement extends HTMLElement {
 /**
  * Registers `<caisse-checkout ticket server mode verify-url lang nonce>`, whose elements
  * start with `locales` (texts in other languages); a second call is a no-op. The
- * script-tag file calls it for you, with French.
+ * script-tag file calls it for you, with French. Where there is no `customElements`
+ * (server rendering in Node, Deno or Bun) it does nothing: the same module, run again in
+ * the browser, defines the element there. Call it before the first render in the
+ * browser, so that frameworks find the `messages` and `locales` properties.
  * @example
  * import { defineCheckoutElement } from '@caisse/widget';
  * import { fr } from '@caisse/widget/locales/fr';
@@ -28,7 +36,7 @@ export interface CaisseCheckoutElement extends HTMLElement {
  * // <caisse-checkout ticket="eyJ…" server="https://pay.example" mode="popup" verify-url="/caisse/return" lang="fr"></caisse-checkout>
  */
 export function defineCheckoutElement(name = 'caisse-checkout', locales?: Locales): void {
-  if (customElements.get(name)) return;
+  if (typeof customElements === 'undefined' || customElements.get(name)) return;
   customElements.define(
     name,
     class extends HTMLElement implements CaisseCheckoutElement {
@@ -62,6 +70,9 @@ export function defineCheckoutElement(name = 'caisse-checkout', locales?: Locale
       connectedCallback() {
         // A microtask later: frameworks often set attributes right after inserting the element.
         queueMicrotask(() => {
+          // The nonce from the property too: React sets it so, and browsers empty the attribute
+          // once the element is in the page.
+          this.#options.nonce ||= this.nonce;
           if (this.isConnected && !this.#handle) this.#handle = createWidget(this, this.#options);
         });
       }
