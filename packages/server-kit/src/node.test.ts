@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Listening, listen } from './handlers/__fixtures__/listen.js';
-import { type NodeHandlerOptions, toNodeHandler } from './node.js';
+import { type FastifyLike, type KoaContextLike, type NodeHandlerOptions, toFastifyPlugin, toKoaMiddleware, toNodeHandler } from './node.js';
 
 let server: Listening | undefined;
 afterEach(async () => {
@@ -105,6 +105,111 @@ describe('toNodeHandler', () => {
     expect(((await response.json()) as { body: string }).body).toBe('{"token":"t"}');
   });
 
+  it('passes a body read from the socket on as sent, with its Content-Encoding', async () => {
+    const { origin } = await serve(async (request) =>
+      Response.json({
+        body: await request.text(),
+        length: request.headers.get('content-length'),
+        encoding: request.headers.get('content-encoding'),
+      }),
+    );
+    const response = await raw(origin, {
+      method: 'POST',
+      headers: { 'content-encoding': 'identity', 'transfer-encoding': 'chunked' },
+      body: 'a.b.c',
+    });
+    expect(JSON.parse(response.body)).toEqual({ body: 'a.b.c', length: '5', encoding: 'identity' });
+  });
+
+  it('prefers the raw copy a parser kept over what it parsed, and describes the body it passes on', async () => {
+    const node = toNodeHandler(async (request) =>
+      Response.json({
+        body: await request.text(),
+        length: request.headers.get('content-length'),
+        encoding: request.headers.get('content-encoding'),
+      }),
+    );
+    server = await listen((req: IncomingMessage & { body?: unknown; rawBody?: unknown }, res: ServerResponse) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        req.rawBody = Buffer.concat(chunks);
+        req.body = { token: 'reparsed' };
+        node(req, res);
+      });
+    });
+    const sent = '{ "token" : "t" }';
+    const response = await raw(server.origin, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'identity' },
+      body: sent,
+    });
+    expect(JSON.parse(response.body)).toEqual({ body: sent, length: String(sent.length), encoding: null });
+  });
+
+  it('re-serialises a parsed JSON body when no raw copy was kept, with its own length, also after the request was torn down', async () => {
+    const node = toNodeHandler(async (request) =>
+      Response.json({ body: await request.text(), length: request.headers.get('content-length') }),
+    );
+    let destroyedBefore: boolean | undefined;
+    server = await listen(async (req: IncomingMessage & { body?: unknown }, res: ServerResponse) => {
+      // As Koa's body parsers read: to the end, asynchronously; Node then destroys the request.
+      for await (const _chunk of req);
+      destroyedBefore = req.destroyed;
+      req.body = { token: 'héllo' };
+      void node(req, res);
+    });
+    const response = await fetch(`${server.origin}/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{\n  "token": "héllo"\n}',
+    });
+    expect(await response.json()).toEqual({ body: '{"token":"héllo"}', length: String(Buffer.byteLength('{"token":"héllo"}')) });
+    expect(destroyedBefore).toBe(true);
+  });
+
+  it('answers 500 body_unavailable, telling onError, when a parser read the body and kept no copy: it never waits for a body that is gone', async () => {
+    let called = false;
+    const reported: unknown[] = [];
+    const node = toNodeHandler(
+      () => {
+        called = true;
+        return new Response('ok');
+      },
+      { onError: (error) => reported.push(error) },
+    );
+    let settled: Promise<void> | undefined;
+    server = await listen((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        settled = node(req, res);
+      });
+    });
+    const response = await fetch(`${server.origin}/caisse/notify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/jose' },
+      body: 'a.b.c',
+    });
+    expect(response.status).toBe(500);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    const problem = (await response.json()) as { code: string; detail: string };
+    expect(problem.code).toBe('body_unavailable');
+    expect(problem.detail).toContain('toKoaMiddleware');
+    await expect(settled).resolves.toBeUndefined();
+    expect(called).toBe(false);
+    expect(reported).toMatchObject([{ code: 'body_unavailable' }]);
+  });
+
+  it('settles its promise only once the response is sent, so Koa-style callers can await it', async () => {
+    const node = toNodeHandler(async () => new Response('done'));
+    let finishedWhenSettled: Promise<boolean> | undefined;
+    server = await listen((req, res) => {
+      finishedWhenSettled = node(req, res).then(() => res.writableFinished);
+    });
+    expect(await (await fetch(`${server.origin}/`)).text()).toBe('done');
+    expect(await finishedWhenSettled).toBe(true);
+  });
+
   it('answers 413 to a body over maxBodyBytes, declared or streamed, without calling the handler', async () => {
     let called = false;
     const { origin } = await serve(
@@ -205,5 +310,108 @@ describe('toNodeHandler', () => {
     expect(() => toNodeHandler(echo, { origin: 'https://shop.example/app' })).toThrow(TypeError);
     expect(() => toNodeHandler(echo, { origin: 'ftp://shop.example' })).toThrow(TypeError);
     expect(() => toNodeHandler(echo, { maxBodyBytes: -1 })).toThrow(TypeError);
+    expect(() => toKoaMiddleware(echo, { maxBodyBytes: 1.5 })).toThrow(TypeError);
+    expect(() => toFastifyPlugin('/x', echo, { origin: 'https://shop.example/app' })).toThrow(TypeError);
+  });
+});
+
+// The real frameworks run these adapters in examples/frameworks; here, the contract each relies on.
+describe('toKoaMiddleware', () => {
+  /** What Koa hands a middleware: Node's pair, the URL before any mount, its request object. */
+  function koaContext(req: IncomingMessage, res: ServerResponse, request: object = {}): KoaContextLike {
+    return { req, res, originalUrl: req.url ?? '/', request };
+  }
+
+  it('takes over the response (ctx.respond = false) and settles once it is sent', async () => {
+    const middleware = toKoaMiddleware(echo);
+    let ctx: KoaContextLike | undefined;
+    let finishedFirst: boolean | undefined;
+    server = await listen((req, res) => {
+      ctx = koaContext(req, res);
+      void middleware(ctx).then(() => {
+        finishedFirst = res.writableFinished;
+      });
+    });
+    const response = await fetch(`${server.origin}/caisse/notify`, { method: 'POST', body: 'a.b.c', headers: { cookie: 'x=1' } });
+    expect(await response.json()).toEqual({ url: `${server.origin}/caisse/notify`, method: 'POST', body: 'a.b.c', cookie: 'x=1' });
+    expect(ctx?.respond).toBe(false);
+    expect(finishedFirst).toBe(true);
+  });
+
+  it('uses the raw body a Koa body parser kept, else its parsed body, and the URL before a mount', async () => {
+    const middleware = toKoaMiddleware(echo);
+    server = await listen((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        const request = req.url === '/raw' ? { rawBody: text, body: JSON.parse(text) } : { body: JSON.parse(text) };
+        const ctx = koaContext(req, res, request);
+        ctx.originalUrl = `/shop${req.url}`;
+        void middleware(ctx);
+      });
+    });
+    const post = (path: string) =>
+      fetch(`${server?.origin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{ "token": "t" }' });
+    expect(await (await post('/raw')).json()).toMatchObject({ url: `${server.origin}/shop/raw`, body: '{ "token": "t" }' });
+    expect(await (await post('/parsed')).json()).toMatchObject({ url: `${server.origin}/shop/parsed`, body: '{"token":"t"}' });
+  });
+});
+
+describe('toFastifyPlugin', () => {
+  /** A stand-in for a Fastify scope that records what the plugin registers on it. */
+  function fastifyScope() {
+    const scope = {
+      parsers: [] as string[],
+      removed: false,
+      parser: undefined as Parameters<FastifyLike['addContentTypeParser']>[1] | undefined,
+      routes: new Map<string, Parameters<FastifyLike['all']>[1]>(),
+    };
+    const app: FastifyLike = {
+      removeAllContentTypeParsers: () => {
+        scope.removed = true;
+      },
+      addContentTypeParser: (type, parser) => {
+        scope.parsers.push(type);
+        scope.parser = parser;
+      },
+      all: (url, handler) => {
+        scope.routes.set(url, handler);
+      },
+    };
+    return { scope, app };
+  }
+
+  it('replaces every parser of its own scope by one that leaves the body on the socket, and answers on the hijacked reply', async () => {
+    const { scope, app } = fastifyScope();
+    await toFastifyPlugin('/caisse/notify', echo)(app);
+    expect(scope.removed).toBe(true);
+    expect(scope.parsers).toEqual(['*']);
+    const route = scope.routes.get('/caisse/notify');
+    let hijacked = false;
+    server = await listen((req, res) => {
+      // As Fastify does: the parser first, then the route handler with the request and reply.
+      scope.parser?.({}, req, (error, body) => {
+        expect(error).toBeNull();
+        expect(body).toBeUndefined();
+        expect(req.readableDidRead).toBe(false);
+        void route?.(
+          { raw: req, body },
+          {
+            raw: res,
+            hijack: () => {
+              hijacked = true;
+            },
+          },
+        );
+      });
+    });
+    const response = await fetch(`${server.origin}/caisse/notify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/jose' },
+      body: 'a.b.c',
+    });
+    expect(await response.json()).toMatchObject({ url: `${server.origin}/caisse/notify`, body: 'a.b.c' });
+    expect(hijacked).toBe(true);
   });
 });

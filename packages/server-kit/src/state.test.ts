@@ -1,4 +1,6 @@
+import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { listen } from './handlers/__fixtures__/listen.js';
 import { createState, ensureState, readStateCookie, STATE_COOKIE, stateCookie, stateOf } from './state.js';
 
 describe('browser-session state', () => {
@@ -21,6 +23,28 @@ describe('browser-session state', () => {
     expect(readStateCookie(request)).toBe(stateOf(secret));
     expect(readStateCookie(`${STATE_COOKIE}=short`)).toBeUndefined();
     expect(readStateCookie(undefined)).toBeUndefined();
+  });
+
+  it("reads it from Node's IncomingMessage (Express, Fastify, Koa), from headers of either kind, and from a Cookie header", async () => {
+    const secret = createState();
+    const cookie = `theme=dark; ${STATE_COOKIE}=${secret}`;
+    const seen: (string | undefined)[] = [];
+    const server = await listen((req: IncomingMessage, res) => {
+      seen.push(readStateCookie(req), ensureState(req).state, readStateCookie(req.headers));
+      res.end();
+    });
+    try {
+      await fetch(server.origin, { headers: { cookie } });
+    } finally {
+      await server.close();
+    }
+    expect(seen).toEqual([stateOf(secret), stateOf(secret), stateOf(secret)]);
+    expect(readStateCookie(new Headers({ cookie }))).toBe(stateOf(secret));
+    expect(readStateCookie({ headers: { cookie: ['theme=dark', `${STATE_COOKIE}=${secret}`] } })).toBe(stateOf(secret));
+    expect(readStateCookie(cookie)).toBe(stateOf(secret));
+    expect(readStateCookie({ headers: {} })).toBeUndefined();
+    expect(readStateCookie(new Headers())).toBeUndefined();
+    expect(readStateCookie(null)).toBeUndefined();
   });
 
   it('gives a thief who reads the state in a voucher nothing to put in a cookie', () => {

@@ -49,8 +49,30 @@ export function stateCookie(browserSecret: string, options: StateCookieOptions =
   return parts.join('; ');
 }
 
-function readSecret(source: Request | string | null | undefined): string | undefined {
-  const header = typeof source === 'string' || source == null ? source : source.headers.get('cookie');
+/**
+ * Anything that carries the browser's cookies: a web `Request` (Hono's `c.req.raw`, Next.js,
+ * Bun, Deno), Node's `IncomingMessage` (Express's `req`, Fastify's `request`, Koa's `ctx`),
+ * their `headers`, or the `Cookie` header itself.
+ * @example const state = readStateCookie(req satisfies CookieSource)
+ */
+export type CookieSource = { readonly headers: HeaderSource } | HeaderSource | string | null | undefined;
+
+/** A web `Headers`, or Node's header object (lower-case names). */
+type HeaderSource = { get(name: string): string | null } | { readonly [name: string]: unknown };
+
+function cookieHeader(source: CookieSource): string | undefined {
+  if (source === null || source === undefined) return undefined;
+  if (typeof source === 'string') return source;
+  const { headers: held } = source as { headers?: unknown };
+  const headers = (typeof held === 'object' && held !== null ? held : source) as { get?: unknown; cookie?: unknown };
+  const value = typeof headers.get === 'function' ? (headers as Headers).get('cookie') : headers.cookie;
+  // Node joins repeated Cookie headers with "; " (RFC 6265 §5.4 allows only one), but a hand-built object may hold a list.
+  if (Array.isArray(value)) return value.filter((part) => typeof part === 'string').join('; ');
+  return typeof value === 'string' ? value : undefined;
+}
+
+function readSecret(source: CookieSource): string | undefined {
+  const header = cookieHeader(source);
   if (!header) return undefined;
   for (const pair of header.split(';')) {
     const [name, value] = pair.trim().split('=', 2);
@@ -59,19 +81,27 @@ function readSecret(source: Request | string | null | undefined): string | undef
   return undefined;
 }
 
-/** The state of the browser sending this request (from its cookie, or a raw `Cookie` header), to compare with a voucher's. */
-export function readStateCookie(source: Request | string | null | undefined): string | undefined {
+/**
+ * The state of the browser sending this request, to compare with a voucher's: read from
+ * its `caisse_state` cookie in a web `Request`, Node's `IncomingMessage`, headers, or a raw
+ * `Cookie` header ({@link CookieSource}); `undefined` without one.
+ * @example const state = readStateCookie(request) // or readStateCookie(req), readStateCookie(req.headers.cookie)
+ */
+export function readStateCookie(source: CookieSource): string | undefined {
   const secret = readSecret(source);
   return secret === undefined ? undefined : stateOf(secret);
 }
 
 /**
  * The state for a checkout: the browser's existing one (so several tabs share it) or a
- * new one with the cookie to set.
- * @example const { state, setCookie } = ensureState(request)
+ * new one with the `Set-Cookie` value to send. Takes any {@link CookieSource}: a web
+ * `Request`, or Node's `IncomingMessage` in Express, Fastify (`request`) and Koa (`ctx`).
+ * @example
+ * const { state, setCookie } = ensureState(request) // web: new Response(…, { headers: setCookie ? { 'set-cookie': setCookie } : {} })
+ * const { state, setCookie } = ensureState(req) // Express: if (setCookie) res.append('Set-Cookie', setCookie)
  */
-export function ensureState(request: Request, options?: StateCookieOptions): { state: string; setCookie?: string } {
-  const existing = readSecret(request);
+export function ensureState(source: CookieSource, options?: StateCookieOptions): { state: string; setCookie?: string } {
+  const existing = readSecret(source);
   if (existing) return { state: stateOf(existing) };
   const secret = createState();
   return { state: stateOf(secret), setCookie: stateCookie(secret, options) };
