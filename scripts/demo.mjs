@@ -1,6 +1,7 @@
-// The demo: the payment server on the embedded database (PGlite, in .data/demo), the
+// The demo: the payment server on the embedded database (PGlite, in .data/demo) in test
+// mode (no real money: every token it signs says test: true, its pages say so), the
 // sandbox bank, two demo customers, the two sample stores registered as merchants (their
-// keys generated into .data/demo), and the phone app. A second run reuses the data;
+// test keys generated into .data/demo), and the phone app. A second run reuses the data;
 // `npm run demo -- --fresh` starts from nothing. Ctrl-C stops everything.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -32,6 +33,8 @@ const server = await startPaymentServer(
     ...process.env,
     PORT: String(PORT),
     CAISSE_DATA_DIR: DATA_DIR,
+    // Play money only: the stores sign with test keys, and no live merchant accepts what this server signs.
+    CAISSE_MODE: 'test',
     // The sandbox bank as the one acquirer, loaded the way an operator loads a real bank's adapter.
     CAISSE_ACQUIRERS: JSON.stringify([{ name: 'sandbox', module: '@caisse/sandbox-bank/acquirer', options: { url: bank.url } }]),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
@@ -52,13 +55,13 @@ async function seedCustomer(customer, cents, bankRef) {
 const seeded = await seedCustomer(CUSTOMER, 10_000n, 'test_approve');
 await seedCustomer(SHORT_CUSTOMER, 30n);
 
-/** A store's signing key, made on the first run and kept in its folder (the private half mode 0600). */
+/** A store's test signing key (kid test_…), made on the first run and kept in its folder (the private half mode 0600). */
 async function storeKey(dir) {
-  const privateFile = join(dir, 'merchant-key.private.json');
+  const privateFile = join(dir, 'merchant-test-key.private.json');
   if (existsSync(privateFile)) return JSON.parse(await readFile(privateFile, 'utf8'));
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const key = generateKey();
-  await writeFile(join(dir, 'merchant-key.jwks.json'), `${JSON.stringify(key.jwks, null, 2)}\n`);
+  const key = generateKey({ test: true });
+  await writeFile(join(dir, 'merchant-test-key.jwks.json'), `${JSON.stringify(key.jwks, null, 2)}\n`);
   await writeFile(privateFile, `${JSON.stringify(key.privateJwk, null, 2)}\n`, { mode: 0o600 });
   return key.privateJwk;
 }
@@ -66,11 +69,14 @@ async function storeKey(dir) {
 /** Registers the store with the payment server once; later runs find it there. */
 async function registerStore(id, displayName, dir, url) {
   const privateJwk = await storeKey(dir);
-  const jwks = JSON.parse(await readFile(join(dir, 'merchant-key.jwks.json'), 'utf8'));
+  const jwks = JSON.parse(await readFile(join(dir, 'merchant-test-key.jwks.json'), 'utf8'));
   try {
     await server.merchants.register({ id, displayName, jwks, returnOrigins: [url], notifyUrl: `${url}/caisse/notify` });
   } catch (error) {
     if (error?.code !== 'merchant_exists') throw error;
+    // A data folder from before test mode registered the store with a live key: add its test key.
+    const merchant = await server.merchants.get(id);
+    if (!merchant.keys.some((key) => key.kid === privateJwk.kid)) await server.merchants.addKey(id, jwks.keys[0]);
   }
   return privateJwk;
 }
@@ -116,7 +122,7 @@ if (existsSync(join(PHONE_APP, 'serve.mjs')) && existsSync(join(PHONE_APP, 'dist
 }
 
 console.log(`
-Caisse demo ${seeded ? '(fresh data)' : `(reusing ${DATA_DIR}; --fresh starts over)`}
+Caisse demo ${seeded ? '(fresh data)' : `(reusing ${DATA_DIR}; --fresh starts over)`}, in TEST MODE: no real money
 
   The Bookshop     ${bookshopUrl}          admin: ${bookshopUrl}/admin  (user "admin", password "${ADMIN_PASSWORD}")
   Le Kiosque       ${newsstandUrl}

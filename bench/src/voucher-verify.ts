@@ -11,7 +11,7 @@
  * `KeyObject` and the bytes already decoded.
  */
 import { createHash, createPublicKey, verify } from 'node:crypto';
-import { PROTOCOL_VERSION, TOKEN_TYPES, type VoucherClaims } from '@caisse/protocol';
+import { PROTOCOL_VERSION, paymentId, TOKEN_TYPES, type VoucherClaims } from '@caisse/protocol';
 import {
   createState,
   createTicket,
@@ -61,7 +61,8 @@ function voucherClaims(serialNumber: number): VoucherClaims {
     ver: PROTOCOL_VERSION,
     iss: ISSUER,
     aud: MERCHANT_ID,
-    jti: `r_${serialNumber.toString(36).padStart(8, '0')}${createHash('sha256').update(String(serialNumber)).digest('hex').slice(0, 12)}`,
+    // The payment id, as the payment server names it: `pay_` and the register serial.
+    jti: paymentId(1_000_000n + BigInt(serialNumber)),
     iat,
     exp: iat + 600,
     ticket: { jti: ticket.id, sha256: ticket.sha256 },

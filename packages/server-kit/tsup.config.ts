@@ -1,9 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', node: 'src/node.ts', cli: 'src/cli.ts', client: 'src/client/index.ts' },
+  entry: { index: 'src/index.ts', node: 'src/node.ts', cli: 'src/cli.ts', client: 'src/client/index.ts', testing: 'src/testing/index.ts' },
   format: ['esm'],
-  dts: { entry: { index: 'src/index.ts', node: 'src/node.ts', client: 'src/client/index.ts' } },
+  dts: { entry: { index: 'src/index.ts', node: 'src/node.ts', client: 'src/client/index.ts', testing: 'src/testing/index.ts' } },
   clean: true,
   sourcemap: true,
   target: 'node20',

@@ -9,7 +9,7 @@ import { getCookie, setCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
 import { BOOKS, CURRENCY, findBook, VAT_RATE } from './catalogue.js';
 import { openOrderBook, refunded } from './orders.js';
-import { adminPage, basketPage, cataloguePage, orderPage } from './pages.js';
+import { adminPage, basketPage, cataloguePage, orderPage, refusalReason } from './pages.js';
 import { createPayments } from './payments.js';
 
 export interface BookshopConfig {
@@ -56,10 +56,7 @@ export async function createBookshop(config: BookshopConfig) {
   app.use(csrf({ origin: new URL(config.shopUrl).origin }));
   // Forms and tokens are small: nothing larger is read.
   app.use(bodyLimit({ maxSize: 64 * 1024 }));
-  app.route(
-    '/assets',
-    staticAssets(new URL('../assets/', import.meta.url), { 'caisse.js': WIDGET, 'shop.js': 'shop.js', 'shop.css': 'shop.css' }),
-  );
+  app.route('/assets', staticAssets(new URL('../assets/', import.meta.url), { 'caisse.js': WIDGET, 'shop.css': 'shop.css' }));
 
   app.get('/', (c) =>
     c.html(
@@ -100,12 +97,10 @@ export async function createBookshop(config: BookshopConfig) {
   app.get('/orders/:serial', async (c) => {
     const order = orders.get(c.req.param('serial'));
     if (!order || order.owner !== readStateCookie(c.req.raw)) return c.html(orderNotFound(), 404);
-    const returning = c.req.query('caisse_voucher') !== undefined || c.req.query('caisse_refusal') !== undefined;
-    const pay =
-      order.status === 'awaiting_payment' && !returning
-        ? { ticket: await payments.ticketFor(order, order.owner), server: payments.paymentServer }
-        : undefined;
-    return c.html(orderPage(order, pay, returning));
+    // Unpaid: a fresh ticket for the widget and, back from a refused payment, why (our return handler adds `caisse_reason`).
+    if (order.status !== 'awaiting_payment') return c.html(orderPage(order, undefined));
+    const pay = { ticket: await payments.ticketFor(order, order.owner), server: payments.paymentServer };
+    return c.html(orderPage(order, pay, refusalReason(c.req.query('caisse_reason'))));
   });
 
   app.on(['GET', 'POST'], '/caisse/return', (c) => payments.returnHandler(c.req.raw));

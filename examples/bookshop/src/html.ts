@@ -13,5 +13,5 @@ export function layout(title: string, body: string, nav = ''): string {
 <title>${esc(title)} · The Bookshop</title><link rel="stylesheet" href="/assets/shop.css"></head>
 <body><header><a class="brand" href="/">The Bookshop</a><nav>${nav}</nav></header>
 <main>${body}</main>
-<script src="/assets/caisse.js"></script><script src="/assets/shop.js"></script></body></html>`;
+<script src="/assets/caisse.js"></script></body></html>`;
 }

@@ -1,4 +1,4 @@
-import type { Address } from '@caisse/protocol';
+import type { Address, RefusalReason } from '@caisse/protocol';
 import type { Book } from './catalogue.js';
 import { esc, layout, money } from './html.js';
 import { type Order, type OrderStatus, type ReceivedNotification, refunded } from './orders.js';
@@ -21,6 +21,29 @@ const EXPLAIN: Record<OrderStatus, (amount: string) => string> = {
   cancelled: (amount) => `The order was cancelled and the ${amount} held for it returned to you.`,
   refunded: (amount) => `${amount} was refunded to you.`,
 };
+
+/** Why a payment was refused, in the shop's words (every reason the payment server may give: the compiler checks). */
+const REFUSED: Record<RefusalReason, string> = {
+  insufficient_funds: 'There is not enough money in your wallet.',
+  ceiling_exceeded: 'It would go over your spending limit.',
+  authentication_failed: 'You could not be identified.',
+  account_locked: 'Your Caisse account is locked.',
+  customer_declined: 'You declined it.',
+  confirmation_expired: 'It was not confirmed on your phone in time.',
+  bank_declined: 'Your bank declined it.',
+  ticket_expired: 'The payment link expired.',
+  ticket_invalid: 'The payment request was not valid.',
+  ticket_replayed: 'The payment request was already used.',
+  merchant_unknown: 'The payment service does not know our shop.',
+};
+
+/**
+ * The refusal reason our return handler put in the order page's address (`?caisse_reason=`),
+ * if it is one; anything else is not shown. The reason is only said, never trusted: the
+ * order's status comes from our records.
+ */
+export const refusalReason = (value: string | undefined): RefusalReason | undefined =>
+  value !== undefined && Object.hasOwn(REFUSED, value) ? (value as RefusalReason) : undefined;
 
 const basketLink = (count: number) => `<a href="/basket">Basket (${count})</a>`;
 
@@ -77,14 +100,18 @@ export function addressLines(address: Address | undefined): string {
 }
 
 /**
- * The order page. Unpaid: the widget with a fresh ticket. Coming back from the payment
- * server (`returning`): the place where the widget's return handling shows the outcome.
+ * The order page, where our return handler sends the customer back from the payment
+ * server: paid, it says so (the handler verified the voucher before); unpaid, the widget
+ * with a fresh ticket and, after a refusal, why in words.
  */
-export function orderPage(order: Order, pay: { ticket: string; server: string } | undefined, returning: boolean): string {
+export function orderPage(order: Order, pay: { ticket: string; server: string } | undefined, refused?: RefusalReason): string {
   let payment = '';
-  if (returning) payment = '<div id="caisse-result" class="result"></div><p><a href="">Back to the order</a></p>';
-  else if (pay)
-    payment = `<caisse-checkout ticket="${esc(pay.ticket)}" server="${esc(pay.server)}" verify-url="/caisse/return" lang="en"></caisse-checkout>`;
+  if (pay) {
+    const why = refused
+      ? `<p class="notice" role="alert" id="refusal">Payment refused. ${REFUSED[refused]} Nothing was charged: you can pay again.</p>`
+      : '';
+    payment = `${why}<caisse-checkout ticket="${esc(pay.ticket)}" server="${esc(pay.server)}" verify-url="/caisse/return" lang="en"></caisse-checkout>`;
+  }
   const address = order.shippingAddress ? `<h2>Shipping to</h2><p>${addressLines(order.shippingAddress)}</p>` : '';
   const history = order.history
     .map((entry) => `<li><time>${esc(entry.at.slice(0, 19).replace('T', ' '))}</time> ${esc(entry.what)}</li>`)

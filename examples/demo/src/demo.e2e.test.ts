@@ -174,7 +174,8 @@ describe('the demo in Chromium', () => {
     await approveOnPhone('€7.90', '06-phone-request');
     await page.waitForURL(`${orderUrl}*`, { timeout: 30_000 });
     await page.locator('#order-status', { hasText: 'Paid, being prepared' }).waitFor({ timeout: 30_000 });
-    // The voucher brings the address; the page shows it once the return is verified (it reloads then).
+    // Back through the shop's return handler, which verified the voucher before sending the browser to the order
+    // page: the order is paid and the address the voucher brought is on the page as it loads.
     await page.getByText('76000 Rouen').waitFor({ timeout: 30_000 });
     expect(await axeViolations(page)).toEqual([]);
     await shot(page, '07-book-paid');

@@ -1,7 +1,10 @@
 /**
  * A browser for HTTP tests that cross origins: keeps cookies per origin (name=value is
  * enough for the stores and the payment server), follows redirects like a browser (a 303
- * turns a POST into a GET), sends `Origin` on POST, and says where it ended up.
+ * turns a POST into a GET), sends `Origin` on POST, and says where it ended up and every
+ * address it went through on the way (`hops`, as a browser's network log shows them).
+ * `stopAt` plays a browser that never arrives (a tab closed, a lost connection): the
+ * redirect to an address it accepts is not followed, and `url` is where it would have gone.
  * @example const page = await new HttpBrowser().go(`${payUrl}/pay`, { form: { ticket }, origin: shopUrl })
  */
 export class HttpBrowser {
@@ -19,8 +22,15 @@ export class HttpBrowser {
 
   async go(
     url: string,
-    init: { form?: Record<string, string>; json?: unknown; method?: string; origin?: string; headers?: Record<string, string> } = {},
-  ): Promise<{ url: URL; status: number; html: string; response: Response }> {
+    init: {
+      form?: Record<string, string>;
+      json?: unknown;
+      method?: string;
+      origin?: string;
+      headers?: Record<string, string>;
+      stopAt?: (next: URL) => boolean;
+    } = {},
+  ): Promise<{ url: URL; status: number; html: string; response: Response; hops: URL[] }> {
     let target = new URL(url);
     let method = init.method ?? (init.form || init.json !== undefined ? 'POST' : 'GET');
     let body: string | undefined = init.form
@@ -30,7 +40,9 @@ export class HttpBrowser {
         : JSON.stringify(init.json);
     let type = init.form ? 'application/x-www-form-urlencoded' : 'application/json';
     let from = init.origin ?? target.origin;
+    const hops: URL[] = [];
     for (let hop = 0; hop < 12; hop++) {
+      hops.push(target);
       const jar = this.jar(target.origin);
       const headers: Record<string, string> = {
         cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; '),
@@ -49,8 +61,10 @@ export class HttpBrowser {
       }
       const location = response.headers.get('location');
       if (response.status >= 300 && response.status < 400 && location) {
+        const next = new URL(location, target);
+        if (init.stopAt?.(next)) return { url: next, status: response.status, html: '', response, hops };
         from = target.origin;
-        target = new URL(location, target);
+        target = next;
         if (response.status === 303 || method === 'POST') {
           method = 'GET';
           body = undefined;
@@ -58,7 +72,7 @@ export class HttpBrowser {
         }
         continue;
       }
-      return { url: target, status: response.status, html: await response.text(), response };
+      return { url: target, status: response.status, html: await response.text(), response, hops };
     }
     throw new Error('too many redirects');
   }

@@ -1,14 +1,8 @@
-// The article page's only script: once a widget says the payment went through (the
-// shop's /caisse/return verified the voucher) or the hour of reading was granted, reload
-// to show the whole article or its one-click button.
+// The article page's only script. In popup mode the widget posts the voucher to our return
+// handler (its verify-url); once it says the payment went through or the hour of reading was
+// granted, reload to show the whole article or its one-click button. (A reader whose popup
+// was blocked goes through the whole window instead: the payment server sends them to the
+// same handler, which verifies and sends them back to the article, opened or saying why not.)
 for (const checkout of document.querySelectorAll('caisse-checkout')) {
   checkout.addEventListener('caisse:paid', () => setTimeout(() => location.reload(), 1200));
-}
-// A reader whose popup was blocked comes back here in the whole window: show the outcome.
-if (/[?&]caisse_/.test(location.search)) {
-  const result = document.createElement('div');
-  document.querySelector('main')?.prepend(result);
-  Caisse.handleReturn({ verifyUrl: '/caisse/return', element: result, lang: 'en' }).then((outcome) => {
-    if (outcome.status === 'paid') setTimeout(() => location.replace(location.pathname), 1200);
-  });
 }

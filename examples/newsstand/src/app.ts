@@ -7,7 +7,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
 import { ARTICLES, findArticle } from './articles.js';
-import { type Access, articlePage, frontPage, historyPage } from './pages.js';
+import { type Access, articlePage, frontPage, historyPage, refusalReason } from './pages.js';
 import { createPayments, type HourEnd } from './payments.js';
 import { openReadings } from './readings.js';
 
@@ -77,19 +77,20 @@ export async function createNewsstand(config: NewsstandConfig) {
     const me = reader(c);
     const hour = readings.hourOf(me);
     // During an hour of reading that covers the article: one click. Otherwise the article's
-    // own ticket and the offer of an hour, with why the hour did not open it, if it did not.
+    // own ticket and the offer of an hour, with why the hour did not open it, if it did not,
+    // and, back from a refused payment (our return handler adds `caisse_reason`), why.
     let access: Access;
     if (readings.hasRead(me, article.id)) access = { read: true };
     else if (hour && hour.remaining >= article.price) access = { hour };
     else {
-      const back = `${config.shopUrl}/articles/${article.id}`;
       access = {
         ticket: await payments.ticketFor(article, me, account(c)),
-        hourTicket: await payments.hourTicketFor(me, back, account(c)),
+        hourTicket: await payments.hourTicketFor(me, article, account(c)),
         server: payments.paymentServer,
         account: account(c),
         why: hour ? 'short' : hourEnd(c),
         hour,
+        refused: refusalReason(c.req.query('caisse_reason')),
       };
     }
     return c.html(articlePage(article, access, bar(me)));

@@ -26,13 +26,13 @@ let newsstand: Awaited<ReturnType<typeof startNewsstand>>;
 let dataDir: string;
 let browser: Browser;
 let phone: Account;
-const key = generateKey();
+const key = generateKey({ test: true });
 /** Every confirmation request the phone received and approved, in order. */
 const received: ConfirmationRequest[] = [];
 
 beforeAll(async () => {
   await mkdir(ARTIFACTS, { recursive: true });
-  payment = await startPaymentServer({ walletCents: 1000n });
+  payment = await startPaymentServer({ walletCents: 1000n, mode: 'test' });
   dataDir = await mkdtemp(join(tmpdir(), 'newsstand-hour-'));
   newsstand = await startNewsstand({
     port: 0,

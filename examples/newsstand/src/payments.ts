@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { createMerchant, createNotificationHandler, createReturnHandler, discoverPaymentServer, type Voucher } from '@caisse/server-kit';
 import { createMerchantClient, isMerchantApiError } from '@caisse/server-kit/client';
-import { type Article, CURRENCY, VAT_RATE } from './articles.js';
+import { type Article, CURRENCY, findArticle, VAT_RATE } from './articles.js';
 import type { PaymentFacts, Readings } from './readings.js';
 
 /** An hour of reading: what the reader allows us to charge, for how long. */
@@ -38,6 +38,10 @@ export async function createPayments(config: PaymentsConfig, readings: Readings)
   const merchant = createMerchant({ ...config, paymentServer, replayStore: readings.replayStore });
   const api = createMerchantClient({ server: paymentServer, merchantId: config.merchantId, key: config.signingKey });
 
+  // Paid, granted or refused, the payment server sends the reader to our return handler (3.),
+  // never straight to a page; the address names the article the reader was on, to go back to.
+  const returnTo = (article: Article) => `${config.shopUrl}/caisse/return?article=${encodeURIComponent(article.id)}`;
+
   // 2. A ticket for one article, for this reader (`state`: the browser's Caisse cookie).
   //    Nothing is shipped: `immediate` fulfilment, no customer data asked for. A fresh
   //    serial per ticket: the reader may open the article in two tabs. When the reader
@@ -50,8 +54,8 @@ export async function createPayments(config: PaymentsConfig, readings: Readings)
       currency: CURRENCY,
       items: [{ id: article.id, label: article.title, quantity: 1, unitAmount: article.price, vatRate: VAT_RATE }],
       fulfilment: 'immediate',
-      returnUrl: `${config.shopUrl}/articles/${article.id}`,
-      cancelUrl: `${config.shopUrl}/articles/${article.id}`,
+      returnUrl: returnTo(article),
+      cancelUrl: returnTo(article),
       notifyUrl: `${config.shopUrl}/caisse/notify`,
       state,
     });
@@ -72,19 +76,34 @@ export async function createPayments(config: PaymentsConfig, readings: Readings)
   async function record(payment: PaymentFacts) {
     if ((await readings.recordPayment(payment)) !== 'duplicate') return;
     await api.refunds.create(
-      payment.paymentId,
+      { id: payment.paymentId },
       { amount: payment.amount, reason: 'already bought' },
       { idempotencyKey: `refund-${payment.paymentId}` },
     );
   }
 
-  // 3. The widget (popup mode) posts the voucher here; once it is verified, the article
-  //    is the reader's, or (a granted allowance) the hour of reading starts.
+  // 3. Return. The widget (popup mode) posts the token here; a reader whose popup was blocked
+  //    is sent here by the payment server. Once the voucher is verified, the article is the
+  //    reader's, or (a granted allowance) the hour of reading starts; a refusal is logged with
+  //    its code. Then back to the article, which opens, or says why not.
   const returnHandler = createReturnHandler({
     merchant,
     findTicket: (id) => readings.findTicket(id),
-    onPaid: (voucher) => (voucher.status === 'granted' ? startHour(voucher) : record(factsOf(voucher))),
+    onPaid: async (voucher, request) => {
+      await (voucher.status === 'granted' ? startHour(voucher) : record(factsOf(voucher)));
+      return articleOf(request);
+    },
+    onRefused: ({ reason, detail, refusal }, request) => {
+      console.warn(`newsstand: payment ${refusal.serial} refused: ${reason}${detail ? ` (${detail.code}: ${detail.message})` : ''}`);
+      return articleOf(request, `?caisse_reason=${reason}`);
+    },
   });
+
+  /** The article page the return address names, with `query`; none for the widget's POST, after which the page reloads itself. */
+  function articleOf(request: Request, query = ''): string | undefined {
+    const article = findArticle(new URL(request.url).searchParams.get('article') ?? '');
+    return article ? `/articles/${article.id}${query}` : undefined;
+  }
 
   // 4. The same payment, server to server: the article opens even if the window was lost.
   const notificationHandler = createNotificationHandler({
@@ -98,15 +117,15 @@ export async function createPayments(config: PaymentsConfig, readings: Readings)
 
   // 5. An hour of reading: an allowance ticket of up to HOUR.maximum for the next hour,
   //    confirmed once on the phone with the PIN, through the same widget.
-  async function hourTicketFor(state: string, back: string, account?: string): Promise<string> {
+  async function hourTicketFor(state: string, article: Article, account?: string): Promise<string> {
     const ticket = merchant.createTicket({
       ...(account ? { customer: { account } } : {}),
       serial: `H-${randomBytes(6).toString('hex')}`,
       currency: CURRENCY,
       amount: HOUR.maximum,
       allowance: { expiresAt: Math.floor(Date.now() / 1000) + HOUR.seconds },
-      returnUrl: back,
-      cancelUrl: back,
+      returnUrl: returnTo(article),
+      cancelUrl: returnTo(article),
       notifyUrl: `${config.shopUrl}/caisse/notify`,
       state,
     });
@@ -135,8 +154,8 @@ export async function createPayments(config: PaymentsConfig, readings: Readings)
       currency: CURRENCY,
       items: [{ id: article.id, label: article.title, quantity: 1, unitAmount: article.price, vatRate: VAT_RATE }],
       allowanceId: hour.id,
-      returnUrl: `${config.shopUrl}/articles/${article.id}`,
-      cancelUrl: `${config.shopUrl}/articles/${article.id}`,
+      returnUrl: returnTo(article), // no browser leg here: charged server to server
+      cancelUrl: returnTo(article),
       state,
     });
     await readings.addTicket(ticket.reference, article.id, state);

@@ -1,3 +1,4 @@
+import { MODES } from '@caisse/protocol';
 import { z } from 'zod';
 import { ACQUIRER_NAME } from './acquirer/routing.js';
 
@@ -62,6 +63,14 @@ export type AcquirerEntry = z.infer<typeof acquirerEntry>;
 export const configSchema = z.object({
   PORT: positiveInt(4000),
   HOST: z.string().default('127.0.0.1'),
+  /**
+   * `live` (the default) moves real money. `test` (the demo, a merchant's staging): every
+   * token signed carries `test: true`, which live merchants refuse; only tickets signed with
+   * merchant test keys (`test_…` kids) are taken, and only such keys are registered; the
+   * hosted pages say "Test mode — no real money". A database keeps the mode it was first
+   * started in: starting it in the other mode fails.
+   */
+  CAISSE_MODE: z.enum(MODES).default('live'),
   /** The public base URL: the issuer of vouchers and the origin of the hosted pages. */
   CAISSE_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
   /** PostgreSQL when set; otherwise PGlite in CAISSE_DATA_DIR (empty: in memory, gone at exit). */

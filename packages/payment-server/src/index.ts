@@ -43,4 +43,5 @@ export {
   type BankPurpose,
 } from './acquirer/index.js';
 export { type Config, configSchema, issuerOf, loadConfig } from './config.js';
+export { ServerModeError } from './mode/lock.js';
 export { createPaymentServer, type PaymentServer, type PaymentServerOptions, startPaymentServer } from './server.js';

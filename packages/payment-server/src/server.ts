@@ -1,5 +1,6 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Mode } from '@caisse/protocol';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { accountRoutes } from './account/routes.js';
@@ -21,6 +22,7 @@ import {
   createAllowanceSettlement,
 } from './allowances/index.js';
 import { decoupledEndpoints } from './api/decoupled.js';
+import { openapiRoutes } from './api/openapi.js';
 import { apiRoutes } from './api/routes.js';
 import { startAuditSealer } from './audit/seal.js';
 import { createSessionEvents, type SessionEvents } from './checkout/events.js';
@@ -45,6 +47,7 @@ import { createAttemptThrottle, throttleByClient } from './http/attempt-throttle
 import { createServerKeys, type ServerKeys } from './keys/service.js';
 import { createLogger, type Logger } from './log.js';
 import { createMerchantService, type MerchantService } from './merchants/service.js';
+import { lockServerMode } from './mode/lock.js';
 import { createNotificationDispatcher, type NotificationDispatcher } from './notifications/dispatcher.js';
 import { createNotificationService, type NotificationService } from './notifications/service.js';
 import { createNotifier, type Notifier } from './notifiers/index.js';
@@ -58,12 +61,15 @@ import { deriveKey, generateSecret } from './secrets.js';
 import { parseCutoff } from './settlement/cutoff.js';
 import type { Database } from './storage/database.js';
 import { openDatabase } from './storage/open.js';
+import { createTicketRefusalService, type TicketRefusalService, ticketRefusalEndpoints } from './ticket-refusals/index.js';
 import { topUpDeviceRoutes } from './top-ups/device-routes.js';
 
 export interface PaymentServer {
   app: Hono;
   db: Database;
   issuer: string;
+  /** `live`, or `test` (CAISSE_MODE): every token is then signed with `test: true`, and only test keys and tickets are taken. */
+  mode: Mode;
   keys: ServerKeys;
   merchants: MerchantService;
   customers: CustomerService;
@@ -72,6 +78,8 @@ export interface PaymentServer {
   alerts: AlertService;
   /** The notification outbox, for the operator (list, resend). */
   notifications: NotificationService;
+  /** Tickets refused at intake, per merchant they name: counted, notified once per kind, listed (API, CLI). */
+  ticketRefusals: TicketRefusalService;
   /** Sends the outbox; `startPaymentServer` runs it in the background. */
   notificationDispatcher: NotificationDispatcher;
   /** How customers hear of confirmation requests and get enrollment codes besides the device stream (CAISSE_NOTIFIER). */
@@ -144,10 +152,17 @@ export async function createPaymentServer(config: Config, options: PaymentServer
   const db = config.DATABASE_URL
     ? await openDatabase({ url: config.DATABASE_URL, preparedStatements: config.CAISSE_DATABASE_PREPARED })
     : await openDatabase(config.CAISSE_DATA_DIR === '' ? {} : { dataDir: join(config.CAISSE_DATA_DIR, 'pglite') });
+  const mode = config.CAISSE_MODE;
+  try {
+    await lockServerMode(db, mode, now());
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
 
   const keys = createServerKeys({ db, sealingKey: deriveKey(secret, 'key-sealing'), publishDelay: config.CAISSE_KEY_PUBLISH_DELAY, now });
   await keys.ensureKey();
-  const merchants = createMerchantService({ db, now, log });
+  const merchants = createMerchantService({ db, now, log, mode });
   const customers = createCustomerService({
     db,
     pairwiseSecret: deriveKey(secret, 'pairwise-subject'),
@@ -164,8 +179,9 @@ export async function createPaymentServer(config: Config, options: PaymentServer
   });
   // The customer service's time zone (its default): the overview counts the same calendar days as the ceilings.
   const overview = createCustomerOverview({ db, plans, spending: paymentsSpending(db), now });
-  const signer = createTokenSigner({ keys, issuer, lifetime: config.CAISSE_VOUCHER_LIFETIME, now });
+  const signer = createTokenSigner({ keys, issuer, lifetime: config.CAISSE_VOUCHER_LIFETIME, mode, now });
   const sessions = createSessions({ db, now });
+  const ticketRefusals = createTicketRefusalService({ db, now, log, sessions });
   const booking = createPaymentBooking({
     sessions,
     signer,
@@ -242,12 +258,14 @@ export async function createPaymentServer(config: Config, options: PaymentServer
 
   const app = createApp({
     issuer,
+    mode,
     db,
     keys,
     log,
     routes: [
       checkoutRoutes({
         issuer,
+        mode,
         db,
         merchants,
         customers,
@@ -260,11 +278,13 @@ export async function createPaymentServer(config: Config, options: PaymentServer
         identifyThrottle,
         overview,
         allowanceCharges,
+        ticketRefusals,
         log,
         now,
       }),
       accountRoutes({
         issuer,
+        mode,
         db,
         customers,
         merchants,
@@ -293,6 +313,8 @@ export async function createPaymentServer(config: Config, options: PaymentServer
       topUpDeviceRoutes({ issuer, db, devices, topUps: afterPayment.topUps, log, now }),
       planDeviceRoutes({ issuer, db, devices, plans, overview, log, now }),
       allowanceDeviceRoutes({ issuer, db, devices, allowances, log, now }),
+      // Before apiRoutes: the API's description is public, as the discovery document is.
+      openapiRoutes(),
       // Before apiRoutes: a charge is authenticated by its ticket, not by an assertion.
       allowanceChargeRoutes({ charges: allowanceCharges, log }),
       apiRoutes({
@@ -304,7 +326,8 @@ export async function createPaymentServer(config: Config, options: PaymentServer
         deliveryKeys: afterPayment.deliveryKeys(merchants),
         endpoints: [
           ...afterPayment.endpoints,
-          decoupledEndpoints({ issuer, db, merchants, customers, sessions, phone: phoneCheckout, signer, log, now }),
+          decoupledEndpoints({ issuer, db, merchants, customers, sessions, phone: phoneCheckout, signer, ticketRefusals, log, now }),
+          ticketRefusalEndpoints({ refusals: ticketRefusals }),
           allowanceEndpoints({ allowances }),
         ],
       }),
@@ -312,17 +335,19 @@ export async function createPaymentServer(config: Config, options: PaymentServer
   });
   const alerts = createAlertService({ db, now, log });
   const notifications = createNotificationService({ db, now, log });
-  const notificationDispatcher = createNotificationDispatcher({ db, keys, issuer, now, log, timeoutMs: NOTIFY_TIMEOUT_MS });
+  const notificationDispatcher = createNotificationDispatcher({ db, keys, issuer, mode, now, log, timeoutMs: NOTIFY_TIMEOUT_MS });
   return {
     app,
     db,
     issuer,
+    mode,
     keys,
     merchants,
     customers,
     plans,
     alerts,
     notifications,
+    ticketRefusals,
     notificationDispatcher,
     notifier,
     phoneCheckout,

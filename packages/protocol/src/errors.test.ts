@@ -33,6 +33,7 @@ describe('ERROR_CODES', () => {
       'state_mismatch',
       'token_replayed',
       'payment_refused',
+      'token_test_mode',
       'message_invalid',
       'amount_mismatch',
       'vat_mismatch',
@@ -40,6 +41,7 @@ describe('ERROR_CODES', () => {
       'amount_invalid',
       'replay_store_full',
       'replay_store_unavailable',
+      'body_unavailable',
     ]);
   });
 });

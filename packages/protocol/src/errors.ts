@@ -29,6 +29,8 @@ export const ERROR_CODES = {
   state_mismatch: 'The voucher `state` does not match the browser session that started the checkout.',
   token_replayed: 'This token has already been used.',
   payment_refused: 'The payment server refused the payment; the refusal carries its reason.',
+  token_test_mode:
+    'The token was signed in the other mode: a test token (`test: true`) reached a live merchant, or a live token reached a merchant using a test key.',
   // Messages and money
   message_invalid: 'The message does not match its schema.',
   amount_mismatch: 'The amount is not the sum of the items.',
@@ -38,6 +40,9 @@ export const ERROR_CODES = {
   // Storage
   replay_store_full: 'The in-memory replay store is full of live entries; it refuses rather than forgets.',
   replay_store_unavailable: 'The replay store could not be reached; the token is refused rather than accepted twice.',
+  // Framework integration
+  body_unavailable:
+    'The request body was read by a body parser before the Caisse handler got it, and no copy was passed on: mount the handler before the parser, or use the adapter for your framework.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -9,6 +9,10 @@ describe('public entry', () => {
       [
         'ALGORITHMS',
         'PLAN_MEANS',
+        'PAYMENT_ID_FORM',
+        'isPaymentId',
+        'paymentId',
+        'paymentSerial',
         'accountPlan',
         'moneyOverview',
         'paymentPlan',
@@ -64,6 +68,11 @@ describe('public entry', () => {
         'totals',
         'voucherAllowance',
         'voucherClaims',
+        'MODES',
+        'TEST_KEY_PREFIX',
+        'modeOfClaims',
+        'modeOfKid',
+        'testMarker',
       ].sort(),
     );
   });

@@ -19,6 +19,7 @@ export type {
   ApiAllowance,
   ApiAllowanceCharge,
   ApiPayment,
+  ApiTicketRefusal,
   EscrowResolution,
   EscrowResolver,
   Movements,
@@ -27,6 +28,7 @@ export type {
   SettlementDay,
   SettlementReport,
   SettlementStatus,
+  TicketRefusalList,
 } from './merchant-api.js';
 export { type CustomerAllowance, customerAllowance, customerAllowances } from './messages/allowance.js';
 export { type AssertionClaims, assertionClaims } from './messages/assertion.js';
@@ -58,7 +60,7 @@ export {
   planBounds,
   planChange,
 } from './messages/plan.js';
-export { type RefusalClaims, refusalClaims, refusalReason } from './messages/refusal.js';
+export { type RefusalClaims, type RefusalDetail, refusalClaims, refusalReason } from './messages/refusal.js';
 export {
   type AllowancePeriod,
   type AllowanceTerms,
@@ -83,7 +85,9 @@ export {
   voucherAllowance,
   voucherClaims,
 } from './messages/voucher.js';
+export { MODES, type Mode, modeOfClaims, modeOfKid, TEST_KEY_PREFIX, testMarker } from './mode.js';
 export { formatMoney, isAmount, type Money, money, toDecimalString, toMinorUnits } from './money.js';
 export { parseMessage, parseTicketClaims } from './parse.js';
+export { isPaymentId, PAYMENT_ID_FORM, paymentId, paymentSerial } from './payment-id.js';
 export { ALGORITHMS, type Algorithm, TOKEN_TYPES, type TokenKind, type TokenType } from './token-types.js';
 export { PROTOCOL_VERSION, SUPPORTED_VERSIONS } from './version.js';

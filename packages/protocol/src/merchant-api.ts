@@ -1,21 +1,26 @@
 /**
  * The shapes the merchant API answers with (the payment server README, "Merchant API"),
  * declared once for the server that sends them and the client that reads them: camelCase,
- * amounts as integers of minor units, serials (PostgreSQL `bigint`s) as decimal strings,
- * times as ISO 8601 UTC strings. The customer's internal id is never in them.
+ * amounts as integers of minor units, payment ids as `pay_` and a decimal number, ledger
+ * transfer serials (PostgreSQL `bigint`s) as decimal strings, times as ISO 8601 UTC strings.
+ * The customer's internal id is never in them.
+ *
+ * Two names never mix: `id` (or `payment`, when another object points at it) is the payment
+ * server's payment id, `pay_1042`, the voucher's `jti`; `serial` is always the merchant's own
+ * order serial, the ticket's `serial`, which can never take the form of a payment id.
  */
 
 /**
  * One of the merchant's payments, with the voucher the payment server signed for it.
- * @example const { serial, amount, currency, status } = await client.payments.get('1042')
+ * @example const { id, serial, amount, status } = await client.payments.get({ serial: 'order-42' })
  */
 export interface ApiPayment {
-  /** The register serial: the voucher's `jti`. */
-  serial: string;
+  /** The payment id, `pay_1042`: the voucher's `jti`. */
+  id: string;
   /** The ticket the payment answers: its `jti` and the SHA-256 of its exact JWS. */
   ticket: { jti: string; sha256: string };
-  /** The merchant's own order serial, from the ticket. */
-  orderSerial: string;
+  /** Your own order serial, from the ticket. */
+  serial: string;
   amount: number;
   vat: number;
   currency: string;
@@ -33,7 +38,7 @@ export interface ApiPayment {
  * @example const { payments, nextAfter } = await client.payments.list({ from, to, limit: 100 })
  */
 export interface PaymentPage {
-  /** Oldest first (then by serial). */
+  /** Oldest first (then by id). */
   payments: ApiPayment[];
   /** Pass as `after` for the next page; null on the last one. */
   nextAfter: string | null;
@@ -79,11 +84,12 @@ export interface ApiAllowance {
 
 /** One charge under an allowance: a payment of the merchant (`funding: 'allowance'`). */
 export interface ApiAllowanceCharge {
-  /** The payment's register serial (the voucher's `jti`). */
-  serial: string;
+  /** The payment id, `pay_1042` (the voucher's `jti`). */
+  id: string;
   /** The charge ticket's `jti`. */
   ticket: string;
-  orderSerial: string;
+  /** Your order serial, from the charge ticket. */
+  serial: string;
   amount: number;
   createdAt: string;
 }
@@ -103,15 +109,15 @@ export interface AllowanceChargeResult {
 export type EscrowResolver = 'merchant' | 'carrier' | 'timeout';
 
 /**
- * How a held (deferred-delivery) payment was resolved: `POST /v1/payments/:serial/deliveries`
+ * How a held (deferred-delivery) payment was resolved: `POST /v1/payments/:id/deliveries`
  * and `/cancellation`.
- * @example const { status, transfer } = await client.deliveries.create('1042', { reference: 'TRACK-123' })
+ * @example const { status, transfer } = await client.deliveries.create({ serial: 'order-42' }, { reference: 'TRACK-123' })
  */
 export interface EscrowResolution {
-  /** The payment's register serial (the voucher's `jti`). */
+  /** The payment id, `pay_1042` (the voucher's `jti`). */
+  payment: string;
+  /** Your order serial, from the ticket. */
   serial: string;
-  /** The merchant's order serial, from the ticket. */
-  orderSerial: string;
   /** `released`: the funds went to the merchant's till. `voided`: they went back to the customer. */
   status: 'released' | 'voided';
   resolvedBy: EscrowResolver;
@@ -126,12 +132,12 @@ export interface EscrowResolution {
 
 /**
  * A refund of one of the merchant's payments.
- * @example const refund = await client.refunds.create('1042', { amount: 500, reason: 'damaged' })
+ * @example const refund = await client.refunds.create({ serial: 'order-42' }, { amount: 500, reason: 'damaged' })
  */
 export interface Refund {
   /** `rf_` + 128 random bits; the `refund.id` of the `refund.succeeded` notification. */
   id: string;
-  /** The payment's register serial. */
+  /** The payment id, `pay_1042` (the voucher's `jti`). */
   payment: string;
   /** Minor units; at most what remains of the payment. */
   amount: number;
@@ -211,4 +217,38 @@ export interface SettlementReport {
   /** `YYYY-MM-DD`. */
   date: string;
   currencies: SettlementDay[];
+}
+
+/**
+ * One kind of ticket the payment server refused at intake, for the merchant its `iss`
+ * named (a registered merchant; the ticket may still be forged): one entry per code and
+ * message, counted, so repeats and forgeries cannot grow the list without bound. The
+ * customer was shown only the refusal reason in words; this says what to fix.
+ * @example for (const r of (await client.ticketRefusals.list())) console.warn(r.code, r.count, r.message)
+ */
+export interface ApiTicketRefusal {
+  /** `tr_` and 22 base64url characters; the `ticketRefusal.id` of its `ticket.refused` notification. */
+  id: string;
+  /**
+   * Precise and stable: `key_unknown`, `signature_invalid`, `return_origin_unregistered`,
+   * `audience_mismatch`, `token_not_yet_valid`, `ticket_expired`, `claims_invalid`,
+   * `amount_mismatch`, … (the payment server README lists them all).
+   */
+  code: string;
+  /** What is wrong and what to do, naming the merchant, the `kid`, the origin…; in English; never a token. */
+  message: string;
+  /** The `jti` of the last ticket refused this way, as it read (not verified), or null when none could be read. */
+  ticket: string | null;
+  /** Tickets refused this way since `firstSeenAt`. */
+  count: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+}
+
+/**
+ * `GET /v1/ticket-refusals`: the refusals of the last 30 days, the most recent first.
+ * @example const { refusals } = (await fetch(url, { headers: { authorization } }).then((r) => r.json())) as TicketRefusalList
+ */
+export interface TicketRefusalList {
+  refusals: ApiTicketRefusal[];
 }

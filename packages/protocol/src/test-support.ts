@@ -79,7 +79,7 @@ export function validVoucher(): Record<string, unknown> {
     ver: 1,
     iss: 'https://pay.caisse.example',
     aud: 'librairie-du-port',
-    jti: 'reg-000000042',
+    jti: 'pay_42',
     iat: T0 + 120,
     exp: T0 + 180,
     ticket: { jti: 'tkt_01J9Z3K7Q8', sha256: TICKET_SHA256 },

@@ -14,15 +14,21 @@ export const CUSTOMERS = {
 /**
  * A real payment server on 127.0.0.1 through its public entry, PGlite in memory, nothing
  * registered: what every end-to-end test against the payment server starts from (the
- * sample stores' tests build on it too, from examples/e2e).
+ * sample stores' tests build on it too, from examples/e2e, in test mode as the demo runs).
  */
-export async function servePaymentServer() {
+export async function servePaymentServer(options: { mode?: 'live' | 'test' } = {}) {
   let payment: PaymentServer | undefined;
   const http = serve({ fetch: (request) => (payment as PaymentServer).app.fetch(request), port: 0, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => http.once('listening', () => resolve()));
   const url = `http://localhost:${(http.address() as AddressInfo).port}`;
   payment = await createPaymentServer(
-    configSchema.parse({ CAISSE_ISSUER: url, CAISSE_DATA_DIR: '', CAISSE_SECRET: 'e'.repeat(43), LOG_LEVEL: 'error' }),
+    configSchema.parse({
+      CAISSE_ISSUER: url,
+      CAISSE_DATA_DIR: '',
+      CAISSE_SECRET: 'e'.repeat(43),
+      CAISSE_MODE: options.mode ?? 'live',
+      LOG_LEVEL: 'error',
+    }),
   );
   const server = payment;
   return {

@@ -1,4 +1,4 @@
-import { CaisseError } from '@caisse/protocol';
+import { CaisseError, type Mode, modeOfClaims } from '@caisse/protocol';
 
 /** Clock settings every verifier takes, so tests can freeze time. */
 export interface ClockOptions {
@@ -39,4 +39,29 @@ export function checkParty(claim: 'iss' | 'aud', actual: string, expected: strin
   if (actual === expected) return;
   const code = claim === 'iss' ? 'issuer_mismatch' : 'audience_mismatch';
   throw new CaisseError(code, `The token ${claim} is "${actual}", expected "${expected}".`);
+}
+
+/**
+ * A token is accepted only in its own mode: a live merchant refuses anything marked
+ * `test: true` (a test voucher must never deliver goods for real), and a merchant using a
+ * test key refuses anything unmarked (a test suite must never be fed a live payment).
+ */
+export function checkMode(claims: { test?: true | undefined }, mode: Mode, what: string): void {
+  const tokenMode = modeOfClaims(claims);
+  if (tokenMode === mode) return;
+  throw new CaisseError(
+    'token_test_mode',
+    mode === 'live'
+      ? `This ${what} was signed by a payment server in test mode (test: true) and this merchant is live: no money moved, deliver nothing. A live merchant trusts only its live payment server.`
+      : `This ${what} comes from a live payment server and this merchant uses a test key: refused, so that tests never act on real money. Point your tests at a test payment server (or @caisse/server-kit/testing).`,
+  );
+}
+
+/**
+ * The mode a verifier was told to expect, refusing anything but `live` and `test`.
+ * @example const mode = resolveMode(options.mode) // 'live' by default
+ */
+export function resolveMode(mode: unknown): Mode {
+  if (mode === undefined || mode === 'live' || mode === 'test') return mode ?? 'live';
+  throw new TypeError('mode must be "live" or "test".');
 }

@@ -14,6 +14,7 @@ export {
   type PageVoucher,
   REASON_PARAM,
   REFUSAL_PARAM,
+  RESULT_PARAM,
   type RedirectTarget,
   type ReturnHandlerHooks,
   type ReturnHandlerOptions,
@@ -33,7 +34,7 @@ export {
   type DiscoverPaymentServerOptions,
   discoverPaymentServer,
 } from './keys/discovery.js';
-export { type GeneratedKey, generateKey, thumbprintKid } from './keys/generate.js';
+export { type GeneratedKey, type GenerateKeyOptions, generateKey, thumbprintKid } from './keys/generate.js';
 export { importPublicJwk, importPublicJwks, importSigningKey, staticKeySet } from './keys/import.js';
 export { type RemoteKeySet, type RemoteKeySetOptions, remoteKeySet } from './keys/remote.js';
 export type { KeySet, SigningKey, VerificationKey } from './keys/types.js';
@@ -60,7 +61,16 @@ export {
   redisReplayStore,
   type SqlClient,
 } from './replay/index.js';
-export { createState, ensureState, readStateCookie, STATE_COOKIE, type StateCookieOptions, stateCookie, stateOf } from './state.js';
+export {
+  type CookieSource,
+  createState,
+  ensureState,
+  readStateCookie,
+  STATE_COOKIE,
+  type StateCookieOptions,
+  stateCookie,
+  stateOf,
+} from './state.js';
 export {
   type CreatedTicket,
   createTicket,

@@ -1,3 +1,4 @@
+import { CaisseError, type Mode, modeOfKid } from '@caisse/protocol';
 import type { ClockOptions } from './claims.js';
 import { signingKeyOf } from './keys/import.js';
 import type { KeySet, SigningKey } from './keys/types.js';
@@ -12,11 +13,20 @@ export interface PaymentServer {
   issuer: string;
   payEndpoint: string;
   keys: KeySet;
+  /**
+   * The server's mode, when known (its discovery document's `mode`; a test payment server
+   * from `@caisse/server-kit/testing` says `test`). `createMerchant` refuses a key of the other mode.
+   */
+  mode?: Mode;
 }
 
 export interface MerchantConfig extends ClockOptions {
   merchantId: string;
-  /** Your private JWK (as `generateKey` gave it) or an imported signing key. */
+  /**
+   * Your private JWK (as `generateKey` gave it) or an imported signing key. Its `kid` sets
+   * your mode: a test key (`test_…`, from `generateKey({ test: true })` or
+   * `caisse keys new --test`) makes a test merchant; any other, a live one.
+   */
   signingKey: SigningKey | Record<string, unknown>;
   paymentServer: PaymentServer;
   /**
@@ -30,6 +40,12 @@ export interface MerchantConfig extends ClockOptions {
 
 export interface Merchant {
   readonly merchantId: string;
+  /**
+   * `test` when the signing key is a test key: tickets carry `test: true`, and only
+   * vouchers, refusals and notifications with `test: true` are accepted. `live` otherwise:
+   * anything with `test: true` is refused (`token_test_mode`).
+   */
+  readonly mode: Mode;
   readonly paymentServer: PaymentServer;
   readonly replayStore: ReplayStore;
   createTicket(input: TicketInput): CreatedTicket;
@@ -39,7 +55,9 @@ export interface Merchant {
 
 /**
  * Binds your merchant identity and the payment server's trust once, so each call takes
- * only what changes.
+ * only what changes. Your mode comes from your key (a `test_` kid is a test merchant);
+ * a payment server known to run in the other mode is refused here, at start-up
+ * (`token_test_mode`), rather than at the first payment.
  * @example
  * const merchant = createMerchant({ merchantId: 'shop-1', signingKey: privateJwk, paymentServer: await discoverPaymentServer('https://pay.example') })
  * const ticket = merchant.createTicket({ serial: 'order-42', currency: 'EUR', items, state, returnUrl, cancelUrl })
@@ -47,6 +65,15 @@ export interface Merchant {
  */
 export function createMerchant(config: MerchantConfig): Merchant {
   const signingKey = signingKeyOf(config.signingKey);
+  const mode = modeOfKid(signingKey.kid);
+  if (config.paymentServer.mode !== undefined && config.paymentServer.mode !== mode) {
+    throw new CaisseError(
+      'token_test_mode',
+      mode === 'test'
+        ? `Your signing key "${signingKey.kid}" is a test key, and the payment server ${config.paymentServer.issuer} is live: use your live key with it.`
+        : `The payment server ${config.paymentServer.issuer} runs in test mode, and your signing key "${signingKey.kid}" is a live key: make a test key (caisse keys new --test) for it.`,
+    );
+  }
   // The verifiers hand their clock to the store with each claim, so the default store needs none of its own.
   const replayStore = config.replayStore ?? memoryReplayStore();
   const { paymentServer, merchantId } = config;
@@ -55,11 +82,13 @@ export function createMerchant(config: MerchantConfig): Merchant {
     keys: paymentServer.keys,
     replayStore,
     audience: merchantId,
+    mode,
     now: config.now,
     clockTolerance: config.clockTolerance,
   };
   return {
     merchantId,
+    mode,
     paymentServer,
     replayStore,
     createTicket: (input) =>

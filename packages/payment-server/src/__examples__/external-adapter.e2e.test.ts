@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Acquirer, AcquirerResult, LookupResult } from '@caisse/acquirer';
 import { loadConfig, startPaymentServer } from '@caisse/payment-server';
+import { paymentSerial } from '@caisse/protocol';
 import { createMerchant, createState, generateKey, staticKeySet } from '@caisse/server-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../after-payment/__fixtures__/server-process.js';
@@ -88,10 +89,10 @@ describe('an acquirer adapter written outside the package', () => {
       state: createState(),
     });
 
-    const serial = await payAs(server.issuer, ticket.token, 'olga', 'olga access key');
+    const id = await payAs(server.issuer, ticket.token, 'olga', 'olga access key');
     const { rows } = await server.db.query(
       'SELECT funding, acquirer, amount::int AS amount FROM payments WHERE merchant_id = $1 AND serial = $2',
-      ['outside-shop', BigInt(serial)],
+      ['outside-shop', paymentSerial(id)],
     );
     expect(rows[0]).toEqual({ funding: 'bank', acquirer: 'my-bank', amount: 12_000 });
     expect(bank.calls).toEqual([`acq:authorise:outside-shop:${ticket.reference.id}`]);

@@ -46,7 +46,8 @@ export async function startTestServer(
     ...(options.now ? { now: options.now } : {}),
   });
 
-  const merchantKey = generateKey();
+  // A server in test mode (CAISSE_MODE=test in `env`) registers only test keys.
+  const merchantKey = generateKey({ test: config.CAISSE_MODE === 'test' });
   const merchantId = `shop-${Math.random().toString(36).slice(2, 8)}`;
   await server.merchants.register({ id: merchantId, displayName: 'The Bookshop', jwks: merchantKey.jwks, returnOrigins: [SHOP_ORIGIN] });
   const merchant = createMerchant({

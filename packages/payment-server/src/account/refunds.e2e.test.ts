@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { paymentSerial } from '@caisse/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedBrowser } from '../__fixtures__/browser.js';
 import { type ApiTestServer, payAs, serverDrivers, startApiTestServer } from '../api/__fixtures__/api-server.js';
@@ -44,7 +45,7 @@ describe.each(await serverDrivers('refunds on the account page'))('refunds seen 
     return accountId;
   }
 
-  /** A payment walked through the hosted pages: its register serial. */
+  /** A payment walked through the hosted pages (with the order serial `serial`, or a random one): its payment id. */
   async function pay(accountId: string, amount: number, serial?: string): Promise<string> {
     later();
     return payAs(shop.url, shop.ticket(amount, serial ? { serial } : {}).token, accountId, ACCESS_KEY);
@@ -69,17 +70,17 @@ describe.each(await serverDrivers('refunds on the account page'))('refunds seen 
   }
 
   /** The merchant refunds part or all of a payment through the merchant API; wallet refunds succeed at once. */
-  async function refund(serial: string, amount: number): Promise<void> {
+  async function refund(id: string, amount: number): Promise<void> {
     later();
     const body = JSON.stringify({ amount });
-    const response = await shop.call(`/v1/payments/${serial}/refunds`, {
+    const response = await shop.call(`/v1/payments/${id}/refunds`, {
       method: 'POST',
       body,
       headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
       assertion: { iat: Math.floor(now().getTime() / 1000) },
     });
     expect(response.status).toBe(201);
-    expect(await response.json()).toMatchObject({ amount, status: 'succeeded' });
+    expect(await response.json()).toMatchObject({ payment: id, amount, status: 'succeeded' });
   }
 
   /** The customer's account page for the default period (the last 30 days), signed in, in `lang`. */
@@ -108,7 +109,7 @@ describe.each(await serverDrivers('refunds on the account page'))('refunds seen 
       `INSERT INTO refunds (id, merchant_id, payment_serial, request_key, amount, currency, funding, status, decline_reason, created_at, resolved_at)
        VALUES ('rf_pending', $1, $2, 'pending-key', 500, 'EUR', 'wallet', 'pending', NULL, $3, NULL),
               ('rf_declined', $1, $2, 'declined-key', 300, 'EUR', 'wallet', 'declined', 'do_not_honour', $3, $3)`,
-      [shop.merchantId, BigInt(waiting), now()],
+      [shop.merchantId, paymentSerial(waiting), now()],
     );
 
     const html = await accountPage(accountId);

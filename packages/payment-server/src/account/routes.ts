@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { toMinorUnits } from '@caisse/protocol';
+import { type Mode, toMinorUnits } from '@caisse/protocol';
 import { safeEqual } from '@caisse/server-kit';
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -45,6 +45,8 @@ export interface AccountDeps {
   /** Wrong access keys per client, shared with the checkout pages; none: no throttle. */
   identifyThrottle?: RequestThrottle;
   operatorName?: string;
+  /** `test`: every page says "Test mode — no real money". Default `live`. */
+  mode?: Mode;
   now?: () => Date;
 }
 
@@ -65,7 +67,7 @@ export function accountRoutes(deps: AccountDeps) {
   const now = deps.now ?? (() => new Date());
   const secure = deps.issuer.startsWith('https:');
   const issuerOrigin = new URL(deps.issuer).origin;
-  const page = { operatorName: deps.operatorName ?? 'Caisse' };
+  const page = { operatorName: deps.operatorName ?? 'Caisse', testMode: deps.mode === 'test' };
   const actions = { identify: '/account/identify', period: '/account', signOut: '/account/sign-out' };
   const deviceActions = { enroll: '/account/devices/code', revoke: '/account/devices/revoke' };
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { paymentSerial } from '@caisse/protocol';
 import { freshDatabase } from '@caisse/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { authorization, signAssertion } from '../api/__fixtures__/assertions.js';
@@ -107,10 +108,10 @@ describe.runIf(hasPostgres)('payment server processes killed with SIGKILL in the
   it('refund and notifications: a refund killed at the bank is refunded once; a dispatcher killed mid-send loses nothing', async () => {
     world.clock.offset = 0;
     const bob = await world.customer({ funded: 0n });
-    const { serial } = await world.pay(bob, 7_000);
+    const { id } = await world.pay(bob, 7_000);
     const key = randomUUID();
     const body = JSON.stringify({ amount: 2_500 });
-    const path = `/v1/payments/${serial}/refunds`;
+    const path = `/v1/payments/${id}/refunds`;
 
     /** The merchant's request, to one instance or another: the same key and body, a fresh assertion each time. */
     function refundAt(instanceUrl: string) {
@@ -136,9 +137,9 @@ describe.runIf(hasPostgres)('payment server processes killed with SIGKILL in the
     await atBank;
     expect(await first.kill()).toEqual({ code: null, signal: 'SIGKILL' });
     expect(await lost).toBeInstanceOf(Error);
-    expect(await world.count(`SELECT count(*) AS n FROM refunds WHERE payment_serial = $1 AND status = 'pending'`, [BigInt(serial)])).toBe(
-      1,
-    );
+    expect(
+      await world.count(`SELECT count(*) AS n FROM refunds WHERE payment_serial = $1 AND status = 'pending'`, [paymentSerial(id)]),
+    ).toBe(1);
 
     // Restart: reconciliation learns what the bank did and books it once; the merchant's retry gets that refund.
     const second = await instance(LATER);
@@ -151,7 +152,7 @@ describe.runIf(hasPostgres)('payment server processes killed with SIGKILL in the
       .statement('test_approve')
       .filter((op) => op.kind === 'refund' && op.idempotencyKey.includes(refund.id));
     expect(refunds).toHaveLength(1);
-    expect(await world.count('SELECT count(*) AS n FROM refunds WHERE payment_serial = $1', [BigInt(serial)])).toBe(1);
+    expect(await world.count('SELECT count(*) AS n FROM refunds WHERE payment_serial = $1', [paymentSerial(id)])).toBe(1);
     expect(await world.count('SELECT count(*) AS n FROM ledger_transfers WHERE idempotency_key LIKE $1', [`refund:%:${refund.id}`])).toBe(
       1,
     );

@@ -53,10 +53,14 @@ describe.each(drivers)('session allowances on $name', (driver) => {
     // The maximum is held back at once: the wallet keeps its money, but cannot spend it elsewhere.
     expect(await world.wallet(alice.id)).toEqual({ balance: 5_000, available: 4_000 });
 
+    const charged: { id: string; ticket: string; serial: string }[] = [];
     for (let n = 1; n <= 100; n++) {
       const charge = world.chargeTicket(id, 10);
       const { payment, remaining } = await world.client.allowances.charge(charge);
       expect(remaining).toBe(1_000 - 10 * n);
+      // The payment id, the voucher's jti; the merchant's order serial, from the charge ticket.
+      expect(payment).toMatchObject({ id: expect.stringMatching(/^pay_[1-9][0-9]*$/), serial: charge.claims.serial });
+      charged.push({ id: payment.id, ticket: charge.id, serial: charge.claims.serial });
       const voucher = await world.shop.merchant.verifyVoucher(payment.voucher, { ticket: charge.reference });
       expect(voucher).toMatchObject({
         status: 'authorised',
@@ -65,6 +69,7 @@ describe.each(drivers)('session allowances on $name', (driver) => {
         confirmation: { method: 'allowance', at: granted?.confirmation.at },
         allowance: { id, remaining: 1_000 - 10 * n },
       });
+      expect(voucher.jti).toBe(payment.id);
     }
     expect(await world.requestsSent(alice.id)).toBe(1);
 
@@ -75,9 +80,18 @@ describe.each(drivers)('session allowances on $name', (driver) => {
     expect(more).toEqual([]);
     expect(settled.allowance).toMatchObject({ id, used: 1_000, reason: 'exhausted', chargeCount: 100 });
     expect(settled.allowance.charges).toHaveLength(50);
+    // Each charge of allowance.settled names its payment by id and the merchant's order by serial.
+    const byId = new Map(charged.map((charge) => [charge.id, charge]));
+    for (const { id, ticket, serial } of settled.allowance.charges as { id: string; ticket: string; serial: string }[]) {
+      expect(byId.get(id)).toEqual({ id, ticket, serial });
+    }
     expect(await refusal(world.client.allowances.charge(world.chargeTicket(id, 1)))).toEqual({ status: 409, code: 'allowance_exhausted' });
     expect(await world.client.allowances.get(id)).toMatchObject({ state: 'ended', endReason: 'exhausted', used: 1_000, remaining: 0 });
-    expect((await world.client.allowances.get(id)).charges).toHaveLength(100);
+    const { charges } = await world.client.allowances.get(id);
+    expect(charges).toHaveLength(100);
+    expect(charges.map(({ id, ticket, serial }) => ({ id, ticket, serial })).sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      [...charged].sort((a, b) => a.id.localeCompare(b.id)),
+    );
     expect(await checkLedgerInvariants(world.server.db)).toMatchObject({ ok: true });
   });
 
@@ -236,8 +250,8 @@ describe.each(drivers)('session allowances on $name', (driver) => {
     const from = clock.at;
     const one = await world.client.allowances.charge(world.chargeTicket(id, 100));
     await world.client.allowances.charge(world.chargeTicket(id, 150));
-    const refund = await world.client.refunds.create(one.payment.serial, { amount: 100, reason: 'article not loading' });
-    expect(refund).toMatchObject({ status: 'succeeded', funding: 'allowance', amount: 100 });
+    const refund = await world.client.refunds.create({ id: one.payment.id }, { amount: 100, reason: 'article not loading' });
+    expect(refund).toMatchObject({ payment: one.payment.id, status: 'succeeded', funding: 'allowance', amount: 100 });
     await world.client.allowances.close(id);
     // Charged 250, remitted 250 to the till; 100 came back.
     expect(await world.wallet(jo.id)).toEqual({ balance: 1_850, available: 1_850 });

@@ -1,4 +1,4 @@
-import { type AllowanceChargeResult, type ApiPayment, TOKEN_TYPES, type VoucherClaims } from '@caisse/protocol';
+import { type AllowanceChargeResult, type ApiPayment, paymentId, TOKEN_TYPES, type VoucherClaims } from '@caisse/protocol';
 import { decodeJws } from '@caisse/server-kit';
 import { checkTicket, type MerchantDirectory } from '../checkout/intake.js';
 import type { ReceivedTicket } from '../checkout/sessions.js';
@@ -195,9 +195,9 @@ export function createAllowanceCharges(deps: AllowanceChargeDeps) {
   function chargeResult(ticket: ReceivedTicket, allowanceId: string, serial: bigint, remaining: number, voucher: string, at: Date) {
     const { claims } = ticket;
     const payment: ApiPayment = {
-      serial: serial.toString(),
+      id: paymentId(serial),
       ticket: { jti: claims.jti, sha256: ticket.sha256 },
-      orderSerial: claims.serial,
+      serial: claims.serial,
       amount: claims.amount,
       vat: claims.vat,
       currency: claims.currency,

@@ -1,4 +1,5 @@
 import type { ApiAllowance, CustomerAllowance } from '@caisse/protocol';
+import { paymentId } from '@caisse/protocol';
 import { ProblemError } from '../http/problem.js';
 import type { Queryable } from '../storage/database.js';
 import { ALLOWANCE_COLUMNS, type Allowance, type AllowanceRow, toAllowance, toApiAllowance } from './model.js';
@@ -39,9 +40,9 @@ export function createAllowanceService(deps: AllowanceServiceDeps) {
     return toApiAllowance(
       allowance,
       rows.map((row) => ({
-        serial: row.serial.toString(),
+        id: paymentId(row.serial),
         ticket: row.ticket_jti,
-        orderSerial: row.order_serial,
+        serial: row.order_serial,
         amount: Number(row.amount),
         createdAt: row.created_at.toISOString(),
       })),

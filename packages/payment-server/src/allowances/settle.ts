@@ -1,5 +1,5 @@
 import type { AllowanceEnd } from '@caisse/protocol';
-import { LIMITS } from '@caisse/protocol';
+import { LIMITS, paymentId } from '@caisse/protocol';
 import { DEVICE_EVENTS_CHANNEL, type DeviceEvent } from '../devices/events.js';
 import { isLedgerError } from '../ledger/errors.js';
 import { remitAllowance, reserveAllowance } from '../ledger/postings.js';
@@ -88,7 +88,7 @@ export function createAllowanceSettlement(deps: AllowanceSettlementDeps) {
           transfer: transfer === undefined ? null : transfer.toString(),
           chargeCount: allowance.chargeCount,
           charges: rows.map((row) => ({
-            id: row.serial.toString(),
+            id: paymentId(row.serial),
             ticket: row.ticket_jti,
             serial: row.order_serial,
             amount: Number(row.amount),

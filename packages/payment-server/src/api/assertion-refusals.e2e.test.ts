@@ -11,7 +11,7 @@ import { assertionClaimsFor, authorization } from './__fixtures__/assertions.js'
  */
 describe('merchant API assertion refusals over HTTP', () => {
   let shop: ApiTestServer;
-  const path = '/v1/payments/1';
+  const path = '/v1/payments/pay_1';
 
   beforeAll(async () => {
     shop = await startApiTestServer();

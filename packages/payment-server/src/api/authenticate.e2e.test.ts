@@ -37,7 +37,7 @@ describe.each(drivers)('merchant API authentication over real HTTP on $name', (d
   let shop: ApiTestServer;
   let other: ApiCaller;
   const serial = 7_000_000_001n;
-  const path = `/v1/payments/${serial}`;
+  const path = `/v1/payments/pay_${serial}`;
 
   apiServerPerSuite(driver.url, async (started) => {
     shop = started;
@@ -65,7 +65,7 @@ describe.each(drivers)('merchant API authentication over real HTTP on $name', (d
   it('accepts a fresh assertion signed with a registered merchant key, scheme name in any case', async () => {
     const response = await shop.call(path);
     expect(response.status).toBe(200);
-    expect(((await response.json()) as { serial: string }).serial).toBe(serial.toString());
+    expect(((await response.json()) as { id: string }).id).toBe(`pay_${serial}`);
     const lower = await send(`caisse-assertion ${signed()}`);
     expect(lower.status).toBe(200);
   });
@@ -174,7 +174,7 @@ describe.each(drivers)('merchant API authentication over real HTTP on $name', (d
   });
 
   it('binds the path and the query, and a fragment never matches', async () => {
-    expect(await problem(await send(authorization(signed({ url: `${shop.server.issuer}/v1/payments/7000000002` }))))).toMatchObject({
+    expect(await problem(await send(authorization(signed({ url: `${shop.server.issuer}/v1/payments/pay_7000000002` }))))).toMatchObject({
       code: 'assertion_binding',
     });
     expect(await problem(await send(authorization(signed({ url: `${shop.server.issuer}${path}#top` }))))).toMatchObject({

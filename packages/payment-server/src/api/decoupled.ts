@@ -12,6 +12,7 @@ import { closeRefused } from '../payments/refusal.js';
 import { storedVoucher } from '../payments/repository.js';
 import type { TokenSigner } from '../payments/tokens.js';
 import type { Database } from '../storage/database.js';
+import type { TicketRefusalService } from '../ticket-refusals/service.js';
 import type { ApiEnv } from './context.js';
 import { jsonBody } from './json-body.js';
 
@@ -23,6 +24,8 @@ export interface DecoupledDeps {
   sessions: Sessions;
   phone: PhoneCheckout;
   signer: TokenSigner;
+  /** Where a refused ticket is listed for its merchant (`GET /v1/ticket-refusals`); none: the problem alone says it. */
+  ticketRefusals?: Pick<TicketRefusalService, 'record'>;
   log: Logger;
   now?: () => Date;
 }
@@ -95,7 +98,19 @@ export function decoupledEndpoints(deps: DecoupledDeps): (api: Hono<ApiEnv>) => 
       const merchantId = c.get('merchantId');
       const body = await jsonBody(c, paymentRequest);
       const intake = await checkTicket(body.ticket, { merchants: deps.merchants, issuer: deps.issuer, now });
-      if (!intake.accepted) throw new ProblemError(intake.code, intake.detail);
+      if (!intake.accepted) {
+        // Listed with the browser's refusals when the ticket names this merchant (the caller is told at once, in the problem).
+        if (intake.merchant?.id === merchantId) {
+          await deps.ticketRefusals?.record({
+            merchantId,
+            code: intake.code,
+            message: intake.detail,
+            ticket: intake.merchant.ticketId ?? null,
+            notifyUrl: intake.merchant.notifyUrl,
+          });
+        }
+        throw new ProblemError(intake.code, intake.detail);
+      }
       // Another merchant's ticket would let this one spend it, or learn how its customer answers.
       if (intake.ticket.claims.iss !== merchantId) throw new ProblemError('ticket_invalid', 'The ticket was issued by another merchant.');
       // No page asks the customer: refused before the ticket is spent, rather than a voucher silently without the address.

@@ -23,6 +23,7 @@ export {
   requestFingerprint,
 } from './idempotency.js';
 export { type Claim, createIdempotencyStore, type IdempotencyStore, type StoredResponse } from './idempotency-store.js';
-export { LIST_LIMIT, MAX_PERIOD_DAYS, type PaymentListQuery, parseListQuery, parseSerial } from './params.js';
+export { OPENAPI_PATH, openapiFile, openapiRoutes } from './openapi.js';
+export { LIST_LIMIT, MAX_PERIOD_DAYS, type PaymentListQuery, parseListQuery, parsePaymentId } from './params.js';
 export { type ApiPayment, createPaymentQueries, type PaymentPage, type PaymentQueries } from './payments.js';
 export { API_BODY_LIMIT, type ApiDeps, apiRoutes, createApi } from './routes.js';

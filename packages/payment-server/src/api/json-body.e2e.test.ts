@@ -10,11 +10,11 @@ describe.each(await serverDrivers('api_json_body'))('merchant API request bodies
 
   it('refuses a refund whose body repeats "amount", refunding nothing (JSON.parse alone would refund the last one)', async () => {
     const customer = await world.customer();
-    const { serial } = await world.pay(customer, 3_000);
+    const { id } = await world.pay(customer, 3_000);
     const wallet = await world.wallet(customer);
     const before = await world.footprint();
 
-    const response = await world.call(`/v1/payments/${serial}/refunds`, { body: '{"amount":1,"amount":100}' });
+    const response = await world.call(`/v1/payments/${id}/refunds`, { body: '{"amount":1,"amount":100}' });
     expect(response.status).toBe(400);
     const problem = await response.json();
     expect(problem).toMatchObject({ code: 'duplicate_member', status: 400 });
@@ -22,7 +22,7 @@ describe.each(await serverDrivers('api_json_body'))('merchant API request bodies
 
     expect(await world.footprint()).toEqual(before);
     expect(await world.wallet(customer)).toEqual(wallet);
-    expect((await (await world.call(`/v1/payments/${serial}/refunds`)).json()).refunds).toEqual([]);
+    expect((await (await world.call(`/v1/payments/${id}/refunds`)).json()).refunds).toEqual([]);
   });
 
   it('refuses a repeated member on every endpoint that reads a body, even spelled with an escape, changing nothing', async () => {
@@ -31,9 +31,9 @@ describe.each(await serverDrivers('api_json_body'))('merchant API request bodies
     const before = await world.footprint();
 
     const cases: [string, string][] = [
-      [`/v1/payments/${held.serial}/cancellation`, '{"reason":"out of stock","reason":"fraud"}'],
-      [`/v1/payments/${held.serial}/refunds`, '{"amount":100,"reason":"late","\\u0061mount":200}'],
-      [`/v1/payments/${held.serial}/deliveries`, '{"reference":"parcel 1","reference":"parcel 2"}'],
+      [`/v1/payments/${held.id}/cancellation`, '{"reason":"out of stock","reason":"fraud"}'],
+      [`/v1/payments/${held.id}/refunds`, '{"amount":100,"reason":"late","\\u0061mount":200}'],
+      [`/v1/payments/${held.id}/deliveries`, '{"reference":"parcel 1","reference":"parcel 2"}'],
       ['/v1/payments', `{"ticket":"${world.ticket(500).token}","phone":"+33611111111","phone":"+33622222222"}`],
     ];
     for (const [path, body] of cases) {

@@ -1,3 +1,4 @@
+import { isPaymentId, PAYMENT_ID_FORM, paymentSerial } from '@caisse/protocol';
 import { z } from 'zod';
 import { ProblemError } from '../http/problem.js';
 import { parseInput } from '../merchants/input.js';
@@ -8,9 +9,7 @@ export const LIST_LIMIT = { default: 100, max: 500 } as const;
 export const MAX_PERIOD_DAYS = 366;
 
 const DAY = 86_400_000;
-const INT8_MAX = 9_223_372_036_854_775_807n;
-const SERIAL_TEXT = /^[1-9][0-9]{0,18}$/;
-const SERIAL_MESSAGE = 'must be a payment serial: a positive whole number in decimal';
+const PAYMENT_ID_MESSAGE = `must be a payment id: ${PAYMENT_ID_FORM} (the voucher's jti); to find a payment by your order serial, use /v1/payments/by-serial/{serial}`;
 const PARAMETERS = ['from', 'to', 'limit', 'after'] as const;
 
 export interface PaymentListQuery {
@@ -19,7 +18,7 @@ export interface PaymentListQuery {
   /** Exclusive. */
   to: Date;
   limit: number;
-  /** The serial of the last payment of the previous page. */
+  /** The register serial of the last payment of the previous page (its id, `nextAfter`, without `pay_`). */
   after?: bigint;
 }
 
@@ -27,19 +26,17 @@ function invalid(path: string, message: string): ProblemError {
   return new ProblemError('request_invalid', `${path}: ${message}.`, { issues: [{ path, message }] });
 }
 
-function isSerial(text: string): boolean {
-  return SERIAL_TEXT.test(text) && BigInt(text) <= INT8_MAX;
-}
-
 /**
- * A payment serial from a path or query: serials are PostgreSQL `bigint`s, written as
- * decimal strings on the wire.
+ * The register serial of a payment id from a path or query (`pay_1042` → 1042n). A bare
+ * number is refused: it may just as well be an order serial, and answering for the payment
+ * with that register serial would show or refund another order.
  * @throws ProblemError `request_invalid` naming `path`
- * @example parseSerial(c.req.param('serial')) // 42n
+ * @example parsePaymentId(c.req.param('id')) // 42n for 'pay_42'
  */
-export function parseSerial(text: string | undefined, path = 'serial'): bigint {
-  if (text === undefined || !isSerial(text)) throw invalid(path, SERIAL_MESSAGE);
-  return BigInt(text);
+export function parsePaymentId(text: string | undefined, path = 'id'): bigint {
+  const serial = text === undefined ? undefined : paymentSerial(text);
+  if (serial === undefined) throw invalid(path, PAYMENT_ID_MESSAGE);
+  return serial;
 }
 
 const dateTime = (name: string) =>
@@ -63,7 +60,7 @@ const listQuery = z
         z.number().min(1, `must be a whole number from 1 to ${LIST_LIMIT.max}`).max(LIST_LIMIT.max, `must be at most ${LIST_LIMIT.max}`),
       )
       .optional(),
-    after: z.string().refine(isSerial, SERIAL_MESSAGE).optional(),
+    after: z.string().refine(isPaymentId, PAYMENT_ID_MESSAGE).optional(),
   })
   .superRefine((query, ctx) => {
     const span = Date.parse(query.to) - Date.parse(query.from);
@@ -80,7 +77,7 @@ const listQuery = z
 /**
  * The query of `GET /v1/payments`: `from` and `to` required (ISO 8601 with a time zone,
  * `from` inclusive, `to` exclusive, `to` after `from`, at most {@link MAX_PERIOD_DAYS}
- * days apart), `limit` 1–500 (default 100), `after` a serial. Each at most once; any other
+ * days apart), `limit` 1–500 (default 100), `after` a payment id. Each at most once; any other
  * parameter is refused, so a misspelt one cannot silently list something else.
  * @throws ProblemError `request_invalid` whose `issues` name each offending parameter
  * @example parseListQuery(c.req.queries())
@@ -102,6 +99,6 @@ export function parseListQuery(query: Record<string, string[]>): PaymentListQuer
     from: new Date(parsed.from),
     to: new Date(parsed.to),
     limit: parsed.limit ?? LIST_LIMIT.default,
-    ...(parsed.after === undefined ? {} : { after: BigInt(parsed.after) }),
+    ...(parsed.after === undefined ? {} : { after: parsePaymentId(parsed.after, 'after') }),
   };
 }

@@ -8,7 +8,7 @@ import type { AssertionKeys } from './assertion.js';
 import { merchantAssertion } from './authenticate.js';
 import type { ApiEnv } from './context.js';
 import { idempotency } from './idempotency.js';
-import { parseListQuery, parseSerial } from './params.js';
+import { parseListQuery, parsePaymentId } from './params.js';
 import { createPaymentQueries } from './payments.js';
 
 /** The largest request body the merchant API reads, in bytes. */
@@ -27,7 +27,7 @@ export interface ApiDeps {
   /** Milliseconds between two purges of expired assertions and idempotency keys by this instance; default 60 000. */
   purgeInterval?: number;
   /**
-   * Keys that verify assertions on `POST /payments/:serial/deliveries` only: the merchant's
+   * Keys that verify assertions on `POST /payments/:id/deliveries` only: the merchant's
    * own and its carriers' (`escrow/carriers.ts`). Every other endpoint takes `merchants`.
    */
   deliveryKeys?: AssertionKeys;
@@ -41,8 +41,11 @@ export interface ApiDeps {
  * (`merchantAssertion`), and for POST an `Idempotency-Key` (`idempotency`); then the
  * endpoints, each scoped to the authenticated merchant:
  *
- * - `GET /payments/:serial` — one payment with its stored voucher; another merchant's is
- *   `payment_unknown` (404), exactly as one that does not exist;
+ * - `GET /payments/:id` — one payment (`pay_1042`) with its stored voucher; another
+ *   merchant's is `payment_unknown` (404), exactly as one that does not exist; a bare
+ *   number is refused (`request_invalid`): it could be an order serial;
+ * - `GET /payments/by-serial/:serial` — the one payment of this order serial;
+ *   `payment_ambiguous` (409, the ids in `payments`) when several have it;
  * - `GET /payments?from&to[&limit][&after]` — the payments of a period, oldest first.
  * @example new Hono().route('/v1', createApi({ issuer, db, merchants }))
  */
@@ -75,8 +78,10 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
     idempotency({ db: deps.db, ...log, ...now, ...purgeInterval }),
   );
 
-  api.get('/payments/:serial', async (c) => {
-    const payment = await payments.get(c.get('merchantId'), parseSerial(c.req.param('serial')));
+  api.get('/payments/by-serial/:serial', async (c) => c.json(await payments.bySerial(c.get('merchantId'), c.req.param('serial'))));
+
+  api.get('/payments/:id', async (c) => {
+    const payment = await payments.get(c.get('merchantId'), parsePaymentId(c.req.param('id')));
     if (payment === undefined) throw new ProblemError('payment_unknown');
     return c.json(payment);
   });

@@ -1,10 +1,21 @@
+import { createHash } from 'node:crypto';
 import { LIMITS, PROTOCOL_VERSION, type RefusalReason, type TicketClaims, TOKEN_TYPES } from '@caisse/protocol';
 import { createState, createTicket, decodeJws, generateKey, signJws, staticKeySet, type TicketInput } from '@caisse/server-kit';
 import { describe, expect, it } from 'vitest';
 import { forge as forgeWith, unsigned } from '../__fixtures__/forge.js';
 import { PROBLEM_STATUS, type ProblemCode } from '../http/problem.js';
 import { isOriginIn } from '../merchants/origins.js';
-import { checkTicket, type MerchantDirectory, TICKET_CLOCK_TOLERANCE } from './intake.js';
+import { checkTicket, type MerchantDirectory, type RefusedFor, TICKET_CLOCK_TOLERANCE } from './intake.js';
+
+const sha256 = (token: string) => createHash('sha256').update(token).digest('base64url');
+/** A claim of a token's payload, read without verifying it, as the payment server reads `iss` before it can. */
+function readClaim(token: string, name: 'iss' | 'jti'): string | undefined {
+  try {
+    return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'))[name];
+  } catch {
+    return undefined;
+  }
+}
 
 const ISSUER = 'https://pay.caisse.test';
 const NOW = new Date('2026-11-22T10:00:00Z');
@@ -16,7 +27,11 @@ const strangerKey = generateKey();
 const merchants: MerchantDirectory = {
   ticketPolicy: async (merchantId) =>
     merchantId === 'bookshop'
-      ? { keys: staticKeySet(merchantKey.jwks), isRegisteredOrigin: (url) => isOriginIn(['https://shop.example'], url) }
+      ? {
+          keys: staticKeySet(merchantKey.jwks),
+          isRegisteredOrigin: (url) => isOriginIn(['https://shop.example'], url),
+          returnOrigins: ['https://shop.example'],
+        }
       : undefined,
 };
 
@@ -287,6 +302,74 @@ describe('checkTicket', () => {
     expect(await check(early)).toMatchObject({ accepted: true });
     const late = signed({ ...claims(), iat: NOW_SECONDS - 600, exp: NOW_SECONDS - TICKET_CLOCK_TOLERANCE + 1 });
     expect(await check(late)).toMatchObject({ accepted: true });
+  });
+
+  it.each(REFUSALS)('tells %s to the merchant its iss names, when registered: %s', async (_what, code, _status, _reason, token) => {
+    const sent = token();
+    const outcome = await check(sent);
+    if (outcome.accepted) throw new Error('accepted');
+    const iss = typeof sent === 'string' ? readClaim(sent, 'iss') : undefined;
+    if (iss === 'bookshop' && code !== 'token_too_large') expect(outcome.merchant?.id).toBe('bookshop');
+    else expect(outcome).not.toHaveProperty('merchant');
+    // Text for a merchant, never a token: not its payload, not its signature.
+    if (typeof sent === 'string' && sent.split('.').length === 3) {
+      for (const part of sent.split('.').slice(1)) if (part.length > 20) expect(outcome.detail).not.toContain(part.slice(0, 20));
+    }
+    expect([...outcome.detail].length).toBeLessThanOrEqual(1000);
+    expect(outcome.detail).not.toMatch(/[\p{Cc}]/u);
+  });
+
+  it('says exactly which key: the kid is not registered for the merchant, and what to do', async () => {
+    const sent = signed(claims(), strangerKey);
+    const outcome = await check(sent);
+    expect(outcome).toMatchObject({ accepted: false, reason: 'ticket_invalid', code: 'key_unknown' });
+    if (outcome.accepted) return;
+    expect(outcome.detail).toBe(
+      `The key kid ${strangerKey.kid} is not registered for merchant bookshop, or was retired: have the payment operator register its public key (caisse-server merchants key add bookshop JWKS_FILE), or sign tickets with a key registered for bookshop.`,
+    );
+    // Unverified, but on the merchant's own cancel URL and answering these exact bytes; a
+    // key registered later would make them acceptable, so they must be spent before any refusal.
+    expect(outcome.merchant).toEqual({
+      id: 'bookshop',
+      ticketId: readClaim(sent, 'jti'),
+      answerable: { claims: expect.objectContaining({ iss: 'bookshop', cancelUrl: 'https://shop.example/basket' }), sha256: sha256(sent) },
+      final: false,
+    });
+    expect(outcome).not.toHaveProperty('ticket');
+  });
+
+  it('tells which origin is not registered and which are; answers at the cancel URL only when it is registered', async () => {
+    const returnOff = await check(ticket({ returnUrl: 'https://evil.example/paid' }).token);
+    expect(returnOff).toMatchObject({ code: 'return_origin_unregistered', merchant: { id: 'bookshop', final: false } });
+    if (returnOff.accepted) return;
+    expect(returnOff.detail).toContain('returnUrl is on the origin https://evil.example, which merchant bookshop has not registered');
+    expect(returnOff.detail).toContain('(registered: https://shop.example)');
+    expect(returnOff.merchant?.answerable?.claims.cancelUrl).toBe('https://shop.example/basket');
+
+    const cancelOff = await check(ticket({ cancelUrl: 'https://evil.example/basket' }).token);
+    expect(cancelOff).toMatchObject({ code: 'return_origin_unregistered', merchant: { id: 'bookshop' } });
+    expect(cancelOff).not.toHaveProperty('merchant.answerable');
+  });
+
+  it('reads the notifyUrl of a refused ticket only when it is on a registered origin', async () => {
+    const registered = await check(signed(ticket({ notifyUrl: 'https://shop.example/hook' }).claims, strangerKey));
+    expect(registered).toMatchObject({ code: 'key_unknown', merchant: { notifyUrl: 'https://shop.example/hook' } });
+    const elsewhere = await check(signed(ticket({ notifyUrl: 'https://evil.example/hook' }).claims, strangerKey));
+    expect(elsewhere).toMatchObject({ code: 'key_unknown', merchant: { id: 'bookshop' } });
+    expect(elsewhere).not.toHaveProperty('merchant.notifyUrl');
+  });
+
+  it('calls final only what these exact bytes can never undo: a bad signature, bad amounts, an expired ticket', async () => {
+    const finalOf = async (token: string) => ((await check(token)) as { merchant?: RefusedFor }).merchant?.final;
+    expect(await finalOf(forge(header(), claims(), strangerKey))).toBe(true);
+    expect(await finalOf(signed({ ...claims(), amount: 1 }))).toBe(true);
+    expect(await finalOf(signed({ ...claims(), iat: NOW_SECONDS - 600, exp: NOW_SECONDS - TICKET_CLOCK_TOLERANCE }))).toBe(true);
+    // An unknown key that signed an expired ticket: no key registered later can make it acceptable.
+    expect(await finalOf(signed({ ...claims(), iat: NOW_SECONDS - 600, exp: NOW_SECONDS - TICKET_CLOCK_TOLERANCE }, strangerKey))).toBe(
+      true,
+    );
+    expect(await finalOf(signed(claims(), strangerKey))).toBe(false);
+    expect(await finalOf(signed({ ...claims(), iat: NOW_SECONDS + TICKET_CLOCK_TOLERANCE + 1, exp: NOW_SECONDS + 600 }))).toBe(false);
   });
 
   it('never puts the token into the detail', async () => {

@@ -27,9 +27,25 @@ describe('refusals at the payment server', () => {
   const refusalOf = async (leftTo: URL | undefined, reference: Parameters<typeof shop.merchant.verifyVoucher>[1]['ticket']) =>
     shop.merchant.verifyVoucher(leftTo?.searchParams.get('caisse_refusal') ?? '', { ticket: reference }).catch((error) => error);
 
-  it('refuses a ticket whose return URL is not on a registered origin, without redirecting anywhere', async () => {
+  it('refuses a ticket whose return and cancel URLs are not on a registered origin, without redirecting anywhere', async () => {
     const ticket = shop.merchant.createTicket({
       serial: 'o-1',
+      currency: 'EUR',
+      items: [{ id: 'a', label: 'A', quantity: 1, unitAmount: 100, vatRate: 0 }],
+      returnUrl: 'https://evil.example/steal',
+      cancelUrl: 'https://evil.example/basket',
+      state: createState(),
+    });
+    const result = await new ScriptedBrowser(shop.url).go('/pay', { form: { ticket: ticket.token } });
+    expect(result.leftTo).toBeUndefined();
+    expect(result.page?.status).toBe(400);
+    expect(result.html).toContain('ticket_invalid');
+    expect(result.html).not.toContain('evil.example');
+  });
+
+  it('refuses a ticket whose return URL only is off the registered origins at its registered cancel URL, saying which origin', async () => {
+    const ticket = shop.merchant.createTicket({
+      serial: 'o-1b',
       currency: 'EUR',
       items: [{ id: 'a', label: 'A', quantity: 1, unitAmount: 100, vatRate: 0 }],
       returnUrl: 'https://evil.example/steal',
@@ -37,16 +53,21 @@ describe('refusals at the payment server', () => {
       state: createState(),
     });
     const result = await new ScriptedBrowser(shop.url).go('/pay', { form: { ticket: ticket.token } });
-    expect(result.leftTo).toBeUndefined();
-    expect(result.page?.status).toBe(400);
-    expect(result.html).toContain('ticket_invalid');
+    expect(result.leftTo?.origin).toBe(SHOP_ORIGIN);
+    const refusal = await refusalOf(result.leftTo, ticket.reference);
+    expect(refusal).toMatchObject({ reason: 'ticket_invalid', detail: { code: 'return_origin_unregistered' } });
+    expect(refusal.detail.message).toContain('returnUrl is on the origin https://evil.example');
+    expect(refusal.detail.message).toContain(`registered: ${SHOP_ORIGIN}`);
   });
 
-  it('refuses a ticket whose amounts do not add up', async () => {
+  it('refuses a ticket whose amounts do not add up, with a signed refusal saying so at the cancel URL', async () => {
     const signed = shop.resign({ ...shop.ticket(1_000).claims, amount: 1 });
     const result = await new ScriptedBrowser(shop.url).go('/pay', { form: { ticket: signed.token } });
-    expect(result.page?.status).toBe(400);
-    expect(result.html).toContain('ticket_invalid');
+    expect(result.leftTo?.pathname).toBe('/basket');
+    expect(await refusalOf(result.leftTo, signed.reference)).toMatchObject({
+      reason: 'ticket_invalid',
+      detail: { code: 'amount_mismatch' },
+    });
   });
 
   it('refuses an expired ticket with a signed ticket_expired refusal at the cancel URL', async () => {
@@ -62,7 +83,11 @@ describe('refusals at the payment server', () => {
     const expired = shop.resign({ ...ticket.claims, iat: ticket.claims.iat - 120, exp: ticket.claims.iat - 60 });
     const result = await new ScriptedBrowser(shop.url).go('/pay', { form: { ticket: expired.token } });
     expect(result.leftTo?.pathname).toBe('/basket');
-    expect(await refusalOf(result.leftTo, expired.reference)).toMatchObject({ code: 'payment_refused', reason: 'ticket_expired' });
+    expect(await refusalOf(result.leftTo, expired.reference)).toMatchObject({
+      code: 'payment_refused',
+      reason: 'ticket_expired',
+      detail: { code: 'ticket_expired' },
+    });
   });
 
   it('refuses a ticket from an unknown merchant', async () => {

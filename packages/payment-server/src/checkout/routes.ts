@@ -1,4 +1,4 @@
-import type { RefusalReason } from '@caisse/protocol';
+import type { Mode, RefusalReason } from '@caisse/protocol';
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
@@ -32,8 +32,10 @@ import { closeRefused } from '../payments/refusal.js';
 import { storedVoucher } from '../payments/repository.js';
 import { type TokenSigner, withResult } from '../payments/tokens.js';
 import type { Database } from '../storage/database.js';
+import { MAX_SPENT_REFUSED_TICKETS } from '../ticket-refusals/model.js';
+import type { TicketRefusalService } from '../ticket-refusals/service.js';
 import type { SessionEvents } from './events.js';
-import { checkTicket } from './intake.js';
+import { checkTicket, type IntakeResult } from './intake.js';
 import type { PhoneCheckout } from './phone.js';
 import { withPointsChoice } from './points.js';
 import { refusalDetails } from './refusal-details.js';
@@ -72,8 +74,12 @@ export interface CheckoutDeps {
    * allowance cannot take it. None: it is checked out as any purchase.
    */
   allowanceCharges?: Pick<AllowanceCharges, 'charge'>;
+  /** Where a refused ticket is told to the merchant it names (listing, notification); none: only logged. */
+  ticketRefusals?: Pick<TicketRefusalService, 'record'>;
   log: Logger;
   operatorName?: string;
+  /** `test`: every page says "Test mode — no real money". Default `live`. */
+  mode?: Mode;
   now?: () => Date;
 }
 
@@ -98,7 +104,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
   const now = deps.now ?? (() => new Date());
   const secure = deps.issuer.startsWith('https:');
   const issuerOrigin = new URL(deps.issuer).origin;
-  const page = { operatorName: deps.operatorName ?? 'Caisse' };
+  const page = { operatorName: deps.operatorName ?? 'Caisse', testMode: deps.mode === 'test' };
 
   const locale = (c: Context): Locale => pickLocale(c.req.header('accept-language'), c.req.query('lang'));
   /** A language chosen in the link that started the checkout carries over to its pages. */
@@ -176,19 +182,51 @@ export function checkoutRoutes(deps: CheckoutDeps) {
     }
   }
 
+  /**
+   * A ticket refused at intake. The merchant its `iss` names, if registered, is told (the
+   * listing, and a notification the first time); the customer sees the reason in words,
+   * never the detail. A signed refusal carrying the detail goes to the ticket's cancel URL
+   * only when that URL is on an origin the merchant registered (no open redirect), and
+   * never for a ticket presented before: a refusal would make the merchant cancel an
+   * order that is paid, or still being paid. A ticket that could be accepted later is
+   * recorded as used first, so it never is.
+   */
+  async function refused(c: Context, intake: Extract<IntakeResult, { accepted: false }>, display: Display) {
+    const merchant = intake.merchant;
+    const recorded =
+      merchant && deps.ticketRefusals
+        ? await deps.ticketRefusals.record({
+            merchantId: merchant.id,
+            code: intake.code,
+            message: intake.detail,
+            ticket: merchant.ticketId ?? null,
+            notifyUrl: merchant.notifyUrl,
+          })
+        : undefined;
+    deps.log.info('ticket.refused', {
+      code: intake.code,
+      reason: intake.reason,
+      ...(merchant ? { merchant: merchant.id, ...(merchant.ticketId ? { ticket: merchant.ticketId } : {}) } : {}),
+      ...(recorded ? { refusal: recorded.refusal.id } : {}),
+    });
+    const answerable = merchant?.answerable;
+    if (merchant && answerable) {
+      const claim = await deps.sessions.claimRefusal(answerable, browserSecret(c, secure), {
+        spend: !merchant.final,
+        limit: MAX_SPENT_REFUSED_TICKETS,
+      });
+      if (claim.refusable) {
+        const refusal = await deps.signer.refusal(answerable, intake.reason, { code: intake.code, message: intake.detail });
+        return leave(c, display, merchant.id, 'refusal', answerable.claims.cancelUrl, refusal.token);
+      }
+      if (claim.seen) return replayed(c, answerable, claim.seen.sameBrowserSessionId);
+    }
+    return refusedPage(c, intake.reason, { status: 400 });
+  }
+
   async function receive(c: Context, token: unknown, display: Display = 'redirect') {
     const intake = await checkTicket(token, { merchants: deps.merchants, issuer: deps.issuer, now });
-    if (!intake.accepted) {
-      deps.log.info('ticket.refused', { code: intake.code, reason: intake.reason });
-      if (intake.ticket) {
-        // An expired ticket may have been paid while it was valid: its refusal is then never signed.
-        const earlier = await deps.sessions.seen(intake.ticket.claims.iss, intake.ticket.claims.jti, browserSecret(c, secure));
-        if (earlier.seen) return replayed(c, intake.ticket, earlier.sameBrowserSessionId);
-        const refusal = await deps.signer.refusal(intake.ticket, intake.reason);
-        return leave(c, display, intake.ticket.claims.iss, 'refusal', intake.ticket.claims.cancelUrl, refusal.token);
-      }
-      return refusedPage(c, intake.reason, { status: 400 });
-    }
+    if (!intake.accepted) return refused(c, intake, display);
     if (intake.ticket.claims.allowanceId !== undefined && deps.allowanceCharges) {
       const charged = await chargeAllowance(intake.ticket, token);
       if (charged !== undefined) return leave(c, display, intake.ticket.claims.iss, 'voucher', intake.ticket.claims.returnUrl, charged);

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { RefusalReason, SharedData, TicketClaims, VoucherClaims } from '@caisse/protocol';
 import { safeEqual } from '@caisse/server-kit';
-import { checkChannel, type Executor } from '../storage/database.js';
+import { checkChannel, type Executor, withTransaction } from '../storage/database.js';
 
 /** A ticket as the payment server holds it once verified: its claims and the hash of its exact bytes. */
 export interface ReceivedTicket {
@@ -174,6 +174,13 @@ export interface TicketSeen {
   sameBrowserSessionId?: string;
 }
 
+/**
+ * Whether a signed refusal may answer a ticket ({@link Sessions.claimRefusal}); when not,
+ * `seen` for a ticket presented before (nothing at all when the merchant's records of
+ * refused tickets are full).
+ */
+export type RefusalClaim = { refusable: true } | { refusable: false; seen?: TicketSeen };
+
 export interface Sessions {
   /**
    * Records the ticket as used and opens its session, atomically. A ticket seen before
@@ -182,11 +189,19 @@ export interface Sessions {
    */
   open(ticket: ReceivedTicket, browserSecret: string, display?: Display, executor?: Executor): Promise<OpenResult>;
   /**
-   * Whether the merchant's ticket `jti` was presented before: a ticket that can no longer
-   * open a session (it expired) may still have one, paid or open, that must not be answered
-   * with a refusal.
+   * Before a signed refusal answers a ticket refused at intake: whether one may. Never for
+   * a ticket presented before (a session, an allowance charge, an earlier refusal), so no
+   * refusal is ever issued for a ticket that was paid. With `spend` (the same bytes could
+   * be accepted later: a key or an origin registered, its `iat` reached), the ticket is
+   * recorded as used in the same statement, in the primary key that makes tickets single
+   * use, so it can never open a session nor be charged once the merchant was told it was
+   * refused. A merchant has at most `limit` such records (forged tickets can name any
+   * merchant); past it none is made and no refusal is signed, until `purgeRefused`
+   * deletes those of expired tickets.
    */
-  seen(merchantId: string, jti: string, browserSecret: string): Promise<TicketSeen>;
+  claimRefusal(ticket: ReceivedTicket, browserSecret: string, options: { spend: boolean; limit: number }): Promise<RefusalClaim>;
+  /** Deletes what `claimRefusal` recorded of tickets whose `exp` is before `before`: they can be accepted no more anyway. */
+  purgeRefused(before: Date): Promise<number>;
   /** The session, only for the browser it belongs to. */
   get(id: string, browserSecret: string): Promise<CheckoutSession | undefined>;
   /** Any session by id, for server-side work (reconciliation, phone answers). */
@@ -317,7 +332,36 @@ export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?
       return earlier.sameBrowserSessionId ? { opened: false, sameBrowserSessionId: earlier.sameBrowserSessionId } : { opened: false };
     },
 
-    seen: (merchantId, jti, browserSecret) => ownerOf(merchantId, jti, browserSecret),
+    async claimRefusal(ticket, browserSecret, { spend, limit }) {
+      const { claims } = ticket;
+      if (spend) {
+        const at = now();
+        const spent = await withTransaction(deps.db, async (tx) => {
+          // One merchant's refused tickets one at a time, so the count below sees every one committed
+          // (NO KEY UPDATE does not wait for payments, whose foreign keys take KEY SHARE).
+          await tx.query('SELECT 1 FROM merchants WHERE id = $1 FOR NO KEY UPDATE', [claims.iss]);
+          return tx.query(
+            `INSERT INTO tickets (merchant_id, jti, sha256, claims, received_at, expires_at, refused_at)
+             SELECT $1, $2, $3, $4::text::jsonb, $5, to_timestamp($6), $5
+              WHERE (SELECT count(*) FROM tickets WHERE merchant_id = $1 AND refused_at IS NOT NULL) < $7
+             ON CONFLICT DO NOTHING
+             RETURNING jti`,
+            [claims.iss, claims.jti, ticket.sha256, JSON.stringify(claims), at, claims.exp, limit],
+          );
+        });
+        if (spent.rowCount === 1) return { refusable: true };
+      }
+      const { rows } = await deps.db.query('SELECT 1 FROM tickets WHERE merchant_id = $1 AND jti = $2', [claims.iss, claims.jti]);
+      if (rows.length === 0) return spend ? { refusable: false } : { refusable: true };
+      // Charged under an allowance, or refused before, it has no session: seen all the same.
+      const owner = await ownerOf(claims.iss, claims.jti, browserSecret);
+      return { refusable: false, seen: owner.seen ? owner : { seen: true } };
+    },
+
+    async purgeRefused(before) {
+      const { rowCount } = await deps.db.query('DELETE FROM tickets WHERE refused_at IS NOT NULL AND expires_at < $1', [before]);
+      return rowCount;
+    },
 
     async get(id, browserSecret) {
       const row = await load(id);

@@ -7,9 +7,11 @@ import { type Config, loadConfig } from '../config.js';
 import type { LimitsInput } from '../customers/model.js';
 import { ProblemError } from '../http/problem.js';
 import { createLogger } from '../log.js';
+import { MERCHANT_KEYS_USAGE, merchantKeysCommand } from '../merchants/cli.js';
 import { isNotificationError } from '../notifications/errors.js';
 import { createPaymentServer, type PaymentServer, startPaymentServer } from '../server.js';
 import { openDatabase } from '../storage/open.js';
+import { TICKET_REFUSALS_USAGE, ticketRefusalsCommand } from '../ticket-refusals/cli.js';
 import { ALLOWANCES_USAGE, allowancesCommand } from './allowances.js';
 import { options, positional, required, UsageError } from './args.js';
 
@@ -30,6 +32,8 @@ export const USAGE = `Usage: caisse-server <command> [options]
   migrate                       apply pending database migrations and exit
   merchants add                 --id ID --name NAME --jwks FILE --origin URL [--origin URL …] [--notify-url URL]
   merchants list
+${MERCHANT_KEYS_USAGE}
+${TICKET_REFUSALS_USAGE}
   customers add                 --account ID --phone +E164 [--currency EUR] [--cap 150.00] [--daily 300.00]
                                 [--monthly 1000.00] [--bank-ref REF]   (the access key is read from stdin)
   customers unlock              --account ID
@@ -295,6 +299,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
         const done =
           (await afterPaymentCommand(argv, io, withServer)) ??
           (await allowancesCommand(argv, io, withServer)) ??
+          (await ticketRefusalsCommand(argv, io, withServer)) ??
+          (await merchantKeysCommand(argv, io, withServer)) ??
           (await acquirerCommand(argv, io, withServer));
         if (done !== undefined) return done;
         throw new UsageError(`Unknown command "${`${group} ${action}`.trim()}".`);

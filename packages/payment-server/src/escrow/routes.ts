@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { assertionFromHeader } from '../api/assertion.js';
 import type { ApiEnv } from '../api/context.js';
 import { jsonBody } from '../api/json-body.js';
-import { parseSerial } from '../api/params.js';
+import { parsePaymentId } from '../api/params.js';
 import type { CarrierKeyService } from './carriers.js';
 import type { EscrowService } from './service.js';
 
@@ -16,14 +16,14 @@ const deliveryRequest = z.strictObject({ reference: note });
 const cancellationRequest = z.strictObject({ reason: note });
 
 /**
- * `POST /payments/:serial/deliveries` (the merchant or one of its carriers) and
- * `POST /payments/:serial/cancellation` (the merchant), for the merchant API app.
+ * `POST /payments/:id/deliveries` (the merchant or one of its carriers) and
+ * `POST /payments/:id/cancellation` (the merchant), for the merchant API app.
  * @example escrowEndpoints({ escrow, carriers })(api)
  */
 export function escrowEndpoints(deps: { escrow: EscrowService; carriers: CarrierKeyService }) {
   return (api: Hono<ApiEnv>): void => {
-    api.post('/payments/:serial/deliveries', async (c) => {
-      const serial = parseSerial(c.req.param('serial'));
+    api.post('/payments/:id/deliveries', async (c) => {
+      const serial = parsePaymentId(c.req.param('id'));
       const body = await jsonBody(c, deliveryRequest);
       const merchantId = c.get('merchantId');
       // The assertion has been verified with the merchant's keys or its carriers'; which one signed decides who is recorded.
@@ -37,8 +37,8 @@ export function escrowEndpoints(deps: { escrow: EscrowService; carriers: Carrier
       return c.json(resolution);
     });
 
-    api.post('/payments/:serial/cancellation', async (c) => {
-      const serial = parseSerial(c.req.param('serial'));
+    api.post('/payments/:id/cancellation', async (c) => {
+      const serial = parsePaymentId(c.req.param('id'));
       const body = await jsonBody(c, cancellationRequest);
       const resolution = await deps.escrow.void(c.get('merchantId'), serial, {
         by: 'merchant',

@@ -1,3 +1,4 @@
+import { paymentId } from '@caisse/protocol';
 import { ProblemError } from '../http/problem.js';
 import { isLedgerError } from '../ledger/errors.js';
 import { releaseHeldPayment, voidHeldPayment } from '../ledger/postings.js';
@@ -59,8 +60,8 @@ interface ResolutionRow {
 
 function toResolution(payment: PaymentRecord, row: ResolutionRow): EscrowResolution {
   return {
-    serial: payment.serial.toString(),
-    orderSerial: payment.orderSerial,
+    payment: paymentId(payment.serial),
+    serial: payment.orderSerial,
     status: row.outcome,
     resolvedBy: row.resolved_by,
     amount: Number(payment.amount),
@@ -120,7 +121,7 @@ export function createEscrowService(deps: EscrowDeps): EscrowService {
       at,
       content: { event: outcome === 'released' ? 'payment.released' : 'payment.voided', payment: paymentBody(payment, outcome) },
     });
-    deps.log?.info('escrow.resolved', { merchantId: payment.merchantId, serial: payment.serial.toString(), outcome, by });
+    deps.log?.info('escrow.resolved', { merchantId: payment.merchantId, payment: paymentId(payment.serial), outcome, by });
     return toResolution(payment, inserted.rows[0] as ResolutionRow);
   }
 
@@ -130,7 +131,7 @@ export function createEscrowService(deps: EscrowDeps): EscrowService {
     await deps
       .afterBankVoid(payment)
       .catch((error: unknown) =>
-        deps.log?.error('escrow.bank_void_failed', { merchantId: payment.merchantId, serial: payment.serial.toString(), error }),
+        deps.log?.error('escrow.bank_void_failed', { merchantId: payment.merchantId, payment: paymentId(payment.serial), error }),
       );
   }
 

@@ -50,6 +50,7 @@ describe('payment server HTTP surface', () => {
       apiBase: `${issuer}/v1`,
       algorithms: ['EdDSA', 'ES256'],
       versions: [1],
+      mode: 'live',
     });
   });
 

@@ -1,4 +1,4 @@
-import { ALGORITHMS, type DiscoveryDocument, SUPPORTED_VERSIONS } from '@caisse/protocol';
+import { ALGORITHMS, type DiscoveryDocument, type Mode, SUPPORTED_VERSIONS } from '@caisse/protocol';
 import { Hono } from 'hono';
 import type { ServerKeys } from '../keys/service.js';
 import type { Logger } from '../log.js';
@@ -9,6 +9,8 @@ import { securityHeaders } from './security-headers.js';
 
 export interface AppDeps {
   issuer: string;
+  /** Said in the discovery document; default `live`. */
+  mode?: Mode;
   db: Queryable;
   keys: ServerKeys;
   log: Logger;
@@ -16,8 +18,12 @@ export interface AppDeps {
   routes?: ((app: Hono) => void)[];
 }
 
-/** The discovery document: what a merchant's server kit needs to trust this server. */
-export function discoveryDocument(issuer: string): DiscoveryDocument {
+/**
+ * The discovery document: what a merchant's server kit needs to trust this server, and
+ * its mode, so that a kit with a key of the other mode refuses it at start-up.
+ * @example discoveryDocument('https://pay.example', 'live').payEndpoint // 'https://pay.example/pay'
+ */
+export function discoveryDocument(issuer: string, mode: Mode = 'live'): DiscoveryDocument {
   return {
     issuer,
     jwksUri: `${issuer}/.well-known/jwks.json`,
@@ -25,6 +31,7 @@ export function discoveryDocument(issuer: string): DiscoveryDocument {
     apiBase: `${issuer}/v1`,
     algorithms: [...ALGORITHMS],
     versions: [...SUPPORTED_VERSIONS],
+    mode,
   };
 }
 
@@ -41,7 +48,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get('/.well-known/caisse', (c) => {
     c.header('cache-control', 'public, max-age=300');
-    return c.json(discoveryDocument(deps.issuer));
+    return c.json(discoveryDocument(deps.issuer, deps.mode));
   });
   app.get('/.well-known/jwks.json', async (c) => {
     c.header('cache-control', 'public, max-age=300');

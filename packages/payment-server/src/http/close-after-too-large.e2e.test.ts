@@ -54,7 +54,7 @@ const endpoints = [
   },
   {
     name: 'the merchant API',
-    path: '/v1/payments/1/refunds',
+    path: '/v1/payments/pay_1/refunds',
     type: 'application/json',
     text: JSON.stringify({ amount: 1, reason: 'r'.repeat(Math.max(OVERSIZED, API_BODY_LIMIT + 1)) }),
   },

@@ -9,12 +9,17 @@ export const SERVER_ERROR_CODES = {
   csrf_invalid: 'The form was not sent from the page that showed it; reload the page and try again.',
   session_unknown: 'This checkout session does not exist or belongs to another browser.',
   return_origin_unregistered: 'The ticket returns to an origin the merchant has not registered.',
+  ticket_mode_mismatch:
+    'The ticket is of the other mode: a test ticket (test: true, or signed with a test_ key) at a live payment server, or a live one at a payment server in test mode.',
+  key_mode_mismatch:
+    'A live payment server registers no test key (kid test_…), and a payment server in test mode registers only test keys (caisse keys new --test).',
   assertion_missing: 'Merchant API calls need a signed assertion in the Authorization header.',
   assertion_binding: 'The assertion was made for another method, URL or body.',
   idempotency_key_missing: 'POST requests need an Idempotency-Key header.',
   idempotency_conflict: 'This Idempotency-Key was used with another request body.',
   idempotency_in_progress: 'A request with this Idempotency-Key is still being processed; retry later.',
-  payment_unknown: 'No payment with this serial belongs to this merchant.',
+  payment_unknown: 'No payment with this id (or order serial) belongs to this merchant.',
+  payment_ambiguous: 'Several of your payments have this order serial; name the one you mean by its payment id (listed in `payments`).',
   internal_error: 'Something went wrong on the payment server; nothing was charged twice. Try again.',
   bank_pending: 'The bank has not confirmed this operation yet; it is recorded and will be settled exactly once. Check again shortly.',
   merchant_exists: 'A merchant with this id is already registered.',
@@ -88,12 +93,15 @@ export const PROBLEM_STATUS: Record<ProblemCode, number> = {
   csrf_invalid: 403,
   session_unknown: 404,
   return_origin_unregistered: 400,
+  ticket_mode_mismatch: 400,
+  key_mode_mismatch: 400,
   assertion_missing: 401,
   assertion_binding: 401,
   idempotency_key_missing: 400,
   idempotency_conflict: 422,
   idempotency_in_progress: 409,
   payment_unknown: 404,
+  payment_ambiguous: 409,
   internal_error: 500,
   bank_pending: 504,
   merchant_exists: 409,
@@ -140,13 +148,16 @@ export const PROBLEM_STATUS: Record<ProblemCode, number> = {
 const TITLES: Record<ProblemCode, string> = { ...ERROR_CODES, ...REFUSAL_REASONS, ...SERVER_ERROR_CODES };
 
 /** An error the HTTP layer turns into `application/problem+json` (RFC 9457) with its stable `code`. */
+/** The value of a problem's extension member: a plain value, or a list of ids. */
+export type ProblemExtension = string | number | boolean | readonly string[];
+
 export class ProblemError extends Error {
   override readonly name = 'ProblemError';
   readonly code: ProblemCode;
   readonly status: number;
   readonly issues: readonly { path: string; message: string }[];
   /** Extension members of the problem body (RFC 9457 §3.2), e.g. `attemptsLeft`. */
-  readonly extensions: Readonly<Record<string, string | number | boolean>>;
+  readonly extensions: Readonly<Record<string, ProblemExtension>>;
 
   constructor(
     code: ProblemCode,
@@ -154,7 +165,7 @@ export class ProblemError extends Error {
     options: {
       issues?: readonly { path: string; message: string }[];
       cause?: unknown;
-      extensions?: Readonly<Record<string, string | number | boolean>>;
+      extensions?: Readonly<Record<string, ProblemExtension>>;
     } = {},
   ) {
     super(detail ?? TITLES[code], options.cause === undefined ? undefined : { cause: options.cause });

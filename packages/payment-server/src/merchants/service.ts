@@ -1,4 +1,4 @@
-import { isAllowedUrl, isCaisseError, isCurrencyCode, type PublicJwk } from '@caisse/protocol';
+import { isAllowedUrl, isCaisseError, isCurrencyCode, type Mode, modeOfKid, type PublicJwk, TEST_KEY_PREFIX } from '@caisse/protocol';
 import { importPublicJwk, importPublicJwks, type KeySet, staticKeySet } from '@caisse/server-kit';
 import { ProblemError } from '../http/problem.js';
 import { type Account, createLedger } from '../ledger/index.js';
@@ -21,6 +21,8 @@ export interface MerchantServiceDeps {
   db: Executor;
   now?: () => Date;
   log?: Logger;
+  /** The server's mode (default `live`): a live server registers no test key (`test_` kid), a test server only test keys. */
+  mode?: Mode;
 }
 
 /** What ticket intake checks a ticket against (checkout's `MerchantDirectory`). */
@@ -29,6 +31,10 @@ export interface TicketPolicy {
   keys: KeySet;
   /** {@link MerchantService.isRegisteredOrigin} against the origins read with the keys. */
   isRegisteredOrigin(url: string): boolean;
+  /** Those origins, to tell the merchant which ones it registered when a ticket uses another. */
+  returnOrigins?: readonly string[];
+  /** The payment server's mode, which a ticket must be in (its kid and its `test` claim); absent: `live`. */
+  mode?: Mode;
 }
 
 export interface ListMerchantsOptions {
@@ -48,7 +54,8 @@ export interface ListMerchantsOptions {
 export interface MerchantService {
   /**
    * @throws ProblemError `request_invalid` (id, name), `keys_invalid` (private member,
-   * duplicate kid, not a key), `origin_invalid`, `merchant_exists`
+   * duplicate kid, not a key), `key_mode_mismatch` (a test key at a live server, or the
+   * reverse), `origin_invalid`, `merchant_exists`
    * @example await merchants.register({ id: 'bookshop', displayName: 'La Librairie',
    *   jwks: key.jwks, returnOrigins: ['https://bookshop.example'], notifyUrl: 'https://bookshop.example/caisse/notify' })
    */
@@ -66,7 +73,7 @@ export interface MerchantService {
   list(options?: ListMerchantsOptions): Promise<Merchant[]>;
   /**
    * Adds a public key. A kid is never reused by a merchant, not even a retired one's.
-   * @throws ProblemError `merchant_unknown`, `keys_invalid`
+   * @throws ProblemError `merchant_unknown`, `keys_invalid`, `key_mode_mismatch`
    */
   addKey(merchantId: string, jwk: unknown): Promise<Merchant>;
   /**
@@ -125,6 +132,22 @@ function importKey(jwk: unknown): PublicJwk {
   }
 }
 
+/**
+ * A key of the other mode is refused at registration, so that tickets fail here, once, with
+ * what to do, rather than at every checkout; a live server thus never trusts a test key.
+ */
+function checkKeyModes(kids: Iterable<string>, mode: Mode): void {
+  for (const kid of kids) {
+    if (modeOfKid(kid) === mode) continue;
+    throw new ProblemError(
+      'key_mode_mismatch',
+      mode === 'live'
+        ? `Key "${kid}" is a test key (its kid starts with ${TEST_KEY_PREFIX}) and this payment server is live: register your live key here, and your test key with a payment server in test mode.`
+        : `Key "${kid}" is a live key and this payment server runs in test mode: register a test key (caisse keys new --test, kid ${TEST_KEY_PREFIX}…), and keep your live key for the live payment server.`,
+    );
+  }
+}
+
 function parseNotifyUrl(url: string | null | undefined): string | null {
   if (url === undefined || url === null) return null;
   if (!isAllowedUrl(url)) {
@@ -172,6 +195,7 @@ export function createMerchantService(deps: MerchantServiceDeps): MerchantServic
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? SILENT;
+  const mode = deps.mode ?? 'live';
   /** Registered merchants only: bounded by the merchants table, which never shrinks. */
   const names = new Map<string, string>();
 
@@ -179,6 +203,7 @@ export function createMerchantService(deps: MerchantServiceDeps): MerchantServic
     async register(input) {
       const parsed = parseInput(registerMerchantInput, input);
       const keys = importKeys(parsed.jwks);
+      checkKeyModes(keys.keys(), mode);
       const returnOrigins = parseReturnOrigins(parsed.returnOrigins);
       const notifyUrl = parseNotifyUrl(parsed.notifyUrl);
       const at = now();
@@ -232,6 +257,7 @@ export function createMerchantService(deps: MerchantServiceDeps): MerchantServic
 
     async addKey(merchantId, jwk) {
       const key = importKey(jwk);
+      checkKeyModes([key.kid], mode);
       const merchant = await withTransaction(db, async (tx) => {
         const current = await requireMerchant(tx, merchantId, true);
         if (current.keys.some((existing) => existing.kid === key.kid)) {
@@ -302,6 +328,8 @@ export function createMerchantService(deps: MerchantServiceDeps): MerchantServic
       return {
         keys: staticKeySet({ keys: rows.map((row) => row.jwk) }),
         isRegisteredOrigin: (url) => originOf(url) !== undefined && isOriginIn(origins, url),
+        returnOrigins: origins,
+        mode,
       };
     },
 

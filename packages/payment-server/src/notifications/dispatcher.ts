@@ -1,4 +1,4 @@
-import { TOKEN_TYPES } from '@caisse/protocol';
+import { type Mode, TOKEN_TYPES } from '@caisse/protocol';
 import { NOTIFICATION_MAX_AGE, signJws } from '@caisse/server-kit';
 import { createAlertService } from '../alerts/service.js';
 import type { ServerKeys } from '../keys/service.js';
@@ -33,6 +33,8 @@ export interface NotificationDispatcherDeps {
   readonly keys: Pick<ServerKeys, 'signingKey'>;
   /** The payment server's issuer: the notifications' `iss`. */
   readonly issuer: string;
+  /** In `test` mode each notification is signed with `test: true`; in `live` mode (the default) without it. */
+  readonly mode?: Mode;
   readonly now: () => Date;
   /** Default: the global `fetch`. */
   readonly fetch?: typeof fetch;
@@ -126,6 +128,8 @@ export function createNotificationDispatcher(deps: NotificationDispatcherDeps): 
   const send = deps.fetch ?? fetch;
   const policy = checkRetryPolicy(deps.retry ?? DEFAULT_RETRY_POLICY);
   const random = deps.random ?? Math.random;
+  // Added at signing, as `iss` is: the mode is the server's, not the event's.
+  const marker = deps.mode === 'test' ? ({ test: true } as const) : {};
   if (!(Number.isSafeInteger(deps.timeoutMs) && deps.timeoutMs > 0)) throw new TypeError('timeoutMs must be a positive integer.');
   const leaseMs = deps.timeoutMs + LEASE_MARGIN_MS;
   /** Aborts the requests in flight when the background loop stops. */
@@ -137,7 +141,7 @@ export function createNotificationDispatcher(deps: NotificationDispatcherDeps): 
       const iat = Math.floor(now().getTime() / 1000);
       token = signJws(
         TOKEN_TYPES.notification,
-        { ...row.payload, iss: deps.issuer, iat, exp: iat + NOTIFICATION_MAX_AGE },
+        { ...row.payload, iss: deps.issuer, iat, exp: iat + NOTIFICATION_MAX_AGE, ...marker },
         await deps.keys.signingKey(),
       );
     } catch (error) {

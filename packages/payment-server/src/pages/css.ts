@@ -111,6 +111,17 @@ main,
   font-weight: 700;
 }
 
+/* Test mode: a line of its own at the top of every page, marked with the danger colour. */
+.test-mode {
+  flex-basis: 100%;
+  margin: 0;
+  padding: 0.5rem 0.75rem;
+  border-left: 4px solid var(--danger);
+  background: var(--surface);
+  color: var(--fg);
+  font-weight: 700;
+}
+
 .lang-switch a,
 .site-footer a {
   display: inline-flex;

@@ -25,6 +25,11 @@ export interface PageBase {
    * link. Leave it out on pages that are the answer to a POST.
    */
   languageLinks?: Partial<Record<Locale, string>>;
+  /**
+   * The payment server runs in test mode (`CAISSE_MODE=test`): every page says, above
+   * everything else, that no real money moves, so nobody takes a test payment for a real one.
+   */
+  testMode?: boolean;
 }
 
 export const DEFAULT_OPERATOR = 'Caisse';
@@ -85,6 +90,7 @@ export function layout(view: PageBase, locale: Locale, options: LayoutOptions): 
 <body>
 <a class="skip-link" href="#main">${t(locale, 'layout.skip')}</a>
 <header class="site-header">
+${view.testMode ? h`<p class="test-mode" role="note">${t(locale, 'layout.testMode')}</p>` : ''}
 <p class="operator">${operator}</p>
 ${languageSwitch(view, locale)}
 </header>

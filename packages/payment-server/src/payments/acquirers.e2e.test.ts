@@ -1,3 +1,4 @@
+import { paymentSerial } from '@caisse/protocol';
 import type { BankOperation } from '@caisse/sandbox-bank';
 import { describe, expect, it } from 'vitest';
 import { acquirerTotals } from '../acquirer/totals.js';
@@ -31,12 +32,12 @@ describe.each(await serverDrivers('several acquirers'))('several acquirers on $n
 
   async function bankPayment(amount: number, currency = 'EUR') {
     const customer = await world.customer({ funded: 0n });
-    const { serial } = await world.pay(customer, amount, { currency });
+    const { id } = await world.pay(customer, amount, { currency });
     const { rows } = await world.server.db.query<{ acquirer: string | null; funding: string }>(
       'SELECT acquirer, funding FROM payments WHERE merchant_id = $1 AND serial = $2',
-      [world.merchantId, BigInt(serial)],
+      [world.merchantId, paymentSerial(id)],
     );
-    return { serial, funding: rows[0]?.funding, acquirer: rows[0]?.acquirer };
+    return { id, funding: rows[0]?.funding, acquirer: rows[0]?.acquirer };
   }
 
   /** The approved operations of one bank's statement, summed as `acquirerTotals` sums ours. */
@@ -56,10 +57,10 @@ describe.each(await serverDrivers('several acquirers'))('several acquirers on $n
     expect(await bankPayment(20_000, 'GBP')).toMatchObject({ funding: 'bank', acquirer: 'second' });
     // A wallet payment is taken by no acquirer.
     const customer = await world.customer();
-    const { serial } = await world.pay(customer, 1_000);
+    const { id } = await world.pay(customer, 1_000);
     const { rows } = await world.server.db.query('SELECT acquirer, funding FROM payments WHERE merchant_id = $1 AND serial = $2', [
       world.merchantId,
-      BigInt(serial),
+      paymentSerial(id),
     ]);
     expect(rows[0]).toEqual({ acquirer: null, funding: 'wallet' });
 
@@ -79,8 +80,8 @@ describe.each(await serverDrivers('several acquirers'))('several acquirers on $n
     expect([large.acquirer, pounds.acquirer]).toEqual(['second', 'second']);
 
     await world.server.afterPayment.captures.run();
-    expect((await world.call(`/v1/payments/${large.serial}/refunds`, { body: { amount: 20_000 } })).status).toBe(201);
-    expect((await world.call(`/v1/payments/${pounds.serial}/refunds`, { body: { amount: 5_000 } })).status).toBe(201);
+    expect((await world.call(`/v1/payments/${large.id}/refunds`, { body: { amount: 20_000 } })).status).toBe(201);
+    expect((await world.call(`/v1/payments/${pounds.id}/refunds`, { body: { amount: 5_000 } })).status).toBe(201);
 
     world.clock.set(new Date(cutoffAt.getTime() + 6 * 60_000));
     const settled = (await world.server.afterPayment.settlement.settle(DATE)).filter((result) => result.merchantId === world.merchantId);

@@ -1,4 +1,5 @@
 import type { RefusalReason, VoucherClaims } from '@caisse/protocol';
+import { paymentId } from '@caisse/protocol';
 import type { CheckoutSession, Sessions } from '../checkout/sessions.js';
 import type { Account } from '../ledger/model.js';
 import { bookPayment, holdPayment, holdPoints, spendablePoints, type TicketPayment } from '../ledger/postings.js';
@@ -144,7 +145,7 @@ export function createPaymentBooking(deps: BookingDeps): PaymentBooking {
         content: {
           event: booked.status === 'held' ? 'payment.held' : 'payment.authorised',
           payment: {
-            id: booked.serial.toString(),
+            id: paymentId(booked.serial),
             ticket: { jti: claims.jti, sha256: ticket.sha256 },
             serial: claims.serial,
             amount: claims.amount,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { VoucherClaims } from '@caisse/protocol';
+import { paymentId, paymentSerial, type VoucherClaims } from '@caisse/protocol';
 import { describe, expect, it } from 'vitest';
 import { ScriptedBrowser } from '../__fixtures__/browser.js';
 import { createTestDevice } from '../__fixtures__/device.js';
@@ -94,7 +94,7 @@ describe.each(await serverDrivers('loyalty points'))('loyalty points at checkout
     );
     const row = rows[0];
     if (!row) throw new Error(`no payment for ticket ${jti}`);
-    return { serial: String(row.serial), points: BigInt(row.points) };
+    return { id: paymentId(row.serial), points: BigInt(row.points) };
   }
 
   /** How the points hold of a ticket was resolved (`points_hold:…`), or undefined when it never had one. */
@@ -109,7 +109,7 @@ describe.each(await serverDrivers('loyalty points'))('loyalty points at checkout
   /** What the sandbox bank did under one of our keys. */
   const atBank = (key: string) => world.sandbox.bank.statement().filter((operation) => operation.idempotencyKey === key);
 
-  const refund = (serial: string, amount: number) => world.call(`/v1/payments/${serial}/refunds`, { body: { amount } });
+  const refund = (id: string, amount: number) => world.call(`/v1/payments/${id}/refunds`, { body: { amount } });
 
   it('spends the points at a later checkout with the box ticked: one balanced transfer, the voucher and notification say how much', async () => {
     const customer = await world.customer();
@@ -281,29 +281,29 @@ describe.each(await serverDrivers('loyalty points'))('loyalty points at checkout
     const wallet = (await world.wallet(customer)).balance;
     const paid = await checkout(customer, 1_000, { usePoints: true });
     expect(await voucherOf(paid)).toMatchObject({ points: 300 });
-    const { serial } = await paymentRow(paid.ticket.claims.jti);
+    const { id } = await paymentRow(paid.ticket.claims.jti);
     expect(await world.loyalty(customer)).toBe(70n);
 
     // 6.00 of the 7.00 paid from the wallet; 60 % of the 70 points earned go back.
-    const first = await refund(serial, 600);
+    const first = await refund(id, 600);
     expect(first.status).toBe(201);
     expect(await first.json()).toMatchObject({ amount: 600, funding: 'wallet', status: 'succeeded' });
     expect((await world.wallet(customer)).balance).toBe(wallet - 700n + 600n);
     expect(await world.loyalty(customer)).toBe(70n - 42n);
 
     // The last 1.00 of money, then the 3.00 of points; the rest of the points earned go back.
-    expect((await refund(serial, 400)).status).toBe(201);
+    expect((await refund(id, 400)).status).toBe(201);
     expect((await world.wallet(customer)).balance).toBe(wallet);
     expect(await world.loyalty(customer)).toBe(300n);
     const { rows } = await world.server.db.query<{ amount: bigint; points: bigint }>(
       'SELECT amount, points FROM refunds WHERE payment_serial = $1 ORDER BY created_at, id',
-      [BigInt(serial)],
+      [paymentSerial(id)],
     );
     expect(rows.map((row) => [BigInt(row.amount), BigInt(row.points)])).toEqual([
       [600n, 0n],
       [400n, 300n],
     ]);
-    expect((await refund(serial, 1)).status).toBe(409);
+    expect((await refund(id, 1)).status).toBe(409);
     expect(await world.invariants()).toEqual({ ok: true, findings: [] });
   });
 
@@ -311,10 +311,10 @@ describe.each(await serverDrivers('loyalty points'))('loyalty points at checkout
     const customer = await customerWithPoints(400);
     const paid = await checkout(customer, 6_000, { usePoints: true });
     expect(await voucherOf(paid)).toMatchObject({ funding: 'bank', points: 400 });
-    const { serial } = await paymentRow(paid.ticket.claims.jti);
+    const { id } = await paymentRow(paid.ticket.claims.jti);
 
     // All the money: the bank captures and refunds the 56.00 it took; ⌊560 × 5600 / 6000⌋ points earned go back.
-    const money = await refund(serial, 5_600);
+    const money = await refund(id, 5_600);
     expect(money.status).toBe(201);
     const moneyBack = await money.json();
     expect(moneyBack).toMatchObject({ funding: 'bank', status: 'succeeded' });
@@ -323,7 +323,7 @@ describe.each(await serverDrivers('loyalty points'))('loyalty points at checkout
     expect(await loyaltyAccount(customer)).toEqual({ balance: 560n - 522n, pendingDebits: 0n });
     const bankAfterMoney = world.sandbox.bank.statement().length;
 
-    const points = await refund(serial, 400);
+    const points = await refund(id, 400);
     expect(points.status).toBe(201);
     expect(await points.json()).toMatchObject({ amount: 400, status: 'succeeded' });
     expect(world.sandbox.bank.statement()).toHaveLength(bankAfterMoney);
@@ -336,13 +336,13 @@ describe.each(await serverDrivers('loyalty points'))('loyalty points at checkout
     const held = await checkout(customer, 1_000, { usePoints: true, deferred: true });
     expect(await voucherOf(held)).toMatchObject({ status: 'held', funding: 'wallet', points: 300 });
     expect(await loyaltyAccount(customer)).toEqual({ balance: 300n, pendingDebits: 300n });
-    const cancelled = await world.call(`/v1/payments/${(await paymentRow(held.ticket.claims.jti)).serial}/cancellation`, { body: {} });
+    const cancelled = await world.call(`/v1/payments/${(await paymentRow(held.ticket.claims.jti)).id}/cancellation`, { body: {} });
     expect(cancelled.status).toBe(200);
     expect(await loyaltyAccount(customer)).toEqual({ balance: 300n, pendingDebits: 0n });
 
     const delivered = await checkout(customer, 1_000, { usePoints: true, deferred: true });
-    const { serial } = await paymentRow(delivered.ticket.claims.jti);
-    expect((await world.call(`/v1/payments/${serial}/deliveries`, { body: {} })).status).toBe(200);
+    const { id } = await paymentRow(delivered.ticket.claims.jti);
+    expect((await world.call(`/v1/payments/${id}/deliveries`, { body: {} })).status).toBe(200);
     expect(await moved(delivered.ticket.claims.jti)).toEqual({
       transfers: 1,
       lines: { customer_wallet: -700n, merchant_till: 1_000n, loyalty: -300n },
@@ -353,8 +353,8 @@ describe.each(await serverDrivers('loyalty points'))('loyalty points at checkout
     const banked = await customerWithPoints(400);
     const atBankHeld = await checkout(banked, 6_000, { usePoints: true, deferred: true });
     expect(await voucherOf(atBankHeld)).toMatchObject({ status: 'held', funding: 'bank', points: 400 });
-    const bankSerial = (await paymentRow(atBankHeld.ticket.claims.jti)).serial;
-    expect((await world.call(`/v1/payments/${bankSerial}/cancellation`, { body: {} })).status).toBe(200);
+    const bankId = (await paymentRow(atBankHeld.ticket.claims.jti)).id;
+    expect((await world.call(`/v1/payments/${bankId}/cancellation`, { body: {} })).status).toBe(200);
     expect(atBank(bankVoidKey(world.merchantId, atBankHeld.ticket.claims.jti)).map(({ amount, status }) => ({ amount, status }))).toEqual([
       { amount: 5_600, status: 'approved' },
     ]);

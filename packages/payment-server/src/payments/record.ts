@@ -1,4 +1,5 @@
 import type { ApiPayment, NotificationClaims } from '@caisse/protocol';
+import { paymentId } from '@caisse/protocol';
 
 /** A payment as the after-payment services (escrow, refunds, captures) see it; `repository.ts` reads it. */
 export interface PaymentRecord {
@@ -25,7 +26,7 @@ export function paymentBody(
   status: PaymentRecord['status'],
 ): Extract<NotificationClaims, { payment: unknown }>['payment'] {
   return {
-    id: payment.serial.toString(),
+    id: paymentId(payment.serial),
     ticket: { jti: payment.ticketJti, sha256: payment.ticketSha256 },
     serial: payment.orderSerial,
     amount: Number(payment.amount),

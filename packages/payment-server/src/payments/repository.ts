@@ -1,4 +1,5 @@
 import type { ApiPayment } from '@caisse/protocol';
+import { paymentId } from '@caisse/protocol';
 import type { CheckoutSession } from '../checkout/sessions.js';
 import { preparedStatement, type Queryable, type Transaction } from '../storage/database.js';
 import type { PaymentRecord } from './record.js';
@@ -350,9 +351,9 @@ function minorUnits(value: bigint): number {
 
 function toApiPayment(row: ApiPaymentRow): ApiPayment {
   return {
-    serial: row.serial.toString(),
+    id: paymentId(row.serial),
     ticket: { jti: row.ticket_jti, sha256: row.ticket_sha256 },
-    orderSerial: row.order_serial,
+    serial: row.order_serial,
     amount: minorUnits(row.amount),
     vat: minorUnits(row.vat),
     currency: row.currency,
@@ -374,6 +375,20 @@ export async function merchantPayment(db: Queryable, merchantId: string, serial:
     merchantId,
   ]);
   return rows[0] === undefined ? undefined : toApiPayment(rows[0]);
+}
+
+/**
+ * The merchant's payments of one order serial (the ticket's `serial`), oldest first: one,
+ * none, or — when the merchant signed several tickets with the same serial and more than
+ * one was paid — several. Uses the `(merchant_id, order_serial)` index.
+ * @example const [payment, ...others] = await merchantPaymentsOfOrder(db, 'bookshop', 'order-42')
+ */
+export async function merchantPaymentsOfOrder(db: Queryable, merchantId: string, orderSerial: string): Promise<ApiPayment[]> {
+  const { rows } = await db.query<ApiPaymentRow>(
+    `SELECT ${API_COLUMNS} FROM payments WHERE merchant_id = $1 AND order_serial = $2 ORDER BY created_at, serial LIMIT 20`,
+    [merchantId, orderSerial],
+  );
+  return rows.map(toApiPayment);
 }
 
 /**

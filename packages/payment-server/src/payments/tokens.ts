@@ -2,8 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import {
   canonicalJson,
   type Item,
+  type Mode,
   PROTOCOL_VERSION,
+  paymentId,
   type RefusalClaims,
+  type RefusalDetail,
   type RefusalReason,
   type SharedData,
   TOKEN_TYPES,
@@ -20,7 +23,7 @@ import type { Executor } from '../storage/database.js';
 
 export interface VoucherInput {
   ticket: ReceivedTicket;
-  /** The register serial of the payment: the voucher's `jti`. */
+  /** The register serial of the payment; the voucher's `jti` is its payment id, `pay_<serial>`. */
   serial: bigint;
   status: VoucherClaims['status'];
   funding?: VoucherClaims['funding'];
@@ -48,7 +51,8 @@ export function voucherItemsDigest(items: readonly Item[]): string {
 export interface TokenSigner {
   /** Pass the open transaction, if any (see `ServerKeys.signingKey`). */
   voucher(input: VoucherInput, executor?: Executor): Promise<{ token: string; claims: VoucherClaims }>;
-  refusal(ticket: ReceivedTicket, reason: RefusalReason): Promise<{ token: string; claims: RefusalClaims }>;
+  /** `detail`: for a ticket refused at intake, the precise code and what the merchant should do (`checkout/intake.ts`). */
+  refusal(ticket: ReceivedTicket, reason: RefusalReason, detail?: RefusalDetail): Promise<{ token: string; claims: RefusalClaims }>;
 }
 
 /**
@@ -57,8 +61,16 @@ export interface TokenSigner {
  * payment, and stored: every later return of the browser carries those same bytes, so a
  * merchant can never be handed a second acceptable copy of one payment.
  */
-export function createTokenSigner(deps: { keys: ServerKeys; issuer: string; lifetime: number; now?: () => Date }): TokenSigner {
+export function createTokenSigner(deps: {
+  keys: ServerKeys;
+  issuer: string;
+  lifetime: number;
+  /** In `test` mode every voucher and refusal carries `test: true`; in `live` mode (the default) the claim is absent. */
+  mode?: Mode;
+  now?: () => Date;
+}): TokenSigner {
   const nowSeconds = () => Math.floor((deps.now?.() ?? new Date()).getTime() / 1000);
+  const marker = deps.mode === 'test' ? ({ test: true } as const) : {};
   return {
     async voucher(input, executor) {
       const { claims: ticket, sha256 } = input.ticket;
@@ -67,7 +79,7 @@ export function createTokenSigner(deps: { keys: ServerKeys; issuer: string; life
         ver: PROTOCOL_VERSION,
         iss: deps.issuer,
         aud: ticket.iss,
-        jti: input.serial.toString(),
+        jti: paymentId(input.serial),
         iat,
         exp: iat + deps.lifetime,
         ticket: { jti: ticket.jti, sha256 },
@@ -83,11 +95,12 @@ export function createTokenSigner(deps: { keys: ServerKeys; issuer: string; life
         ...(input.shared === undefined ? {} : { shared: input.shared }),
         state: ticket.state,
         ...(input.allowance === undefined ? {} : { allowance: input.allowance }),
+        ...marker,
       };
       return { token: signJws(TOKEN_TYPES.voucher, claims, await deps.keys.signingKey(executor)), claims };
     },
 
-    async refusal({ claims: ticket, sha256 }, reason) {
+    async refusal({ claims: ticket, sha256 }, reason, detail) {
       const iat = nowSeconds();
       const claims: RefusalClaims = {
         ver: PROTOCOL_VERSION,
@@ -102,6 +115,8 @@ export function createTokenSigner(deps: { keys: ServerKeys; issuer: string; life
         currency: ticket.currency,
         reason,
         state: ticket.state,
+        ...(detail === undefined ? {} : { detail }),
+        ...marker,
       };
       return { token: signJws(TOKEN_TYPES.refusal, claims, await deps.keys.signingKey()), claims };
     },

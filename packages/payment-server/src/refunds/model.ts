@@ -1,4 +1,5 @@
 import type { Refund } from '@caisse/protocol';
+import { paymentId } from '@caisse/protocol';
 
 export type { Refund };
 
@@ -25,7 +26,7 @@ export const REFUND_COLUMNS =
 export function toRefund(row: RefundRow): Refund {
   return {
     id: row.id,
-    payment: row.payment_serial.toString(),
+    payment: paymentId(row.payment_serial),
     amount: Number(row.amount),
     currency: row.currency,
     reason: row.reason,

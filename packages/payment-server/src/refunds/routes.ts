@@ -3,7 +3,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { ApiEnv } from '../api/context.js';
 import { jsonBody } from '../api/json-body.js';
-import { parseSerial } from '../api/params.js';
+import { parsePaymentId } from '../api/params.js';
 import type { RefundService } from './service.js';
 
 const refundRequest = z.strictObject({
@@ -12,13 +12,13 @@ const refundRequest = z.strictObject({
 });
 
 /**
- * `POST /payments/:serial/refunds` and `GET /payments/:serial/refunds`, for the merchant API app.
+ * `POST /payments/:id/refunds` and `GET /payments/:id/refunds`, for the merchant API app.
  * @example refundEndpoints({ refunds })(api)
  */
 export function refundEndpoints(deps: { refunds: RefundService }) {
   return (api: Hono<ApiEnv>): void => {
-    api.post('/payments/:serial/refunds', async (c) => {
-      const serial = parseSerial(c.req.param('serial'));
+    api.post('/payments/:id/refunds', async (c) => {
+      const serial = parsePaymentId(c.req.param('id'));
       const body = await jsonBody(c, refundRequest);
       const refund = await deps.refunds.create(c.get('merchantId'), serial, {
         amount: body.amount,
@@ -28,8 +28,8 @@ export function refundEndpoints(deps: { refunds: RefundService }) {
       return c.json(refund, refund.status === 'pending' ? 202 : 201);
     });
 
-    api.get('/payments/:serial/refunds', async (c) => {
-      const serial = parseSerial(c.req.param('serial'));
+    api.get('/payments/:id/refunds', async (c) => {
+      const serial = parsePaymentId(c.req.param('id'));
       return c.json({ refunds: await deps.refunds.list(c.get('merchantId'), serial) });
     });
   };

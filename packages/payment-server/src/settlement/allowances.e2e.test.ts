@@ -88,7 +88,7 @@ describe.each(await serverDrivers('settlement-allowances'))('allowances in the s
     return voucher.allowance?.id as string;
   }
 
-  /** A purchase of `amount` charged under the allowance through the merchant API: its payment serial. */
+  /** A purchase of `amount` charged under the allowance through the merchant API: its payment id. */
   async function charge(allowanceId: string, amount: number): Promise<string> {
     const ticket = world.shop.merchant.createTicket({
       serial: `article-${Math.random().toString(36).slice(2, 8)}`,
@@ -101,7 +101,8 @@ describe.each(await serverDrivers('settlement-allowances'))('allowances in the s
     });
     const { payment } = await client.allowances.charge(ticket);
     expect(payment).toMatchObject({ amount, funding: 'allowance', status: 'authorised' });
-    return payment.serial;
+    expect(payment.serial).toBe(ticket.claims.serial);
+    return payment.id;
   }
 
   /** The till's balance from the ledger: what the report's closing balance must equal while nothing is paid out. */
@@ -129,7 +130,7 @@ describe.each(await serverDrivers('settlement-allowances'))('allowances in the s
     expect(await client.allowances.close(settled)).toMatchObject({ state: 'ended', endReason: 'closed', used: 875 });
     // A refund of a charge goes back to the wallet, from the till: the `refunds` line.
     clock += 60_000;
-    await client.refunds.create(charges[1] as string, { amount: 200 });
+    await client.refunds.create({ id: charges[1] as string }, { amount: 200 });
     // Another allowance, charged but still running: its charge is not in the day until its remittance.
     const running = await grant(alice, 1_000);
     await charge(running, 99);

@@ -47,10 +47,10 @@ describe.each(await serverDrivers('settlement'))('daily settlement on $name', ({
     const delivered = await world.pay(alice, 2_000, { deferred: true });
     const cancelled = await world.pay(alice, 700, { deferred: true });
     const stillHeld = await world.pay(alice, 333, { deferred: true });
-    expect((await world.call(`/v1/payments/${delivered.serial}/deliveries`, { body: {} })).status).toBe(200);
-    expect((await world.call(`/v1/payments/${cancelled.serial}/cancellation`, { body: {} })).status).toBe(200);
-    expect((await world.call(`/v1/payments/${first.serial}/refunds`, { body: { amount: 499 } })).status).toBe(201);
-    expect(stillHeld.serial).toBeDefined();
+    expect((await world.call(`/v1/payments/${delivered.id}/deliveries`, { body: {} })).status).toBe(200);
+    expect((await world.call(`/v1/payments/${cancelled.id}/cancellation`, { body: {} })).status).toBe(200);
+    expect((await world.call(`/v1/payments/${first.id}/refunds`, { body: { amount: 499 } })).status).toBe(201);
+    expect(stillHeld.id).toBeDefined();
 
     const before = await (await world.call(`/v1/settlements/${DATE}`)).json();
     expect(before.currencies[0].payout).toEqual({ id: null, status: 'unsettled', amount: 0, reference: null });

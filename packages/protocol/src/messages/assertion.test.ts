@@ -12,7 +12,7 @@ function validAssertion(): Record<string, unknown> {
     iat: T0,
     exp: T0 + 60,
     htm: 'POST',
-    htu: 'https://pay.caisse.example/api/v1/payments/reg-000000042/release',
+    htu: 'https://pay.caisse.example/api/v1/payments/pay_42/deliveries',
     bodySha256: TICKET_SHA256,
   };
 }

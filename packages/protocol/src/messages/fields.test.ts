@@ -47,6 +47,11 @@ describe('party, serial and state', () => {
     for (const value of ['', 's'.repeat(LIMITS.serialLength + 1), 'CMD 1', 'CMD\u00a01', 'n°1']) expect(accepts(serial, value)).toBe(false);
   });
 
+  it('keep serial from taking the form of a payment id (pay_ and digits)', () => {
+    for (const value of ['pay_12', 'pay_1042', 'pay_0', 'pay_007']) expect(accepts(serial, value), value).toBe(false);
+    for (const value of ['pay_', 'pay_12a', 'PAY_12', 'pay-12', '12', 'repay_12']) expect(accepts(serial, value), value).toBe(true);
+  });
+
   it('bound state to 16–256 base64url characters', () => {
     expect(accepts(state, 'A'.repeat(16))).toBe(true);
     expect(accepts(state, 'A'.repeat(LIMITS.stateLength))).toBe(true);

@@ -12,8 +12,17 @@ export const id = z
 /** Issuer and audience: an id or an https URL, 1–255 printable ASCII characters. */
 export const party = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1–255 printable ASCII characters without spaces');
 
-/** The merchant's own order number. */
-export const serial = z.string().regex(/^[\x21-\x7e]{1,64}$/, 'must be 1–64 printable ASCII characters without spaces');
+/**
+ * The merchant's own order serial. Never of the form of a payment id (`pay_` and digits),
+ * so the two can never be mistaken for each other.
+ */
+export const serial = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,64}$/, 'must be 1–64 printable ASCII characters without spaces')
+  .refine(
+    (text) => !/^pay_[0-9]+$/.test(text),
+    "must not look like a payment id (pay_ and digits): those name the payment server's payments",
+  );
 
 /**
  * Text shown to people: 1–200 code points, no control characters. Lone surrogates are

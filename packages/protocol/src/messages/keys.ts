@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { MODES } from '../mode.js';
 import { ALGORITHMS } from '../token-types.js';
 import { id, party, url } from './fields.js';
 
@@ -38,6 +39,8 @@ export const discoveryDocument = z.object({
   apiBase: url,
   algorithms: z.array(z.enum(ALGORITHMS)),
   versions: z.array(z.int()),
+  /** `test`: the server signs every token with `test: true` and moves no real money. Absent (older servers): `live`. */
+  mode: z.enum(MODES).optional(),
 });
 
 export type PublicJwk = z.infer<typeof publicJwk>;

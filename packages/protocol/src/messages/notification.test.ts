@@ -12,7 +12,7 @@ const envelope = {
 };
 const ticket = { jti: 'tkt_01J9Z3K7Q8', sha256: TICKET_SHA256 };
 const payment = {
-  id: 'reg-000000042',
+  id: 'pay_42',
   ticket,
   serial: 'CMD-2026-000123',
   amount: 2199,
@@ -36,6 +36,35 @@ describe('notificationClaims', () => {
     expectAccepted(notificationClaims, { ...envelope, event: 'refund.succeeded', payment: { ...payment, status: 'released' }, refund });
     const settlement = { id: 'stl-2026-01-02', date: '2026-01-02', amount: 1_250_000, currency: 'EUR' };
     expectAccepted(notificationClaims, { ...envelope, event: 'settlement.paid', settlement });
+  });
+
+  it('accepts a refused ticket, with or without a readable ticket id, and refuses a malformed one at its path', () => {
+    const ticketRefusal = {
+      id: 'tr_6m1d0lQe3TzK2o9yXcVb1A',
+      code: 'key_unknown',
+      message: 'The key kid 3f8a…a1 is not registered for merchant librairie-du-port.',
+      ticket: 'tkt_01J9Z3K7Q8',
+      count: 1,
+      firstSeenAt: T0 + 100,
+    };
+    expectAccepted(notificationClaims, { ...envelope, event: 'ticket.refused', ticketRefusal });
+    expectAccepted(notificationClaims, { ...envelope, event: 'ticket.refused', ticketRefusal: { ...ticketRefusal, ticket: null } });
+    for (const [member, value] of [
+      ['code', 'Key Unknown'],
+      ['message', ''],
+      ['message', 'line one\nline two'],
+      ['message', 'x'.repeat(1001)],
+      ['ticket', '../x'],
+      ['count', 0],
+      ['firstSeenAt', -1],
+    ] as const) {
+      expect(
+        refusedAt(notificationClaims, { ...envelope, event: 'ticket.refused', ticketRefusal: { ...ticketRefusal, [member]: value } }),
+      ).toEqual([`ticketRefusal.${member}`]);
+    }
+    expect(
+      refusedAt(notificationClaims, { ...envelope, event: 'ticket.refused', ticketRefusal: without(ticketRefusal, 'ticket') }),
+    ).toEqual(['ticketRefusal.ticket']);
   });
 
   it('refuses an unknown or missing event at event', () => {

@@ -1,11 +1,12 @@
 import * as z from 'zod';
 import { LIMITS } from '../limits.js';
+import { testMarker } from '../mode.js';
 import { amount, checkValidity, currency, id, party, serial, ticketReference, timestamp, version } from './fields.js';
-import { refusalReason } from './refusal.js';
+import { refusalCode, refusalMessage, refusalReason } from './refusal.js';
 
 const payment = z
   .strictObject({
-    /** Register serial: the `jti` of the payment's voucher. */
+    /** The payment id (`pay_1042`): the `jti` of the payment's voucher. */
     id,
     ticket: ticketReference,
     serial,
@@ -45,6 +46,24 @@ const settledAllowance = z.strictObject({
   charges: z.array(z.strictObject({ id, ticket: id, serial, amount })).max(LIMITS.settledCharges),
 });
 
+/**
+ * A kind of refused ticket, as the payment server first recorded it for this merchant:
+ * the same code and message again within 30 days only adds to the count of the merchant
+ * API's listing (`GET /v1/ticket-refusals`), without another notification.
+ */
+const ticketRefusal = z.strictObject({
+  /** The listing's id of this kind of refusal. */
+  id,
+  /** Precise and stable: `key_unknown`, `signature_invalid`, `return_origin_unregistered`, … */
+  code: refusalCode,
+  /** What is wrong and what to do, naming the merchant, the `kid`, the origin… */
+  message: refusalMessage,
+  /** The `jti` the refused ticket gave (not verified: it may be forged), or null when it had none readable. */
+  ticket: id.nullable(),
+  count: z.int().min(1),
+  firstSeenAt: timestamp,
+});
+
 const envelope = {
   ver: version,
   iss: party,
@@ -53,6 +72,8 @@ const envelope = {
   jti: id,
   iat: timestamp,
   exp: timestamp,
+  /** `true`: signed by a payment server in test mode; absent in live mode. */
+  test: testMarker,
 };
 
 /** Payload of a `caisse-notification+jwt`, POSTed by the payment server to the merchant's notification URL. */
@@ -78,6 +99,11 @@ export const notificationClaims = z
       ...envelope,
       event: z.literal('allowance.settled'),
       allowance: settledAllowance,
+    }),
+    z.strictObject({
+      ...envelope,
+      event: z.literal('ticket.refused'),
+      ticketRefusal,
     }),
     z.strictObject({
       ...envelope,

@@ -37,6 +37,17 @@ describe('refusalClaims', () => {
     expect(refusedAt(refusalClaims, { ...validRefusal(), message: 'Not enough money' })).toEqual(['']);
   });
 
+  it('carries, for a ticket refused at intake, the precise code and what to do; nothing else under detail', () => {
+    const detail = { code: 'key_unknown', message: 'The key kid 3f8a…a1 is not registered for merchant librairie-du-port: register it.' };
+    expectAccepted(refusalClaims, { ...validRefusal(), reason: 'ticket_invalid', detail });
+    expectAccepted(refusalClaims, { ...validRefusal(), reason: 'ticket_invalid', detail: { ...detail, message: 'é'.repeat(1000) } });
+    expect(refusedAt(refusalClaims, { ...validRefusal(), detail: { ...detail, code: 'KEY_UNKNOWN' } })).toEqual(['detail.code']);
+    expect(refusedAt(refusalClaims, { ...validRefusal(), detail: { ...detail, message: 'x'.repeat(1001) } })).toEqual(['detail.message']);
+    expect(refusedAt(refusalClaims, { ...validRefusal(), detail: { ...detail, message: 'a\u0000b' } })).toEqual(['detail.message']);
+    expect(refusedAt(refusalClaims, { ...validRefusal(), detail: { ...detail, token: 'eyJ…' } })).toEqual(['detail']);
+    expect(refusedAt(refusalClaims, { ...validRefusal(), detail: { code: 'key_unknown' } })).toEqual(['detail.message']);
+  });
+
   it('refuses exp at or before iat, and a validity over 600 s', () => {
     expect(refusal(refusalClaims, { ...validRefusal(), exp: T0 + 95 })).toEqual([{ path: 'exp', message: 'must be after iat' }]);
     expectAccepted(refusalClaims, { ...validRefusal(), exp: T0 + 95 + LIMITS.voucherLifetime });

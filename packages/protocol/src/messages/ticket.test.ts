@@ -78,6 +78,21 @@ describe('ticketClaims', () => {
     expect(refusedAt(ticketClaims, { ...validTicket(), aud: 'a'.repeat(LIMITS.partyLength + 1) })).toEqual(['aud']);
   });
 
+  it('refuses an order serial in the form of a payment id, which names a payment of the payment server', () => {
+    for (const serial of ['pay_12', 'pay_1042', 'pay_0', 'pay_9223372036854775808']) {
+      const issues = refusal(ticketClaims, { ...validTicket(), serial });
+      expect(
+        issues.map((issue) => issue.path),
+        serial,
+      ).toEqual(['serial']);
+      expect(issues[0]?.message, serial).toContain('payment id');
+    }
+    // Only that form: a prefix alone, other letters or another case stay the merchant's to use.
+    for (const serial of ['pay_', 'pay_12a', 'pay-12', 'PAY_12', 'Pay_12', 'repay_12', 'pay_12/1', '12', 'order-pay_12']) {
+      expect(expectAccepted(ticketClaims, { ...validTicket(), serial }).serial).toBe(serial);
+    }
+  });
+
   it('accepts 100 items and refuses 101', () => {
     expectAccepted(ticketClaims, { ...validTicket(), items: items(LIMITS.items), amount: 100 * LIMITS.items, vat: 0 });
     expect(refusedAt(ticketClaims, { ...validTicket(), items: items(LIMITS.items + 1), amount: 100 * (LIMITS.items + 1), vat: 0 })).toEqual(
@@ -154,6 +169,15 @@ describe('item', () => {
   it('accepts quantities, amounts and VAT rates up to their limits', () => {
     expectAccepted(item, { ...line, quantity: LIMITS.quantity, unitAmount: LIMITS.amount, vatRate: LIMITS.vatRate });
     expectAccepted(item, { ...line, unitAmount: 0, vatRate: 0 });
+  });
+
+  it('refuses a VAT rate written in percent, saying it is in basis points', () => {
+    for (const rate of [1, 20, 55, 99]) expect(refusedAt(item, { ...line, vatRate: rate })).toEqual(['vatRate']);
+    const result = item.safeParse({ ...line, vatRate: 20 });
+    expect(result.error?.issues[0]?.message).toBe(
+      'must be in basis points: 2000 for 20 %, 550 for 5.5 % (20 would mean 0.2 %); 0 for no VAT',
+    );
+    expectAccepted(item, { ...line, vatRate: 100 });
   });
 
   it('refuses each field out of range or of the wrong type, at its path', () => {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { LIMITS } from '../limits.js';
+import { testMarker } from '../mode.js';
 import { amount, checkValidity, currency, id, label, party, phone, serial, state, timestamp, url, version } from './fields.js';
 
 /**
@@ -11,7 +12,15 @@ export const item = z.strictObject({
   label,
   quantity: z.int().min(1).max(LIMITS.quantity),
   unitAmount: amount,
-  vatRate: z.int().min(0).max(LIMITS.vatRate),
+  vatRate: z
+    .int()
+    .min(0)
+    .max(LIMITS.vatRate)
+    // A rate written in percent (20 for 20 %) would otherwise pass as 0.2 %: no VAT rate in use is between 0 and 1 %.
+    .refine((rate) => rate === 0 || rate >= 100, {
+      error: (issue) =>
+        `must be in basis points: 2000 for 20 %, 550 for 5.5 % (${String(issue.input)} would mean ${Number(issue.input) / 100} %); 0 for no VAT`,
+    }),
 });
 
 /** Customer data a ticket may ask the payment server to share, with the customer's consent. */
@@ -69,6 +78,8 @@ export const ticketClaims = z
     allowance: allowanceTerms.optional(),
     /** A purchase charged under this allowance (its id, from the grant's voucher): paid with no confirmation. */
     allowanceId: id.optional(),
+    /** `true`: signed with a merchant test key, for a payment server in test mode; absent in live mode. */
+    test: testMarker,
   })
   .superRefine((ticket, ctx) => {
     checkValidity(ticket, ctx, LIMITS.ticketLifetime);

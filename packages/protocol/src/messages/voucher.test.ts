@@ -27,7 +27,7 @@ function authenticationVoucher(): Record<string, unknown> {
     ver: 1,
     iss: 'https://pay.caisse.example',
     aud: 'librairie-du-port',
-    jti: 'reg-000000043',
+    jti: 'pay_43',
     iat: T0 + 30,
     exp: T0 + 90,
     ticket: { jti: 'auth_01J9Z3K7R2', sha256: TICKET_SHA256 },

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { LIMITS } from '../limits.js';
+import { testMarker } from '../mode.js';
 import { amount, checkValidity, currency, id, label, party, serial, sha256, state, ticketReference, timestamp, version } from './fields.js';
 
 export const address = z.strictObject({
@@ -59,6 +60,8 @@ export const voucherClaims = z
     shared: sharedData.optional(),
     state,
     allowance: voucherAllowance.optional(),
+    /** `true`: signed by a payment server in test mode (no money moved); absent in live mode. */
+    test: testMarker,
   })
   .superRefine((voucher, ctx) => {
     checkValidity(voucher, ctx, LIMITS.voucherLifetime);

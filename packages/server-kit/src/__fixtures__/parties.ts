@@ -50,7 +50,8 @@ export function parties(options: { serverAlg?: 'EdDSA' | 'ES256'; merchantAlg?: 
       ver: PROTOCOL_VERSION,
       iss: ISSUER,
       aud: MERCHANT_ID,
-      jti: `r_${Math.random().toString(36).slice(2, 12)}`,
+      // The payment id, as the payment server names a payment: `pay_` and its register serial.
+      jti: `pay_${1 + Math.floor(Math.random() * 1e12)}`,
       iat: NOW_SECONDS,
       exp: NOW_SECONDS + 60,
       ticket: { jti: forTicket.id, sha256: forTicket.sha256 },
@@ -75,7 +76,7 @@ export function parties(options: { serverAlg?: 'EdDSA' | 'ES256'; merchantAlg?: 
     return sign(TOKEN_TYPES.voucher, voucherClaims(forTicket, overrides));
   }
 
-  function refusal(forTicket: CreatedTicket, reason: RefusalClaims['reason']): string {
+  function refusal(forTicket: CreatedTicket, reason: RefusalClaims['reason'], detail?: RefusalClaims['detail']): string {
     const claims: RefusalClaims = {
       ver: PROTOCOL_VERSION,
       iss: ISSUER,
@@ -89,6 +90,7 @@ export function parties(options: { serverAlg?: 'EdDSA' | 'ES256'; merchantAlg?: 
       currency: forTicket.claims.currency,
       reason,
       state: forTicket.claims.state,
+      ...(detail === undefined ? {} : { detail }),
     };
     return sign(TOKEN_TYPES.refusal, claims);
   }

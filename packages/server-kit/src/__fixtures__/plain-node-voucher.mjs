@@ -41,7 +41,8 @@ const claims = {
   ver: 1,
   iss: issuer,
   aud: ticketClaims.iss,
-  jti: `r_${randomBytes(12).toString('hex')}`,
+  // The payment id: `pay_` and the register serial of the payment.
+  jti: `pay_${BigInt(`0x${randomBytes(7).toString('hex')}`) + 1n}`,
   iat: now,
   exp: now + 60,
   // The ticket answered: its id, and SHA-256 over the ASCII of the compact JWS as received.

@@ -47,11 +47,29 @@ describe('caisse keys new, printed', () => {
     expect((await staticKeySet(jwks).get('shop-2026.1'))?.alg).toBe('ES256');
   });
 
+  test('--test makes a test key: its kid starts with test_, and the kit signs test tickets with it', async () => {
+    const out = capture();
+    expect(await keysNew(['--test'], out.io)).toBe(0);
+    const { privateLabel, privateJwk, jwks } = blocks(out.stdout);
+    expect(privateLabel).toMatch(/^# Private test key \(JWK\), kid test_[0-9a-f]{32}: SECRET/);
+    expect(privateJwk.kid).toMatch(/^test_[0-9a-f]{32}$/);
+    expect(await staticKeySet(jwks).get(privateJwk.kid)).toBeDefined();
+    const json = capture();
+    expect(await keysNew(['--test', '--kid', 'test_shop', '--json'], json.io)).toBe(0);
+    expect(json.json()).toMatchObject({ ok: true, kid: 'test_shop', mode: 'test' });
+  });
+
   test('--json prints one object with the private JWK and the JWKS, still warning on stderr', async () => {
     const out = capture();
     expect(await keysNew(['--json'], out.io)).toBe(0);
     const result = out.json();
-    expect(result).toMatchObject({ ok: true, alg: 'EdDSA', kid: result.privateJwk.kid, jwks: { keys: [{ kid: result.privateJwk.kid }] } });
+    expect(result).toMatchObject({
+      ok: true,
+      alg: 'EdDSA',
+      mode: 'live',
+      kid: result.privateJwk.kid,
+      jwks: { keys: [{ kid: result.privateJwk.kid }] },
+    });
     expect(result.jwks.keys[0]).not.toHaveProperty('d');
     expect(out.stderr).toContain('is a secret');
   });
@@ -67,6 +85,8 @@ describe('caisse keys new, printed', () => {
     [['--kid', 'a', '--kid', 'b'], '--kid is given more than once'],
     [['--bits', '4096'], "Unknown option '--bits'"],
     [['--out'], "Option '--out <value>' argument missing"],
+    [['--kid', 'test_shop'], '--kid: a kid starting with test_ names a test key; add --test, or choose another kid.'],
+    [['--test', '--kid', 'shop'], "--kid: a test key's kid starts with test_."],
   ])('usage error %j: exit 2, code usage, no key printed', async (argv, message) => {
     const out = capture();
     expect(await keysNew(argv, out.io)).toBe(2);
@@ -84,7 +104,7 @@ describe('caisse keys new, printed', () => {
   test('--help prints the usage and exits 0', async () => {
     const out = capture();
     expect(await keysNew(['--help'], out.io)).toBe(0);
-    expect(out.stdout).toMatch(/^Usage: caisse keys new \[--alg EdDSA\|ES256\] \[--kid ID\] \[--out DIR\] \[--json\]/);
+    expect(out.stdout).toMatch(/^Usage: caisse keys new \[--alg EdDSA\|ES256\] \[--kid ID\] \[--test\] \[--out DIR\] \[--json\]/);
   });
 });
 
@@ -129,6 +149,7 @@ describe('caisse keys new --out', () => {
       ok: true,
       kid: expect.stringMatching(/^[0-9a-f]{32}$/),
       alg: 'ES256',
+      mode: 'live',
       privateKeyFile: join(dir.dir, PRIVATE_KEY_FILE),
       jwksFile: join(dir.dir, JWKS_FILE),
     });

@@ -1,6 +1,6 @@
 import { lstat, mkdir, open, unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ALGORITHMS, type Algorithm } from '@caisse/protocol';
+import { ALGORITHMS, type Algorithm, modeOfKid, TEST_KEY_PREFIX } from '@caisse/protocol';
 import { type GeneratedKey, generateKey } from '../keys/generate.js';
 import { type ParsedArgs, parseCommandArgs, stringOption, wantsJson } from './args.js';
 import { CliError, EXIT, type ExitCode } from './errors.js';
@@ -10,7 +10,7 @@ import { fail, toJson, writeJson } from './output.js';
 export const PRIVATE_KEY_FILE = 'merchant-key.private.json';
 export const JWKS_FILE = 'merchant-key.jwks.json';
 
-export const KEYS_NEW_USAGE = `Usage: caisse keys new [--alg EdDSA|ES256] [--kid ID] [--out DIR] [--json]
+export const KEYS_NEW_USAGE = `Usage: caisse keys new [--alg EdDSA|ES256] [--kid ID] [--test] [--out DIR] [--json]
 
 Generates a merchant signing key: the private JWK your server signs tickets with,
 and the public JWKS to register with the payment server.
@@ -19,6 +19,9 @@ Options:
   --alg EdDSA|ES256  EdDSA (Ed25519, the default) or ES256 (P-256).
   --kid ID           Key id, 1-64 characters of A-Z a-z 0-9 . _ : - starting with a
                      letter or digit. Default: derived from the public key (RFC 7638).
+  --test             A test key: its kid starts with test_ (so must --kid's). Its
+                     tickets carry test: true and only a payment server in test
+                     mode (the demo) takes them; a live payment server refuses it.
   --out DIR          Write DIR/${PRIVATE_KEY_FILE} (mode 0600) and
                      DIR/${JWKS_FILE}, and print only their paths and the kid.
                      Never overwrites a file; creates DIR (mode 0700) if missing.
@@ -38,7 +41,7 @@ const SECRET_WARNING =
   'in your name. Put it straight into your secret store (e.g. as CAISSE_MERCHANT_KEY); do not commit, log or\n' +
   'paste it anywhere. "caisse keys new --out DIR" writes it to a mode 0600 file instead.\n';
 
-function options(args: ParsedArgs): { alg: Algorithm; kid?: string; out?: string } {
+function options(args: ParsedArgs): { alg: Algorithm; kid?: string; out?: string; test: boolean } {
   if (args.positionals.length > 0) throw new CliError('usage', '"keys new" takes no arguments, only options.');
   const alg = stringOption(args, 'alg') ?? 'EdDSA';
   if (!(ALGORITHMS as readonly string[]).includes(alg)) throw new CliError('usage', `--alg must be EdDSA or ES256 (case-sensitive).`);
@@ -46,9 +49,15 @@ function options(args: ParsedArgs): { alg: Algorithm; kid?: string; out?: string
   if (kid !== undefined && !KID.test(kid)) {
     throw new CliError('usage', '--kid must be 1-64 characters of A-Z a-z 0-9 . _ : - starting with a letter or digit.');
   }
+  const test = args.values.test === true;
+  if (kid !== undefined && modeOfKid(kid) === 'test' && !test) {
+    throw new CliError('usage', `--kid: a kid starting with ${TEST_KEY_PREFIX} names a test key; add --test, or choose another kid.`);
+  }
+  if (kid !== undefined && test && modeOfKid(kid) !== 'test')
+    throw new CliError('usage', `--kid: a test key's kid starts with ${TEST_KEY_PREFIX}.`);
   const out = stringOption(args, 'out');
   if (out === '') throw new CliError('usage', '--out needs a directory.');
-  return { alg: alg as Algorithm, ...(kid === undefined ? {} : { kid }), ...(out === undefined ? {} : { out }) };
+  return { alg: alg as Algorithm, test, ...(kid === undefined ? {} : { kid }), ...(out === undefined ? {} : { out }) };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -113,7 +122,12 @@ export async function keysNew(argv: readonly string[], io: CliIo): Promise<ExitC
   let json = wantsJson(argv);
   let opts: ReturnType<typeof options>;
   try {
-    const args = parseCommandArgs(argv, { alg: { type: 'string' }, kid: { type: 'string' }, out: { type: 'string' } });
+    const args = parseCommandArgs(argv, {
+      alg: { type: 'string' },
+      kid: { type: 'string' },
+      out: { type: 'string' },
+      test: { type: 'boolean' },
+    });
     if (args.values.help) {
       io.stdout(KEYS_NEW_USAGE);
       return EXIT.ok;
@@ -124,7 +138,8 @@ export async function keysNew(argv: readonly string[], io: CliIo): Promise<ExitC
     return fail(io, json, error, EXIT.usage, 'keys new');
   }
 
-  const key = generateKey({ alg: opts.alg, ...(opts.kid === undefined ? {} : { kid: opts.kid }) });
+  const key = generateKey({ alg: opts.alg, test: opts.test, ...(opts.kid === undefined ? {} : { kid: opts.kid }) });
+  const label = key.mode === 'test' ? ' test key' : '';
 
   if (opts.out !== undefined) {
     let files: { privateKeyFile: string; jwksFile: string };
@@ -134,10 +149,17 @@ export async function keysNew(argv: readonly string[], io: CliIo): Promise<ExitC
       return fail(io, json, error, EXIT.invalid);
     }
     if (json) {
-      writeJson(io, { ok: true, kid: key.kid, alg: key.alg, privateKeyFile: files.privateKeyFile, jwksFile: files.jwksFile });
+      writeJson(io, {
+        ok: true,
+        kid: key.kid,
+        alg: key.alg,
+        mode: key.mode,
+        privateKeyFile: files.privateKeyFile,
+        jwksFile: files.jwksFile,
+      });
     } else {
       io.stdout(
-        `kid          ${key.kid} (${key.alg})\n` +
+        `kid          ${key.kid} (${key.alg}${label})\n` +
           `private key  ${files.privateKeyFile} (mode 0600: keep it secret, give it only to your server)\n` +
           `public JWKS  ${files.jwksFile} (register it with the payment server)\n`,
       );
@@ -147,10 +169,10 @@ export async function keysNew(argv: readonly string[], io: CliIo): Promise<ExitC
 
   io.stderr(SECRET_WARNING);
   if (json) {
-    writeJson(io, { ok: true, kid: key.kid, alg: key.alg, privateJwk: key.privateJwk, jwks: key.jwks });
+    writeJson(io, { ok: true, kid: key.kid, alg: key.alg, mode: key.mode, privateJwk: key.privateJwk, jwks: key.jwks });
   } else {
     io.stdout(
-      `# Private key (JWK), kid ${key.kid}: SECRET, for your server only\n${toJson(key.privateJwk)}\n\n` +
+      `# Private${label || ' key'} (JWK), kid ${key.kid}: SECRET, for your server only\n${toJson(key.privateJwk)}\n\n` +
         `# Public key set (JWKS): register it with the payment server\n${toJson(key.jwks)}\n`,
     );
   }

@@ -55,6 +55,7 @@ describe('caisse voucher verify: verified', () => {
         `  signature  key "${p.server.kid}" from ${jwks}`,
         `  issuer     ${ISSUER}`,
         `  audience   ${MERCHANT_ID}`,
+        '  mode       live',
         '  expiry     live at 2026-11-22T10:00:00.000Z, 5 s tolerance',
         `  ticket     ${ticket.id}: id, hash, amount (15.90 EUR) and currency match`,
         '  state      not checked (no --state)',
@@ -79,12 +80,26 @@ describe('caisse voucher verify: verified', () => {
         signature: { kid: p.server.kid, jwks },
         issuer: ISSUER,
         audience: MERCHANT_ID,
+        mode: 'live',
         expiry: { at: '2026-11-22T10:00:00.000Z', tolerance: 5 },
         ticket: { id: ticket.id, sha256: ticket.sha256, amount: 1590, currency: 'EUR' },
         state: true,
       },
       warnings: [],
     });
+  });
+
+  test('a test voucher is refused as a live merchant refuses it, and verified with --test; a live one is refused with --test', async () => {
+    const testVoucher = p.voucher(ticket, { test: true });
+    const live = await verify([testVoucher, ...trust(), ...expected(), '--json']);
+    expect(live.code).toBe(1);
+    expect(live.out.json()).toMatchObject({ ok: false, error: { code: 'token_test_mode' } });
+    const test = await verify([testVoucher, ...trust(), ...expected(), '--test']);
+    expect(test.code).toBe(0);
+    expect(test.out.stdout).toContain('  mode       test (--test): a test voucher, no money moved\n');
+    const liveVoucher = await verify([p.voucher(ticket), ...trust(), ...expected(), '--test', '--json']);
+    expect(liveVoucher.code).toBe(1);
+    expect(liveVoucher.out.json()).toMatchObject({ ok: false, error: { code: 'token_test_mode' } });
   });
 
   test('--amount as a decimal in the currency', async () => {
@@ -154,6 +169,13 @@ describe('caisse voucher verify: refused and rejected exit 1 with stable codes',
       error: { code: 'payment_refused', reason: 'customer_declined', reasonText: 'The customer declined the payment.' },
       refusal: { reason: 'customer_declined', ticket: { jti: ticket.id } },
     });
+  });
+
+  test('a ticket refused at intake prints the precise code and what to do', async () => {
+    const detail = { code: 'key_unknown', message: `The key kid k-2 is not registered for merchant ${MERCHANT_ID}.` };
+    const { code, out } = await verify([p.refusal(ticket, 'ticket_invalid', detail), ...trust()]);
+    expect(code).toBe(1);
+    expect(out.stdout).toContain(`\n  detail     key_unknown: ${detail.message}\n`);
   });
 
   // Arguments are built lazily: the JWKS file exists only once beforeAll has run.

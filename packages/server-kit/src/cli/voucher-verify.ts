@@ -1,4 +1,4 @@
-import { currencyExponent, isAmount, REFUSAL_REASONS, toMinorUnits } from '@caisse/protocol';
+import { currencyExponent, isAmount, type Mode, REFUSAL_REASONS, toMinorUnits } from '@caisse/protocol';
 import { DEFAULT_CLOCK_TOLERANCE } from '../claims.js';
 import { memoryReplayStore } from '../replay/memory.js';
 import { PaymentRefusedError, type TicketLookup, type Voucher, verifyVoucher } from '../voucher/verify.js';
@@ -10,11 +10,11 @@ import { amountsView, describeError, fail, lifetimeView, peek, printable, showAm
 
 export const VOUCHER_VERIFY_USAGE = `Usage: caisse voucher verify <token|-> --jwks FILE --issuer ISS --audience MERCHANT_ID
          [--ticket-id ID --ticket-hash H --amount N --currency C] [--state S]
-         [--at ISO-DATE] [--json]
+         [--at ISO-DATE] [--test] [--json]
 
 Verifies a cash voucher with the checks verifyVoucher() makes in your server: the
 signature by a key of the payment server's JWKS (before any claim is read), typ,
-issuer, audience, expiry (${DEFAULT_CLOCK_TOLERANCE} s tolerance), the ticket it answers, and single use.
+mode, issuer, audience, expiry (${DEFAULT_CLOCK_TOLERANCE} s tolerance), the ticket it answers, and single use.
 A refusal token is reported with its reason.
 
 Arguments:
@@ -34,6 +34,9 @@ Options:
   --state S         The browser-session state the voucher must echo.
   --at ISO-DATE     Judge expiry at this time instead of now, to check an old
                     voucher: 2026-11-22 or 2026-11-22T10:00:00Z (Z or an offset).
+  --test            Expect a voucher from a payment server in test mode (test: true),
+                    as a merchant with a test key does. Without it, as a live
+                    merchant: a test voucher is refused (token_test_mode).
   --json            Print one JSON object on stdout.
   -h, --help        Show this help.
 
@@ -64,6 +67,7 @@ interface VerifyOptions {
   ticket?: ExpectedTicket;
   state?: string;
   at?: Date;
+  mode: Mode;
 }
 
 function parseAmount(text: string, currency: string): number {
@@ -129,6 +133,7 @@ export async function voucherVerify(argv: readonly string[], io: CliIo): Promise
       currency: { type: 'string' },
       state: { type: 'string' },
       at: { type: 'string' },
+      test: { type: 'boolean' },
     });
     if (args.values.help) {
       io.stdout(VOUCHER_VERIFY_USAGE);
@@ -152,6 +157,7 @@ export async function voucherVerify(argv: readonly string[], io: CliIo): Promise
       ...(ticket ? { ticket } : {}),
       ...(state !== undefined ? { state } : {}),
       ...(at !== undefined ? { at } : {}),
+      mode: args.values.test === true ? 'test' : 'live',
     };
   } catch (error) {
     return fail(io, json, error, describeError(error).code === 'token_too_large' ? EXIT.invalid : EXIT.usage, 'voucher verify');
@@ -167,6 +173,7 @@ export async function voucherVerify(argv: readonly string[], io: CliIo): Promise
       replayStore: memoryReplayStore({ now: () => clock.getTime() }),
       ticket: lookupFor(options.ticket, options.token),
       ...(options.state !== undefined ? { state: options.state } : {}),
+      mode: options.mode,
       now: () => clock,
     });
   } catch (error) {
@@ -191,6 +198,7 @@ function verified(io: CliIo, json: boolean, voucher: Voucher, options: VerifyOpt
         signature: { kid, jwks: options.keys.file },
         issuer: options.issuer,
         audience: options.audience,
+        mode: options.mode,
         expiry: { at: clock.toISOString(), tolerance: DEFAULT_CLOCK_TOLERANCE },
         ticket: options.ticket ?? null,
         state: options.state !== undefined,
@@ -209,6 +217,7 @@ function verified(io: CliIo, json: boolean, voucher: Voucher, options: VerifyOpt
     `  signature  key "${kid}" from ${printable(options.keys.file, 300)}`,
     `  issuer     ${voucher.iss}`,
     `  audience   ${voucher.aud}`,
+    `  mode       ${options.mode}${options.mode === 'test' ? ' (--test): a test voucher, no money moved' : ''}`,
     `  expiry     live at ${clock.toISOString()}${options.at ? ' (--at)' : ''}, ${DEFAULT_CLOCK_TOLERANCE} s tolerance`,
     `  ticket     ${ticket}`,
     `  state      ${options.state !== undefined ? 'matches --state' : 'not checked (no --state)'}`,
@@ -245,6 +254,8 @@ function refused(io: CliIo, json: boolean, error: PaymentRefusedError, clock: Da
     `Payment REFUSED: ${reason}: ${REFUSAL_REASONS[reason]}`,
     `  code       ${error.code}`,
     `  ticket     ${refusal.ticket.jti}, serial ${refusal.serial}, ${amounts.amount.decimal ?? refusal.amount}`,
+    // A ticket refused at intake: the precise cause and what to fix.
+    ...(refusal.detail ? [`  detail     ${refusal.detail.code}: ${printable(refusal.detail.message)}`] : []),
     '  (the refusal token is genuine: signature, issuer, audience, expiry and ticket checked)',
     '',
     'Refusal',

@@ -27,22 +27,25 @@ describe('merchant API client: escrow, refunds and settlement against a real pay
     const delivered = await world.pay(customer, 2199, { deferred: true });
     const cancelled = await world.pay(customer, 1500, { deferred: true });
 
-    expect(await client.deliveries.create(delivered.serial, { reference: 'COLISSIMO 6A123' })).toMatchObject({
-      serial: delivered.serial,
+    expect(await client.deliveries.create({ id: delivered.id }, { reference: 'COLISSIMO 6A123' })).toMatchObject({
+      payment: delivered.id,
+      serial: delivered.ticket.claims.serial,
       status: 'released',
       resolvedBy: 'merchant',
       amount: 2199,
       note: 'COLISSIMO 6A123',
       transfer: expect.any(String),
     });
-    expect(await client.payments.cancel(cancelled.serial, { reason: 'out of stock' })).toMatchObject({
-      serial: cancelled.serial,
+    // By the order serial: the client finds the payment of that order first.
+    expect(await client.payments.cancel({ serial: cancelled.ticket.claims.serial }, { reason: 'out of stock' })).toMatchObject({
+      payment: cancelled.id,
+      serial: cancelled.ticket.claims.serial,
       status: 'voided',
       transfer: null,
       note: 'out of stock',
     });
     // A new request on a resolved payment is a conflict with its stable code, not retried.
-    await expect(client.deliveries.create(cancelled.serial)).rejects.toMatchObject({
+    await expect(client.deliveries.create({ id: cancelled.id })).rejects.toMatchObject({
       name: 'MerchantApiError',
       status: 409,
       code: 'escrow_already_voided',
@@ -59,18 +62,25 @@ describe('merchant API client: escrow, refunds and settlement against a real pay
       key: carrierKey.privateJwk,
       now: world.clock.now,
     });
-    const { serial } = await world.pay(await world.customer(), 990, { deferred: true });
-    expect(await carrier.deliveries.create(serial, { reference: 'DHL 42' })).toMatchObject({ status: 'released', resolvedBy: 'carrier' });
-    await expect(carrier.payments.get(serial)).rejects.toMatchObject({ status: 401, code: 'key_unknown' });
+    const { ticket, id } = await world.pay(await world.customer(), 990, { deferred: true });
+    expect(await carrier.deliveries.create({ id }, { reference: 'DHL 42' })).toMatchObject({
+      payment: id,
+      status: 'released',
+      resolvedBy: 'carrier',
+    });
+    await expect(carrier.payments.get({ id })).rejects.toMatchObject({ status: 401, code: 'key_unknown' });
+    // By the order serial the carrier would first read the payment, which its key may not.
+    await expect(carrier.deliveries.create({ serial: ticket.claims.serial })).rejects.toMatchObject({ status: 401, code: 'key_unknown' });
   });
 
   it('refunds part of a payment, lists the refund, and refuses more than was paid', async () => {
     const customer = await world.customer();
-    const { serial } = await world.pay(customer, 1290);
-    const refund = await client.refunds.create(serial, { amount: 500, reason: 'one book damaged' });
-    expect(refund).toMatchObject({ payment: serial, amount: 500, currency: 'EUR', funding: 'wallet', status: 'succeeded' });
-    expect(await client.refunds.list(serial)).toEqual([refund]);
-    await expect(client.refunds.create(serial, { amount: 791 })).rejects.toMatchObject({
+    const { ticket, id } = await world.pay(customer, 1290);
+    const refund = await client.refunds.create({ id }, { amount: 500, reason: 'one book damaged' });
+    expect(refund).toMatchObject({ payment: id, amount: 500, currency: 'EUR', funding: 'wallet', status: 'succeeded' });
+    expect(await client.refunds.list({ id })).toEqual([refund]);
+    expect(await client.refunds.list({ serial: ticket.claims.serial })).toEqual([refund]);
+    await expect(client.refunds.create({ serial: ticket.claims.serial }, { amount: 791 })).rejects.toMatchObject({
       status: 409,
       code: 'refund_exceeds_payment',
       attempts: 1,

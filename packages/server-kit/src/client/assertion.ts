@@ -34,7 +34,7 @@ export function bodySha256(body: Uint8Array): string {
  * A `caisse-assertion+jwt` for one request, like a DPoP proof (RFC 9449): bound to the
  * method (`htm`), the whole URL with its query (`htu`) and the body bytes (`bodySha256`),
  * with a fresh `jti` the server accepts once. Sign one per request, retries included.
- * @example const token = signAssertion(signer, { method: 'GET', url: 'https://pay.example/v1/payments/1042' })
+ * @example const token = signAssertion(signer, { method: 'GET', url: 'https://pay.example/v1/payments/pay_1042' })
  */
 export function signAssertion(
   signer: AssertionSigner,

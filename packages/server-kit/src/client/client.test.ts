@@ -124,12 +124,12 @@ describe('assertions and idempotency keys', () => {
   it('gives each POST its own key, or the caller’s', async () => {
     script = [json({}), json({}), json({})];
     const client = createMerchantClient(options);
-    await client.deliveries.create('1042', { reference: 'TRACK-1' });
-    await client.deliveries.create('1042', { reference: 'TRACK-1' });
-    await client.payments.cancel('1043', {}, { idempotencyKey: 'cancel-order-43' });
+    await client.deliveries.create({ id: 'pay_1042' }, { reference: 'TRACK-1' });
+    await client.deliveries.create({ id: 'pay_1042' }, { reference: 'TRACK-1' });
+    await client.payments.cancel({ id: 'pay_1043' }, {}, { idempotencyKey: 'cancel-order-43' });
     expect(received[0]?.idempotencyKey).not.toBe(received[1]?.idempotencyKey);
-    expect(received[2]).toMatchObject({ url: '/v1/payments/1043/cancellation', idempotencyKey: 'cancel-order-43' });
-    await expect(client.payments.cancel('1043', {}, { idempotencyKey: 'has space' })).rejects.toThrow(TypeError);
+    expect(received[2]).toMatchObject({ url: '/v1/payments/pay_1043/cancellation', idempotencyKey: 'cancel-order-43' });
+    await expect(client.payments.cancel({ id: 'pay_1043' }, {}, { idempotencyKey: 'has space' })).rejects.toThrow(TypeError);
   });
 
   it('sends no Idempotency-Key and no bodySha256 on a GET, and puts the query in htu', async () => {
@@ -146,9 +146,120 @@ describe('assertions and idempotency keys', () => {
 
   it('refuses a path segment that would reach another endpoint, before sending anything', async () => {
     const client = createMerchantClient(options);
-    await expect(client.payments.get('../settlements')).rejects.toThrow(TypeError);
+    await expect(client.payments.get({ id: '../settlements' })).rejects.toThrow(TypeError);
+    await expect(client.payments.get({ id: 'pay_1/../../settlements' })).rejects.toThrow(TypeError);
+    // A URL resolves `.` and `..` segments however they are escaped: such an order serial cannot be sent.
+    for (const serial of ['.', '..']) await expect(client.payments.get({ serial })).rejects.toThrow(TypeError);
     await expect(client.payments.byTicket('..')).rejects.toThrow(TypeError);
     expect(received).toHaveLength(0);
+  });
+
+  it('escapes an order serial as one path segment', async () => {
+    script = [json({ id: 'pay_7', serial: 'a/b?c#d%e' })];
+    const client = createMerchantClient(options);
+    expect(await client.payments.get({ serial: 'a/b?c#d%e' })).toEqual({ id: 'pay_7', serial: 'a/b?c#d%e' });
+    expect(received.map((r) => r.url)).toEqual(['/v1/payments/by-serial/a%2Fb%3Fc%23d%25e']);
+    expect((await claimsOf(received[0] as Received)).htu).toBe(`${(options.server as { issuer: string }).issuer}${received[0]?.url}`);
+  });
+});
+
+describe('naming a payment', () => {
+  const NOT_A_LOOKUP: unknown[] = [
+    '5',
+    'pay_5',
+    5,
+    5n,
+    null,
+    undefined,
+    {},
+    { id: '5' },
+    { id: 5 },
+    { id: 'pay_0' },
+    { id: 'pay_05' },
+    { id: 'PAY_5' },
+    { id: 'pay_9223372036854775808' },
+    { serial: 5 },
+    { serial: '' },
+    { serial: 'has space' },
+    { serial: 'x'.repeat(65) },
+    { serial: 'é' },
+    { id: 'pay_5', serial: '5' },
+  ];
+
+  it('refuses anything but { id: pay_… } or { serial } with a TypeError, for every method, before sending anything', async () => {
+    const client = createMerchantClient(options);
+    for (const lookup of NOT_A_LOOKUP) {
+      const named = lookup as never;
+      const calls: [string, () => Promise<unknown>][] = [
+        ['payments.get', () => client.payments.get(named)],
+        ['payments.cancel', () => client.payments.cancel(named)],
+        ['deliveries.create', () => client.deliveries.create(named)],
+        ['refunds.create', () => client.refunds.create(named, { amount: 1 })],
+        ['refunds.list', () => client.refunds.list(named)],
+      ];
+      for (const [method, call] of calls) {
+        const error = await failure(call());
+        expect(error, `${method}(${String(JSON.stringify(lookup, (_, v) => (typeof v === 'bigint' ? `${v}n` : v)))})`).toBeInstanceOf(
+          TypeError,
+        );
+        expect((error as TypeError).message).toContain(method);
+      }
+    }
+    // A bare number is refused as a cursor too: nextAfter is a payment id.
+    await expect(client.payments.list({ from: '2026-03-01T00:00:00Z', to: '2026-03-02T00:00:00Z', after: '1042' })).rejects.toThrow(
+      TypeError,
+    );
+    expect(received).toHaveLength(0);
+  });
+
+  it('by id, acts on that payment at once', async () => {
+    script = [json({ id: 'pay_1042' }), json({ payment: 'pay_1042', status: 'voided' }), json({ refunds: [] })];
+    const client = createMerchantClient(options);
+    await client.payments.get({ id: 'pay_1042' });
+    await client.payments.cancel({ id: 'pay_1042' });
+    await client.refunds.list({ id: 'pay_1042' });
+    expect(received.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'GET /v1/payments/pay_1042',
+      'POST /v1/payments/pay_1042/cancellation',
+      'GET /v1/payments/pay_1042/refunds',
+    ]);
+  });
+
+  it('by order serial, looks the payment up first and acts on the id the server gave, the key on the POST only', async () => {
+    const payment = { id: 'pay_1042', serial: '6' };
+    script = [
+      json(payment),
+      json({ id: 'rf_1', payment: 'pay_1042', amount: 500, status: 'succeeded' }, 201),
+      json(payment),
+      json({ payment: 'pay_1042', serial: '6', status: 'released' }),
+      json(payment),
+      json({ refunds: [] }),
+    ];
+    const client = createMerchantClient(options);
+    expect(await client.refunds.create({ serial: '6' }, { amount: 500 }, { idempotencyKey: 'refund-order-6' })).toMatchObject({
+      payment: 'pay_1042',
+    });
+    expect(await client.deliveries.create({ serial: '6' }, { reference: 'TRACK-6' })).toMatchObject({ payment: 'pay_1042' });
+    expect(await client.refunds.list({ serial: '6' })).toEqual([]);
+    expect(received.map((r) => `${r.method} ${r.url} ${r.idempotencyKey ?? '-'}`)).toEqual([
+      'GET /v1/payments/by-serial/6 -',
+      'POST /v1/payments/pay_1042/refunds refund-order-6',
+      'GET /v1/payments/by-serial/6 -',
+      expect.stringMatching(/^POST \/v1\/payments\/pay_1042\/deliveries [0-9a-f-]{36}$/),
+      'GET /v1/payments/by-serial/6 -',
+      'GET /v1/payments/pay_1042/refunds -',
+    ]);
+  });
+
+  it('by order serial, stops at the lookup when the server refuses it, sending no POST', async () => {
+    script = [problem(409, 'payment_ambiguous'), problem(404, 'payment_unknown')];
+    const client = createMerchantClient(options);
+    expect(await failure(client.refunds.create({ serial: '6' }, { amount: 500 }))).toMatchObject({
+      status: 409,
+      code: 'payment_ambiguous',
+    });
+    expect(await failure(client.payments.cancel({ serial: '7' }))).toMatchObject({ status: 404, code: 'payment_unknown' });
+    expect(received.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /v1/payments/by-serial/6', 'GET /v1/payments/by-serial/7']);
   });
 });
 
@@ -182,21 +293,24 @@ describe('resources', () => {
   });
 
   it('creates and lists refunds', async () => {
-    const refund = { id: 'rf_1', payment: '1042', amount: 500, status: 'succeeded' };
+    const refund = { id: 'rf_1', payment: 'pay_1042', amount: 500, status: 'succeeded' };
     script = [json(refund, 201), json({ refunds: [refund] })];
     const client = createMerchantClient(options);
-    expect(await client.refunds.create(1042n, { amount: 500, reason: 'damaged' })).toEqual(refund);
-    expect(await client.refunds.list('1042')).toEqual([refund]);
-    expect(received.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /v1/payments/1042/refunds', 'GET /v1/payments/1042/refunds']);
+    expect(await client.refunds.create({ id: 'pay_1042' }, { amount: 500, reason: 'damaged' })).toEqual(refund);
+    expect(await client.refunds.list({ id: 'pay_1042' })).toEqual([refund]);
+    expect(received.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'POST /v1/payments/pay_1042/refunds',
+      'GET /v1/payments/pay_1042/refunds',
+    ]);
     expect(JSON.parse(received[0]?.body.toString() ?? '')).toEqual({ amount: 500, reason: 'damaged' });
   });
 });
 
 describe('retry policy', () => {
   it('retries a GET after network errors and 5xx, then gives the answer', async () => {
-    script = [drop, problem(502, 'http_error'), json({ serial: '1042' })];
+    script = [drop, problem(502, 'http_error'), json({ id: 'pay_1042' })];
     const client = createMerchantClient(options);
-    expect(await client.payments.get('1042')).toEqual({ serial: '1042' });
+    expect(await client.payments.get({ id: 'pay_1042' })).toEqual({ id: 'pay_1042' });
     expect(received).toHaveLength(3);
   });
 
@@ -234,31 +348,31 @@ describe('retry policy', () => {
   it('retries a 429 only when it carries Retry-After, after waiting that long', async () => {
     script = [problem(429, 'rate_limited')];
     const client = createMerchantClient(options);
-    expect(await failure(client.payments.get('1'))).toMatchObject({ status: 429, attempts: 1 });
+    expect(await failure(client.payments.get({ id: 'pay_1' }))).toMatchObject({ status: 429, attempts: 1 });
 
-    script = [problem(429, 'rate_limited', { 'retry-after': '1' }), json({ serial: '1' })];
+    script = [problem(429, 'rate_limited', { 'retry-after': '1' }), json({ id: 'pay_1' })];
     const started = performance.now();
-    expect(await client.payments.get('1')).toEqual({ serial: '1' });
+    expect(await client.payments.get({ id: 'pay_1' })).toEqual({ id: 'pay_1' });
     expect(performance.now() - started).toBeGreaterThanOrEqual(950);
   });
 
   it('does not wait for a Retry-After longer than maxRetryAfter', async () => {
     script = [problem(503, 'internal_error', { 'retry-after': '120' })];
     const client = createMerchantClient(options);
-    expect(await failure(client.payments.get('1'))).toMatchObject({ status: 503, retryAfter: 120, attempts: 1 });
+    expect(await failure(client.payments.get({ id: 'pay_1' }))).toMatchObject({ status: 503, retryAfter: 120, attempts: 1 });
   });
 
   it('waits for the original of a POST that is still running (idempotency_in_progress) and gets its answer', async () => {
     script = [problem(409, 'idempotency_in_progress', { 'retry-after': '0' }), json({ status: 'released' })];
     const client = createMerchantClient(options);
-    expect(await client.deliveries.create('7')).toEqual({ status: 'released' });
+    expect(await client.deliveries.create({ id: 'pay_7' })).toEqual({ status: 'released' });
     expect(received[0]?.idempotencyKey).toBe(received[1]?.idempotencyKey);
   });
 
   it('gives up after the limit with a transport error that carries the POST’s key', async () => {
     script = [drop, drop, drop, json({})];
     const client = createMerchantClient(options);
-    const error = await failure(client.payments.cancel('5', { reason: 'out of stock' }));
+    const error = await failure(client.payments.cancel({ id: 'pay_5' }, { reason: 'out of stock' }));
     expect(error).toBeInstanceOf(MerchantTransportError);
     expect(error).toMatchObject({ name: 'MerchantTransportError', code: 'network_error', attempts: 3 });
     expect((error as MerchantTransportError).idempotencyKey).toBe(received[0]?.idempotencyKey);
@@ -269,26 +383,26 @@ describe('retry policy', () => {
   it('reports a server that cannot be reached at all', async () => {
     const port = await closedPort();
     const client = createMerchantClient({ ...options, server: { issuer: `http://localhost:${port}` }, retry: 1 });
-    expect(await failure(client.payments.get('1'))).toMatchObject({ code: 'network_error', attempts: 2 });
+    expect(await failure(client.payments.get({ id: 'pay_1' }))).toMatchObject({ code: 'network_error', attempts: 2 });
   });
 
   it('tells an error page without a problem document by its status, and retries it when it is a 5xx', async () => {
     const page: Answer = (res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Bad gateway</h1>');
     script = [page, page, page];
     const client = createMerchantClient(options);
-    expect(await failure(client.payments.get('1'))).toMatchObject({ status: 502, code: 'http_error', attempts: 3 });
+    expect(await failure(client.payments.get({ id: 'pay_1' }))).toMatchObject({ status: 502, code: 'http_error', attempts: 3 });
   });
 
   it('does not follow a redirect', async () => {
-    script = [(res) => res.writeHead(302, { location: 'https://elsewhere.example/v1/payments/1' }).end()];
+    script = [(res) => res.writeHead(302, { location: 'https://elsewhere.example/v1/payments/pay_1' }).end()];
     const client = createMerchantClient(options);
-    expect(await failure(client.payments.get('1'))).toMatchObject({ status: 302, code: 'http_error', attempts: 1 });
+    expect(await failure(client.payments.get({ id: 'pay_1' }))).toMatchObject({ status: 302, code: 'http_error', attempts: 1 });
   });
 
   it('refuses a success whose body is not JSON without retrying', async () => {
     script = [(res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<p>Welcome</p>')];
     const client = createMerchantClient(options);
-    expect(await failure(client.payments.get('1'))).toMatchObject({
+    expect(await failure(client.payments.get({ id: 'pay_1' }))).toMatchObject({
       name: 'MerchantTransportError',
       code: 'response_invalid',
       attempts: 1,
@@ -301,7 +415,7 @@ describe('time-outs and cancellation', () => {
     script = [hang, hang];
     const client = createMerchantClient({ ...options, timeout: 200, retry: 1 });
     const started = performance.now();
-    const error = await failure(client.payments.get('1'));
+    const error = await failure(client.payments.get({ id: 'pay_1' }));
     expect(error).toMatchObject({ name: 'MerchantTransportError', code: 'timeout', attempts: 2 });
     expect(performance.now() - started).toBeGreaterThanOrEqual(380);
     expect(received).toHaveLength(2);
@@ -311,31 +425,31 @@ describe('time-outs and cancellation', () => {
     script = [
       (res) => {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.write('{"serial":');
+        res.write('{"id":');
       },
     ];
     const client = createMerchantClient({ ...options, timeout: 200, retry: 0 });
-    expect(await failure(client.payments.get('1'))).toMatchObject({ code: 'timeout', attempts: 1 });
+    expect(await failure(client.payments.get({ id: 'pay_1' }))).toMatchObject({ code: 'timeout', attempts: 1 });
   });
 
   it('takes a per-call time-out', async () => {
     script = [hang];
     const client = createMerchantClient({ ...options, retry: 0 });
-    expect(await failure(client.payments.get('1', { timeout: 100 }))).toMatchObject({ code: 'timeout' });
+    expect(await failure(client.payments.get({ id: 'pay_1' }, { timeout: 100 }))).toMatchObject({ code: 'timeout' });
   });
 
   it('stops at the caller’s signal, also while waiting to retry, with the signal’s reason', async () => {
     script = [problem(503, 'internal_error', { 'retry-after': '30' })];
     const client = createMerchantClient(options);
     const controller = new AbortController();
-    const call = client.payments.get('1', { signal: controller.signal });
+    const call = client.payments.get({ id: 'pay_1' }, { signal: controller.signal });
     await vi.waitFor(() => expect(received).toHaveLength(1));
     const reason = new Error('shutting down');
     controller.abort(reason);
     expect(await failure(call)).toBe(reason);
     expect(received).toHaveLength(1);
 
-    await expect(client.payments.get('1', { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    await expect(client.payments.get({ id: 'pay_1' }, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
     expect(received).toHaveLength(1);
   });
 });

@@ -1,6 +1,8 @@
+import { isPaymentId, PAYMENT_ID_FORM } from '@caisse/protocol';
 import { signingKeyOf } from '../keys/import.js';
 import type { SigningKey } from '../keys/types.js';
 import { DEFAULT_ASSERTION_LIFETIME } from './assertion.js';
+import { MerchantTransportError } from './errors.js';
 import { type RetryOptions, retryPolicy } from './retry.js';
 import { apiEndpoint, type MerchantApiServer } from './server.js';
 import { type CallOptions, createTransport, type PostOptions } from './transport.js';
@@ -8,6 +10,7 @@ import type {
   AllowanceChargeResult,
   ApiAllowance,
   ApiPayment,
+  ApiTicketRefusal,
   DecoupledPayment,
   EscrowResolution,
   PaymentListQuery,
@@ -46,11 +49,24 @@ export interface MerchantClientOptions {
   now?: () => Date;
 }
 
+/**
+ * Names one of your payments, always explicitly: by the payment server's payment id
+ * (`{ id: 'pay_1042' }`, the voucher's `jti`) or by your own order serial
+ * (`{ serial: 'order-42' }`, the ticket's `serial`). A bare string or number is refused, so
+ * an order number can never be taken for another order's payment id.
+ * @example await client.refunds.create({ serial: 'order-42' }, { amount: 500 })
+ */
+export type PaymentLookup = { id: string } | { serial: string };
+
 /** The client's resources, each method one endpoint. */
 export interface MerchantClient {
   payments: {
-    /** `GET /v1/payments/:serial`: one of your payments (`payment_unknown` for any other). */
-    get(serial: string | bigint, options?: CallOptions): Promise<ApiPayment>;
+    /**
+     * One of your payments: `GET /v1/payments/:id`, or `GET /v1/payments/by-serial/:serial`
+     * (`payment_ambiguous`, with the ids, when several of your payments have that order
+     * serial). `payment_unknown` for any payment that is not yours.
+     */
+    get(payment: PaymentLookup, options?: CallOptions): Promise<ApiPayment>;
     /** `GET /v1/payments?from&to&limit&after`: one page of the payments created in `[from, to)`, oldest first. */
     list(query: PaymentListQuery, options?: CallOptions): Promise<PaymentPage>;
     /** Every payment created in `[from, to)`, oldest first, fetching page after page as you iterate. */
@@ -59,18 +75,22 @@ export interface MerchantClient {
     request(input: { ticket: string | { token: string }; phone: string }, options?: PostOptions): Promise<DecoupledPayment>;
     /** `GET /v1/payments/by-ticket/:jti`: where the payment of this ticket stands, with its voucher or refusal once decided. */
     byTicket(ticket: string | { id: string }, options?: CallOptions): Promise<DecoupledPayment>;
-    /** `POST /v1/payments/:serial/cancellation`: a held payment's funds go back to the customer. */
-    cancel(serial: string | bigint, input?: { reason?: string }, options?: PostOptions): Promise<EscrowResolution>;
+    /** `POST /v1/payments/:id/cancellation`: a held payment's funds go back to the customer. */
+    cancel(payment: PaymentLookup, input?: { reason?: string }, options?: PostOptions): Promise<EscrowResolution>;
   };
   deliveries: {
-    /** `POST /v1/payments/:serial/deliveries`: the order was delivered; a held payment's funds go to your till. */
-    create(serial: string | bigint, input?: { reference?: string }, options?: PostOptions): Promise<EscrowResolution>;
+    /** `POST /v1/payments/:id/deliveries`: the order was delivered; a held payment's funds go to your till. */
+    create(payment: PaymentLookup, input?: { reference?: string }, options?: PostOptions): Promise<EscrowResolution>;
   };
   refunds: {
-    /** `POST /v1/payments/:serial/refunds`: gives back `amount` (minor units, at most what remains) of a payment. */
-    create(serial: string | bigint, input: { amount: number; reason?: string }, options?: PostOptions): Promise<Refund>;
-    /** `GET /v1/payments/:serial/refunds`: the payment's refunds. */
-    list(serial: string | bigint, options?: CallOptions): Promise<Refund[]>;
+    /**
+     * `POST /v1/payments/:id/refunds`: gives back `amount` (minor units, at most what remains)
+     * of a payment. By `{ serial }`, the payment of that order and no other: it is looked up
+     * first, and several payments of one order serial are refused (`payment_ambiguous`).
+     */
+    create(payment: PaymentLookup, input: { amount: number; reason?: string }, options?: PostOptions): Promise<Refund>;
+    /** `GET /v1/payments/:id/refunds`: the payment's refunds. */
+    list(payment: PaymentLookup, options?: CallOptions): Promise<Refund[]>;
   };
   allowances: {
     /**
@@ -93,9 +113,18 @@ export interface MerchantClient {
     get(date: string, options?: CallOptions & { format?: 'json' }): Promise<SettlementReport>;
     get(date: string, options: CallOptions & { format: 'csv' }): Promise<string>;
   };
+  ticketRefusals: {
+    /**
+     * `GET /v1/ticket-refusals[?limit]`: the tickets the payment server refused at intake in
+     * the last 30 days that named you as their issuer, one entry per code and message with a
+     * count, the most recent first (`limit` 1–200, default 100). Each says what to fix: an
+     * unregistered signing key, a return origin you did not register, a wrong audience…
+     */
+    list(query?: { limit?: number }, options?: CallOptions): Promise<ApiTicketRefusal[]>;
+  };
 }
 
-const SERIAL = /^[1-9][0-9]{0,18}$/;
+const ORDER_SERIAL = /^[\x21-\x7e]{1,64}$/;
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 const ALLOWANCE_ID = /^al_[A-Za-z0-9_-]{22}$/;
@@ -107,11 +136,30 @@ function allowanceSegment(id: string): string {
   return id;
 }
 
-/** A serial as a path segment; checked here because `..` or `/` would reach another endpoint. */
-function serialSegment(serial: string | bigint): string {
-  const text = String(serial);
-  if (!SERIAL.test(text)) throw new TypeError('A payment serial is a positive whole number in decimal, such as "1042".');
-  return text;
+const LOOKUP_FORM = "{ id: 'pay_1042' } (the voucher's jti) or { serial: 'order-42' } (your order serial)";
+
+/**
+ * The path of one payment: its id checked here, because `..` or `/` would reach another
+ * endpoint, or its order serial, escaped.
+ */
+function lookupPath(method: string, payment: PaymentLookup): string {
+  const given = (payment ?? {}) as Partial<Record<'id' | 'serial', unknown>>;
+  if (typeof payment !== 'object' || payment === null || ('id' in given && 'serial' in given)) {
+    throw new TypeError(`${method}: name the payment as ${LOOKUP_FORM}.`);
+  }
+  if ('id' in given) {
+    if (!isPaymentId(given.id))
+      throw new TypeError(`${method}: a payment id is ${PAYMENT_ID_FORM} (the voucher's jti); for your order serial pass { serial }.`);
+    return `/payments/${given.id}`;
+  }
+  if (typeof given.serial !== 'string' || !ORDER_SERIAL.test(given.serial)) {
+    throw new TypeError(`${method}: name the payment as ${LOOKUP_FORM}; an order serial is 1–64 printable ASCII characters.`);
+  }
+  // A URL resolves a `.` or `..` segment, escaped or not, so such a serial would reach another endpoint.
+  if (given.serial === '.' || given.serial === '..') {
+    throw new TypeError(`${method}: the order serial ${JSON.stringify(given.serial)} cannot be sent in a URL; name the payment by its id.`);
+  }
+  return `/payments/by-serial/${encodeURIComponent(given.serial)}`;
 }
 
 function instant(value: Date | string, name: string): string {
@@ -125,7 +173,11 @@ function instant(value: Date | string, name: string): string {
 function listParameters(query: PaymentListQuery): URLSearchParams {
   const parameters = new URLSearchParams({ from: instant(query.from, 'from'), to: instant(query.to, 'to') });
   if (query.limit !== undefined) parameters.set('limit', String(query.limit));
-  if (query.after !== undefined) parameters.set('after', serialSegment(query.after));
+  if (query.after !== undefined) {
+    if (!isPaymentId(query.after))
+      throw new TypeError(`payments.list: after is the nextAfter of the previous page, a payment id (${PAYMENT_ID_FORM}).`);
+    parameters.set('after', query.after);
+  }
   return parameters;
 }
 
@@ -140,7 +192,7 @@ function listParameters(query: PaymentListQuery): URLSearchParams {
  * @example
  * import { createMerchantClient } from '@caisse/server-kit/client'
  * const client = createMerchantClient({ server: 'https://pay.example', merchantId: 'bookshop', key: JSON.parse(process.env.CAISSE_MERCHANT_KEY!) })
- * const payment = await client.payments.get('1042')
+ * const payment = await client.payments.get({ serial: 'order-42' })
  * for await (const p of client.payments.listAll({ from: '2026-03-01T00:00:00Z', to: '2026-04-01T00:00:00Z' })) reconcile(p)
  */
 export function createMerchantClient(options: MerchantClientOptions): MerchantClient {
@@ -164,8 +216,26 @@ export function createMerchantClient(options: MerchantClientOptions): MerchantCl
   const post = <T>(path: string, body: unknown, options?: PostOptions) =>
     transport.send({ method: 'POST', path, body, expect: 'json', ...(options ? { options } : {}) }) as Promise<T>;
 
+  /** The path of the payment's own endpoints: by serial, the payment of that order is looked up first. */
+  async function paymentPath(method: string, payment: PaymentLookup, callOptions?: CallOptions): Promise<string> {
+    const path = lookupPath(method, payment);
+    if ('id' in payment) return path;
+    const { id } = await get<ApiPayment>(path, callOptions);
+    // What the server answered goes into the next path: checked like anything else put there.
+    if (!isPaymentId(id)) {
+      throw new MerchantTransportError(
+        'response_invalid',
+        `${method}: the payment server answered a payment id that is not ${PAYMENT_ID_FORM}.`,
+        {
+          attempts: 1,
+        },
+      );
+    }
+    return `/payments/${id}`;
+  }
+
   const payments: MerchantClient['payments'] = {
-    get: async (serial, callOptions) => get<ApiPayment>(`/payments/${serialSegment(serial)}`, callOptions),
+    get: async (payment, callOptions) => get<ApiPayment>(lookupPath('payments.get', payment), callOptions),
     list: async (query, callOptions) => get<PaymentPage>('/payments', callOptions, listParameters(query)),
     async *listAll(query, callOptions) {
       // The period is fixed once, so every page lists the same one.
@@ -184,8 +254,8 @@ export function createMerchantClient(options: MerchantClientOptions): MerchantCl
       if (!ID.test(ticketId)) throw new TypeError('payments.byTicket: a ticket id is 1–64 of A-Z a-z 0-9 . _ : - (the ticket `jti`).');
       return get<DecoupledPayment>(`/payments/by-ticket/${encodeURIComponent(ticketId)}`, callOptions);
     },
-    cancel: async (serial, input = {}, callOptions) =>
-      post<EscrowResolution>(`/payments/${serialSegment(serial)}/cancellation`, input, callOptions),
+    cancel: async (payment, input = {}, callOptions) =>
+      post<EscrowResolution>(`${await paymentPath('payments.cancel', payment, callOptions)}/cancellation`, input, callOptions),
   };
 
   async function settlement(date: string, callOptions?: CallOptions & { format?: 'json' | 'csv' }): Promise<SettlementReport | string> {
@@ -199,13 +269,14 @@ export function createMerchantClient(options: MerchantClientOptions): MerchantCl
   return {
     payments,
     deliveries: {
-      create: async (serial, input = {}, callOptions) =>
-        post<EscrowResolution>(`/payments/${serialSegment(serial)}/deliveries`, input, callOptions),
+      create: async (payment, input = {}, callOptions) =>
+        post<EscrowResolution>(`${await paymentPath('deliveries.create', payment, callOptions)}/deliveries`, input, callOptions),
     },
     refunds: {
-      create: async (serial, input, callOptions) => post<Refund>(`/payments/${serialSegment(serial)}/refunds`, input, callOptions),
-      list: async (serial, callOptions) =>
-        (await get<{ refunds: Refund[] }>(`/payments/${serialSegment(serial)}/refunds`, callOptions)).refunds,
+      create: async (payment, input, callOptions) =>
+        post<Refund>(`${await paymentPath('refunds.create', payment, callOptions)}/refunds`, input, callOptions),
+      list: async (payment, callOptions) =>
+        (await get<{ refunds: Refund[] }>(`${await paymentPath('refunds.list', payment, callOptions)}/refunds`, callOptions)).refunds,
     },
     allowances: {
       charge: async (ticket, callOptions) =>
@@ -221,5 +292,13 @@ export function createMerchantClient(options: MerchantClientOptions): MerchantCl
       close: async (id, callOptions) => post<ApiAllowance>(`/allowances/${allowanceSegment(id)}/close`, {}, callOptions),
     },
     settlements: { get: settlement as MerchantClient['settlements']['get'] },
+    ticketRefusals: {
+      list: async (query = {}, callOptions) => {
+        if (query.limit !== undefined && (!Number.isSafeInteger(query.limit) || query.limit < 1 || query.limit > 200))
+          throw new TypeError('ticketRefusals.list: limit is a whole number from 1 to 200.');
+        const parameters = query.limit === undefined ? undefined : new URLSearchParams({ limit: String(query.limit) });
+        return (await get<{ refusals: ApiTicketRefusal[] }>('/ticket-refusals', callOptions, parameters)).refusals;
+      },
+    },
   };
 }

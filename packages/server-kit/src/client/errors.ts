@@ -16,6 +16,7 @@ export type MerchantApiServerCode =
   | 'idempotency_conflict'
   | 'idempotency_in_progress'
   | 'payment_unknown'
+  | 'payment_ambiguous'
   | 'internal_error'
   | 'bank_pending'
   | 'allowance_unknown'
@@ -40,7 +41,7 @@ export type MerchantApiErrorCode = ErrorCode | RefusalReason | MerchantApiServer
  * never the message. Thrown after the retry policy has given up (`attempts` tells how
  * many requests were sent).
  * @example
- * try { await client.payments.get('1042') } catch (error) {
+ * try { await client.payments.get({ id: 'pay_1042' }) } catch (error) {
  *   if (isMerchantApiError(error, 'payment_unknown')) … // 404: not one of your payments
  * }
  */
@@ -97,7 +98,7 @@ export type MerchantTransportErrorCode = 'timeout' | 'network_error' | 'response
  * from {@link MerchantApiError} (the server answered with an error), as ky keeps
  * `TimeoutError` apart from `HTTPError`. The underlying error is the `cause`.
  * @example
- * try { await client.payments.get('1042') } catch (error) {
+ * try { await client.payments.get({ id: 'pay_1042' }) } catch (error) {
  *   if (isMerchantTransportError(error)) log.warn('payment server unreachable', { code: error.code })
  * }
  */

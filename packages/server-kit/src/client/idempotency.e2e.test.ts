@@ -12,16 +12,16 @@ describe('merchant API client: a refund retried after its answer was lost is mad
   });
 
   it('refunds once: the retry carries the same Idempotency-Key and gets the first answer again', async () => {
-    const { serial } = await shop.pay(1290);
+    const { id } = await shop.pay(1290);
     const network = lossyNetwork(1);
     const client = createMerchantClient({ ...options, fetch: network.fetch });
 
-    const refund = await client.refunds.create(serial, { amount: 500, reason: 'damaged' });
-    expect(refund).toMatchObject({ payment: serial, amount: 500, status: 'succeeded' });
+    const refund = await client.refunds.create({ id }, { amount: 500, reason: 'damaged' });
+    expect(refund).toMatchObject({ payment: id, amount: 500, status: 'succeeded' });
     expect(network.answers).toEqual([
       { status: 201, replayed: false },
       { status: 201, replayed: true },
     ]);
-    expect(await createMerchantClient(options).refunds.list(serial)).toEqual([refund]);
+    expect(await createMerchantClient(options).refunds.list({ id })).toEqual([refund]);
   });
 });

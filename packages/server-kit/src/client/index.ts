@@ -3,7 +3,7 @@
  * that only signs tickets and verifies vouchers does not load it.
  */
 export { ASSERTION_SCHEME, DEFAULT_ASSERTION_LIFETIME } from './assertion.js';
-export { createMerchantClient, type MerchantClient, type MerchantClientOptions } from './client.js';
+export { createMerchantClient, type MerchantClient, type MerchantClientOptions, type PaymentLookup } from './client.js';
 export {
   isMerchantApiError,
   isMerchantTransportError,
@@ -21,6 +21,7 @@ export type {
   ApiAllowance,
   ApiAllowanceCharge,
   ApiPayment,
+  ApiTicketRefusal,
   DecoupledPayment,
   DecoupledPaymentState,
   EscrowResolution,

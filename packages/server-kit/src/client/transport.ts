@@ -10,7 +10,7 @@ export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 
 /**
  * Per-call options of every client method.
- * @example await client.payments.get('1042', { timeout: 2_000, signal: AbortSignal.timeout(10_000) })
+ * @example await client.payments.get({ id: 'pay_1042' }, { timeout: 2_000, signal: AbortSignal.timeout(10_000) })
  */
 export interface CallOptions {
   /** Stops the call, retries included; the promise rejects with the signal's reason. */
@@ -21,7 +21,7 @@ export interface CallOptions {
 
 /**
  * Per-call options of the methods that POST.
- * @example await client.refunds.create('1042', { amount: 500 }, { idempotencyKey: `refund-${returnId}` })
+ * @example await client.refunds.create({ id: 'pay_1042' }, { amount: 500 }, { idempotencyKey: `refund-${returnId}` })
  */
 export interface PostOptions extends CallOptions {
   /**
@@ -110,7 +110,7 @@ function apiError(
  * use), the same `Idempotency-Key` on every attempt of one POST, a deadline per attempt
  * that covers the body too, and the retry policy of {@link retryDelay}. `fetch` sends each
  * attempt; the loop is ours because a generic retry would re-send one signed request.
- * @example const payment = await createTransport(config).send({ method: 'GET', path: '/payments/1042', expect: 'json' })
+ * @example const payment = await createTransport(config).send({ method: 'GET', path: '/payments/pay_1042', expect: 'json' })
  */
 export function createTransport(config: TransportConfig) {
   async function attempt(

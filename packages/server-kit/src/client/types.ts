@@ -1,7 +1,7 @@
 /**
  * The shapes the merchant API answers with (see the payment server README, "Merchant
- * API"): camelCase, amounts as integers of minor units, serials (PostgreSQL `bigint`s) as
- * decimal strings, times as ISO 8601 UTC strings.
+ * API"): camelCase, amounts as integers of minor units, payment ids as `pay_1042`, your
+ * order serial always as `serial`, times as ISO 8601 UTC strings.
  */
 
 // Declared in @caisse/protocol, beside the server that sends them, so the two cannot drift.
@@ -10,6 +10,7 @@ export type {
   ApiAllowance,
   ApiAllowanceCharge,
   ApiPayment,
+  ApiTicketRefusal,
   EscrowResolution,
   Movements,
   PaymentPage,

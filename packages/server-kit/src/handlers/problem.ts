@@ -29,6 +29,8 @@ export const ERROR_HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   state_mismatch: 403,
   token_replayed: 409,
   payment_refused: 402,
+  // A token of the other mode is not for this merchant, like one for another audience.
+  token_test_mode: 401,
   message_invalid: 400,
   amount_mismatch: 400,
   vat_mismatch: 400,
@@ -36,6 +38,8 @@ export const ERROR_HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   amount_invalid: 400,
   replay_store_full: 503,
   replay_store_unavailable: 503,
+  // The merchant's server is set up so the handler cannot see the body: its fix, not the sender's; a retry after it works.
+  body_unavailable: 500,
 };
 
 /**
@@ -109,7 +113,8 @@ export function jsonResponse(body: unknown, status: number, headers: Record<stri
 
 /**
  * Reads a request body as UTF-8 text, refusing more than `maxBytes` (`token_too_large`)
- * before buffering it, and bytes that are not UTF-8 (`token_malformed`).
+ * before buffering it, bytes that are not UTF-8 (`token_malformed`), and a body something
+ * else already read (`body_unavailable`).
  * @example const text = await readBoundedText(request, 17_408)
  */
 export async function readBoundedText(request: Request, maxBytes: number): Promise<string> {
@@ -118,6 +123,12 @@ export async function readBoundedText(request: Request, maxBytes: number): Promi
   if (declared > maxBytes) {
     await request.body?.cancel();
     throw tooLarge();
+  }
+  if (request.bodyUsed) {
+    throw new CaisseError(
+      'body_unavailable',
+      'The request body was read before the Caisse handler got it: pass the request untouched, or request.clone().',
+    );
   }
   if (request.body === null) return '';
   const reader = request.body.getReader();

@@ -1,5 +1,5 @@
 import { type CaisseError, ERROR_CODES, LIMITS } from '@caisse/protocol';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ISSUER, MERCHANT_ID, NOW, parties } from '../__fixtures__/parties.js';
 import { generateKey } from '../keys/generate.js';
 import { createMerchant, type Merchant } from '../merchant.js';
@@ -94,7 +94,7 @@ describe('return handler, browser redirect (GET)', () => {
     const token = party.voucher(created);
     const response = await browser(`/paid?order=42&caisse_voucher=${token}&lang=fr`);
     expect(response.status).toBe(303);
-    expect(response.headers.get('location')).toBe('/paid?order=42&lang=fr');
+    expect(response.headers.get('location')).toBe('/paid?order=42&lang=fr&caisse_result=paid');
     expectSecurityHeaders(response);
     expect(paid).toHaveLength(1);
     expect(paid[0]?.ticket).toEqual({ jti: created.id, sha256: created.sha256 });
@@ -106,7 +106,7 @@ describe('return handler, browser redirect (GET)', () => {
     await browser(`/paid?caisse_voucher=${token}`);
     const reload = await browser(`/paid?caisse_voucher=${token}`);
     expect(reload.status).toBe(303);
-    expect(reload.headers.get('location')).toBe('/paid?caisse_error=token_replayed');
+    expect(reload.headers.get('location')).toBe('/paid?caisse_result=failed&caisse_error=token_replayed');
     expectSecurityHeaders(reload);
     expect(paid).toHaveLength(1);
     expect(errors.map((error) => (error as CaisseError).code)).toEqual(['token_replayed']);
@@ -115,17 +115,17 @@ describe('return handler, browser redirect (GET)', () => {
   it('refuses a voucher brought by another browser (state_mismatch), leaving it usable by the right one', async () => {
     const token = party.voucher(created);
     const stolen = await browser(`/paid?caisse_voucher=${token}`, createState());
-    expect(stolen.headers.get('location')).toBe('/paid?caisse_error=state_mismatch');
+    expect(stolen.headers.get('location')).toBe('/paid?caisse_result=failed&caisse_error=state_mismatch');
     const cookieless = await browser(`/paid?caisse_voucher=${token}`, null);
-    expect(cookieless.headers.get('location')).toBe('/paid?caisse_error=state_mismatch');
+    expect(cookieless.headers.get('location')).toBe('/paid?caisse_result=failed&caisse_error=state_mismatch');
     // The thief can read the voucher's state, but it is a hash of the cookie, not the cookie.
     const readState = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).state;
     const copied = await browser(`/paid?caisse_voucher=${token}`, readState);
-    expect(copied.headers.get('location')).toBe('/paid?caisse_error=state_mismatch');
+    expect(copied.headers.get('location')).toBe('/paid?caisse_result=failed&caisse_error=state_mismatch');
     expect(paid).toHaveLength(0);
 
     const rightful = await browser(`/paid?caisse_voucher=${token}`);
-    expect(rightful.headers.get('location')).toBe('/paid');
+    expect(rightful.headers.get('location')).toBe('/paid?caisse_result=paid');
     expect(paid).toHaveLength(1);
   });
 
@@ -133,11 +133,38 @@ describe('return handler, browser redirect (GET)', () => {
     const token = party.refusal(created, 'insufficient_funds');
     const response = await browser(`/basket?caisse_refusal=${token}`);
     expect(response.status).toBe(303);
-    expect(response.headers.get('location')).toBe('/basket?caisse_error=payment_refused&caisse_reason=insufficient_funds');
+    expect(response.headers.get('location')).toBe(
+      '/basket?caisse_result=refused&caisse_error=payment_refused&caisse_reason=insufficient_funds',
+    );
     expectSecurityHeaders(response);
     expect(refused.map((error) => error.reason)).toEqual(['insufficient_funds']);
     expect(refused[0]?.refusal.ticket.jti).toBe(created.id);
     expect(paid).toHaveLength(0);
+  });
+
+  it('without onRefused, logs the reason and the detail code and message with console.warn, never the token', async () => {
+    await server.close();
+    server = await start({ onRefused: undefined });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const message = `The key kid ${'3f'.repeat(8)} is not registered for merchant ${MERCHANT_ID}: register its public key, or sign with a registered key.`;
+      const token = party.refusal(created, 'ticket_invalid', { code: 'key_unknown', message });
+      const response = await browser(`/basket?caisse_refusal=${token}`);
+      expect(response.headers.get('location')).toBe(
+        '/basket?caisse_result=refused&caisse_error=payment_refused&caisse_reason=ticket_invalid',
+      );
+      expect(warn.mock.calls).toEqual([[`caisse: payment refused ticket_invalid (key_unknown): ${message}`]]);
+
+      const other = party.ticket({ state });
+      tickets.set(other.id, other.reference);
+      const plain = party.refusal(other, 'customer_declined');
+      await browser(`/basket?caisse_refusal=${plain}`);
+      expect(warn.mock.calls[1]).toEqual(['caisse: payment refused customer_declined']);
+      expect(JSON.stringify(warn.mock.calls)).not.toContain(token.split('.')[2]);
+      expect(JSON.stringify(warn.mock.calls)).not.toContain(plain.split('.')[1]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('redirects where onPaid, onRefused or onError say', async () => {
@@ -159,8 +186,10 @@ describe('return handler, browser redirect (GET)', () => {
   it('redirects to the configured redirectTo when no hook says', async () => {
     await server.close();
     server = await start({ redirectTo: (request) => `/done${new URL(request.url).pathname}` });
-    expect((await browser(`/paid?caisse_voucher=${party.voucher(created)}`)).headers.get('location')).toBe('/done/paid');
-    expect((await browser('/paid?caisse_voucher=x.y.z')).headers.get('location')).toBe('/done/paid?caisse_error=token_malformed');
+    expect((await browser(`/paid?caisse_voucher=${party.voucher(created)}`)).headers.get('location')).toBe('/done/paid?caisse_result=paid');
+    expect((await browser('/paid?caisse_voucher=x.y.z')).headers.get('location')).toBe(
+      '/done/paid?caisse_result=failed&caisse_error=token_malformed',
+    );
   });
 
   it.each([
@@ -182,7 +211,7 @@ describe('return handler, browser redirect (GET)', () => {
     const token = mint();
     const response = await browser(`/paid?order=42&caisse_voucher=${token}`);
     expect(response.status).toBe(303);
-    expect(response.headers.get('location')).toBe(`/paid?order=42&caisse_error=${code}`);
+    expect(response.headers.get('location')).toBe(`/paid?order=42&caisse_result=failed&caisse_error=${code}`);
     expectSecurityHeaders(response);
     expect(await response.text()).toBe('');
     expect(paid).toHaveLength(0);
@@ -192,7 +221,7 @@ describe('return handler, browser redirect (GET)', () => {
     const response = await browser(
       `/paid?caisse_voucher=${party.voucher(created)}&caisse_refusal=${party.refusal(created, 'bank_declined')}`,
     );
-    expect(response.headers.get('location')).toBe('/paid?caisse_error=token_malformed');
+    expect(response.headers.get('location')).toBe('/paid?caisse_result=failed&caisse_error=token_malformed');
     expect(paid).toHaveLength(0);
     expect(refused).toHaveLength(0);
   });
@@ -207,12 +236,12 @@ describe('return handler, browser redirect (GET)', () => {
 
   it('never redirects to another site through a path starting with //', async () => {
     const response = await browser(`//evil.example/paid?caisse_voucher=${party.voucher(created)}`);
-    expect(response.headers.get('location')).toBe('/evil.example/paid');
+    expect(response.headers.get('location')).toBe('/evil.example/paid?caisse_result=paid');
   });
 
   it('strips stale caisse_error and caisse_reason from the clean URL', async () => {
-    const response = await browser(`/paid?caisse_error=token_replayed&caisse_voucher=${party.voucher(created)}`);
-    expect(response.headers.get('location')).toBe('/paid');
+    const response = await browser(`/paid?caisse_result=failed&caisse_error=token_replayed&caisse_voucher=${party.voucher(created)}`);
+    expect(response.headers.get('location')).toBe('/paid?caisse_result=paid');
   });
 
   it('answers 303 with server_error when onPaid throws, and reports it', async () => {
@@ -223,7 +252,7 @@ describe('return handler, browser redirect (GET)', () => {
       },
     });
     const response = await browser(`/paid?caisse_voucher=${party.voucher(created)}`);
-    expect(response.headers.get('location')).toBe('/paid?caisse_error=server_error');
+    expect(response.headers.get('location')).toBe('/paid?caisse_result=failed&caisse_error=server_error');
     expect((errors[0] as Error).message).toBe('database down');
   });
 
@@ -243,8 +272,9 @@ describe('return handler, browser redirect (GET)', () => {
       ),
     );
     const token = party.voucher(created);
-    expect((await browser(`/paid?caisse_voucher=${token}`)).headers.get('location')).toBe('/paid');
-    expect((await browser(`/paid?caisse_voucher=${token}`)).headers.get('location')).toBe('/paid?caisse_error=token_replayed');
+    expect((await browser(`/paid?caisse_voucher=${token}`)).headers.get('location')).toBe('/paid?caisse_result=paid');
+    // The same browser back with its voucher (Back, reload) paid already: the paid page again, never an error.
+    expect((await browser(`/paid?caisse_voucher=${token}`)).headers.get('location')).toBe('/paid?caisse_result=paid');
     expect(paid).toHaveLength(1);
   });
 
@@ -255,7 +285,7 @@ describe('return handler, browser redirect (GET)', () => {
       redirect: 'manual',
       headers: { 'x-session-state': state },
     });
-    expect(response.headers.get('location')).toBe('/paid');
+    expect(response.headers.get('location')).toBe('/paid?caisse_result=paid');
   });
 
   it('runs on a plain Request, without Node', async () => {
@@ -266,8 +296,79 @@ describe('return handler, browser redirect (GET)', () => {
       }),
     );
     expect(response.status).toBe(303);
-    expect(response.headers.get('location')).toBe('/paid');
+    expect(response.headers.get('location')).toBe('/paid?caisse_result=paid');
     expect(paid).toHaveLength(1);
+  });
+});
+
+describe('return handler, the quick start as written (returnUrl = the handler, onPaid returns nothing)', () => {
+  let warn: ReturnType<typeof vi.spyOn>;
+  beforeEach(async () => {
+    await server.close();
+    warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    server = await listen(
+      toNodeHandler(
+        createReturnHandler({
+          merchant,
+          findTicket: (id) => tickets.get(id),
+          async onPaid(voucher) {
+            paid.push(voucher);
+          },
+        }),
+      ),
+    );
+  });
+  afterEach(() => warn.mockRestore());
+
+  /** Follows the handler's redirect as a browser would, with the same cookies. */
+  async function land(path: string, cookieState: string | null = cookieSecret): Promise<{ location: string; page: Response }> {
+    const response = await browser(path, cookieState);
+    expect(response.status).toBe(303);
+    const location = response.headers.get('location') ?? '';
+    return { location, page: await browser(location, cookieState) };
+  }
+
+  it('shows a paid customer a page saying so, and again on Back or reload: never an error page', async () => {
+    const token = party.voucher(created);
+    for (const attempt of [1, 2]) {
+      const { location, page } = await land(`/caisse/return?caisse_voucher=${token}`);
+      expect(location, `attempt ${attempt}`).toBe('/caisse/return?caisse_result=paid');
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      const html = await page.text();
+      expect(html).toContain('Payment received');
+      expect(html).not.toContain(token);
+    }
+    expect(paid).toHaveLength(1);
+  });
+
+  it('shows a refused customer the reason in words, and logs the reason', async () => {
+    const { location, page } = await land(`/caisse/return?caisse_refusal=${party.refusal(created, 'insufficient_funds')}`);
+    expect(location).toBe('/caisse/return?caisse_result=refused&caisse_error=payment_refused&caisse_reason=insufficient_funds');
+    const html = await page.text();
+    expect(html).toContain('Payment not completed');
+    expect(html).toContain('The wallet does not hold enough money for this payment.');
+    expect(warn).toHaveBeenCalledWith('caisse: payment refused insufficient_funds');
+  });
+
+  it('after a failure, tells the customer a payment made still reaches the shop, and logs the real code', async () => {
+    const token = party.voucher(created);
+    const { page } = await land(`/caisse/return?caisse_voucher=${token}`, createState());
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('If you paid, the payment server still tells the shop');
+    expect(html).toContain('Reference: state_mismatch');
+    expect(warn.mock.calls.flat().join('\n')).toContain('state_mismatch');
+    expect(warn.mock.calls.flat().join('\n')).not.toContain(token);
+    expect(paid).toEqual([]);
+  });
+
+  it('keeps its result page to our own site and our own words', async () => {
+    const page = await browser('/caisse/return?caisse_result=refused&caisse_reason=<script>&caisse_error=<b>x</b>');
+    const html = await page.text();
+    expect(html).not.toContain('<script>');
+    expect(html).not.toContain('<b>');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
   });
 });
 
@@ -363,7 +464,7 @@ describe('hasReturnToken', () => {
   it('tells return requests from plain visits of the page', () => {
     expect(hasReturnToken(new Request('https://shop.example/paid?caisse_voucher=x'))).toBe(true);
     expect(hasReturnToken(new Request('https://shop.example/basket?caisse_refusal=x'))).toBe(true);
-    expect(hasReturnToken(new Request('https://shop.example/paid?caisse_error=token_replayed'))).toBe(false);
+    expect(hasReturnToken(new Request('https://shop.example/paid?caisse_result=failed&caisse_error=token_replayed'))).toBe(false);
   });
 });
 

@@ -1,4 +1,5 @@
-import { CaisseError, isCaisseError, LIMITS, type RefusalReason } from '@caisse/protocol';
+import { CaisseError, isCaisseError, LIMITS, type RefusalReason, TOKEN_TYPES } from '@caisse/protocol';
+import { decodeJws } from '../jws/decode.js';
 import type { Merchant } from '../merchant.js';
 import { readStateCookie } from '../state.js';
 import { type PaymentRefusedError, type TicketLookup, type VerifyVoucherOptions, type Voucher, verifyVoucher } from '../voucher/verify.js';
@@ -11,6 +12,7 @@ import {
   readBoundedText,
   SECURITY_HEADERS,
 } from './problem.js';
+import { resultPage } from './result-page.js';
 
 /**
  * The query parameter carrying the voucher to the merchant's `returnUrl`.
@@ -27,6 +29,13 @@ export const REFUSAL_PARAM = 'caisse_refusal';
  * @example const code = new URL(location.href).searchParams.get(ERROR_PARAM) // e.g. 'token_replayed'
  */
 export const ERROR_PARAM = 'caisse_error';
+/**
+ * Added to the default redirect, when no hook named a page: `paid`, `refused` or `failed`.
+ * The handler answers a request carrying it (and no token) with its own small result
+ * page, so the default redirect always lands on a page, never on an error.
+ * @example const outcome = url.searchParams.get(RESULT_PARAM) // 'paid'
+ */
+export const RESULT_PARAM = 'caisse_result';
 /**
  * Added to the default redirect after a refusal: the refusal reason.
  * @example const reason = url.searchParams.get(REASON_PARAM) as RefusalReason // show REFUSAL_REASONS[reason]
@@ -80,7 +89,12 @@ export interface ReturnHandlerHooks {
    * If it throws, the voucher stays used; the notification carries the same payment.
    */
   onPaid(voucher: Voucher, request: Request): RedirectTarget | Promise<RedirectTarget>;
-  /** The payment server refused, with `error.reason` (show `REFUSAL_REASONS[reason]`). May return where to send the browser. */
+  /**
+   * The payment server refused, with `error.reason` (show `REFUSAL_REASONS[reason]`) and, for a
+   * ticket it refused at intake, `error.detail` (the precise code and what to fix: log it, never
+   * show it). May return where to send the browser. Without it, the refusal is written to
+   * `console.warn`: `caisse: payment refused <reason> (<detail.code>): <detail.message>`.
+   */
   onRefused?(error: PaymentRefusedError, request: Request): RedirectTarget | Promise<RedirectTarget>;
   /**
    * Anything else went wrong: a `CaisseError` whose `code` says what (a replayed or
@@ -89,8 +103,16 @@ export interface ReturnHandlerHooks {
    * written to `console.error`. `request.url` may still hold the token: do not log it.
    */
   onError?(error: unknown, request: Request): RedirectTarget | Promise<RedirectTarget>;
-  /** Where to send the browser when no hook says: default the same URL without the token (plus {@link ERROR_PARAM} after a failure). */
+  /**
+   * Where to send the browser when no hook says, with {@link RESULT_PARAM} (and
+   * {@link REASON_PARAM} or {@link ERROR_PARAM}) added: default this handler's own URL
+   * without the token, where it shows a small result page of its own — "Payment received",
+   * "Payment not completed" with the reason in words, or, after a failure, that a payment
+   * made is still confirmed to the shop by the payment server. Never an error page.
+   */
   redirectTo?: string | URL | ((request: Request) => string | URL);
+  /** The "Continue" link of the handler's own result page (default `/`). */
+  homeUrl?: string;
   /** The browser session's state; default the `caisse_state` cookie ({@link readStateCookie}). */
   readState?(request: Request): string | undefined | Promise<string | undefined>;
   /** Largest `POST` body, in bytes (default the token limit plus 1 KiB). */
@@ -110,7 +132,9 @@ export type ReturnHandlerOptions = ReturnHandlerHooks & ({ merchant: Merchant } 
 export type WebHandler = (request: Request) => Promise<Response>;
 
 const TOKEN_PARAMS = [VOUCHER_PARAM, REFUSAL_PARAM] as const;
-const OUR_PARAMS = [VOUCHER_PARAM, REFUSAL_PARAM, ERROR_PARAM, REASON_PARAM];
+const OUR_PARAMS = [VOUCHER_PARAM, REFUSAL_PARAM, ERROR_PARAM, REASON_PARAM, RESULT_PARAM];
+const RESULTS = ['paid', 'refused', 'failed'] as const;
+type Result = (typeof RESULTS)[number];
 /**
  * Stands for "no state" when the browser has none. It can never equal a voucher's state
  * (at least 16 characters), so the verifier refuses with `state_mismatch` — after the
@@ -120,6 +144,8 @@ const NO_STATE = '';
 
 type Outcome =
   | { status: 'paid'; voucher: Voucher; target: RedirectTarget }
+  /** The browser that paid came back with its voucher again (Back, reload): paid, and delivered already. */
+  | { status: 'paid_before'; error: CaisseError; target: RedirectTarget }
   | { status: 'refused'; error: PaymentRefusedError; target: RedirectTarget }
   | { status: 'failed'; error: unknown; target: RedirectTarget };
 
@@ -155,6 +181,28 @@ function withParams(target: string, params: Record<string, string>): string {
 
 function isRefusal(error: unknown): error is PaymentRefusedError {
   return isCaisseError(error, 'payment_refused') && typeof (error as Partial<PaymentRefusedError>).reason === 'string';
+}
+
+/**
+ * What the default logs of a refusal: its reason and, for a ticket refused at intake, the
+ * precise code and what to fix (`caisse: payment refused ticket_invalid (key_unknown): The
+ * key kid … is not registered …`). Never the token.
+ */
+function refusedLine(error: PaymentRefusedError): string {
+  const { detail } = error;
+  return detail === undefined
+    ? `caisse: payment refused ${error.reason}`
+    : `caisse: payment refused ${error.reason} (${detail.code}): ${detail.message}`;
+}
+
+/** Whether a token's header says voucher; read only once the token verified, to tell a voucher from a refusal. */
+function isVoucher(token: string): boolean {
+  try {
+    decodeJws(token, [TOKEN_TYPES.voucher]);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function visible(voucher: Voucher): PageVoucher {
@@ -203,10 +251,10 @@ export function createReturnHandler(options: ReturnHandlerOptions): WebHandler {
           });
 
   async function failed(error: unknown, request: Request): Promise<Outcome> {
-    if (options.onError === undefined) {
-      if (!isClientError(error)) console.error('caisse: the return handler failed', error);
-      return { status: 'failed', error, target: undefined };
-    }
+    // Always, hooks or not: the real code is what the merchant needs to fix an integration.
+    if (isClientError(error)) console.warn(`caisse: the return handler did not accept the token: ${error.code}: ${error.message}`);
+    else console.error('caisse: the return handler failed', error);
+    if (options.onError === undefined) return { status: 'failed', error, target: undefined };
     try {
       return { status: 'failed', error, target: await options.onError(error, request) };
     } catch (hookError) {
@@ -220,7 +268,12 @@ export function createReturnHandler(options: ReturnHandlerOptions): WebHandler {
     try {
       voucher = await verify(token, (await readState(request)) ?? NO_STATE);
     } catch (error) {
+      // Checked after the signature and this browser's state: this browser's own payment, accepted before.
+      if (options.onError === undefined && isCaisseError(error, 'token_replayed') && isVoucher(token)) {
+        return { status: 'paid_before', error, target: undefined };
+      }
       if (!isRefusal(error)) return failed(error, request);
+      if (options.onRefused === undefined) console.warn(refusedLine(error));
       try {
         return { status: 'refused', error, target: await options.onRefused?.(error, request) };
       } catch (hookError) {
@@ -234,9 +287,12 @@ export function createReturnHandler(options: ReturnHandlerOptions): WebHandler {
     }
   }
 
-  function defaultTarget(request: Request): string {
+  function defaultTarget(request: Request, result: Result, params: Record<string, string> = {}): string {
     const configured = typeof options.redirectTo === 'function' ? options.redirectTo(request) : options.redirectTo;
-    return configured === undefined ? cleanTarget(new URL(request.url)) : String(configured);
+    return withParams(configured === undefined ? cleanTarget(new URL(request.url)) : String(configured), {
+      [RESULT_PARAM]: result,
+      ...params,
+    });
   }
 
   function redirect(location: string): Response {
@@ -247,6 +303,8 @@ export function createReturnHandler(options: ReturnHandlerOptions): WebHandler {
     const { searchParams } = new URL(request.url);
     const tokens = TOKEN_PARAMS.flatMap((name) => searchParams.getAll(name));
     if (tokens.length === 0) {
+      const result = searchParams.get(RESULT_PARAM);
+      if (RESULTS.includes(result as Result)) return resultPage(result as Result, searchParams, options.homeUrl ?? '/');
       return problemResponse(new CaisseError('token_malformed', `Expected a ${VOUCHER_PARAM} or ${REFUSAL_PARAM} query parameter.`));
     }
     const outcome =
@@ -254,12 +312,11 @@ export function createReturnHandler(options: ReturnHandlerOptions): WebHandler {
         ? await settle(tokens[0] as string, request)
         : await failed(new CaisseError('token_malformed', 'The URL carries more than one token.'), request);
     if (outcome.target !== undefined) return redirect(String(outcome.target));
-    const fallback = defaultTarget(request);
-    if (outcome.status === 'paid') return redirect(fallback);
+    if (outcome.status === 'paid' || outcome.status === 'paid_before') return redirect(defaultTarget(request, 'paid'));
     if (outcome.status === 'refused')
-      return redirect(withParams(fallback, { [ERROR_PARAM]: 'payment_refused', [REASON_PARAM]: outcome.error.reason }));
+      return redirect(defaultTarget(request, 'refused', { [ERROR_PARAM]: 'payment_refused', [REASON_PARAM]: outcome.error.reason }));
     const code = isCaisseError(outcome.error) ? outcome.error.code : 'server_error';
-    return redirect(withParams(fallback, { [ERROR_PARAM]: code }));
+    return redirect(defaultTarget(request, 'failed', { [ERROR_PARAM]: code }));
   }
 
   async function readToken(request: Request): Promise<string> {
@@ -289,6 +346,11 @@ export function createReturnHandler(options: ReturnHandlerOptions): WebHandler {
       token = await readToken(request);
     } catch (error) {
       if (isClientError(error)) return problemResponse(error, mediaType(request) === 'application/json' ? {} : { status: 415 });
+      // Ours, with a code that says what to fix (e.g. `body_unavailable`: a body parser ran first).
+      if (isCaisseError(error)) {
+        console.error(`caisse: the return handler could not read the request: ${error.code}: ${error.message}`);
+        return problemResponse(error);
+      }
       throw error;
     }
     const outcome = await settle(token, request);

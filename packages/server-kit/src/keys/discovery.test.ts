@@ -58,6 +58,14 @@ describe('discoverPaymentServer', () => {
     expect(server.requests).toEqual([`GET ${DISCOVERY_PATH}`, 'GET /jwks.json']);
   });
 
+  it('reads the mode the document says: test, or live when it says none', async () => {
+    expect((await discoverPaymentServer(server.origin)).mode).toBe('live');
+    document = { ...documentFor(server.origin), mode: 'test' };
+    expect((await discoverPaymentServer(server.origin)).mode).toBe('test');
+    document = { ...documentFor(server.origin), mode: 'staging' };
+    expect(await codeOf(discoverPaymentServer(server.origin))).toBe('message_invalid');
+  });
+
   it('looks below the path it is given, with or without a trailing slash', async () => {
     await discoverPaymentServer(`${server.origin}/tenant/`);
     expect(server.requests).toEqual([`GET /tenant${DISCOVERY_PATH}`]);

@@ -1,4 +1,12 @@
-import { CaisseError, type DiscoveryDocument, discoveryDocument, isAllowedUrl, parseMessage, SUPPORTED_VERSIONS } from '@caisse/protocol';
+import {
+  CaisseError,
+  type DiscoveryDocument,
+  discoveryDocument,
+  isAllowedUrl,
+  type Mode,
+  parseMessage,
+  SUPPORTED_VERSIONS,
+} from '@caisse/protocol';
 import type { PaymentServer } from '../merchant.js';
 import { fetchJson, REMOTE_DEFAULTS, type RemoteKeySet, type RemoteKeySetOptions, remoteKeySet } from './remote.js';
 
@@ -28,6 +36,8 @@ export interface DiscoverPaymentServerOptions extends Omit<RemoteKeySetOptions, 
  */
 export interface DiscoveredPaymentServer extends PaymentServer {
   keys: RemoteKeySet;
+  /** `test` when the document says so; `live` otherwise (also for servers that predate test mode). */
+  mode: Mode;
   /** The validated document, for its `apiBase`, `algorithms` and `versions`. */
   document: DiscoveryDocument;
 }
@@ -97,6 +107,8 @@ export async function discoverPaymentServer(
     issuer: document.issuer,
     payEndpoint: document.payEndpoint,
     keys: remoteKeySet({ ...keyOptions, jwksUri: document.jwksUri }),
+    // A server that does not say its mode predates test mode: it is live.
+    mode: document.mode ?? 'live',
     document,
   };
 }

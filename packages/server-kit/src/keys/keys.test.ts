@@ -24,6 +24,18 @@ describe('generateKey', () => {
     expect(generateKey({ kid: 'merchant-2026-11' }).kid).toBe('merchant-2026-11');
   });
 
+  it('makes a test key with test: true: its kid starts with test_, and says its mode', () => {
+    const key = generateKey({ test: true });
+    expect(key.kid).toMatch(/^test_[0-9a-f]{32}$/);
+    expect(key.kid.slice('test_'.length)).toBe(thumbprintKid(key.publicJwk as { kty: string; crv: string; x: string }));
+    expect(key.mode).toBe('test');
+    expect(generateKey().mode).toBe('live');
+    expect(generateKey({ test: true, kid: 'test_shop' }).kid).toBe('test_shop');
+    // The kid is the mode: a flag that disagrees with it is refused rather than guessed.
+    expect(() => generateKey({ test: true, kid: 'shop' })).toThrow(TypeError);
+    expect(() => generateKey({ test: false, kid: 'test_shop' })).toThrow(TypeError);
+  });
+
   it('computes the RFC 8037 §A.3 thumbprint of the example Ed25519 key', () => {
     // RFC 8037 A.3: thumbprint kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k (base64url) = 90facafe…
     const kid = thumbprintKid({ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' });

@@ -1,5 +1,5 @@
 import { CaisseError, type NotificationClaims, notificationClaims, parseMessage, TOKEN_TYPES } from '@caisse/protocol';
-import { checkExpiry, checkParty, resolveClock } from '../claims.js';
+import { checkExpiry, checkMode, checkParty, resolveClock, resolveMode } from '../claims.js';
 import { verifyJws } from '../jws/verify.js';
 import type { PaymentServerTrust } from '../voucher/verify.js';
 
@@ -25,15 +25,17 @@ export function notificationReplayKey(notification: Pick<Notification, 'iss' | '
 }
 
 /**
- * Verifies a server-to-server notification: same rules as a voucher, plus `iat` within
+ * Verifies a server-to-server notification: same rules as a voucher (its mode included), plus `iat` within
  * ±5 minutes of now, and each event id accepted once (`token_replayed` for a redelivery
  * of an event already processed: acknowledge it and do nothing).
  * @example const event = await verifyNotification(await request.text(), { issuer, keys, replayStore, audience: 'shop-1' })
  */
 export async function verifyNotification(token: string, options: VerifyNotificationOptions): Promise<Notification> {
   const { nowMs, tolerance } = resolveClock(options);
+  const mode = resolveMode(options.mode);
   const jws = await verifyJws(token, [TOKEN_TYPES.notification], options.keys);
   const claims = parseMessage(notificationClaims, jws.payload, 'claims_invalid');
+  checkMode(claims, mode, 'notification');
   checkParty('iss', claims.iss, options.issuer);
   checkParty('aud', claims.aud, options.audience);
   const at = nowMs();

@@ -3,6 +3,7 @@ import { isCaisseError, ticketHash } from '@caisse/protocol';
 import { describe, expect, it } from 'vitest';
 import { ISSUER, MERCHANT_ID, NOW, NOW_SECONDS, parties } from '../__fixtures__/parties.js';
 import { verifyJws } from '../jws/verify.js';
+import { generateKey } from '../keys/generate.js';
 import { staticKeySet } from '../keys/import.js';
 import { createState } from '../state.js';
 import { createTicket, type TicketInput } from './create.js';
@@ -50,6 +51,15 @@ describe('createTicket', () => {
     });
     expect(ticket.claims.iat).toBe(NOW_SECONDS);
     expect(ticket.expiresAt).toBe(NOW_SECONDS + 900);
+  });
+
+  it('marks a ticket signed with a test key test: true, and a live ticket not at all (the live wire is unchanged)', () => {
+    const live = createTicket(base, config);
+    expect(JSON.parse(Buffer.from(live.token.split('.')[1] as string, 'base64url').toString())).not.toHaveProperty('test');
+    const testKey = generateKey({ test: true });
+    const test = createTicket(base, { ...config, signingKey: testKey.signingKey });
+    expect(test.claims.test).toBe(true);
+    expect(JSON.parse(Buffer.from(test.token.split('.')[1] as string, 'base64url').toString())).toMatchObject({ test: true });
   });
 
   it('returns the hash the voucher must carry, the reference to keep and the form the widget posts', async () => {

@@ -4,6 +4,7 @@ import {
   type CustomerHint,
   type Item,
   isCaisseError,
+  modeOfKid,
   PROTOCOL_VERSION,
   parseTicketClaims,
   type RequestedData,
@@ -54,6 +55,7 @@ export interface TicketConfig {
   paymentServer: string;
   /** Where the browser sends the ticket (the discovery document's `payEndpoint`). */
   payEndpoint: string;
+  /** Your key. A test key (`kid` starting with `test_`, from `generateKey({ test: true })`) makes test tickets (`test: true`). */
   signingKey: SigningKey;
   now?: () => Date;
 }
@@ -128,7 +130,8 @@ function sumsOrZero(items: Item[]): { amount: number; vat: number } {
 }
 
 /**
- * Validates and signs a payment ticket. Throws `message_invalid` naming each bad field,
+ * Validates and signs a payment ticket; signed with a test key (`test_` kid), it is a
+ * test ticket (`test: true`), which only a payment server in test mode accepts. Throws `message_invalid` naming each bad field,
  * `amount_mismatch` if `amount` is given and differs from the items, `amount_invalid`
  * on overflow.
  * @example
@@ -163,6 +166,8 @@ export function createTicket(input: TicketInput, config: TicketConfig): CreatedT
       state: input.state,
       allowance: input.allowance,
       allowanceId: input.allowanceId,
+      // Read from the key, never set apart from it: a test key can only sign test tickets, a live key only live ones.
+      test: modeOfKid(config.signingKey.kid) === 'test' ? true : undefined,
     },
     'message_invalid',
   );

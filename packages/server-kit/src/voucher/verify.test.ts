@@ -184,7 +184,18 @@ describe.each(['EdDSA', 'ES256'] as const)('verifyVoucher with a %s payment serv
     expect(error).toBeInstanceOf(PaymentRefusedError);
     expect(error.code).toBe('payment_refused');
     expect(error.reason).toBe('insufficient_funds');
+    expect(error.detail).toBeUndefined();
     expect(await rejection(verifyVoucher(token, shared))).toBe('token_replayed');
+  });
+
+  it('gives a ticket refused at intake its detail: the precise code and what to do', async () => {
+    const ticket = checkout.ticket();
+    const detail = { code: 'key_unknown', message: 'The key kid k-2 is not registered for merchant shop-1.' };
+    const error = await verifyVoucher(checkout.refusal(ticket, 'ticket_invalid', detail), options({ ticket: ticket.reference })).catch(
+      (e) => e,
+    );
+    expect(error).toBeInstanceOf(PaymentRefusedError);
+    expect(error).toMatchObject({ reason: 'ticket_invalid', detail, refusal: { detail } });
   });
 
   it('refuses a malformed clock tolerance instead of treating it as zero', async () => {

@@ -1,14 +1,16 @@
 import {
   CaisseError,
+  type Mode,
   parseMessage,
   type RefusalClaims,
+  type RefusalDetail,
   type RefusalReason,
   refusalClaims,
   TOKEN_TYPES,
   type VoucherClaims,
   voucherClaims,
 } from '@caisse/protocol';
-import { type ClockOptions, checkExpiry, checkIssuedAt, checkParty, resolveClock } from '../claims.js';
+import { type ClockOptions, checkExpiry, checkIssuedAt, checkMode, checkParty, resolveClock, resolveMode } from '../claims.js';
 import { verifyJws } from '../jws/verify.js';
 import type { KeySet } from '../keys/types.js';
 import { safeEqual } from '../lib/safe-equal.js';
@@ -31,6 +33,12 @@ export interface PaymentServerTrust extends ClockOptions {
   keys: KeySet;
   /** Remembers used token ids: share one across all your instances (PostgreSQL or Redis). It is given this clock with each claim. */
   replayStore: ReplayStore;
+  /**
+   * The mode you run in. `live` (the default) refuses every token marked `test: true`;
+   * `test` refuses every token without it (`token_test_mode` either way). `createMerchant`
+   * sets it from your key: a `test_` kid is a test merchant.
+   */
+  mode?: Mode;
 }
 
 export interface VerifyVoucherOptions extends PaymentServerTrust {
@@ -51,16 +59,24 @@ export interface VerifyVoucherOptions extends PaymentServerTrust {
 /** Remembering used vouchers as long as notifications are, so both paths of one payment answer alike. */
 export const DEFAULT_VOUCHER_REPLAY_WINDOW = 4 * 24 * 3600;
 
-/** The payment server refused the payment. `reason` is stable; show `REFUSAL_REASONS[reason]` to people. */
+/**
+ * The payment server refused the payment. `reason` is stable; show `REFUSAL_REASONS[reason]` to people.
+ * `detail`, when the payment server refused the ticket itself (its key, signature, claims,
+ * URLs or time), is for you, not the customer: the precise `code` and a `message` saying what to fix.
+ * @example if (error instanceof PaymentRefusedError && error.detail) log.warn(`${error.detail.code}: ${error.detail.message}`)
+ */
 export class PaymentRefusedError extends CaisseError {
   override readonly name = 'PaymentRefusedError';
   readonly reason: RefusalReason;
   readonly refusal: RefusalClaims;
+  /** Why the ticket was refused at intake (`key_unknown`, `return_origin_unregistered`, …) and what to do; absent for the customer's refusals. */
+  readonly detail: RefusalDetail | undefined;
 
   constructor(refusal: RefusalClaims) {
     super('payment_refused', `The payment server refused ticket "${refusal.ticket.jti}": ${refusal.reason}.`);
     this.reason = refusal.reason;
     this.refusal = refusal;
+    this.detail = refusal.detail;
   }
 }
 
@@ -99,7 +115,8 @@ function checkAnswersTicket(claims: VoucherClaims | RefusalClaims, lookup: Ticke
 
 /**
  * Verifies a cash voucher before you deliver: signature by a trusted payment server
- * key (checked before any claim), `typ`, issuer, audience, the exact ticket it answers
+ * key (checked before any claim), `typ`, its mode (a test voucher never passes a live
+ * merchant, nor a live one a test merchant), issuer, audience, the exact ticket it answers
  * (id, hash, amount, currency, state), single use, and expiry. A refusal token throws
  * {@link PaymentRefusedError} with its reason.
  *
@@ -110,6 +127,7 @@ function checkAnswersTicket(claims: VoucherClaims | RefusalClaims, lookup: Ticke
  */
 export async function verifyVoucher(token: string, options: VerifyVoucherOptions): Promise<Voucher> {
   const { nowMs, tolerance } = resolveClock(options);
+  const mode = resolveMode(options.mode);
   const window = options.replayWindow ?? DEFAULT_VOUCHER_REPLAY_WINDOW;
   if (!Number.isSafeInteger(window) || window < 0) {
     throw new TypeError('replayWindow must be a whole number of seconds.');
@@ -119,6 +137,7 @@ export async function verifyVoucher(token: string, options: VerifyVoucherOptions
   const claims = refused
     ? parseMessage(refusalClaims, jws.payload, 'claims_invalid')
     : parseMessage(voucherClaims, jws.payload, 'claims_invalid');
+  checkMode(claims, mode, refused ? 'refusal' : 'voucher');
   checkParty('iss', claims.iss, options.issuer);
   checkParty('aud', claims.aud, options.audience);
   // One reading of the clock for every decision below, handed to the replay store too,

@@ -123,10 +123,14 @@ export async function afterPaymentWorld(options: WorldOptions = {}) {
     return accountId;
   }
 
-  /** A payment made as a customer makes it: a ticket from the kit, the hosted pages walked by a scripted browser. */
-  async function pay(accountId: string, amount: number, options: { deferred?: boolean; currency?: string } = {}) {
+  /**
+   * A payment made as a customer makes it: a ticket from the kit (with the order serial
+   * `serial`, or a random one), the hosted pages walked by a scripted browser. Returns the
+   * ticket and the payment id (`pay_…`, the voucher's `jti`).
+   */
+  async function pay(accountId: string, amount: number, options: { deferred?: boolean; currency?: string; serial?: string } = {}) {
     const ticket = shop.merchant.createTicket({
-      serial: `order-${Math.random().toString(36).slice(2, 8)}`,
+      serial: options.serial ?? `order-${Math.random().toString(36).slice(2, 8)}`,
       currency: options.currency ?? 'EUR',
       items: [{ id: 'item', label: 'A book', quantity: 1, unitAmount: amount, vatRate: 550 }],
       returnUrl: 'https://shop.example/paid',
@@ -134,7 +138,7 @@ export async function afterPaymentWorld(options: WorldOptions = {}) {
       state: randomUUID(),
       ...(options.deferred ? { fulfilment: 'deferred' as const } : {}),
     });
-    return { ticket, serial: await payAs(shop.url, ticket.token, accountId, ACCESS_KEY) };
+    return { ticket, id: await payAs(shop.url, ticket.token, accountId, ACCESS_KEY) };
   }
 
   async function customerAccount(type: 'customer_wallet' | 'loyalty', accountId: string) {

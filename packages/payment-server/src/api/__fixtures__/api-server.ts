@@ -49,7 +49,7 @@ let merchants = 0;
 export async function startApiTestServer(options: Parameters<typeof startTestServer>[0] = {}) {
   const shop = await startTestServer(options);
   const { server } = shop;
-  if (!server.app.routes.some((route) => route.path === '/v1/payments/:serial')) {
+  if (!server.app.routes.some((route) => route.path === '/v1/payments/:id')) {
     apiRoutes({ issuer: server.issuer, db: server.db, merchants: server.merchants, log: server.log })(server.app);
   }
   const key = generateKey();
@@ -89,11 +89,12 @@ export async function startApiTestServer(options: Parameters<typeof startTestSer
   }
 
   /**
-   * A wallet payment made the way a customer makes it: the kit signs a ticket, a scripted
-   * browser walks the hosted pages. Returns the ticket and the register serial.
+   * A wallet payment made the way a customer makes it: the kit signs a ticket (with the
+   * order serial `serial`, or a random one), a scripted browser walks the hosted pages.
+   * Returns the ticket and the payment id (`pay_…`, the voucher's `jti`).
    */
   let customers = 0;
-  async function pay(amount: number) {
+  async function pay(amount: number, options: { serial?: string } = {}) {
     const accountId = `cust-${++customers}`;
     await server.customers.add({
       accountId,
@@ -103,8 +104,8 @@ export async function startApiTestServer(options: Parameters<typeof startTestSer
     });
     const customer = await server.customers.identify(accountId, 'correct horse battery');
     await server.customers.walletCredit(customer.id, 'EUR', 20_000n, { idempotencyKey: `top-up-${accountId}` });
-    const ticket = shop.ticket(amount);
-    return { ticket, serial: await payAs(shop.url, ticket.token, accountId, 'correct horse battery') };
+    const ticket = shop.ticket(amount, options.serial === undefined ? {} : { serial: options.serial });
+    return { ticket, id: await payAs(shop.url, ticket.token, accountId, 'correct horse battery') };
   }
 
   return { ...shop, self, addMerchant, call, pay };
@@ -112,9 +113,9 @@ export async function startApiTestServer(options: Parameters<typeof startTestSer
 
 /**
  * Pays a ticket as the customer does: the hosted pages walked by a scripted browser,
- * identified by access key. Returns the register serial, read from the voucher the
- * browser carries back to the shop.
- * @example const serial = await payAs(shop.url, ticket.token, 'cust-1', 'correct horse battery')
+ * identified by access key. Returns the payment id (`pay_1042`), read from the voucher's
+ * `jti` the browser carries back to the shop.
+ * @example const id = await payAs(shop.url, ticket.token, 'cust-1', 'correct horse battery')
  */
 export async function payAs(serverUrl: string, ticket: string, accountId: string, accessKey: string): Promise<string> {
   const browser = new ScriptedBrowser(serverUrl);
@@ -157,8 +158,11 @@ export function apiServerPerSuite(database: ServerDriver['url'], ready: (shop: A
 }
 
 export interface PaymentRowInput {
+  /** The register serial: the payment id is `pay_` and it. */
   serial: bigint;
   merchantId: string;
+  /** The merchant's order serial; `order-<serial>` by default. */
+  orderSerial?: string;
   createdAt: Date;
   amount?: bigint;
   funding?: 'wallet' | 'bank' | 'allowance' | null;
@@ -175,7 +179,7 @@ export async function insertPayment(db: Queryable, row: PaymentRowInput): Promis
       row.merchantId,
       `ticket-${row.serial}`,
       'A'.repeat(43),
-      `order-${row.serial}`,
+      row.orderSerial ?? `order-${row.serial}`,
       row.amount ?? 1000n,
       (row.amount ?? 1000n) / 10n,
       row.funding === undefined ? 'wallet' : row.funding,

@@ -16,6 +16,7 @@ export const en = {
   'layout.operatedBy': 'Payment page operated by {operator}.',
   'layout.help': 'Help from {operator}',
   'layout.errorTitle': 'Error: {title}',
+  'layout.testMode': 'Test mode — no real money. Payments here are simulations: nothing is charged and nothing is delivered for real.',
 
   // Amounts and dates
   'time.until': '{time} ({relative})',

@@ -16,6 +16,8 @@ export const fr = {
   'layout.operatedBy': 'Page de paiement exploitée par {operator}.',
   'layout.help': 'Aide de {operator}',
   'layout.errorTitle': 'Erreur\u00a0: {title}',
+  'layout.testMode':
+    'Mode test — aucun argent réel. Les paiements ici sont des simulations\u00a0: rien n’est débité, rien n’est livré pour de vrai.',
 
   // Montants et dates
   'time.until': '{time} ({relative})',

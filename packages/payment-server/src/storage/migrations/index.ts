@@ -21,6 +21,9 @@ import { migration as customerPlans } from './0020_customer_plans.js';
 import { migration as loyaltySpending } from './0021_loyalty_spending.js';
 import { migration as checkoutChoice } from './0022_checkout_choice.js';
 import { migration as allowances } from './0023_allowances.js';
+import { migration as ticketRefusals } from './0024_ticket_refusals.js';
+import { migration as serverMode } from './0025_server_mode.js';
+import { migration as paymentOrderSerials } from './0026_payment_order_serials.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -53,4 +56,7 @@ export const MIGRATIONS: readonly Migration[] = [
   loyaltySpending,
   checkoutChoice,
   allowances,
+  ticketRefusals,
+  serverMode,
+  paymentOrderSerials,
 ];
