@@ -42,7 +42,7 @@ export interface Order {
 
 /** What a voucher or a notification says of a payment. */
 export interface PaymentFacts {
-  /** Register serial (the voucher's `jti`). */
+  /** The payment id, `pay_…` (the voucher's `jti`). */
   id: string;
   status: string;
   shippingAddress?: Address | undefined;
@@ -79,6 +79,11 @@ export function refunded(order: Order): number {
 }
 
 const NOTIFICATIONS_KEPT = 200;
+
+/** Whether a held payment was resolved: released to us or voided back to the customer; nothing follows either. */
+function isSettled(status: string | undefined): boolean {
+  return status === 'released' || status === 'voided';
+}
 const TICKET_KEPT_MS = 60 * 60 * 1000;
 
 /** @example const orders = await openOrderBook('.data/bookshop/orders.json'); const order = await orders.create(lines, 'EUR', state) */
@@ -132,7 +137,8 @@ export async function openOrderBook(file: string) {
     recordPayment: (serial: string, payment: PaymentFacts) =>
       change(serial, (order) => {
         if (order.paymentId === payment.id) {
-          order.paymentStatus = payment.status;
+          // Notifications may arrive in any order: a late `payment.held` never undoes a release or a void.
+          if (!isSettled(order.paymentStatus) || isSettled(payment.status)) order.paymentStatus = payment.status;
           // The notification may arrive before the customer's browser: only the voucher carries the address.
           if (payment.shippingAddress && !order.shippingAddress) order.shippingAddress = payment.shippingAddress;
         }
