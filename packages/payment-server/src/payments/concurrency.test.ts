@@ -40,7 +40,9 @@ describe.runIf(hasPostgres)('100 parallel tickets against one wallet, through tw
       const http = serve({ fetch: (request) => (instances[n] as PaymentServer).app.fetch(request), port: 0, hostname: '127.0.0.1' });
       await new Promise<void>((resolve) => http.once('listening', () => resolve()));
       listeners.push(http);
-      urls.push(`http://localhost:${(http.address() as AddressInfo).port}`);
+      // An address, not `localhost`: resolving a name waits in libuv's thread pool behind the 100
+      // access-key hashes (scrypt) this process runs, long enough to hit the client's connect time-out.
+      urls.push(`http://127.0.0.1:${(http.address() as AddressInfo).port}`);
     }
     issuer = urls[0] as string;
     const config = configSchema.parse({
