@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { type ListenOptions, listen, securityHeaders, staticAssets } from '@caisse/example-store-support';
+import { type ListenOptions, listen, refusalReason, securityHeaders, staticAssets } from '@caisse/example-store-support';
 import { ensureState, readStateCookie } from '@caisse/server-kit';
 import { Hono } from 'hono';
 import { basicAuth } from 'hono/basic-auth';
@@ -9,7 +9,7 @@ import { getCookie, setCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
 import { BOOKS, CURRENCY, findBook, VAT_RATE } from './catalogue.js';
 import { openOrderBook, refunded } from './orders.js';
-import { adminPage, basketPage, cataloguePage, orderPage, refusalReason } from './pages.js';
+import { adminPage, basketPage, cataloguePage, orderPage } from './pages.js';
 import { createPayments } from './payments.js';
 
 export interface BookshopConfig {

@@ -1,3 +1,4 @@
+import { refusalWords } from '@caisse/example-store-support';
 import type { Address, RefusalReason } from '@caisse/protocol';
 import type { Book } from './catalogue.js';
 import { esc, layout, money } from './html.js';
@@ -21,29 +22,6 @@ const EXPLAIN: Record<OrderStatus, (amount: string) => string> = {
   cancelled: (amount) => `The order was cancelled and the ${amount} held for it returned to you.`,
   refunded: (amount) => `${amount} was refunded to you.`,
 };
-
-/** Why a payment was refused, in the shop's words (every reason the payment server may give: the compiler checks). */
-const REFUSED: Record<RefusalReason, string> = {
-  insufficient_funds: 'There is not enough money in your wallet.',
-  ceiling_exceeded: 'It would go over your spending limit.',
-  authentication_failed: 'You could not be identified.',
-  account_locked: 'Your Caisse account is locked.',
-  customer_declined: 'You declined it.',
-  confirmation_expired: 'It was not confirmed on your phone in time.',
-  bank_declined: 'Your bank declined it.',
-  ticket_expired: 'The payment link expired.',
-  ticket_invalid: 'The payment request was not valid.',
-  ticket_replayed: 'The payment request was already used.',
-  merchant_unknown: 'The payment service does not know our shop.',
-};
-
-/**
- * The refusal reason our return handler put in the order page's address (`?caisse_reason=`),
- * if it is one; anything else is not shown. The reason is only said, never trusted: the
- * order's status comes from our records.
- */
-export const refusalReason = (value: string | undefined): RefusalReason | undefined =>
-  value !== undefined && Object.hasOwn(REFUSED, value) ? (value as RefusalReason) : undefined;
 
 const basketLink = (count: number) => `<a href="/basket">Basket (${count})</a>`;
 
@@ -108,7 +86,7 @@ export function orderPage(order: Order, pay: { ticket: string; server: string } 
   let payment = '';
   if (pay) {
     const why = refused
-      ? `<p class="notice" role="alert" id="refusal">Payment refused. ${REFUSED[refused]} Nothing was charged: you can pay again.</p>`
+      ? `<p class="notice" role="alert" id="refusal">Payment refused. ${refusalWords(refused, 'our shop')} Nothing was charged: you can pay again.</p>`
       : '';
     payment = `${why}<caisse-checkout ticket="${esc(pay.ticket)}" server="${esc(pay.server)}" verify-url="/caisse/return" lang="en"></caisse-checkout>`;
   }

@@ -1,13 +1,13 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { type ListenOptions, listen, securityHeaders, staticAssets } from '@caisse/example-store-support';
+import { type ListenOptions, listen, refusalReason, securityHeaders, staticAssets } from '@caisse/example-store-support';
 import { ensureState } from '@caisse/server-kit';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
 import { ARTICLES, findArticle } from './articles.js';
-import { type Access, articlePage, frontPage, historyPage, refusalReason } from './pages.js';
+import { type Access, articlePage, frontPage, historyPage } from './pages.js';
 import { createPayments, type HourEnd } from './payments.js';
 import { openReadings } from './readings.js';
 

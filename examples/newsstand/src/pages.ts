@@ -1,3 +1,4 @@
+import { refusalWords } from '@caisse/example-store-support';
 import type { RefusalReason } from '@caisse/protocol';
 import type { Article } from './articles.js';
 import { esc, layout, money, type ReaderBar } from './html.js';
@@ -35,29 +36,6 @@ const HOUR_ENDS: Readonly<Record<HourEnd, (article: Article, hour: Hour | undefi
   ended: () => 'Your hour of reading can no longer pay. Pay for this article on its own, or start a new hour.',
 };
 
-/** Why a payment was refused, in the newsstand's words (every reason the payment server may give: the compiler checks). */
-const REFUSED: Readonly<Record<RefusalReason, string>> = {
-  insufficient_funds: 'There is not enough money in your wallet.',
-  ceiling_exceeded: 'It would go over your spending limit.',
-  authentication_failed: 'You could not be identified.',
-  account_locked: 'Your Caisse account is locked.',
-  customer_declined: 'You declined it.',
-  confirmation_expired: 'It was not confirmed on your phone in time.',
-  bank_declined: 'Your bank declined it.',
-  ticket_expired: 'The payment link expired.',
-  ticket_invalid: 'The payment request was not valid.',
-  ticket_replayed: 'The payment request was already used.',
-  merchant_unknown: 'The payment service does not know the newsstand.',
-};
-
-/**
- * The refusal reason our return handler put in the article's address (`?caisse_reason=`), if
- * it is one; anything else is not shown. Only said, never trusted: what the reader may read
- * comes from our records.
- */
-export const refusalReason = (value: string | undefined): RefusalReason | undefined =>
-  value !== undefined && Object.hasOwn(REFUSED, value) ? (value as RefusalReason) : undefined;
-
 /** How the reader can read the article: it is theirs, or their hour of reading opens it in one click, or they pay. */
 export type Access =
   | { read: true }
@@ -83,7 +61,7 @@ function paywall(article: Article, access: Exclude<Access, { read: true }>): str
   const refused =
     access.refused === undefined
       ? ''
-      : `<p class="notice" role="alert" id="refusal">Payment refused. ${REFUSED[access.refused]} Nothing was charged: you can pay again.</p>`;
+      : `<p class="notice" role="alert" id="refusal">Payment refused. ${refusalWords(access.refused, 'the newsstand')} Nothing was charged: you can pay again.</p>`;
   return `<div class="paywall">${refused}${why}<p>Read the whole article for ${money(article.price)}, paid from your Caisse wallet. Confirm on your phone and it opens here.</p>
 <caisse-checkout ticket="${esc(access.ticket)}" server="${esc(access.server)}" mode="popup" verify-url="/caisse/return" lang="en"></caisse-checkout>
 <section class="hour" aria-labelledby="hour-offer"><h2 id="hour-offer">Read for an hour, up to ${money(HOUR.maximum)}</h2>
