@@ -30,6 +30,7 @@ import { createPhoneCheckout, type PhoneCheckout } from './checkout/phone.js';
 import { checkoutRoutes } from './checkout/routes.js';
 import { createSessions } from './checkout/sessions.js';
 import { type Config, issuerOf } from './config.js';
+import { type ContentService, contentEndpoints, createContentService } from './contents/index.js';
 import { planDeviceRoutes } from './customers/device-routes.js';
 import { createCustomerOverview } from './customers/overview.js';
 import { createPlanService, type PlanService } from './customers/plans.js';
@@ -57,6 +58,7 @@ import { createPaymentBooking } from './payments/booking.js';
 import { paymentsSpending } from './payments/spending.js';
 import { createTokenSigner } from './payments/tokens.js';
 import { walletMeans } from './payments/wallet.js';
+import { createQuoteFetcher, type QuoteFetcher, quoteRoutes } from './quotes/index.js';
 import { deriveKey, generateSecret } from './secrets.js';
 import { parseCutoff } from './settlement/cutoff.js';
 import type { Database } from './storage/database.js';
@@ -80,6 +82,10 @@ export interface PaymentServer {
   notifications: NotificationService;
   /** Tickets refused at intake, per merchant they name: counted, notified once per kind, listed (API, CLI). */
   ticketRefusals: TicketRefusalService;
+  /** Digital goods merchants store here, released once to the browser that paid. */
+  contents: ContentService;
+  /** Quotes from merchants' quote endpoints. */
+  quotes: QuoteFetcher;
   /** Sends the outbox; `startPaymentServer` runs it in the background. */
   notificationDispatcher: NotificationDispatcher;
   /** How customers hear of confirmation requests and get enrollment codes besides the device stream (CAISSE_NOTIFIER). */
@@ -182,6 +188,8 @@ export async function createPaymentServer(config: Config, options: PaymentServer
   const signer = createTokenSigner({ keys, issuer, lifetime: config.CAISSE_VOUCHER_LIFETIME, mode, now });
   const sessions = createSessions({ db, now });
   const ticketRefusals = createTicketRefusalService({ db, now, log, sessions });
+  const contents = createContentService({ db, sealingKey: deriveKey(secret, 'content-sealing'), now, log });
+  const quotes = createQuoteFetcher({ issuer, merchants, contents, keys, mode, log, now });
   const booking = createPaymentBooking({
     sessions,
     signer,
@@ -279,9 +287,12 @@ export async function createPaymentServer(config: Config, options: PaymentServer
         overview,
         allowanceCharges,
         ticketRefusals,
+        quotes,
+        contents,
         log,
         now,
       }),
+      quoteRoutes({ quotes }),
       accountRoutes({
         issuer,
         mode,
@@ -326,9 +337,22 @@ export async function createPaymentServer(config: Config, options: PaymentServer
         deliveryKeys: afterPayment.deliveryKeys(merchants),
         endpoints: [
           ...afterPayment.endpoints,
-          decoupledEndpoints({ issuer, db, merchants, customers, sessions, phone: phoneCheckout, signer, ticketRefusals, log, now }),
+          decoupledEndpoints({
+            issuer,
+            db,
+            merchants,
+            customers,
+            sessions,
+            phone: phoneCheckout,
+            signer,
+            ticketRefusals,
+            contents,
+            log,
+            now,
+          }),
           ticketRefusalEndpoints({ refusals: ticketRefusals }),
           allowanceEndpoints({ allowances }),
+          contentEndpoints({ contents }),
         ],
       }),
     ],
@@ -348,6 +372,8 @@ export async function createPaymentServer(config: Config, options: PaymentServer
     alerts,
     notifications,
     ticketRefusals,
+    contents,
+    quotes,
     notificationDispatcher,
     notifier,
     phoneCheckout,

@@ -14,6 +14,7 @@ describe('wire constants', () => {
       notification: 'caisse-notification+jwt',
       confirmation: 'caisse-confirmation+jwt',
       assertion: 'caisse-assertion+jwt',
+      quote: 'caisse-quote+jwt',
     });
     expect(new Set(Object.values(TOKEN_TYPES)).size).toBe(Object.keys(TOKEN_TYPES).length);
   });
@@ -43,6 +44,8 @@ describe('wire constants', () => {
       ticketLifetime: 86_400,
       voucherLifetime: 600,
       assertionLifetime: 300,
+      quoteRequestLifetime: 60,
+      contentBytes: 512 * 1024,
       allowanceLifetime: 366 * 86_400,
       settledCharges: 50,
       requested: 8,

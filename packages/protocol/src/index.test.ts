@@ -73,6 +73,11 @@ describe('public entry', () => {
         'modeOfClaims',
         'modeOfKid',
         'testMarker',
+        'CONTENT_TYPES',
+        'quoteAnswer',
+        'quoteRequestClaims',
+        'ticketDelivery',
+        'ticketQuote',
       ].sort(),
     );
   });

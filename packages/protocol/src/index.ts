@@ -18,7 +18,9 @@ export type {
   AllowanceEnd,
   ApiAllowance,
   ApiAllowanceCharge,
+  ApiContent,
   ApiPayment,
+  ApiQuote,
   ApiTicketRefusal,
   EscrowResolution,
   EscrowResolver,
@@ -30,6 +32,7 @@ export type {
   SettlementStatus,
   TicketRefusalList,
 } from './merchant-api.js';
+export { CONTENT_TYPES, type ContentType } from './merchant-api.js';
 export { type CustomerAllowance, customerAllowance, customerAllowances } from './messages/allowance.js';
 export { type AssertionClaims, assertionClaims } from './messages/assertion.js';
 export {
@@ -60,6 +63,16 @@ export {
   planBounds,
   planChange,
 } from './messages/plan.js';
+export {
+  type QuoteAnswer,
+  type QuoteRequestClaims,
+  quoteAnswer,
+  quoteRequestClaims,
+  type TicketDelivery,
+  type TicketQuote,
+  ticketDelivery,
+  ticketQuote,
+} from './messages/quote.js';
 export { type RefusalClaims, type RefusalDetail, refusalClaims, refusalReason } from './messages/refusal.js';
 export {
   type AllowancePeriod,

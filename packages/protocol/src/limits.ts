@@ -31,6 +31,10 @@ export const LIMITS = {
   voucherLifetime: 600,
   /** Longest validity of a merchant API assertion, in seconds. */
   assertionLifetime: 300,
+  /** Longest validity of a quote request, in seconds: the merchant answers it at once. */
+  quoteRequestLifetime: 60,
+  /** Largest digital good the payment server keeps for a merchant, in bytes. */
+  contentBytes: 512 * 1024,
   /** Longest life of a session allowance, from its ticket's `iat`, in seconds (one year). */
   allowanceLifetime: 366 * 86_400,
   /** Charges listed in one `allowance.settled` notification; the merchant API lists them all. */

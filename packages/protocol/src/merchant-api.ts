@@ -252,3 +252,47 @@ export interface ApiTicketRefusal {
 export interface TicketRefusalList {
   refusals: ApiTicketRefusal[];
 }
+
+/** The kinds of digital good the payment server keeps and releases (`PUT /v1/contents/{ref}`). */
+export const CONTENT_TYPES = [
+  'text/plain',
+  'text/html',
+  'text/markdown',
+  'application/pdf',
+  'image/png',
+  'image/jpeg',
+  'application/zip',
+  'application/octet-stream',
+] as const;
+export type ContentType = (typeof CONTENT_TYPES)[number];
+
+/**
+ * A digital good a merchant stored on the payment server (`PUT`/`GET /v1/contents/{ref}`):
+ * what it is, never the good itself. A ticket names it by `ref` (`delivery.content`).
+ * @example const content = await client.contents.put('article-42', { title: 'The tide tables', contentType: 'text/html', data: html })
+ */
+export interface ApiContent {
+  /** The merchant's reference, the protocol id rule. */
+  ref: string;
+  title: string;
+  contentType: ContentType;
+  /** Bytes, once decoded. */
+  size: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * `POST /quotes`: a quote fetched from the merchant's quote endpoint and verified, for a
+ * phone app or a till. Send `ticket` to `/pay` or the decoupled API as any ticket.
+ */
+export interface ApiQuote {
+  ticket: string;
+  amount: number;
+  currency: string;
+  items: { id: string; label: string; quantity: number; unitAmount: number; vatRate: number }[];
+  /** ISO 8601: the price holds until then. */
+  expiresAt: string;
+  /** Units left, when the merchant tells it. */
+  stock?: number;
+}

@@ -9,6 +9,8 @@ export const TOKEN_TYPES = {
   notification: 'caisse-notification+jwt',
   confirmation: 'caisse-confirmation+jwt',
   assertion: 'caisse-assertion+jwt',
+  /** The payment server asking a merchant's quote endpoint for a price (a quote request). */
+  quote: 'caisse-quote+jwt',
 } as const;
 
 export type TokenKind = keyof typeof TOKEN_TYPES;

@@ -1,4 +1,13 @@
-export { CaisseError, ERROR_CODES, type ErrorCode, isCaisseError, REFUSAL_REASONS, type RefusalReason } from '@caisse/protocol';
+export {
+  CaisseError,
+  ERROR_CODES,
+  type ErrorCode,
+  isCaisseError,
+  REFUSAL_REASONS,
+  type RefusalReason,
+  type TicketDelivery,
+  type TicketQuote,
+} from '@caisse/protocol';
 export { type ClockOptions, DEFAULT_CLOCK_TOLERANCE } from './claims.js';
 export {
   createNotificationHandler,
@@ -7,6 +16,13 @@ export {
   type NotificationHandlerOptions,
 } from './handlers/notification.js';
 export { ERROR_HTTP_STATUS, type Problem } from './handlers/problem.js';
+export {
+  createQuoteHandler,
+  DEFAULT_QUOTE_LIFETIME,
+  type QuoteHandlerOptions,
+  type QuoteTicketInput,
+  type QuoteUnavailable,
+} from './handlers/quote.js';
 export {
   createReturnHandler,
   ERROR_PARAM,
@@ -48,6 +64,7 @@ export {
   type VerifyNotificationOptions,
   verifyNotification,
 } from './notification/verify.js';
+export { type QuoteRequest, type VerifyQuoteRequestOptions, verifyQuoteRequest } from './quote/verify-request.js';
 export {
   type IoredisClient,
   type MemoryReplayStoreOptions,

@@ -3,6 +3,7 @@ import type { ClockOptions } from './claims.js';
 import { signingKeyOf } from './keys/import.js';
 import type { KeySet, SigningKey } from './keys/types.js';
 import { type Notification, verifyNotification } from './notification/verify.js';
+import { type QuoteRequest, verifyQuoteRequest } from './quote/verify-request.js';
 import { memoryReplayStore } from './replay/memory.js';
 import type { ReplayStore } from './replay/store.js';
 import { type CreatedTicket, createTicket, type TicketInput } from './ticket/create.js';
@@ -51,6 +52,8 @@ export interface Merchant {
   createTicket(input: TicketInput): CreatedTicket;
   verifyVoucher(token: string, expected: { ticket: TicketLookup; state?: string }): Promise<Voucher>;
   verifyNotification(token: string): Promise<Notification>;
+  /** Verifies a quote request from the payment server (`verifyQuoteRequest`, for your merchant id and mode). */
+  verifyQuoteRequest(token: string): Promise<QuoteRequest>;
 }
 
 /**
@@ -62,6 +65,7 @@ export interface Merchant {
  * const merchant = createMerchant({ merchantId: 'shop-1', signingKey: privateJwk, paymentServer: await discoverPaymentServer('https://pay.example') })
  * const ticket = merchant.createTicket({ serial: 'order-42', currency: 'EUR', items, state, returnUrl, cancelUrl })
  * const voucher = await merchant.verifyVoucher(token, { ticket: ticket.reference })
+ * const quoteRequest = await merchant.verifyQuoteRequest(await request.text())
  */
 export function createMerchant(config: MerchantConfig): Merchant {
   const signingKey = signingKeyOf(config.signingKey);
@@ -102,5 +106,6 @@ export function createMerchant(config: MerchantConfig): Merchant {
     verifyVoucher: (token, expected) =>
       verifyVoucher(token, { ...trust, ...(config.replayWindow === undefined ? {} : { replayWindow: config.replayWindow }), ...expected }),
     verifyNotification: (token) => verifyNotification(token, trust),
+    verifyQuoteRequest: (token) => verifyQuoteRequest(token, trust),
   };
 }

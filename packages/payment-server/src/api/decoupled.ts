@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { customerHint } from '@caisse/protocol';
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { checkTicket, type MerchantDirectory } from '../checkout/intake.js';
+import { type ContentDirectory, checkTicket, type MerchantDirectory } from '../checkout/intake.js';
 import type { PhoneCheckout } from '../checkout/phone.js';
 import type { CheckoutSession, Sessions } from '../checkout/sessions.js';
 import type { CustomerService } from '../customers/service.js';
@@ -26,6 +26,8 @@ export interface DecoupledDeps {
   signer: TokenSigner;
   /** Where a refused ticket is listed for its merchant (`GET /v1/ticket-refusals`); none: the problem alone says it. */
   ticketRefusals?: Pick<TicketRefusalService, 'record'>;
+  /** Digital goods, so a ticket naming one is told apart from one naming a good never stored. */
+  contents?: ContentDirectory;
   log: Logger;
   now?: () => Date;
 }
@@ -97,7 +99,12 @@ export function decoupledEndpoints(deps: DecoupledDeps): (api: Hono<ApiEnv>) => 
     api.post('/payments', async (c) => {
       const merchantId = c.get('merchantId');
       const body = await jsonBody(c, paymentRequest);
-      const intake = await checkTicket(body.ticket, { merchants: deps.merchants, issuer: deps.issuer, now });
+      const intake = await checkTicket(body.ticket, {
+        merchants: deps.merchants,
+        issuer: deps.issuer,
+        now,
+        ...(deps.contents ? { contents: deps.contents } : {}),
+      });
       if (!intake.accepted) {
         // Listed with the browser's refusals when the ticket names this merchant (the caller is told at once, in the problem).
         if (intake.merchant?.id === merchantId) {
@@ -115,6 +122,8 @@ export function decoupledEndpoints(deps: DecoupledDeps): (api: Hono<ApiEnv>) => 
       if (intake.ticket.claims.iss !== merchantId) throw new ProblemError('ticket_invalid', 'The ticket was issued by another merchant.');
       // No page asks the customer: refused before the ticket is spent, rather than a voucher silently without the address.
       if (intake.ticket.claims.requested?.length) throw new ProblemError('requested_data_unavailable');
+      // A digital good is released to the browser that paid: here there is none to release it to.
+      if (intake.ticket.claims.delivery !== undefined) throw new ProblemError('delivery_unavailable');
       const customer = await deps.customers.findByPhone(body.phone);
       // The ticket is spent, and the request opened or the payment refused, in one commit.
       const outcome = await deps.db.transaction(async (tx) => {

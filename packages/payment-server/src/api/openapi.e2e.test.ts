@@ -410,6 +410,25 @@ describe.each(await serverDrivers('openapi'))('the OpenAPI description against t
     expect([malformed.status, malformed.body.code]).toEqual([400, 'request_invalid']);
   });
 
+  it('digital goods: stored, replaced, described; and their problems', async () => {
+    const good = {
+      title: 'The tide tables',
+      contentType: 'text/html',
+      data: Buffer.from('<p>High water at 06:12.</p>').toString('base64url'),
+    };
+    const stored = await call('PUT', '/contents/{ref}', { params: { ref: 'tides' }, body: good });
+    expect([stored.status, stored.body]).toMatchObject([201, { ref: 'tides', size: 27 }]);
+    expect((await call('PUT', '/contents/{ref}', { params: { ref: 'tides' }, body: good })).status).toBe(200);
+    expect((await call('GET', '/contents/{ref}', { params: { ref: 'tides' } })).body).toMatchObject({
+      ref: 'tides',
+      contentType: 'text/html',
+    });
+    const unknown = await call('GET', '/contents/{ref}', { params: { ref: 'ghost' } });
+    expect([unknown.status, unknown.body.code]).toEqual([404, 'content_unknown']);
+    const malformed = await call('PUT', '/contents/{ref}', { params: { ref: 'bad' }, body: { ...good, data: 'not base64!' } });
+    expect([malformed.status, malformed.body.code]).toEqual([400, 'request_invalid']);
+  });
+
   it('has had every described operation answered', () => {
     const described = [...operations().values()].map((operation) => operation.operationId);
     expect([...answered].sort()).toEqual(described.sort());

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { CONTENT_BODY_LIMIT } from '../contents/model.js';
 import { DELIVERY_PATH } from '../escrow/routes.js';
 import { ProblemError } from '../http/problem.js';
 import type { Logger } from '../log.js';
@@ -11,8 +12,9 @@ import { idempotency } from './idempotency.js';
 import { parseListQuery, parsePaymentId } from './params.js';
 import { createPaymentQueries } from './payments.js';
 
-/** The largest request body the merchant API reads, in bytes. */
+/** The largest request body the merchant API reads, in bytes (a digital good's PUT excepted: `CONTENT_BODY_LIMIT`). */
 export const API_BODY_LIMIT = 64 * 1024;
+const CONTENT_PATH = /\/contents\/[^/]+$/;
 
 export interface ApiDeps {
   /** The payment server's public URL: assertions' `aud` and the base of their `htu`. */
@@ -37,7 +39,7 @@ export interface ApiDeps {
 
 /**
  * The merchant API as a Hono app of its own, to mount at `/v1`. Every request passes,
- * in order: a body limit (64 KiB, `body_too_large`), the merchant's assertion
+ * in order: a body limit (64 KiB, `body_too_large`; a digital good's PUT, its own), the merchant's assertion
  * (`merchantAssertion`), and for POST an `Idempotency-Key` (`idempotency`); then the
  * endpoints, each scoped to the authenticated merchant:
  *
@@ -66,14 +68,19 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   const asMerchant = merchantAssertion({ ...assertion, merchants: deps.merchants });
   const asDelivery = deps.deliveryKeys ? merchantAssertion({ ...assertion, merchants: deps.deliveryKeys }) : asMerchant;
 
+  const limit = (maxSize: number) =>
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new ProblemError('body_too_large', `This merchant API endpoint reads bodies of at most ${maxSize} bytes.`);
+      },
+    });
+  const apiLimit = limit(API_BODY_LIMIT);
+  // A digital good is the one body larger than a form: only its PUT reads more.
+  const contentLimit = limit(CONTENT_BODY_LIMIT);
   api.use(
     '*',
-    bodyLimit({
-      maxSize: API_BODY_LIMIT,
-      onError: () => {
-        throw new ProblemError('body_too_large', `The merchant API reads bodies of at most ${API_BODY_LIMIT} bytes.`);
-      },
-    }),
+    (c, next) => (c.req.method === 'PUT' && CONTENT_PATH.test(c.req.path) ? contentLimit : apiLimit)(c, next),
     (c, next) => (deps.deliveryKeys && c.req.method === 'POST' && DELIVERY_PATH.test(c.req.path) ? asDelivery : asMerchant)(c, next),
     idempotency({ db: deps.db, ...log, ...now, ...purgeInterval }),
   );

@@ -25,6 +25,11 @@ export interface MerchantDirectory {
   ticketPolicy(merchantId: string): Promise<TicketPolicy | undefined>;
 }
 
+/** What ticket intake needs to know about digital goods (`contents/`): a ticket may name only one its merchant stored. */
+export interface ContentDirectory {
+  exists(merchantId: string, ref: string): Promise<boolean>;
+}
+
 /**
  * Whom a refused ticket is attributed to, and what may answer it. Only a registered
  * merchant named by the ticket's `iss` (unverified: anyone can name a merchant in a
@@ -144,10 +149,7 @@ function invalid(error: unknown, reading: Reading): IntakeResult {
  * ticket naming a registered merchant says which (`merchant`), whether the ticket could
  * be verified or not: see {@link RefusedFor} for what may be done with it.
  */
-export async function checkTicket(
-  token: unknown,
-  deps: { merchants: MerchantDirectory; issuer: string; now?: () => Date },
-): Promise<IntakeResult> {
+export async function checkTicket(token: unknown, deps: IntakeDeps): Promise<IntakeResult> {
   const reading: Reading = {};
   const result = await verifyTicket(token, deps, reading);
   if (result.accepted || reading.merchantId === undefined || reading.policy === undefined || typeof token !== 'string') return result;
@@ -155,11 +157,15 @@ export async function checkTicket(
   return { ...result, merchant: refusedFor(token, result, { ...reading, merchantId: reading.merchantId, policy: reading.policy }, now) };
 }
 
-async function verifyTicket(
-  token: unknown,
-  deps: { merchants: MerchantDirectory; issuer: string; now?: () => Date },
-  reading: Reading,
-): Promise<IntakeResult> {
+/** What {@link checkTicket} reads: merchants, this server's issuer, the clock, and the stored digital goods (none: a ticket naming one is refused). */
+export interface IntakeDeps {
+  merchants: MerchantDirectory;
+  issuer: string;
+  now?: () => Date;
+  contents?: ContentDirectory;
+}
+
+async function verifyTicket(token: unknown, deps: IntakeDeps, reading: Reading): Promise<IntakeResult> {
   if (typeof token !== 'string' || token.length === 0) return refuse('ticket_invalid', 'request_invalid', 'No ticket was sent.');
   // Before the issuer is read: a token too large or not a JWS at all has no readable
   // `iss`, and would otherwise be called `merchant_unknown` instead of what is wrong.
@@ -204,6 +210,15 @@ async function verifyTicket(
   }
 
   const ticket: ReceivedTicket = { claims, sha256: createHash('sha256').update(token).digest('base64url') };
+  const delivery = claims.delivery?.content;
+  if (delivery !== undefined && !(deps.contents && (await deps.contents.exists(merchantId, delivery)))) {
+    return refuse(
+      'ticket_invalid',
+      'content_unknown',
+      `The ticket of merchant ${merchantId} names the digital good "${delivery}", which the merchant has not stored on this payment server: store it first (PUT /v1/contents/${delivery}, client.contents.put), or make the ticket without delivery.`,
+      ticket,
+    );
+  }
   const now = Math.floor((deps.now?.() ?? new Date()).getTime() / 1000);
   if (claims.iat > now + TICKET_CLOCK_TOLERANCE) {
     return refuse(

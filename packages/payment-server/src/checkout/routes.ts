@@ -1,9 +1,10 @@
-import type { Mode, RefusalReason } from '@caisse/protocol';
+import { LIMITS, type Mode, type RefusalReason } from '@caisse/protocol';
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import type { AllowanceCharges } from '../allowances/charge.js';
+import type { ContentService } from '../contents/service.js';
 import { AuthenticationFailedError, isWrongCredentials } from '../customers/errors.js';
 import type { Customer } from '../customers/model.js';
 import type { CustomerOverviewReader } from '../customers/overview.js';
@@ -14,10 +15,12 @@ import { formFromOurOrigin } from '../http/form-origin.js';
 import { PROBLEM_STATUS, ProblemError } from '../http/problem.js';
 import { createLedger } from '../ledger/service.js';
 import type { Logger } from '../log.js';
+import { ID_PATTERN } from '../merchants/input.js';
 import type { MerchantService } from '../merchants/service.js';
 import { checkoutPage } from '../pages/checkout.js';
 import { CONFIRM_LIVE_SCRIPT, CONFIRM_LIVE_SCRIPT_PATH, confirmOnPhonePage } from '../pages/confirm.js';
 import { CHECKOUT_CSS, CHECKOUT_CSS_PATH } from '../pages/css.js';
+import { deliveryPage } from '../pages/delivery.js';
 import { errorPage } from '../pages/error.js';
 import { type Locale, pickLocale } from '../pages/i18n.js';
 import type { IdentifyError } from '../pages/identify.js';
@@ -31,6 +34,7 @@ import type { Authoriser } from '../payments/authorise.js';
 import { closeRefused } from '../payments/refusal.js';
 import { storedVoucher } from '../payments/repository.js';
 import { type TokenSigner, withResult } from '../payments/tokens.js';
+import type { QuoteFetcher } from '../quotes/fetch.js';
 import type { Database } from '../storage/database.js';
 import { MAX_SPENT_REFUSED_TICKETS } from '../ticket-refusals/model.js';
 import type { TicketRefusalService } from '../ticket-refusals/service.js';
@@ -76,6 +80,10 @@ export interface CheckoutDeps {
   allowanceCharges?: Pick<AllowanceCharges, 'charge'>;
   /** Where a refused ticket is told to the merchant it names (listing, notification); none: only logged. */
   ticketRefusals?: Pick<TicketRefusalService, 'record'>;
+  /** Quotes from merchants' quote endpoints (`/quote`, and a fresh quote when one ran out); none: `/quote` is not found. */
+  quotes?: QuoteFetcher;
+  /** Digital goods: a ticket may name only a stored one, released once after payment; none: such tickets are refused. */
+  contents?: Pick<ContentService, 'exists' | 'release' | 'releasedAt' | 'get'>;
   log: Logger;
   operatorName?: string;
   /** `test`: every page says "Test mode — no real money". Default `live`. */
@@ -114,7 +122,10 @@ export function checkoutRoutes(deps: CheckoutDeps) {
   };
 
   function problemPage(c: Context, error: ProblemError) {
-    return c.html(errorPage({ ...page, status: error.status, code: error.code }, locale(c)), error.status as 400);
+    // The one detail a customer is shown: a merchant's own words on why an item cannot be bought now.
+    const message = error.code === 'quote_unavailable' ? error.extensions.message : undefined;
+    const detail = typeof message === 'string' ? { detail: message } : {};
+    return c.html(errorPage({ ...page, status: error.status, code: error.code, ...detail }, locale(c)), error.status as 400);
   }
 
   /** The merchant can only be trusted with a redirect for a verified ticket; this page says what happened either way. */
@@ -224,8 +235,13 @@ export function checkoutRoutes(deps: CheckoutDeps) {
     return refusedPage(c, intake.reason, { status: 400 });
   }
 
-  async function receive(c: Context, token: unknown, display: Display = 'redirect') {
-    const intake = await checkTicket(token, { merchants: deps.merchants, issuer: deps.issuer, now });
+  async function receive(c: Context, token: unknown, display: Display = 'redirect', requoted = false) {
+    const intake = await checkTicket(token, {
+      merchants: deps.merchants,
+      issuer: deps.issuer,
+      now,
+      ...(deps.contents ? { contents: deps.contents } : {}),
+    });
     if (!intake.accepted) return refused(c, intake, display);
     if (intake.ticket.claims.allowanceId !== undefined && deps.allowanceCharges) {
       const charged = await chargeAllowance(intake.ticket, token);
@@ -238,7 +254,64 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       merchant: intake.ticket.claims.iss,
       serial: intake.ticket.claims.serial,
     });
-    return c.redirect(`/checkout/${opened.session.id}${langQuery(c)}`, 303);
+    const lang = langQuery(c);
+    return c.redirect(`/checkout/${opened.session.id}${lang}${requoted ? `${lang ? '&' : '?'}requoted=1` : ''}`, 303);
+  }
+
+  /**
+   * A checkout opened from a quote whose price ran out (its ticket's `exp`; the authoriser
+   * refuses it after that, `ticket_expired`): the merchant is asked again for the same
+   * item and quantity, for this browser, and the customer is shown the new quote, in a new
+   * session. The old session is closed, refused, so its ticket is never paid. Undefined for
+   * any other session.
+   */
+  async function requote(c: Context, current: CheckoutSession): Promise<Response | undefined> {
+    const { claims } = current.ticket;
+    if (claims.quote === undefined || deps.quotes === undefined) return undefined;
+    const open = current.state === 'identifying' || current.state === 'choosing';
+    const ranOut = open && now().getTime() >= claims.exp * 1000;
+    if (!ranOut && !(current.state === 'refused' && current.refusalReason === 'ticket_expired')) return undefined;
+    if (ranOut) {
+      await deps.db.transaction((tx) => closeRefused(tx, deps.sessions, current, [current.state], 'refused', 'ticket_expired', now()));
+    }
+    const { item, quantity } = claims.quote;
+    const fresh = await deps.quotes.fetch({ merchantId: current.merchantId, item, quantity, state: claims.state, locale: locale(c) });
+    deps.log.info('checkout.requoted', { session: current.id, merchant: current.merchantId, item });
+    return receive(c, fresh.token, current.display, true);
+  }
+
+  /** The page of a paid checkout's digital good: Open (once), and on to the merchant. */
+  async function showDelivery(c: Context, current: CheckoutSession, ref: string) {
+    const contents = deps.contents as NonNullable<CheckoutDeps['contents']>;
+    const [merchantName, good, releasedAt] = await Promise.all([
+      deps.merchants.displayName(current.merchantId),
+      contents.get(current.merchantId, ref),
+      contents.releasedAt(current.merchantId, current.ticket.claims.jti),
+    ]);
+    const secret = getCookie(c, BROWSER_COOKIE) ?? '';
+    return c.html(
+      deliveryPage(
+        {
+          ...page,
+          merchantName,
+          title: good.title,
+          ...(releasedAt === undefined ? {} : { releasedAt }),
+          csrfToken: csrfToken(deps.csrfKey, current.id, secret),
+          actions: { open: `/checkout/${current.id}/content`, back: `/checkout/${current.id}/return?continue=1` },
+          now: now(),
+        },
+        locale(c),
+      ),
+      200,
+      { 'cache-control': 'no-store' },
+    );
+  }
+
+  /** A paid checkout leaves for the merchant, or first to its digital good, which the merchant's server is not needed for. */
+  function afterPaid(c: Context, current: CheckoutSession, url: string) {
+    return current.display === 'redirect' && current.ticket.claims.delivery === undefined
+      ? c.redirect(url, 303)
+      : c.redirect(`/checkout/${current.id}/return`, 303);
   }
 
   async function session(c: Context): Promise<CheckoutSession> {
@@ -352,6 +425,15 @@ export function checkoutRoutes(deps: CheckoutDeps) {
               ...(error ? { error } : {}),
               ...(sharedForm ? { sharedForm } : {}),
               usePoints: current.usePoints,
+              ...(claims.quote
+                ? {
+                    quote: {
+                      expiresAt: new Date(claims.exp * 1000),
+                      ...(claims.quote.stock === undefined ? {} : { stock: claims.quote.stock }),
+                      requoted: c.req.query('requoted') === '1',
+                    },
+                  }
+                : {}),
               now: now(),
             },
             locale(c),
@@ -410,15 +492,17 @@ export function checkoutRoutes(deps: CheckoutDeps) {
 
   return (app: Hono) => {
     // Forms are small; a body past the limit is refused before it is read, chunked or not.
-    for (const path of ['/pay', '/checkout/*']) {
+    for (const path of ['/pay', '/quote', '/checkout/*']) {
       app.use(path, bodyLimit({ maxSize: FORM_LIMIT, onError: (c) => problemPage(c, new ProblemError('body_too_large')) }));
     }
 
     // A problem on a hosted page is shown as a page, in the customer's language.
-    app.use('/checkout/*', async (c, next) => {
-      await next();
-      if (c.error instanceof ProblemError) c.res = problemPage(c, c.error);
-    });
+    for (const path of ['/quote', '/checkout/*']) {
+      app.use(path, async (c, next) => {
+        await next();
+        if (c.error instanceof ProblemError) c.res = problemPage(c, c.error);
+      });
+    }
 
     app.get(CHECKOUT_CSS_PATH, (c) => {
       c.header('cache-control', 'public, max-age=31536000, immutable');
@@ -441,14 +525,30 @@ export function checkoutRoutes(deps: CheckoutDeps) {
     });
     app.get('/pay', (c) => receive(c, c.req.query('ticket')));
 
+    /**
+     * A quote asked for by a browser (the widget's quote mode, a form, a link or a QR
+     * code): `merchant`, `item`, `quantity` (default 1), `state` (the merchant page's
+     * browser binding), `mode=popup`. The payment server fetches the merchant's signed
+     * ticket and opens the checkout on it, as `/pay` does: the browser never carries it.
+     */
+    app.on(['GET', 'POST'], '/quote', async (c) => {
+      if (deps.quotes === undefined) throw new ProblemError('not_found');
+      const fields = c.req.method === 'POST' ? await c.req.parseBody() : c.req.query();
+      const fresh = await deps.quotes.fetch({ ...readQuoteQuery(fields), locale: locale(c) });
+      return receive(c, fresh.token, fields.mode === 'popup' ? 'popup' : 'redirect');
+    });
+
     app.get('/checkout/:id', async (c) => {
-      return await showSession(c, await expireIfDue(await session(c)));
+      const current = await expireIfDue(await session(c));
+      return (await requote(c, current)) ?? (await showSession(c, current));
     });
 
     app.post('/checkout/:id/identify', async (c) => {
       const found = await expireIfDue(await session(c));
       const form = await c.req.parseBody();
       checkForm(c, found, form);
+      const fresh = await requote(c, found);
+      if (fresh) return fresh;
       const current = withPointsChoice(found, form);
       if (current.state !== 'identifying') return showSession(c, current);
       const account = typeof form.account === 'string' ? form.account.trim() : '';
@@ -490,9 +590,9 @@ export function checkoutRoutes(deps: CheckoutDeps) {
         result: outcome.result,
         ...(outcome.result === 'refused' ? { reason: outcome.reason } : {}),
       });
-      if (outcome.result === 'paid')
-        return current.display === 'redirect' ? c.redirect(outcome.url, 303) : c.redirect(`/checkout/${current.id}/return`, 303);
-      return showSession(c, (await deps.sessions.load(current.id)) ?? current);
+      if (outcome.result === 'paid') return afterPaid(c, current, outcome.url);
+      const after = (await deps.sessions.load(current.id)) ?? current;
+      return (await requote(c, after)) ?? showSession(c, after);
     });
 
     /** "Confirm on my phone" for the customer the ticket names: the one click of a phone checkout. */
@@ -500,6 +600,8 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       const found = await expireIfDue(await session(c));
       const form = await c.req.parseBody();
       checkForm(c, found, form);
+      const fresh = await requote(c, found);
+      if (fresh) return fresh;
       const current = withPointsChoice(found, form);
       const hint = current.ticket.claims.customer;
       if (current.state !== 'identifying' || !hint) return showSession(c, current);
@@ -521,8 +623,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       if (current.state !== 'choosing') return showSession(c, current);
       const outcome = await deps.authoriser.takeOffer(current, 'bank');
       deps.log.info('checkout.offer_taken', { session: current.id, result: outcome.result });
-      if (outcome.result === 'paid')
-        return current.display === 'redirect' ? c.redirect(outcome.url, 303) : c.redirect(`/checkout/${current.id}/return`, 303);
+      if (outcome.result === 'paid') return afterPaid(c, current, outcome.url);
       return showSession(c, (await deps.sessions.load(current.id)) ?? current);
     });
 
@@ -600,6 +701,10 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       const current = await session(c);
       const { claims } = current.ticket;
       if (current.state === 'paid') {
+        const delivery = claims.delivery;
+        if (delivery !== undefined && deps.contents !== undefined && c.req.query('continue') !== '1') {
+          return showDelivery(c, current, delivery.content);
+        }
         const { voucher } = await storedVoucher(deps.db, current);
         return leave(c, current.display, current.merchantId, 'voucher', claims.returnUrl, voucher);
       }
@@ -609,8 +714,60 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       }
       return c.redirect(`/checkout/${current.id}`, 303);
     });
+
+    /**
+     * The digital good of a paid checkout, released to this browser (the session's
+     * cookie, and the form's CSRF token), once: served as it was stored, sandboxed (no
+     * script runs, whatever the merchant stored) and never cached.
+     */
+    app.post('/checkout/:id/content', async (c) => {
+      const current = await session(c);
+      checkForm(c, current, await c.req.parseBody());
+      const delivery = current.ticket.claims.delivery;
+      if (delivery === undefined || deps.contents === undefined) throw new ProblemError('not_found');
+      if (current.state !== 'paid') throw new ProblemError('content_withheld');
+      const good = await deps.contents.release(current.merchantId, current.ticket.claims.jti, delivery.content);
+      deps.log.info('checkout.content_released', { session: current.id, merchant: current.merchantId, ref: delivery.content });
+      const textual = good.contentType.startsWith('text/');
+      return c.body(new Uint8Array(good.data), 200, {
+        'content-type': `${good.contentType}${textual ? '; charset=utf-8' : ''}`,
+        'content-security-policy': "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'",
+        'content-disposition': `${textual || good.contentType.startsWith('image/') || good.contentType === 'application/pdf' ? 'inline' : 'attachment'}; filename="${delivery.content}"`,
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
+    });
   };
 }
+
+/**
+ * The fields of a quote asked for by a browser: `merchant` and `item` (ids), `quantity`
+ * (1 by default, whole), `state` (optional, the merchant page's browser binding). Anything
+ * else is `request_invalid`, before the merchant is called.
+ */
+function readQuoteQuery(fields: Record<string, unknown>): { merchantId: string; item: string; quantity: number; state?: string } {
+  const field = (name: string) => (typeof fields[name] === 'string' ? (fields[name] as string) : undefined);
+  const merchantId = field('merchant') ?? '';
+  const item = field('item') ?? '';
+  const quantityText = field('quantity') ?? '1';
+  const state = field('state');
+  const quantity = /^[1-9][0-9]{0,6}$/.test(quantityText) ? Number(quantityText) : 0;
+  const problems = [
+    ...(ID_PATTERN.test(merchantId) ? [] : [{ path: 'merchant', message: 'must be a merchant id' }]),
+    ...(ID_PATTERN.test(item) ? [] : [{ path: 'item', message: 'must be an item reference (1–64 of A-Z a-z 0-9 . _ : -)' }]),
+    ...(quantity >= 1 && quantity <= LIMITS.quantity
+      ? []
+      : [{ path: 'quantity', message: `must be a whole number from 1 to ${LIMITS.quantity}` }]),
+    ...(state === undefined || state === '' || QUOTE_STATE.test(state)
+      ? []
+      : [{ path: 'state', message: 'must be 16–256 base64url characters' }]),
+  ];
+  const first = problems[0];
+  if (first) throw new ProblemError('request_invalid', `${first.path}: ${first.message}.`, { issues: problems });
+  return { merchantId, item, quantity, ...(state ? { state } : {}) };
+}
+
+const QUOTE_STATE = /^[A-Za-z0-9_-]{16,256}$/;
 
 /**
  * Chrome applies `form-action` to the redirect that follows a form post, so the pages

@@ -30,7 +30,7 @@ export const USAGE = `Usage: caisse-server <command> [options]
 
   start                         run the payment server (HOST, PORT, DATABASE_URL or CAISSE_DATA_DIR, CAISSE_ISSUER, …)
   migrate                       apply pending database migrations and exit
-  merchants add                 --id ID --name NAME --jwks FILE --origin URL [--origin URL …] [--notify-url URL]
+  merchants add                 --id ID --name NAME --jwks FILE --origin URL [--origin URL …] [--notify-url URL] [--quote-url URL]
   merchants list
 ${MERCHANT_KEYS_USAGE}
 ${TICKET_REFUSALS_USAGE}
@@ -103,6 +103,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
           jwks: { type: 'string' },
           origin: { type: 'string', multiple: true },
           'notify-url': { type: 'string' },
+          'quote-url': { type: 'string' },
         });
         const jwks = JSON.parse(await readFile(required(values, 'jwks'), 'utf8'));
         const merchant = await withServer(io, (server) =>
@@ -112,6 +113,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
             jwks,
             returnOrigins: values.origin ?? [],
             ...(values['notify-url'] ? { notifyUrl: values['notify-url'] } : {}),
+            ...(values['quote-url'] ? { quoteUrl: values['quote-url'] } : {}),
           }),
         );
         io.out(

@@ -64,6 +64,15 @@ export const SERVER_ERROR_CODES = {
   allowance_unfunded: "The customer's wallet could no longer hold the next period's maximum back: the allowance ended.",
   allowance_charge_cap_exceeded: 'This charge is above the most one charge may take under this allowance.',
   allowance_currency_mismatch: 'The charge is in another currency than the allowance.',
+  quote_endpoint_missing: 'This merchant has registered no quote endpoint: its pages carry tickets it signed itself.',
+  quote_unavailable: 'The merchant says this item cannot be bought now.',
+  quote_failed:
+    "The merchant's quote endpoint did not answer in time with a valid signed ticket for this request; nothing was charged. Try again.",
+  content_unknown: 'No digital good with this reference is stored for this merchant.',
+  content_released: 'This digital good was already released to the browser that paid for it: it is released once.',
+  content_withheld: 'This digital good is released only for an authorised payment that was not refunded or reversed.',
+  delivery_unavailable:
+    'This ticket names a digital good, which the payment server releases only to the browser that paid on the hosted page: send the customer to /pay, or deliver it yourself and issue the ticket without delivery.',
   requested_data_unavailable:
     'This ticket requests customer data, which only the hosted checkout page can collect: send the customer to /pay, or issue the ticket without requested.',
 } as const;
@@ -115,6 +124,12 @@ export const PROBLEM_STATUS: Record<ProblemCode, number> = {
   alert_unknown: 404,
   payment_not_held: 409,
   allowance_unknown: 404,
+  quote_endpoint_missing: 404,
+  quote_unavailable: 409,
+  quote_failed: 502,
+  content_unknown: 404,
+  content_released: 410,
+  content_withheld: 409,
   allowance_expired: 409,
   allowance_exhausted: 409,
   allowance_revoked: 409,
@@ -143,6 +158,7 @@ export const PROBLEM_STATUS: Record<ProblemCode, number> = {
   pin_required: 401,
   shared_data_invalid: 422,
   requested_data_unavailable: 422,
+  delivery_unavailable: 422,
 };
 
 const TITLES: Record<ProblemCode, string> = { ...ERROR_CODES, ...REFUSAL_REASONS, ...SERVER_ERROR_CODES };

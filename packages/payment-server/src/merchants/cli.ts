@@ -5,7 +5,8 @@ import { ProblemError } from '../http/problem.js';
 import type { PaymentServer } from '../server.js';
 
 /** The merchant key commands, for the usage text of `caisse-server`. */
-export const MERCHANT_KEYS_USAGE = `  merchants key add             MERCHANT JWKS_FILE   (the merchant's new public key(s), e.g. before a rotation; its tickets verify with them at once)`;
+export const MERCHANT_KEYS_USAGE = `  merchants key add             MERCHANT JWKS_FILE   (the merchant's new public key(s), e.g. before a rotation; its tickets verify with them at once)
+  merchants quote-endpoint      MERCHANT URL|none    (where the payment server asks the merchant for quotes; none: no quotes)`;
 
 type WithServer = <T>(io: CliIo, run: (server: PaymentServer) => Promise<T>) => Promise<T>;
 
@@ -17,6 +18,7 @@ type WithServer = <T>(io: CliIo, run: (server: PaymentServer) => Promise<T>) => 
  */
 export async function merchantKeysCommand(argv: string[], io: CliIo, withServer: WithServer): Promise<number | undefined> {
   const [group = '', action = '', ...rest] = argv;
+  if (group === 'merchants' && action === 'quote-endpoint') return quoteEndpointCommand(rest, io, withServer);
   if (group !== 'merchants' || action !== 'key') return undefined;
   const [verb, merchantId, file] = rest;
   if (verb !== 'add' || !merchantId || !file || rest.length !== 3 || rest.some((arg) => arg.startsWith('-'))) {
@@ -40,5 +42,23 @@ export async function merchantKeysCommand(argv: string[], io: CliIo, withServer:
     return kids;
   });
   io.out(`Merchant ${merchantId} can now sign tickets with key(s) ${added.join(', ')}.`);
+  return 0;
+}
+
+/**
+ * `merchants quote-endpoint MERCHANT URL|none`: sets or removes the merchant's quote
+ * endpoint (docs/quotes-and-delivery.md). The URL is https, or http on localhost.
+ */
+async function quoteEndpointCommand(rest: string[], io: CliIo, withServer: WithServer): Promise<number> {
+  const [merchantId, url] = rest;
+  if (!merchantId || !url || rest.length !== 2 || rest.some((arg) => arg.startsWith('-'))) {
+    throw new UsageError('merchants quote-endpoint MERCHANT URL|none');
+  }
+  const merchant = await withServer(io, (server) => server.merchants.setQuoteUrl(merchantId, url === 'none' ? null : url));
+  io.out(
+    merchant.quoteUrl === null
+      ? `Merchant ${merchant.id} takes no quotes: its pages carry tickets it signs itself.`
+      : `Merchant ${merchant.id} is asked for quotes at ${merchant.quoteUrl}.`,
+  );
   return 0;
 }

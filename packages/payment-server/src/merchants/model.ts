@@ -25,6 +25,8 @@ export interface Merchant {
   readonly returnOrigins: readonly string[];
   /** Where signed notifications are posted; null when the merchant takes none. */
   readonly notifyUrl: string | null;
+  /** Where the payment server asks for quotes (`caisse-quote+jwt`, docs/quotes-and-delivery.md); null when the merchant takes none. */
+  readonly quoteUrl: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -49,6 +51,7 @@ export const registerMerchantInput = z.strictObject({
   jwks: z.unknown(),
   returnOrigins: z.array(z.unknown()),
   notifyUrl: z.string().nullable().optional(),
+  quoteUrl: z.string().nullable().optional(),
 });
 
 export interface RegisterMerchantInput {
@@ -60,6 +63,8 @@ export interface RegisterMerchantInput {
   returnOrigins: readonly string[];
   /** https (http only on localhost); omit or null for none. */
   notifyUrl?: string | null;
+  /** The quote endpoint: https (http only on localhost); omit or null for none. */
+  quoteUrl?: string | null;
 }
 
 export const merchantId = id;
@@ -69,6 +74,7 @@ export interface MerchantRow {
   display_name: string;
   return_origins: string[];
   notify_url: string | null;
+  quote_url: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -90,6 +96,7 @@ export function toMerchant(row: MerchantRow, keyRows: readonly MerchantKeyRow[])
     keys,
     returnOrigins: row.return_origins,
     notifyUrl: row.notify_url,
+    quoteUrl: row.quote_url,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

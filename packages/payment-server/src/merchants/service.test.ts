@@ -53,6 +53,7 @@ describe.each(drivers)('merchants on %s', (driver) => {
         keys: [{ kid: key.kid, jwk: key.publicJwk, addedAt: clock.now, retiredAt: null }],
         returnOrigins: ['https://shop.example', 'http://localhost:3000'],
         notifyUrl: 'https://backend.shop.example/caisse/notify',
+        quoteUrl: null,
         createdAt: clock.now,
         updatedAt: clock.now,
       });

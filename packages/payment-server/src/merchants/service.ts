@@ -103,6 +103,13 @@ export interface MerchantService {
    */
   isRegisteredOrigin(merchantId: string, url: string): Promise<boolean>;
   /**
+   * Sets (or with null, removes) the merchant's quote endpoint, where the payment server
+   * asks for quotes (docs/quotes-and-delivery.md).
+   * @throws ProblemError `merchant_unknown`, `request_invalid` (not https, or http off localhost)
+   * @example await merchants.setQuoteUrl('newsstand', 'https://news.example/caisse/quote')
+   */
+  setQuoteUrl(merchantId: string, url: string | null): Promise<Merchant>;
+  /**
    * The merchant's till in this currency, opened on first use.
    * @throws ProblemError `merchant_unknown`, `currency_unknown`
    */
@@ -111,7 +118,7 @@ export interface MerchantService {
 
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => SILENT };
 
-const MERCHANT_COLUMNS = 'id, display_name, return_origins, notify_url, created_at, updated_at';
+const MERCHANT_COLUMNS = 'id, display_name, return_origins, notify_url, quote_url, created_at, updated_at';
 const KEY_COLUMNS = 'merchant_id, kid, jwk, added_at, retired_at';
 
 function importKeys(jwks: unknown): Map<string, PublicJwk> {
@@ -148,11 +155,12 @@ function checkKeyModes(kids: Iterable<string>, mode: Mode): void {
   }
 }
 
-function parseNotifyUrl(url: string | null | undefined): string | null {
+/** A notification or quote URL: the payment server posts to it, so only https (http on localhost), no credentials. */
+function parseEndpointUrl(url: string | null | undefined, field: 'notifyUrl' | 'quoteUrl'): string | null {
   if (url === undefined || url === null) return null;
   if (!isAllowedUrl(url)) {
-    throw new ProblemError('request_invalid', 'notifyUrl: must be an absolute https URL without credentials (http only for localhost).', {
-      issues: [{ path: 'notifyUrl', message: 'must be an absolute https URL without credentials (http only for localhost)' }],
+    throw new ProblemError('request_invalid', `${field}: must be an absolute https URL without credentials (http only for localhost).`, {
+      issues: [{ path: field, message: 'must be an absolute https URL without credentials (http only for localhost)' }],
     });
   }
   return url;
@@ -205,14 +213,15 @@ export function createMerchantService(deps: MerchantServiceDeps): MerchantServic
       const keys = importKeys(parsed.jwks);
       checkKeyModes(keys.keys(), mode);
       const returnOrigins = parseReturnOrigins(parsed.returnOrigins);
-      const notifyUrl = parseNotifyUrl(parsed.notifyUrl);
+      const notifyUrl = parseEndpointUrl(parsed.notifyUrl, 'notifyUrl');
+      const quoteUrl = parseEndpointUrl(parsed.quoteUrl, 'quoteUrl');
       const at = now();
       let merchant: Merchant;
       try {
         merchant = await withTransaction(db, async (tx) => {
           await tx.query(
-            'INSERT INTO merchants (id, display_name, return_origins, notify_url, created_at, updated_at) VALUES ($1, $2, $3::text[], $4, $5, $5)',
-            [parsed.id, parsed.displayName, returnOrigins, notifyUrl, at],
+            'INSERT INTO merchants (id, display_name, return_origins, notify_url, quote_url, created_at, updated_at) VALUES ($1, $2, $3::text[], $4, $6, $5, $5)',
+            [parsed.id, parsed.displayName, returnOrigins, notifyUrl, at, quoteUrl],
           );
           await tx.query(
             `INSERT INTO merchant_keys (merchant_id, kid, jwk, added_at)
@@ -293,6 +302,17 @@ export function createMerchantService(deps: MerchantServiceDeps): MerchantServic
         return requireMerchant(tx, current.id);
       });
       log.info('merchant.key_retired', { merchantId: merchant.id, kid });
+      return merchant;
+    },
+
+    async setQuoteUrl(merchantId, url) {
+      const quoteUrl = parseEndpointUrl(url, 'quoteUrl');
+      const merchant = await withTransaction(db, async (tx) => {
+        const current = await requireMerchant(tx, merchantId, true);
+        await tx.query('UPDATE merchants SET quote_url = $2, updated_at = $3 WHERE id = $1', [current.id, quoteUrl, now()]);
+        return requireMerchant(tx, current.id);
+      });
+      log.info('merchant.quote_endpoint_set', { merchantId: merchant.id, quoteUrl });
       return merchant;
     },
 

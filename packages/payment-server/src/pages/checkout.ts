@@ -62,6 +62,11 @@ export interface CheckoutView extends PageBase {
   usePoints?: boolean;
   /** Set when the form comes back with a problem. */
   error?: IdentifyError;
+  /**
+   * A ticket the merchant made as a quote: how long its price holds, the units left when
+   * the merchant said, and whether the page shows a fresh quote after the last ran out.
+   */
+  quote?: { expiresAt: Date; stock?: number; requoted?: boolean };
 }
 
 /** The "Use my loyalty points" checkbox: its form field, sent with this value when ticked, and nothing when not. */
@@ -195,7 +200,15 @@ export function checkoutPage(view: CheckoutView, locale: Locale): string {
   const main = h`<h1>${t(locale, titleKey, { merchant })}</h1>
 <p class="muted">${t(locale, 'checkout.serial', { serial: bdi(view.serial) })}</p>
 ${summary}
+${view.quote?.requoted ? h`<p class="notice" role="status">${t(locale, 'checkout.requoted', { merchant })}</p>` : ''}
 ${paying && view.fulfilment === 'deferred' ? h`<p class="notice">${t(locale, 'checkout.deferred', { merchant })}</p>` : ''}
+${
+  view.quote === undefined
+    ? ''
+    : h`<p class="muted">${t(locale, 'checkout.quoteHolds', { time: deadline(view.quote.expiresAt, ctx) })}${
+        view.quote.stock === undefined ? '' : h` ${t(locale, 'checkout.quoteStock', { count: formatNumber(view.quote.stock, locale) })}`
+      }</p>`
+}
 <p class="muted">${t(locale, 'checkout.expires', { time: deadline(view.expiresAt, ctx) })}</p>
 ${
   view.actions.phone === undefined || asking

@@ -13,6 +13,11 @@ export const ERROR_PAGE_CODES = [
   'csrf_invalid',
   'session_unknown',
   'internal_error',
+  'quote_failed',
+  'quote_unavailable',
+  'quote_endpoint_missing',
+  'content_released',
+  'content_withheld',
 ] as const;
 export type ErrorPageCode = (typeof ERROR_PAGE_CODES)[number];
 

@@ -52,6 +52,13 @@ export interface AuthoriseDeps {
 export function createAuthoriser(deps: AuthoriseDeps) {
   const now = deps.now ?? (() => new Date());
 
+  /**
+   * A quote is paid only while its price holds (its ticket's `exp`, no tolerance): after
+   * it, the checkout asks the merchant again (checkout/routes.ts), never pays the old price.
+   */
+  const quoteRanOut = (claims: CheckoutSession['ticket']['claims']): boolean =>
+    claims.quote !== undefined && now().getTime() >= claims.exp * 1000;
+
   /** Serialises this customer's payments only (never a merchant's), so ceilings and the wallet floor hold under concurrency. */
   async function lockCustomer(tx: Transaction, customerId: string): Promise<void> {
     await tx.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customerId]);
@@ -130,6 +137,7 @@ export function createAuthoriser(deps: AuthoriseDeps) {
         // What the customer chose on the page is stored with the move, so a later step (an offer taken) reads it again.
         const change = { customerId, usePoints: session.usePoints, ...(session.shared === null ? {} : { shared: session.shared }) };
         if (!(await deps.sessions.startAuthorising(session.id, change, tx))) return { result: 'busy' };
+        if (quoteRanOut(claims)) return deps.booking.refuse(tx, session, 'authorising', 'ticket_expired');
         if (claims.amount === 0) return deps.booking.authenticate(tx, attempt);
         const plan = await planWithinCeilings(tx, session, customerId);
         if (plan === undefined) return deps.booking.refuse(tx, session, 'authorising', 'ceiling_exceeded');
@@ -152,6 +160,7 @@ export function createAuthoriser(deps: AuthoriseDeps) {
       const attempt = { session, customerId, confirmation: { method: offer.confirmation.method, at: new Date(offer.confirmation.at) } };
       return settle(session, async (tx) => {
         if (!(await deps.sessions.takeOffer(session.id, tx))) return { result: 'busy' };
+        if (quoteRanOut(session.ticket.claims)) return deps.booking.refuse(tx, session, 'authorising', 'ticket_expired');
         const plan = await planWithinCeilings(tx, session, customerId);
         if (plan === undefined) return deps.booking.refuse(tx, session, 'authorising', 'ceiling_exceeded');
         if (!payingMeans(plan, BigInt(session.ticket.claims.amount)).includes(means)) {

@@ -11,7 +11,7 @@ import { createPaymentServer } from '../server.js';
  * The operator's side of a refused ticket: `caisse-server merchants refusals` lists what
  * the merchant was told, and `merchants key add` is the command its message names.
  */
-describe('caisse-server merchants refusals and merchants key add', () => {
+describe('caisse-server merchants refusals, key add and quote-endpoint', () => {
   let cli: Awaited<ReturnType<typeof cliInTempFolder>>;
   const registered = generateKey();
   const unregistered = generateKey();
@@ -120,5 +120,22 @@ describe('caisse-server merchants refusals and merchants key add', () => {
     });
     expect((await cli.run(['--help'])).out).toContain('merchants refusals MERCHANT');
     expect((await cli.run(['--help'])).out).toContain('merchants key add');
+  });
+
+  it('sets and removes the quote endpoint of a merchant, refusing one the payment server must not call', { timeout: 120_000 }, async () => {
+    expect(await cli.run(['merchants', 'quote-endpoint', 'bookshop', 'http://localhost:3001/caisse/quote'])).toMatchObject({
+      code: 0,
+      out: 'Merchant bookshop is asked for quotes at http://localhost:3001/caisse/quote.',
+    });
+    expect(await cli.run(['merchants', 'quote-endpoint', 'bookshop', 'http://shop.example/quote'])).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('quoteUrl: must be an absolute https URL'),
+    });
+    expect(await cli.run(['merchants', 'quote-endpoint', 'bookshop', 'none'])).toMatchObject({
+      code: 0,
+      out: 'Merchant bookshop takes no quotes: its pages carry tickets it signs itself.',
+    });
+    expect((await cli.run(['merchants', 'quote-endpoint', 'bookshop'])).code).toBe(2);
+    expect((await cli.run(['--help'])).out).toContain('merchants quote-endpoint      MERCHANT URL|none');
   });
 });

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { LIMITS } from '../limits.js';
 import { testMarker } from '../mode.js';
 import { amount, checkValidity, currency, id, label, party, phone, serial, state, timestamp, url, version } from './fields.js';
+import { ticketDelivery, ticketQuote } from './quote.js';
 
 /**
  * One line of a ticket. `unitAmount` is the price of one unit in minor units, VAT
@@ -78,6 +79,10 @@ export const ticketClaims = z
     allowance: allowanceTerms.optional(),
     /** A purchase charged under this allowance (its id, from the grant's voucher): paid with no confirmation. */
     allowanceId: id.optional(),
+    /** A ticket made as a quote, for the request it answers: paid only before its `exp`, then asked again. */
+    quote: ticketQuote.optional(),
+    /** A digital good the payment server releases to the paying browser once the payment is authorised. */
+    delivery: ticketDelivery.optional(),
     /** `true`: signed with a merchant test key, for a payment server in test mode; absent in live mode. */
     test: testMarker,
   })
@@ -93,6 +98,7 @@ export const ticketClaims = z
       ctx.addIssue({ code: 'custom', path: ['fulfilment'], message: 'an authentication ticket has nothing to deliver' });
     }
     checkAllowance(ticket, ctx);
+    checkQuoteAndDelivery(ticket, ctx);
     const ids = new Set(ticket.items.map((line) => line.id));
     if (ids.size !== ticket.items.length) ctx.addIssue({ code: 'custom', path: ['items'], message: 'item ids must be unique' });
     if (ticket.requested && new Set(ticket.requested).size !== ticket.requested.length) {
@@ -111,6 +117,19 @@ interface TicketShape {
   requested?: readonly unknown[] | undefined;
   allowance?: z.infer<typeof allowanceTerms> | undefined;
   allowanceId?: string | undefined;
+  quote?: z.infer<typeof ticketQuote> | undefined;
+  delivery?: z.infer<typeof ticketDelivery> | undefined;
+}
+
+/** A quote and a digital good belong to a purchase the customer makes in a browser or on a device. */
+function checkQuoteAndDelivery(ticket: TicketShape, ctx: z.RefinementCtx): void {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  if (ticket.quote !== undefined && ticket.kind !== 'purchase') issue('quote', 'only a purchase is quoted');
+  if (ticket.delivery === undefined) return;
+  if (ticket.kind !== 'purchase') issue('delivery', 'only a purchase delivers a digital good');
+  if (ticket.fulfilment === 'deferred')
+    issue('delivery', 'a digital good is released once the payment is authorised: fulfilment immediate');
+  if (ticket.allowanceId !== undefined) issue('delivery', 'a charge under an allowance has no browser to release a digital good to');
 }
 
 /** The rules of an allowance ticket and of a charge under one. */

@@ -21,6 +21,7 @@ interface Received {
   url: string;
   authorization: string;
   idempotencyKey: string | undefined;
+  contentType: string | undefined;
   body: Buffer;
 }
 
@@ -57,6 +58,7 @@ beforeEach(async () => {
         url: req.url ?? '',
         authorization: req.headers.authorization ?? '',
         idempotencyKey: req.headers['idempotency-key'] as string | undefined,
+        contentType: req.headers['content-type'],
         body: Buffer.concat(chunks),
       });
       const answer = script.shift();
@@ -303,6 +305,89 @@ describe('resources', () => {
       'GET /v1/payments/pay_1042/refunds',
     ]);
     expect(JSON.parse(received[0]?.body.toString() ?? '')).toEqual({ amount: 500, reason: 'damaged' });
+  });
+});
+
+describe('contents', () => {
+  const stored = {
+    ref: 'article-42',
+    title: 'The tide tables',
+    contentType: 'text/html',
+    size: 22,
+    createdAt: '2026-11-22T10:00:00.000Z',
+    updatedAt: '2026-11-22T10:00:00.000Z',
+  };
+
+  it('stores a good with PUT: base64url of its UTF-8 bytes, the assertion bound to PUT, the URL and the body, no Idempotency-Key', async () => {
+    script = [json(stored)];
+    const client = createMerchantClient(options);
+    const html = '<h1>Marées à Brest</h1>';
+    expect(await client.contents.put('article-42', { title: 'The tide tables', contentType: 'text/html', data: html })).toEqual(stored);
+    const [request] = received as [Received];
+    expect(request).toMatchObject({
+      method: 'PUT',
+      url: '/v1/contents/article-42',
+      contentType: 'application/json',
+      idempotencyKey: undefined,
+    });
+    const body = JSON.parse(request.body.toString());
+    expect(body).toEqual({ title: 'The tide tables', contentType: 'text/html', data: Buffer.from(html, 'utf8').toString('base64url') });
+    expect(body.data).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(Buffer.from(body.data, 'base64url').toString('utf8')).toBe(html);
+    expect(await claimsOf(request)).toMatchObject({
+      htm: 'PUT',
+      htu: `${(options.server as { issuer: string }).issuer}/v1/contents/article-42`,
+      bodySha256: bodySha256(request.body),
+    });
+  });
+
+  it('sends bytes as they are, a view into a larger buffer included', async () => {
+    script = [json({ ...stored, contentType: 'application/octet-stream', size: 4 })];
+    const client = createMerchantClient(options);
+    const bytes = new Uint8Array([0xaa, 0xff, 0x00, 0xfe, 0xfb, 0x01]).subarray(1, 5);
+    await client.contents.put('blob-1', { title: 'Blob', contentType: 'application/octet-stream', data: bytes });
+    const body = JSON.parse(received[0]?.body.toString() ?? '');
+    expect(body.data).toBe('_wD--w');
+    expect([...Buffer.from(body.data, 'base64url')]).toEqual([0xff, 0x00, 0xfe, 0xfb]);
+  });
+
+  it('sends a PUT again, signed anew, when its answer was lost: a repeat stores the same good', async () => {
+    script = [drop, problem(503, 'internal_error'), json(stored)];
+    const client = createMerchantClient(options);
+    await client.contents.put('article-42', { title: 'The tide tables', contentType: 'text/html', data: '<p>x</p>' });
+    expect(received.map((r) => `${r.method} ${r.url}`)).toEqual(Array(3).fill('PUT /v1/contents/article-42'));
+    expect(new Set(received.map((r) => r.body.toString())).size).toBe(1);
+    const claims = await Promise.all(received.map(claimsOf));
+    expect(new Set(claims.map((c) => c.jti)).size).toBe(3);
+    expect(received.every((r) => r.idempotencyKey === undefined)).toBe(true);
+  });
+
+  it('reads what is stored with GET, never the good', async () => {
+    script = [json(stored)];
+    const client = createMerchantClient(options);
+    expect(await client.contents.get('article-42')).toEqual(stored);
+    expect(received.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /v1/contents/article-42']);
+    expect(await claimsOf(received[0] as Received)).toMatchObject({ htm: 'GET' });
+  });
+
+  it('reports the server’s refusal with its code', async () => {
+    script = [problem(404, 'content_unknown')];
+    const client = createMerchantClient(options);
+    const error = await failure(client.contents.get('article-43'));
+    expect(isMerchantApiError(error, 'content_unknown')).toBe(true);
+  });
+
+  it('refuses a ref outside the id rule, data of another kind and a good over 512 KiB, before sending anything', async () => {
+    const client = createMerchantClient(options);
+    const good = { title: 'T', contentType: 'text/plain' as const, data: 'x' };
+    for (const ref of ['..', '../payments', 'a/b', '', '-leading', 'x'.repeat(65)]) {
+      await expect(client.contents.put(ref, good)).rejects.toThrow(TypeError);
+      await expect(client.contents.get(ref)).rejects.toThrow(TypeError);
+    }
+    await expect(client.contents.put('a', { ...good, data: 42 as unknown as string })).rejects.toThrow(TypeError);
+    await expect(client.contents.put('a', { ...good, data: new Uint8Array(512 * 1024 + 1) })).rejects.toThrow(/at most 524288/);
+    await expect(client.contents.put('a', { ...good, data: 'é'.repeat(256 * 1024 + 1) })).rejects.toThrow(TypeError);
+    expect(received).toHaveLength(0);
   });
 });
 

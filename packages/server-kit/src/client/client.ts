@@ -1,4 +1,4 @@
-import { isPaymentId, PAYMENT_ID_FORM } from '@caisse/protocol';
+import { isPaymentId, LIMITS, PAYMENT_ID_FORM } from '@caisse/protocol';
 import { signingKeyOf } from '../keys/import.js';
 import type { SigningKey } from '../keys/types.js';
 import { DEFAULT_ASSERTION_LIFETIME } from './assertion.js';
@@ -9,8 +9,10 @@ import { type CallOptions, createTransport, type PostOptions } from './transport
 import type {
   AllowanceChargeResult,
   ApiAllowance,
+  ApiContent,
   ApiPayment,
   ApiTicketRefusal,
+  ContentInput,
   DecoupledPayment,
   EscrowResolution,
   PaymentListQuery,
@@ -122,6 +124,18 @@ export interface MerchantClient {
      */
     list(query?: { limit?: number }, options?: CallOptions): Promise<ApiTicketRefusal[]>;
   };
+  contents: {
+    /**
+     * `PUT /v1/contents/:ref`: stores a digital good on the payment server (encrypted at rest),
+     * or replaces the one stored under `ref`; a ticket names it with `delivery: { content: ref }`
+     * and the payment server releases it, once, to the browser that paid. `data` is sent
+     * base64url-encoded (text as UTF-8), at most 512 KiB once decoded. Answers what is stored,
+     * never the good itself. Safe to repeat: it is retried like a GET.
+     */
+    put(ref: string, content: ContentInput, options?: CallOptions): Promise<ApiContent>;
+    /** `GET /v1/contents/:ref`: what is stored under `ref` (title, type, size, dates), never the good itself. */
+    get(ref: string, options?: CallOptions): Promise<ApiContent>;
+  };
 }
 
 const ORDER_SERIAL = /^[\x21-\x7e]{1,64}$/;
@@ -134,6 +148,31 @@ function allowanceSegment(id: string): string {
   if (typeof id !== 'string' || !ALLOWANCE_ID.test(id))
     throw new TypeError("An allowance id is `al_` and 22 base64url characters (the voucher's allowance.id).");
   return id;
+}
+
+/** A content ref as a path segment: the protocol id rule, checked here because `..` or `/` would reach another endpoint. */
+function contentSegment(method: string, ref: string): string {
+  if (typeof ref !== 'string' || !ID.test(ref))
+    throw new TypeError(
+      `${method}: a content ref is 1–64 of A-Z a-z 0-9 . _ : - starting with a letter or digit (as the ticket's delivery.content).`,
+    );
+  return encodeURIComponent(ref);
+}
+
+/**
+ * The JSON body of `contents.put`, `data` in base64url. The size is checked before sending:
+ * half a megabyte uploaded only to be refused is worth a line here.
+ */
+function contentBody(content: ContentInput): { title: string; contentType: string; data: string } {
+  const { title, contentType, data } = content ?? ({} as ContentInput);
+  let bytes: Buffer;
+  if (typeof data === 'string') bytes = Buffer.from(data, 'utf8');
+  else if (data instanceof Uint8Array) bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  else throw new TypeError('contents.put: data is the good itself, a string (sent as UTF-8) or a Uint8Array.');
+  if (bytes.byteLength > LIMITS.contentBytes) {
+    throw new TypeError(`contents.put: the good is ${bytes.byteLength} bytes; the payment server keeps at most ${LIMITS.contentBytes}.`);
+  }
+  return { title, contentType, data: bytes.toString('base64url') };
 }
 
 const LOOKUP_FORM = "{ id: 'pay_1042' } (the voucher's jti) or { serial: 'order-42' } (your order serial)";
@@ -215,6 +254,8 @@ export function createMerchantClient(options: MerchantClientOptions): MerchantCl
     transport.send({ method: 'GET', path, expect: 'json', ...(query ? { query } : {}), ...(options ? { options } : {}) }) as Promise<T>;
   const post = <T>(path: string, body: unknown, options?: PostOptions) =>
     transport.send({ method: 'POST', path, body, expect: 'json', ...(options ? { options } : {}) }) as Promise<T>;
+  const put = <T>(path: string, body: unknown, options?: CallOptions) =>
+    transport.send({ method: 'PUT', path, body, expect: 'json', ...(options ? { options } : {}) }) as Promise<T>;
 
   /** The path of the payment's own endpoints: by serial, the payment of that order is looked up first. */
   async function paymentPath(method: string, payment: PaymentLookup, callOptions?: CallOptions): Promise<string> {
@@ -299,6 +340,11 @@ export function createMerchantClient(options: MerchantClientOptions): MerchantCl
         const parameters = query.limit === undefined ? undefined : new URLSearchParams({ limit: String(query.limit) });
         return (await get<{ refusals: ApiTicketRefusal[] }>('/ticket-refusals', callOptions, parameters)).refusals;
       },
+    },
+    contents: {
+      put: async (ref, content, callOptions) =>
+        put<ApiContent>(`/contents/${contentSegment('contents.put', ref)}`, contentBody(content), callOptions),
+      get: async (ref, callOptions) => get<ApiContent>(`/contents/${contentSegment('contents.get', ref)}`, callOptions),
     },
   };
 }

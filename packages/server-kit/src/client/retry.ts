@@ -55,9 +55,9 @@ export function parseRetryAfter(value: string | null, now: number = Date.now()):
 
 /**
  * Whether a failed attempt may be sent again, and after how many milliseconds; undefined
- * when it must not. The caller only asks for requests that are safe to repeat: GETs, and
- * POSTs carrying their `Idempotency-Key` (the server runs a keyed POST at most once and
- * answers a repeat with the first response).
+ * when it must not. The caller only asks for requests that are safe to repeat: GETs, PUTs
+ * (a repeat stores the same thing again), and POSTs carrying their `Idempotency-Key` (the
+ * server runs a keyed POST at most once and answers a repeat with the first response).
  *
  * Retried: network errors and time-outs (the request may not have arrived, or its answer
  * was lost); 5xx other than 501 (the server keeps no outcome of a 5xx, so the repeat runs

@@ -35,7 +35,8 @@ export interface PostOptions extends CallOptions {
 
 /** One merchant API request, before signing. */
 export interface ApiRequest {
-  method: 'GET' | 'POST';
+  /** PUT, like GET, is idempotent (RFC 9110 §9.2.2): it is retried without an `Idempotency-Key`. */
+  method: 'GET' | 'POST' | 'PUT';
   /** Below `apiBase`, starting with `/`, segments already encoded. */
   path: string;
   query?: URLSearchParams;

@@ -4,13 +4,17 @@
  * order serial always as `serial`, times as ISO 8601 UTC strings.
  */
 
+import type { ContentType } from '@caisse/protocol';
+
 // Declared in @caisse/protocol, beside the server that sends them, so the two cannot drift.
 export type {
   AllowanceChargeResult,
   ApiAllowance,
   ApiAllowanceCharge,
+  ApiContent,
   ApiPayment,
   ApiTicketRefusal,
+  ContentType,
   EscrowResolution,
   Movements,
   PaymentPage,
@@ -18,6 +22,18 @@ export type {
   SettlementDay,
   SettlementReport,
 } from '@caisse/protocol';
+
+/**
+ * A digital good to store (`contents.put`): `data` is its bytes, or text sent as UTF-8; at
+ * most 512 KiB (`LIMITS.contentBytes`). `contentType` is one of the protocol's `CONTENT_TYPES`.
+ * @example const input: ContentInput = { title: 'The tide tables', contentType: 'text/html', data: '<h1>Tides</h1>' }
+ */
+export interface ContentInput {
+  /** Shown to the customer with the Open button; 1–200 characters. */
+  title: string;
+  contentType: ContentType;
+  data: string | Uint8Array;
+}
 
 /**
  * Which payments to list: those created in `[from, to)`, at most 366 days apart.

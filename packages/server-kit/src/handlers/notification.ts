@@ -4,7 +4,15 @@ import { parseJsonObject } from '../jws/json.js';
 import type { Merchant } from '../merchant.js';
 import { type Notification, notificationReplayKey, type VerifyNotificationOptions, verifyNotification } from '../notification/verify.js';
 import type { ReplayStore } from '../replay/store.js';
-import { internalErrorResponse, isClientError, jsonResponse, mediaType, problemResponse, readBoundedText } from './problem.js';
+import {
+  failureReporter,
+  internalErrorResponse,
+  isClientError,
+  jsonResponse,
+  problemResponse,
+  readBoundedText,
+  refuseTokenPost,
+} from './problem.js';
 import type { WebHandler } from './return.js';
 
 /**
@@ -38,8 +46,6 @@ export interface NotificationHandlerHooks {
  */
 export type NotificationHandlerOptions = NotificationHandlerHooks & ({ merchant: Merchant } | VerifyNotificationOptions);
 
-/** Media types the payment server may label a compact JWS with (RFC 7515 §9.2.1); text and none are accepted too. */
-const TOKEN_MEDIA_TYPES = new Set(['application/jose', 'application/jwt', 'text/plain', '']);
 /** How soon a sender should retry an event that another request is still processing, in seconds. */
 const RETRY_AFTER = 5;
 
@@ -86,22 +92,11 @@ export function createNotificationHandler(options: NotificationHandlerOptions): 
   /** Replay keys whose `onNotification` is running here; a shared store cannot tell "processing" from "done", this process can. */
   const processing = new Set<string>();
 
-  function report(error: unknown, request: Request): void {
-    try {
-      if (options.onError) options.onError(error, request);
-      else console.error('caisse: the notification handler failed', error);
-    } catch (hookError) {
-      console.error('caisse: onError threw', hookError);
-    }
-  }
+  const report = failureReporter(options.onError, 'notification');
 
   async function handle(request: Request): Promise<Response> {
-    if (request.method !== 'POST') {
-      return problemResponse(new CaisseError('message_invalid', 'Notifications are POSTed.'), { status: 405, headers: { allow: 'POST' } });
-    }
-    if (!TOKEN_MEDIA_TYPES.has(mediaType(request))) {
-      return problemResponse(new CaisseError('message_invalid', 'Send the notification token as application/jose.'), { status: 415 });
-    }
+    const refused = refuseTokenPost(request, 'Notifications are POSTed.', 'Send the notification token as application/jose.');
+    if (refused) return refused;
     let event: Notification;
     let token: string | undefined;
     try {

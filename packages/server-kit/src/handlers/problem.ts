@@ -166,3 +166,38 @@ export function mediaType(request: Request): string {
 export function isClientError(error: unknown): error is CaisseError {
   return isCaisseError(error) && ERROR_HTTP_STATUS[error.code] < 500;
 }
+
+/** Media types a token may come labelled with from the payment server (RFC 7515 §9.2.1); text and none are accepted too. */
+const TOKEN_MEDIA_TYPES = new Set(['application/jose', 'application/jwt', 'text/plain', '']);
+
+/**
+ * The answer to a request a token handler cannot read: not a POST (`405` with `Allow`), or
+ * not labelled as a token (`415`); undefined when the body may be read.
+ * @example const refused = refuseTokenPost(request, 'Notifications are POSTed.', 'Send the notification token as application/jose.'); if (refused) return refused
+ */
+export function refuseTokenPost(request: Request, notPost: string, notToken: string): Response | undefined {
+  if (request.method !== 'POST') {
+    return problemResponse(new CaisseError('message_invalid', notPost), { status: 405, headers: { allow: 'POST' } });
+  }
+  if (!TOKEN_MEDIA_TYPES.has(mediaType(request))) return problemResponse(new CaisseError('message_invalid', notToken), { status: 415 });
+  return undefined;
+}
+
+/**
+ * A handler's report of failures that are not the sender's: to `onError`, or the console
+ * when there is none; a throwing `onError` is logged, never thrown into the answer.
+ * @example const report = failureReporter(options.onError, 'quote'); report(error, request)
+ */
+export function failureReporter(
+  onError: ((error: unknown, request: Request) => void) | undefined,
+  handler: string,
+): (error: unknown, request: Request) => void {
+  return (error, request) => {
+    try {
+      if (onError) onError(error, request);
+      else console.error(`caisse: the ${handler} handler failed`, error);
+    } catch (hookError) {
+      console.error('caisse: onError threw', hookError);
+    }
+  };
+}

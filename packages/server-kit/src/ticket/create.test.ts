@@ -137,4 +137,43 @@ describe('createTicket', () => {
       'amount_invalid',
     );
   });
+
+  it('carries a quote and a digital good in the signed claims', async () => {
+    const ticket = createTicket(
+      { ...base, quote: { request: 'q_1', item: 'article-42', quantity: 2, stock: 5 }, delivery: { content: 'article-42' } },
+      config,
+    );
+    const verified = await verifyJws(ticket.token, ['caisse-ticket+jwt'], staticKeySet(checkout.merchant.jwks));
+    expect(verified.payload).toMatchObject({
+      kind: 'purchase',
+      quote: { request: 'q_1', item: 'article-42', quantity: 2, stock: 5 },
+      delivery: { content: 'article-42' },
+    });
+    expect(ticket.claims.quote).toEqual({ request: 'q_1', item: 'article-42', quantity: 2, stock: 5 });
+  });
+
+  it('leaves both out of a ticket that has neither (the wire is unchanged)', () => {
+    const payload = JSON.parse(Buffer.from(createTicket(base, config).token.split('.')[1] as string, 'base64url').toString());
+    expect(payload).not.toHaveProperty('quote');
+    expect(payload).not.toHaveProperty('delivery');
+  });
+
+  it.each([
+    ['a quote on an authentication ticket', { items: [], quote: { request: 'q_1', item: 'a', quantity: 1 } }, 'quote'],
+    ['a quote without its request', { quote: { item: 'a', quantity: 1 } }, 'quote.request'],
+    ['a quote of no unit', { quote: { request: 'q_1', item: 'a', quantity: 0 } }, 'quote.quantity'],
+    ['a negative stock', { quote: { request: 'q_1', item: 'a', quantity: 1, stock: -1 } }, 'quote.stock'],
+    ['a good delivered on deferred fulfilment', { fulfilment: 'deferred', delivery: { content: 'article-42' } }, 'delivery'],
+    [
+      'a good on a charge under an allowance',
+      { allowanceId: 'al_AAAAAAAAAAAAAAAAAAAAAA', delivery: { content: 'article-42' } },
+      'delivery',
+    ],
+    ['a good on an authentication ticket', { items: [], delivery: { content: 'article-42' } }, 'delivery'],
+    ['a content ref outside the id rule', { delivery: { content: '../secret' } }, 'delivery.content'],
+  ])('refuses %s: message_invalid naming the field', (_what, input, path) => {
+    const { code, paths } = failure(input as Partial<TicketInput>);
+    expect(code).toBe('message_invalid');
+    expect(paths).toContain(path);
+  });
 });

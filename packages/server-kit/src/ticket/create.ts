@@ -9,6 +9,8 @@ import {
   parseTicketClaims,
   type RequestedData,
   type TicketClaims,
+  type TicketDelivery,
+  type TicketQuote,
   TOKEN_TYPES,
   totals,
 } from '@caisse/protocol';
@@ -42,6 +44,17 @@ export interface TicketInput {
   notifyUrl?: string;
   fulfilment?: TicketClaims['fulfilment'];
   requested?: RequestedData[];
+  /**
+   * The quote request this ticket answers (`createQuoteHandler` fills it in): the payment
+   * server pays it only for that request and only before `exp`, then asks again. A purchase only.
+   */
+  quote?: TicketQuote;
+  /**
+   * A digital good you stored with `client.contents.put(ref, …)`, released by the payment
+   * server to the browser that paid, once, after the payment is authorised. A purchase with
+   * immediate fulfilment only, not a charge under an allowance.
+   */
+  delivery?: TicketDelivery;
   /** Ticket id; a random one by default. */
   id?: string;
   /** Seconds the ticket stays valid (default 900, at most 86400). */
@@ -166,6 +179,8 @@ export function createTicket(input: TicketInput, config: TicketConfig): CreatedT
       state: input.state,
       allowance: input.allowance,
       allowanceId: input.allowanceId,
+      quote: input.quote,
+      delivery: input.delivery,
       // Read from the key, never set apart from it: a test key can only sign test tickets, a live key only live ones.
       test: modeOfKid(config.signingKey.kid) === 'test' ? true : undefined,
     },

@@ -216,6 +216,27 @@ export const fr = {
     'Cette session de paiement n’existe pas ou a été ouverte dans un autre navigateur. Revenez à la boutique et recommencez.',
   'error.internal_error.title': 'Un problème est survenu de notre côté',
   'error.internal_error.body': 'Rien n’a été débité deux fois. Réessayez dans un instant.',
+  'checkout.quoteHolds': 'Ce prix tient jusqu’à {time}.',
+  'checkout.quoteStock': 'Il en reste {count}.',
+  'checkout.requoted': 'Le prix précédent n’était plus valable\u00a0; {merchant} a donné le prix actuel, ci-dessous. Rien n’a été débité.',
+  'delivery.title': 'Paiement reçu\u00a0: {title}',
+  'delivery.intro': '{merchant} l’a déposé ici pour vous. Ouvrez-le maintenant\u00a0: il ne s’ouvre qu’une fois, depuis ce navigateur.',
+  'delivery.open': 'Ouvrir {title}',
+  'delivery.released': 'Vous l’avez ouvert ici à {time}. {merchant} garde aussi votre achat\u00a0: vous le retrouverez sur son site.',
+  'delivery.back': 'Revenir chez {merchant}',
+  'error.quote_failed.title': 'Le prix n’a pas pu être obtenu',
+  'error.quote_failed.body':
+    'La boutique n’a pas répondu à temps. Rien n’a été débité. Revenez à la boutique et réessayez dans un instant.',
+  'error.quote_unavailable.title': 'Indisponible pour le moment',
+  'error.quote_unavailable.body': 'La boutique indique que cet article ne peut pas être acheté pour le moment. Rien n’a été débité.',
+  'error.quote_endpoint_missing.title': 'Aucun prix à obtenir',
+  'error.quote_endpoint_missing.body':
+    'Cette boutique donne ses prix sur ses propres pages. Revenez à la boutique et payez depuis celle-ci.',
+  'error.content_released.title': 'Déjà ouvert',
+  'error.content_released.body':
+    'Cet achat a déjà été ouvert ici, une fois, comme prévu. La boutique le garde pour vous\u00a0: retrouvez-le sur son site.',
+  'error.content_withheld.title': 'Rien à ouvrir',
+  'error.content_withheld.body': 'Cet achat ne s’ouvre qu’une fois son paiement accepté, et plus après un remboursement.',
   'error.generic.title': 'Un problème est survenu',
   'error.generic.body': 'Revenez à la boutique et réessayez.',
 

@@ -24,6 +24,7 @@ import { migration as allowances } from './0023_allowances.js';
 import { migration as ticketRefusals } from './0024_ticket_refusals.js';
 import { migration as serverMode } from './0025_server_mode.js';
 import { migration as paymentOrderSerials } from './0026_payment_order_serials.js';
+import { migration as quotesContents } from './0027_quotes_contents.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -59,4 +60,5 @@ export const MIGRATIONS: readonly Migration[] = [
   ticketRefusals,
   serverMode,
   paymentOrderSerials,
+  quotesContents,
 ];
