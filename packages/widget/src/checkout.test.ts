@@ -581,6 +581,119 @@ describe('expiry', () => {
   });
 });
 
+describe('quote mode (no ticket: a merchant and an item)', () => {
+  const STATE = 's'.repeat(43);
+  const quote = (options: Partial<CheckoutOptions> = {}) =>
+    start({ ticket: undefined, merchant: 'newsstand', item: 'tides', state: STATE, ...options });
+
+  it('offers to see the price, with no amount, order number, countdown or items, and runs no timer', () => {
+    quote();
+    expect(payButton().textContent).toBe('See the price and pay');
+    expect(payButton().disabled).toBe(false);
+    expect(buttons(host)).toHaveLength(1);
+    expect(shadow(host).querySelector('.meta')).toBeNull();
+    expect(handle?.state).toBe('idle');
+    expect(vi.getTimerCount()).toBe(0);
+    handle?.update({ lang: 'fr' });
+    expect(payButton().textContent).toBe('Voir le prix et payer');
+  });
+
+  it('posts merchant, item, quantity, state and lang to <server>/quote from a form, never a ticket or a URL', () => {
+    const posted = captureForms();
+    quote({ server: `${SERVER}/` });
+    payButton().click();
+    expect(posted).toEqual([
+      {
+        action: `${SERVER}/quote`,
+        method: 'post',
+        target: '',
+        fields: { merchant: 'newsstand', item: 'tides', quantity: '1', state: STATE, lang: 'en' },
+        connected: true,
+      },
+    ]);
+    expect(handle?.state).toBe('opening');
+    expect(status()).toBe('Opening the payment page…');
+  });
+
+  it('sends the quantity given, and leaves out the state and lang it was not given', () => {
+    const posted = captureForms();
+    quote({ quantity: 3, state: undefined, lang: undefined });
+    payButton().click();
+    expect(posted[0]?.fields).toEqual({ merchant: 'newsstand', item: 'tides', quantity: '3' });
+  });
+
+  it('in popup mode, posts into the payment window with mode=popup and settles the result as for a ticket', async () => {
+    const posted = captureForms();
+    const popup = fakePopup();
+    quote({ mode: 'popup', verifyUrl: VERIFY_URL });
+    payButton().click();
+    const [, name] = vi.mocked(window.open).mock.calls[0] ?? [];
+    expect(posted).toEqual([
+      {
+        action: `${SERVER}/quote`,
+        method: 'post',
+        target: name,
+        fields: { merchant: 'newsstand', item: 'tides', quantity: '1', state: STATE, lang: 'en', mode: 'popup' },
+        connected: true,
+      },
+    ]);
+    expect(handle?.state).toBe('waiting');
+    const paid = next(host, 'caisse:paid');
+    deliver({ type: 'caisse:result', kind: 'voucher', token: TOKEN }, { source: popup.window });
+    expect((await paid).detail.voucher).toEqual(VOUCHER);
+    // The amount is the voucher's: the widget never saw the quoted ticket.
+    expect(status()).toBe('Payment of €15.90 received. Thank you!');
+  });
+
+  it('asks again after the window was closed: each press is a new quote', () => {
+    const posted = captureForms();
+    const popup = fakePopup();
+    quote({ mode: 'popup', verifyUrl: VERIFY_URL });
+    payButton().click();
+    popup.closed = true;
+    vi.advanceTimersByTime(1000);
+    expect(handle?.state).toBe('cancelled');
+    payButton().click();
+    expect(posted.map(({ action }) => action)).toEqual([`${SERVER}/quote`, `${SERVER}/quote`]);
+  });
+
+  it('offers "Reload the page" after a refusal, as for a ticket: no dead end', async () => {
+    captureForms();
+    const popup = fakePopup();
+    verify.answer(() => HttpResponse.json({ status: 'refused', reason: 'bank_declined' }));
+    quote({ mode: 'popup', verifyUrl: VERIFY_URL });
+    payButton().click();
+    const refused = next(host, 'caisse:refused');
+    deliver({ type: 'caisse:result', kind: 'refusal', token: TOKEN }, { source: popup.window });
+    await refused;
+    expect(status()).toBe('Payment refused. Your bank declined it.');
+    expect(payButton().disabled).toBe(true);
+    expect(button(host, 'Reload the page')).toBeDefined();
+  });
+
+  it('pays the ticket when it has one: a ticket wins over merchant and item', () => {
+    const posted = captureForms();
+    start({ merchant: 'newsstand', item: 'tides' });
+    expect(payButton().textContent).toBe('Pay €15.90');
+    payButton().click();
+    expect(posted[0]).toMatchObject({ action: `${SERVER}/pay`, fields: { ticket: makeTicket() } });
+  });
+
+  it('starts over when the item changes, or when the ticket gives way to a quote', () => {
+    const posted = captureForms();
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    start();
+    handle?.update({ ticket: undefined, merchant: 'newsstand', item: 'tides' });
+    expect(payButton().textContent).toBe('See the price and pay');
+    handle?.update({ item: undefined });
+    expect(handle?.state).toBe('error');
+    handle?.update({ item: 'almanac' });
+    expect(handle?.state).toBe('idle');
+    payButton().click();
+    expect(posted[0]?.fields.item).toBe('almanac');
+  });
+});
+
 describe('offline', () => {
   it('goes offline and back with the browser, and will not post while offline', () => {
     const posted = captureForms();
@@ -610,6 +723,11 @@ describe('setup mistakes', () => {
     ['server', { server: 'https://pay.example/?x=1' }],
     ['mode', { mode: 'tab' as 'popup' }],
     ['verify-url', { mode: 'popup' as const }],
+    ['ticket', { ticket: undefined }],
+    ['ticket', { ticket: undefined, merchant: 'newsstand' }],
+    ['ticket', { ticket: undefined, item: 'tides' }],
+    ['server', { ticket: undefined, merchant: 'newsstand', item: 'tides', server: undefined }],
+    ['verify-url', { ticket: undefined, merchant: 'newsstand', item: 'tides', mode: 'popup' as const }],
   ])('names the %s in a config_invalid error', (name, options) => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});
     const failed = vi.fn();

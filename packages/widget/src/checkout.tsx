@@ -2,7 +2,7 @@ import { render } from 'preact';
 import { type Locales, type Messages, translator } from './messages.js';
 import { outcome } from './outcome.js';
 import { openPaymentWindow, watchPaymentWindow } from './popup.js';
-import { postTicket } from './post-ticket.js';
+import { postForm } from './post-form.js';
 import { applyStyles } from './styles.js';
 import { readTicket } from './ticket.js';
 import type { CheckoutResult, CheckoutState } from './types.js';
@@ -12,12 +12,22 @@ import { type Model, payable, View } from './view.js';
 
 /**
  * Options of {@link mount}; the custom element takes the same as attributes
- * (`verify-url`) and the `messages` and `locales` properties.
+ * (`verify-url`) and the `messages` and `locales` properties. Give a `ticket`, or, for
+ * quote mode, a `merchant` and an `item` (and `quantity`, `state`): the payment server
+ * then asks the merchant's quote endpoint for the price when the customer presses the button.
  */
 export interface CheckoutOptions {
   /** The ticket JWS from the merchant backend (`createTicket(...).token`). */
   ticket?: string | undefined;
-  /** The payment server's base URL; the ticket is posted to `<server>/pay`. */
+  /** Quote mode (no ticket): the merchant's id at the payment server. */
+  merchant?: string | undefined;
+  /** Quote mode: the merchant's reference of the item, as its quote endpoint knows it. */
+  item?: string | undefined;
+  /** Quote mode: how many, a whole number from 1; default 1. */
+  quantity?: number | string | undefined;
+  /** Quote mode: the browser binding from the merchant page (`ensureState`), sent to its quote endpoint. */
+  state?: string | undefined;
+  /** The payment server's base URL; the ticket is posted to `<server>/pay`, a quote request to `<server>/quote`. */
   server?: string | undefined;
   /** `redirect` (default): the page goes to the payment server. `popup`: it opens in a window and the result comes back by `postMessage`. */
   mode?: 'redirect' | 'popup' | undefined;
@@ -37,7 +47,7 @@ export interface CheckoutOptions {
 export interface CheckoutHandle {
   /** The current state. */
   readonly state: CheckoutState;
-  /** Changes options; a new ticket, server or mode starts over from `idle` (unless a payment is under way). */
+  /** Changes options; a new ticket, server, mode, merchant or item starts over from `idle` (unless a payment is under way). */
   update(options: Partial<CheckoutOptions>): void;
   /** Removes the widget, its listeners and its timer; an open payment window is left alone. */
   destroy(): void;
@@ -57,10 +67,13 @@ const EXPIRING = /^(idle|cancelled|offline)$/;
 /** States that end with an event of their own name (`caisse:paid`, …). */
 const REPORTED = /^(paid|refused|cancelled|error)$/;
 
-/** The option a merchant got wrong, if any. */
+/** The options that start over from `idle` when they change (and `merchant` and `item` can change the mode). */
+const RESTART = ['ticket', 'server', 'mode', 'merchant', 'item'] as const;
+
+/** The option a merchant got wrong, if any. With no ticket, a merchant and an item make quote mode. */
 function misconfigured(options: CheckoutOptions, server: PaymentServer | undefined): string | undefined {
-  const { mode } = options;
-  if (!readTicket(options.ticket ?? '')) return 'ticket';
+  const { mode, ticket } = options;
+  if (!(ticket ? readTicket(ticket) : options.merchant && options.item)) return 'ticket';
   if (!server) return 'server';
   if (mode && mode !== 'redirect' && mode !== 'popup') return 'mode';
   if (mode === 'popup' && !verifyEndpoint(options.verifyUrl)) return 'verify-url';
@@ -85,7 +98,7 @@ export function createWidget(host: HTMLElement, initial: CheckoutOptions, checko
   /** The result token, kept for "Try again" until the merchant backend has answered. */
   let pending: [token: string, verifyUrl: string] | undefined;
   let destroyed = false;
-  /** A new ticket, server or mode arrived during a payment: applied once the button can be pressed again. */
+  /** A new ticket, server, mode, merchant or item arrived during a payment: applied once the button can be pressed again. */
   let stale = false;
   const windowName = `caisse${Math.random()}`.replace('.', '');
 
@@ -96,7 +109,8 @@ export function createWidget(host: HTMLElement, initial: CheckoutOptions, checko
   function draw(): void {
     const { state, ticket } = model;
     model.remaining = state === 'confirming' ? phoneDeadline - Date.now() : ticket && ticket.exp * 1000 - Date.now();
-    if (!destroyed) render(<View model={model} tr={tr} actions={actions} />, root);
+    // View is a plain function of the model (no hooks): called directly, it needs no JSX runtime here.
+    if (!destroyed) render(View({ model, tr, actions }), root);
   }
 
   function focusTarget(): void {
@@ -111,8 +125,9 @@ export function createWidget(host: HTMLElement, initial: CheckoutOptions, checko
     if (destroyed) return;
     const previous = model.state;
     const active = shadow.activeElement as HTMLButtonElement | null;
-    const { expanded, ticket, spent } = model;
-    model = { state, expanded, ticket, spent, ...detail };
+    const { expanded, ticket, spent, quote } = model;
+    // What a state was given (a reason, a deadline) goes with it; only these carry over.
+    model = { state, expanded, ticket, spent, quote, ...detail };
     draw();
     // Focus moves only when the overlay opens or closes, when the focused control went away
     // or was disabled, or from the status line where it waited: never away from where the
@@ -146,16 +161,19 @@ export function createWidget(host: HTMLElement, initial: CheckoutOptions, checko
 
   const actions = {
     pay() {
-      const { ticket, mode, verifyUrl } = options;
-      if (!ticket || !server || !payable(model)) return;
+      const { ticket, mode, verifyUrl, merchant, item, quantity = 1, state, lang } = options;
+      if (!server || !payable(model)) return;
       if (!navigator.onLine) return go('offline');
-      if ((model.ticket?.exp ?? 0) * 1000 <= Date.now()) return go('expired');
+      // A quote has no expiry here: the payment server asks for a new price when one runs out.
+      if ((model.ticket?.exp ?? 1 / 0) * 1000 <= Date.now()) return go('expired');
       go('opening');
+      // The ticket to `/pay`; in quote mode, what to quote (and the page's language) to `/quote`.
+      const [action, fields] = model.quote ? [server.quote, { merchant, item, quantity, state, lang }] : [server.pay, { ticket }];
       const opened = mode === 'popup' && openPaymentWindow(windowName);
       // A blocked popup (null) falls back to redirect mode: the same form, the whole page.
-      if (!opened) return postTicket(server.pay, ticket);
+      if (!opened) return postForm(action, fields);
       popup = opened;
-      postTicket(server.pay, ticket, windowName);
+      postForm(action, fields, windowName);
       watch = watchPaymentWindow(opened, server, {
         result(message) {
           endWindow(true);
@@ -179,7 +197,7 @@ export function createWidget(host: HTMLElement, initial: CheckoutOptions, checko
       model.expanded = !model.expanded;
       draw();
     },
-    show() {
+    showWindow() {
       popup?.focus();
     },
     cancel() {
@@ -208,13 +226,13 @@ export function createWidget(host: HTMLElement, initial: CheckoutOptions, checko
     return result;
   }
 
-  /** Applies options; `restart` (forced at creation) when the ticket, server or mode changed. */
+  /** Applies options; `restart` (forced at creation) when the ticket, server, mode, merchant or item changed. */
   function configure(next: CheckoutOptions, restart?: boolean): void {
     const before = options;
     options = { ...options, ...next };
-    const { ticket, mode } = options;
+    const { ticket } = options;
     tr = translator(options.lang, options.messages, options.locales);
-    restart ||= ticket !== before.ticket || options.server !== before.server || mode !== before.mode;
+    restart ||= RESTART.some((key) => options[key] !== before[key]);
     stale = restart && /^(opening|waiting|confirming|verifying)$/.test(model.state);
     if (!checkout || !restart || stale) {
       draw();
@@ -222,7 +240,7 @@ export function createWidget(host: HTMLElement, initial: CheckoutOptions, checko
     }
     server = paymentServer(options.server);
     const wrong = misconfigured(options, server);
-    model = { state: model.state, ticket: wrong ? undefined : readTicket(ticket as string) };
+    model = { state: model.state, ticket: wrong ? undefined : readTicket(ticket ?? ''), quote: !(wrong || ticket) };
     if (!wrong) {
       go(navigator.onLine ? 'idle' : 'offline');
       tick();

@@ -55,6 +55,27 @@ describe('<caisse-checkout>', () => {
     expect(element.state).toBe('opening');
   });
 
+  it('reads merchant, item, quantity and state for quote mode, and posts them to <server>/quote', async () => {
+    const posted = captureForms();
+    await insert({ server: SERVER, merchant: 'newsstand', item: 'tides', quantity: '2', state: 'b'.repeat(43), lang: 'fr' });
+    expect(payButton().textContent).toBe('Voir le prix et payer');
+    payButton().click();
+    expect(posted[0]).toMatchObject({
+      action: `${SERVER}/quote`,
+      fields: { merchant: 'newsstand', item: 'tides', quantity: '2', state: 'b'.repeat(43), lang: 'fr' },
+    });
+  });
+
+  it('takes the state binding from the state property too (React sets it so), whose reading stays the checkout state', async () => {
+    const posted = captureForms();
+    await insert({ server: SERVER, merchant: 'newsstand', item: 'tides', lang: 'en' });
+    element.state = 'c'.repeat(43);
+    expect(element.state).toBe('idle');
+    payButton().click();
+    expect(posted[0]?.fields.state).toBe('c'.repeat(43));
+    expect(element.state).toBe('opening');
+  });
+
   it('takes verify-url for popup mode and dispatches its events from the element', async () => {
     captureForms();
     const popup = fakePopup();

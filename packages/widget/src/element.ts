@@ -7,7 +7,7 @@ import type { CheckoutState } from './types.js';
  * `verifyurl`: `verifyUrl` as HTML lowercases it, which a Vue template may write (vue-tsc
  * checks `verify-url` as `verifyUrl`, so it accepts both spellings).
  */
-const ATTRIBUTES = ['ticket', 'server', 'mode', 'verify-url', 'verifyurl', 'lang', 'nonce'];
+const ATTRIBUTES = 'ticket merchant item quantity state server mode verify-url verifyurl lang nonce'.split(' ');
 
 /** `verify-url` and `verifyurl` are `verifyUrl`; the others have the option's name. */
 const option = (attribute: string) => attribute.replace(/-?ur/, 'Ur') as keyof CheckoutOptions;
@@ -18,17 +18,23 @@ export interface CaisseCheckoutElement extends HTMLElement {
   messages: Partial<Messages> | undefined;
   /** Texts in other languages, by primary subtag; starts as the `locales` given to `defineCheckoutElement`. */
   locales: Locales | undefined;
-  /** The current state. */
-  readonly state: CheckoutState;
+  /** The checkout's current state (`idle`, `waiting`, `paid`, …). */
+  get state(): CheckoutState;
+  /**
+   * Sets the `state` attribute's option, the browser binding of quote mode (frameworks
+   * such as React set an attribute as a property when the element has one); reading
+   * `state` still gives the checkout's state.
+   */
+  set state(binding: string | undefined);
 }
 
 /**
- * Registers `<caisse-checkout ticket server mode verify-url lang nonce>`, whose elements
- * start with `locales` (texts in other languages); a second call is a no-op. The
- * script-tag file calls it for you, with French. Where there is no `customElements`
- * (server rendering in Node, Deno or Bun) it does nothing: the same module, run again in
- * the browser, defines the element there. Call it before the first render in the
- * browser, so that frameworks find the `messages` and `locales` properties.
+ * Registers `<caisse-checkout ticket merchant item quantity state server mode verify-url
+ * lang nonce>`, whose elements start with `locales` (texts in other languages); a second
+ * call is a no-op. The script-tag file calls it for you, with French. Where there is no
+ * `customElements` (server rendering in Node, Deno or Bun) it does nothing: the same
+ * module, run again in the browser, defines the element there. Call it before the first
+ * render in the browser, so that frameworks find the `messages` and `locales` properties.
  * @example
  * import { defineCheckoutElement } from '@caisse/widget';
  * import { fr } from '@caisse/widget/locales/fr';
@@ -66,6 +72,9 @@ export function defineCheckoutElement(name = 'caisse-checkout', locales?: Locale
       }
       get state(): CheckoutState {
         return this.#handle?.state ?? 'idle';
+      }
+      set state(state: string | undefined) {
+        this.#set({ state });
       }
       connectedCallback() {
         // A microtask later: frameworks often set attributes right after inserting the element.

@@ -9,6 +9,7 @@ export const en = {
   pay: 'Pay {amount}',
   authenticate: 'Continue with Caisse',
   allow: 'Allow up to {amount}',
+  quote: 'See the price and pay',
   serial: 'Order {serial}',
   items: 'Items ({count})',
   item: '{quantity} × {label}',

@@ -2,11 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { paymentServer, verifyEndpoint } from './urls.js';
 
 describe('paymentServer', () => {
-  it('derives the pay endpoint and the exact origin', () => {
-    expect(paymentServer('https://pay.example')).toEqual({ origin: 'https://pay.example', pay: 'https://pay.example/pay' });
+  it('derives the pay and quote endpoints and the exact origin', () => {
+    expect(paymentServer('https://pay.example')).toEqual({
+      origin: 'https://pay.example',
+      pay: 'https://pay.example/pay',
+      quote: 'https://pay.example/quote',
+    });
     expect(paymentServer('https://pay.example:8443/caisse/')).toEqual({
       origin: 'https://pay.example:8443',
       pay: 'https://pay.example:8443/caisse/pay',
+      quote: 'https://pay.example:8443/caisse/quote',
     });
     expect(paymentServer('http://localhost:3000')?.pay).toBe('http://localhost:3000/pay');
     expect(paymentServer('http://pay.localhost')?.pay).toBe('http://pay.localhost/pay');

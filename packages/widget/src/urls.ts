@@ -4,6 +4,8 @@ export interface PaymentServer {
   origin: string;
   /** Where the ticket is posted. */
   pay: string;
+  /** Where a quote is asked for (quote mode: no ticket, a merchant and an item). */
+  quote: string;
 }
 
 /**
@@ -21,11 +23,12 @@ function secureUrl(text: string | undefined, base?: string): URL | undefined {
 }
 
 /**
- * @example paymentServer('https://pay.example/') // { origin: 'https://pay.example', pay: 'https://pay.example/pay' }
+ * @example paymentServer('https://pay.example/') // { origin: 'https://pay.example', pay: 'https://pay.example/pay', quote: 'https://pay.example/quote' }
  */
 export function paymentServer(server: string | undefined): PaymentServer | undefined {
   const url = secureUrl(server);
-  return url && !url.search && !url.hash ? { origin: url.origin, pay: `${url.origin}${url.pathname.replace(/\/*$/, '/pay')}` } : undefined;
+  const base = url && !url.search && !url.hash && `${url.origin}${url.pathname.replace(/\/*$/, '/')}`;
+  return base ? { origin: (url as URL).origin, pay: `${base}pay`, quote: `${base}quote` } : undefined;
 }
 
 /**

@@ -10,6 +10,8 @@ export interface Model {
   expanded?: boolean | undefined;
   /** Milliseconds left before the ticket (or the phone confirmation) expires. */
   remaining?: number | undefined;
+  /** Quote mode: no ticket yet, the button asks the payment server for the price. */
+  quote?: boolean | undefined;
   /** A result came back for this ticket: it cannot be paid again, only a new one can. */
   spent?: boolean | undefined;
   reason?: string | undefined;
@@ -21,10 +23,11 @@ export interface Model {
   redirectTo?: string | undefined;
 }
 
+/** What the buttons do; those of the status line and the overlay are named after their text. */
 export interface Actions {
   pay(): void;
   toggle(): void;
-  show(): void;
+  showWindow(): void;
   cancel(): void;
   retry(): void;
   reload(): void;
@@ -59,7 +62,7 @@ export function statusText({ state, voucher, ticket, reason, code, retryable }: 
  */
 export function View({ model, tr, actions }: { model: Model; tr: Translator; actions: Actions }) {
   const { t, locale } = tr;
-  const { state, ticket, spent, retryable, expanded } = model;
+  const { state, ticket, spent, retryable, expanded, quote } = model;
   const items = ticket?.items ?? [];
   const status = statusText(model, tr);
   const overlay = state === 'waiting' || state === 'confirming';
@@ -69,18 +72,20 @@ export function View({ model, tr, actions }: { model: Model; tr: Translator; act
       ? t('timeLeft', { time: clock(model.remaining) })
       : '';
   const setup = model.code === 'config_invalid';
-  const button = (label: string, onClick: () => void, primary?: boolean) => (
-    <button type="button" class={primary ? 'pay' : undefined} data-autofocus="" onClick={onClick}>
-      {label}
+  const button = (name: 'retry' | 'reload' | 'showWindow' | 'cancel', primary?: boolean) => (
+    <button type="button" class={primary ? 'pay' : undefined} data-autofocus="" onClick={actions[name]}>
+      {t(name)}
     </button>
   );
   return (
     <div>
-      {ticket && (
+      {(ticket || quote) && (
         <button type="button" class="pay" data-autofocus={live ? '' : undefined} disabled={!live} onClick={actions.pay}>
-          {ticket.kind === 'authentication'
-            ? t('authenticate')
-            : t(ticket.kind === 'allowance' ? 'allow' : 'pay', { amount: formatMoney(ticket.amount, ticket.currency, locale) })}
+          {!ticket
+            ? t('quote')
+            : ticket.kind === 'authentication'
+              ? t('authenticate')
+              : t(ticket.kind === 'allowance' ? 'allow' : 'pay', { amount: formatMoney(ticket.amount, ticket.currency, locale) })}
         </button>
       )}
       {ticket && <p class="meta">{[t('serial', { serial: ticket.serial }), !overlay && time].filter(Boolean).join(' · ')}</p>}
@@ -105,19 +110,17 @@ export function View({ model, tr, actions }: { model: Model; tr: Translator; act
       >
         {status}
       </p>
-      {state === 'error' && retryable && button(t('retry'), actions.retry)}
-      {ticket &&
+      {state === 'error' && retryable && button('retry')}
+      {(ticket || quote) &&
         (state === 'expired' || (spent && /^(refused|cancelled)$/.test(state)) || (state === 'error' && !retryable && !setup)) &&
-        button(t('reload'), actions.reload)}
+        button('reload')}
       {overlay && (
         <div class="o">
           <div class="d" role="dialog" aria-modal="true" aria-labelledby="t" aria-describedby="s">
             <h2 id="t">{t('dialogTitle')}</h2>
             <p id="s">{`${status} ${time}`.trim()}</p>
-            {button(t('showWindow'), actions.show, true)}
-            <button type="button" onClick={actions.cancel}>
-              {t('cancel')}
-            </button>
+            {button('showWindow', true)}
+            {button('cancel')}
           </div>
         </div>
       )}

@@ -7,13 +7,12 @@ import type { CheckoutEventMap } from '../types.js';
 
 /**
  * The attributes, strings as in HTML, each the kebab-case name of a `CheckoutOptions`
- * member. `ticket` and `server` are required and popup mode needs `verify-url`: a button
- * that could only say "This payment button is not set up correctly." does not compile.
+ * member. `server` is required, and a `ticket` or, for quote mode, a `merchant` and an
+ * `item`; popup mode needs `verify-url`: a button that could only say "This payment
+ * button is not set up correctly." does not compile.
  */
 export type CheckoutAttributes = {
-  /** The ticket JWS from the merchant backend (`createTicket(...).token`). */
-  ticket: string;
-  /** The payment server's base URL; the ticket is posted to `<server>/pay`. */
+  /** The payment server's base URL; the ticket is posted to `<server>/pay`, a quote request to `<server>/quote`. */
   server: string;
   /** A BCP 47 language tag; default the browser's language. */
   lang?: string | undefined;
@@ -21,18 +20,39 @@ export type CheckoutAttributes = {
   nonce?: string | undefined;
 } & (
   | {
-      /** `redirect` (default): the whole page goes to the payment server and comes back to the return URL. */
-      mode?: 'redirect' | undefined;
-      /** The merchant's return handler (`POST { token }`). */
-      'verify-url'?: string | undefined;
+      /** The ticket JWS from the merchant backend (`createTicket(...).token`). */
+      ticket: string;
+      merchant?: undefined;
+      item?: undefined;
+      quantity?: undefined;
+      state?: undefined;
     }
   | {
-      /** `popup`: the payment server opens in a window; the result comes back to this page. */
-      mode: 'popup';
-      /** The merchant's return handler (`POST { token }`), which verifies the result: required in popup mode. */
-      'verify-url': string;
+      ticket?: undefined;
+      /** Quote mode: the merchant's id at the payment server, which asks its quote endpoint for the price. */
+      merchant: string;
+      /** Quote mode: the merchant's reference of the item. */
+      item: string;
+      /** Quote mode: how many, a whole number from 1; default 1. */
+      quantity?: number | string | undefined;
+      /** Quote mode: the browser binding from the merchant page (`ensureState`). */
+      state?: string | undefined;
     }
-);
+) &
+  (
+    | {
+        /** `redirect` (default): the whole page goes to the payment server and comes back to the return URL. */
+        mode?: 'redirect' | undefined;
+        /** The merchant's return handler (`POST { token }`). */
+        'verify-url'?: string | undefined;
+      }
+    | {
+        /** `popup`: the payment server opens in a window; the result comes back to this page. */
+        mode: 'popup';
+        /** The merchant's return handler (`POST { token }`), which verifies the result: required in popup mode. */
+        'verify-url': string;
+      }
+  );
 
 /** The properties: objects, which frameworks set as properties of the element, not as attributes. */
 export interface CheckoutProperties {

@@ -104,6 +104,26 @@ describe('<caisse-checkout> rendered by', () => {
     root.unmount();
   });
 
+  it('React 19, quote mode: `state` set as the element property, the rest as attributes, all in the form to /quote', async () => {
+    const posted = captureForms();
+    const root = createRoot(mountPoint());
+    const state = 'q'.repeat(43);
+    flushSync(() =>
+      root.render(
+        createElement('caisse-checkout', { server: SERVER, merchant: 'newsstand', item: 'tides', quantity: 2, state, lang: 'en' }),
+      ),
+    );
+    await Promise.resolve();
+    const element = container.querySelector('caisse-checkout') as CaisseCheckoutElement;
+    expect(element.hasAttribute('state')).toBe(false);
+    shadow(element).querySelector<HTMLButtonElement>('.pay')?.click();
+    expect(posted[0]).toMatchObject({
+      action: `${SERVER}/quote`,
+      fields: { merchant: 'newsstand', item: 'tides', quantity: '2', state, lang: 'en' },
+    });
+    root.unmount();
+  });
+
   it('Preact: the same', async () => {
     const { onPaid, onState, paid, states } = listeners();
     render(

@@ -71,7 +71,7 @@ describe('the template typings of <caisse-checkout>', () => {
     const mistakes = readFileSync(join(FIXTURES, 'svelte/Mistakes.svelte'), 'utf8')
       .split('\n')
       .flatMap((text, index) => (/^\s*<!-- wrong:/.test(text) ? [index + 2] : []));
-    expect(mistakes).toHaveLength(7);
+    expect(mistakes).toHaveLength(8);
     expect(problems.filter(({ file }) => file !== 'svelte/Mistakes.svelte')).toEqual([]);
     expect(problems.map(({ kind, line }) => `${kind} ${line}`)).toEqual(mistakes.map((line) => `ERROR ${line}`));
   });

@@ -12,6 +12,7 @@ export const fr: Messages = {
   pay: 'Payer {amount}',
   authenticate: 'Continuer avec Caisse',
   allow: 'Autoriser jusqu’à {amount}',
+  quote: 'Voir le prix et payer',
   serial: 'Commande {serial}',
   items: 'Articles ({count})',
   item: '{quantity} × {label}',
