@@ -107,6 +107,8 @@ stores.push(
     dataDir: newsstandDir,
   }),
 );
+// The newsstand prices its articles when a reader asks (docs/quotes-and-delivery.md): its quote endpoint.
+await server.merchants.setQuoteUrl('newsstand', `${newsstandUrl}/caisse/quote`);
 
 // The phone app is a static site served by its own small process.
 let phone;

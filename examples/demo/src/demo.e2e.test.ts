@@ -206,24 +206,34 @@ describe('the demo in Chromium', () => {
     await admin.close();
   });
 
-  it('buys an article from the wallet: one click, approved on the phone, the article opens', async () => {
+  it('buys an article through a quote: priced by the newsstand when asked, approved on the phone, opened on the payment server, then on the newsstand', async () => {
     const page = await desktop.newPage();
     await page.goto(urls.newsstand);
     expect(await axeViolations(page)).toEqual([]);
     await shot(page, '09-newsstand');
     await page.goto(`${urls.newsstand}/articles/bakers`);
     expect(await axeViolations(page)).toEqual([]);
-    // The reader tells the newsstand their Caisse account once: its tickets name them from then on.
-    await page.fill('#account', 'demo');
-    await page.getByRole('button', { name: 'Remember' }).click();
-    await page.getByText('Paying as demo').waitFor();
-    // The article's own button: the offer of an hour of reading below it has another.
-    const [popup] = await Promise.all([page.waitForEvent('popup'), page.locator('.paywall > caisse-checkout button.pay').click()]);
-    await popup.waitForURL(`${urls.payment}/checkout/**`);
-    await popup.getByRole('button', { name: 'Confirm on my phone' }).click();
-    await popup.getByRole('heading', { name: 'Confirm on your phone' }).waitFor();
-    await shot(popup, '10-article-confirming');
+    // Its price now (`priceAt` in examples/newsstand/src/articles.ts, on the real clock): a fresh
+    // article costs half as much again for its first 24 hours; the bakers' came out on 1 March 2026.
+    await expect(page.locator('.paywall').textContent()).resolves.toContain('Read the whole article for €0.50');
+    // The article's own button, in the whole window: the offer of an hour of reading below it has another.
+    await page.locator('.paywall > caisse-checkout').getByRole('button', { name: 'See the price and pay' }).click();
+    // The payment server asked the newsstand's quote endpoint for the price, and shows it.
+    await page.waitForURL(`${urls.payment}/checkout/**`);
+    await expect(page.locator('main').textContent()).resolves.toContain('€0.50');
+    // A quoted ticket names no customer: the reader gives their account here (unless the page already has it).
+    if ((await page.inputValue('#account')) === '') await page.fill('#account', 'demo');
+    await page.getByRole('button', { name: 'Pay €0.50' }).click();
+    await page.getByRole('heading', { name: 'Confirm on your phone' }).waitFor();
+    await shot(page, '10-article-confirming');
     await approveOnPhone('€0.50', '11-phone-article-request');
+    // Paid: the payment server hands the article over itself (Open, once), then the way back to the shop.
+    await page.getByRole('heading', { name: 'Payment received: The night shift: a week with Lyon’s bakers' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Open The night shift: a week with Lyon’s bakers' }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    await shot(page, '11b-article-delivery');
+    await page.getByRole('link', { name: 'Return to Le Kiosque' }).click();
+    await page.waitForURL(`${urls.newsstand}/articles/bakers*`, { timeout: 30_000 });
     await page.locator('#article-body').waitFor({ timeout: 30_000 });
     await expect(page.locator('#spent-today').textContent()).resolves.toContain('€0.50');
     await shot(page, '12-article-paid');
@@ -236,13 +246,15 @@ describe('the demo in Chromium', () => {
     const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1100, height: 760 } });
     const page = await context.newPage();
     await page.goto(`${urls.newsstand}/articles/budget`);
-    const [popup] = await Promise.all([page.waitForEvent('popup'), page.locator('.paywall > caisse-checkout button.pay').click()]);
-    await popup.waitForURL(`${urls.payment}/checkout/**`);
-    await identify(popup, 'demo-short', 'demo-short-access-key');
-    await popup.getByText('Not enough money in your wallet', { exact: false }).first().waitFor();
-    await shot(popup, '13-refused-payment-server');
-    await popup.click('a.button-primary');
-    await page.locator('caisse-checkout').getByText('Not enough money in your wallet.').first().waitFor({ timeout: 30_000 });
+    await page.locator('.paywall > caisse-checkout').getByRole('button', { name: 'See the price and pay' }).click();
+    await page.waitForURL(`${urls.payment}/checkout/**`);
+    await identify(page, 'demo-short', 'demo-short-access-key');
+    await page.getByText('Not enough money in your wallet', { exact: false }).first().waitFor();
+    await shot(page, '13-refused-payment-server');
+    // Back through the newsstand's return handler, to the article, which says why.
+    await page.click('a.button-primary');
+    await page.waitForURL(`${urls.newsstand}/articles/budget*`, { timeout: 30_000 });
+    await page.locator('#refusal', { hasText: 'There is not enough money in your wallet.' }).waitFor({ timeout: 30_000 });
     await expect(page.locator('#article-body').count()).resolves.toBe(0);
     await shot(page, '14-refused-newsstand');
     await context.close();

@@ -19,6 +19,8 @@ export interface NewsstandConfig {
   signingKey: Record<string, unknown>;
   /** Folder of the readings file. */
   dataDir: string;
+  /** The clock of the live prices (a fresh article costs more: `priceAt` in articles.ts); default the system's. */
+  priceClock?: (() => Date) | undefined;
 }
 
 /** A Caisse account id, as the protocol writes it. */
@@ -69,22 +71,26 @@ export async function createNewsstand(config: NewsstandConfig) {
 
   app.get('/', (c) => {
     const me = reader(c);
-    return c.html(frontPage(ARTICLES, (id) => readings.hasRead(me, id), bar(me)));
+    return c.html(frontPage(ARTICLES, (id) => readings.hasRead(me, id), payments.priceOf, bar(me)));
   });
   app.get('/articles/:id', async (c) => {
     const article = findArticle(c.req.param('id'));
     if (!article) return c.html('<!doctype html><title>Not found</title><p>No such article. <a href="/">Front page</a></p>', 404);
     const me = reader(c);
     const hour = readings.hourOf(me);
-    // During an hour of reading that covers the article: one click. Otherwise the article's
-    // own ticket and the offer of an hour, with why the hour did not open it, if it did not,
-    // and, back from a refused payment (our return handler adds `caisse_reason`), why.
+    const price = payments.priceOf(article);
+    // During an hour of reading that covers the article: one click. Otherwise the widget
+    // that asks the payment server for the article's price (a quote: no ticket signed
+    // until the reader asks) and the offer of an hour, with why the hour did not open it,
+    // if it did not, and, back from a refused payment (our return handler adds
+    // `caisse_reason`), why.
     let access: Access;
     if (readings.hasRead(me, article.id)) access = { read: true };
-    else if (hour && hour.remaining >= article.price) access = { hour };
+    else if (hour && hour.remaining >= price) access = { hour };
     else {
       access = {
-        ticket: await payments.ticketFor(article, me, account(c)),
+        merchant: config.merchantId,
+        state: me,
         hourTicket: await payments.hourTicketFor(me, article, account(c)),
         server: payments.paymentServer,
         account: account(c),
@@ -93,7 +99,7 @@ export async function createNewsstand(config: NewsstandConfig) {
         refused: refusalReason(c.req.query('caisse_reason')),
       };
     }
-    return c.html(articlePage(article, access, bar(me)));
+    return c.html(articlePage(article, access, price, bar(me)));
   });
   // One click during an hour of reading: charged under the allowance, no phone step. Back
   // to the article, open, or with why the hour could not pay for it.
@@ -119,6 +125,8 @@ export async function createNewsstand(config: NewsstandConfig) {
     return c.html(historyPage(readings.history(me), (id) => findArticle(id)?.title ?? id, bar(me)));
   });
 
+  // The payment server asks here what an article costs now (a signed request, verified by the handler).
+  app.post('/caisse/quote', (c) => payments.quoteHandler(c.req.raw));
   app.on(['GET', 'POST'], '/caisse/return', (c) => payments.returnHandler(c.req.raw));
   app.post('/caisse/notify', (c) => payments.notificationHandler(c.req.raw));
   return { app, readings };

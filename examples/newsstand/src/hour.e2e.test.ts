@@ -9,11 +9,13 @@ import { launchChromium } from '@caisse/testing/chromium';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNewsstand } from './app.js';
+import { freePort, registerNewsstand } from './test-support.js';
 
 /**
  * "Read for an hour, up to €2.00" as a reader does it, in real headless Chromium on a
- * 390 px wide phone screen: the newsstand and a real payment server on real clocks (none
- * frozen), the customer's phone played by the SDK in Node (enrolled with a one-time code,
+ * 390 px wide phone screen: the newsstand and a real payment server on real clocks (only
+ * that of the newsstand's live prices is frozen, long after every article was published:
+ * each at its plain price), the customer's phone played by the SDK in Node (enrolled with a one-time code,
  * approving with its PIN). One approval on the phone grants the hour; then articles open
  * in one click, each deducted from it, and no request reaches the phone (none is open).
  */
@@ -34,19 +36,15 @@ beforeAll(async () => {
   await mkdir(ARTIFACTS, { recursive: true });
   payment = await startPaymentServer({ walletCents: 1000n, mode: 'test' });
   dataDir = await mkdtemp(join(tmpdir(), 'newsstand-hour-'));
+  const port = await freePort();
+  await registerNewsstand(payment, key.jwks, port);
   newsstand = await startNewsstand({
-    port: 0,
+    port,
     paymentServerUrl: payment.url,
     merchantId: 'newsstand',
     signingKey: key.privateJwk,
     dataDir,
-  });
-  await payment.server.merchants.register({
-    id: 'newsstand',
-    displayName: 'Le Kiosque',
-    jwks: key.jwks,
-    returnOrigins: [newsstand.url],
-    notifyUrl: `${newsstand.url}/caisse/notify`,
+    priceClock: () => new Date('2026-06-01T12:00:00Z'),
   });
   const device = createDevice({ server: payment.url, store: memoryStore(), backoff: { initialDelay: 50, maxDelay: 200 } });
   const { code } = await payment.server.devices.createCode(payment.customer.accountId);
@@ -161,7 +159,8 @@ describe('an hour of reading, at phone size', () => {
     expect(await page.locator('#hour-why').textContent()).toBe(
       'Your hour has €0.60 left, not enough for this article (€0.80). Pay for it on its own, or start a new hour.',
     );
-    await page.getByRole('button', { name: 'Pay €0.80' }).waitFor();
+    // The article's own checkout: its price is asked for when the reader presses the button.
+    await page.getByRole('button', { name: 'See the price and pay' }).waitFor();
     expect(await page.locator('#article-body').count()).toBe(0);
     expect(received).toHaveLength(1);
     expect(problems).toEqual([]);
@@ -190,7 +189,7 @@ describe('an hour of reading, at phone size', () => {
     expect(await page.locator('#hour-why').textContent()).toBe(
       'Your hour of reading can no longer pay. Pay for this article on its own, or start a new hour.',
     );
-    await page.getByRole('button', { name: 'Pay €0.70' }).waitFor();
+    await page.getByRole('button', { name: 'See the price and pay' }).waitFor();
     expect(await page.locator('#hour-left').count()).toBe(0);
     expect(await page.locator('#article-body').count()).toBe(0);
     await page.screenshot({ path: join(ARTIFACTS, 'hour-3-ended.png'), fullPage: true });
