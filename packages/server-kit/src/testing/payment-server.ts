@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import {
   type Algorithm,
   canonicalJson,
+  LIMITS,
   modeOfKid,
   type NotificationClaims,
   notificationClaims,
@@ -9,6 +10,8 @@ import {
   type PublicJwks,
   parseMessage,
   parseTicketClaims,
+  type QuoteRequestClaims,
+  quoteRequestClaims,
   type RefusalClaims,
   type RefusalReason,
   refusalClaims,
@@ -75,6 +78,15 @@ export type VoucherOverrides = Partial<Omit<VoucherClaims, 'test'>>;
 export type RefusalOverrides = Partial<Omit<RefusalClaims, 'test'>>;
 /** @example server.notificationFor({ event: 'payment.authorised', ticket }, { jti: 'n_fixed' }) */
 export type NotificationOverrides = Partial<Pick<NotificationClaims, 'aud' | 'jti' | 'iat' | 'exp'>>;
+/** What a quote request asks: the item, and optionally how many (1), the browser binding, the language, whose (`merchantId`). */
+export interface TestQuoteRequest {
+  item: string;
+  quantity?: number;
+  state?: string;
+  locale?: 'en' | 'fr';
+  merchantId?: string;
+}
+export type QuoteRequestOverrides = Partial<Omit<QuoteRequestClaims, 'test'>>;
 
 type Envelope = 'ver' | 'iss' | 'aud' | 'jti' | 'iat' | 'exp' | 'test';
 type Distribute<T> = T extends unknown ? Omit<T, Envelope> : never;
@@ -136,6 +148,12 @@ export interface TestPaymentServer extends PaymentServer {
    * @example await notificationHandler(new Request(url, { method: 'POST', headers: { 'content-type': 'application/jose' }, body: server.notificationFor({ event: 'payment.authorised', ticket }) }))
    */
   notificationFor(event: TicketNotification | NotificationContent, overrides?: NotificationOverrides): string;
+  /**
+   * The quote request the payment server would POST to your quote endpoint
+   * (`caisse-quote+jwt`, fresh, living 60 s), to test a `createQuoteHandler` without one running.
+   * @example const answer = await quoteHandler(new Request(url, { method: 'POST', headers: { 'content-type': 'application/jwt' }, body: server.quoteRequestFor({ item: 'tides' }) }))
+   */
+  quoteRequestFor(request: TestQuoteRequest, overrides?: QuoteRequestOverrides): string;
 }
 
 /** A ticket's facts as a token needs them; `claims` is undefined for a bare reference. */
@@ -369,6 +387,29 @@ export function createTestPaymentServer(options: TestPaymentServerOptions = {}):
         'claims_invalid',
       );
       return signJws(TOKEN_TYPES.refusal, claims, key.signingKey);
+    },
+
+    quoteRequestFor(request, overrides = {}) {
+      const iat = now();
+      const claims = parseMessage(
+        quoteRequestClaims,
+        {
+          ver: PROTOCOL_VERSION,
+          iss: issuer,
+          aud: audienceOf(undefined, overrides.aud ?? request.merchantId),
+          jti: `q_${randomBytes(16).toString('base64url')}`,
+          iat,
+          exp: iat + LIMITS.quoteRequestLifetime,
+          item: request.item,
+          quantity: request.quantity ?? 1,
+          ...(request.state === undefined ? {} : { state: request.state }),
+          ...(request.locale === undefined ? {} : { locale: request.locale }),
+          ...overrides,
+          test: true,
+        },
+        'claims_invalid',
+      );
+      return signJws(TOKEN_TYPES.quote, claims, key.signingKey);
     },
 
     notificationFor(event, overrides = {}) {

@@ -1,6 +1,7 @@
-import { itemsDigest, type NotificationClaims, TOKEN_TYPES, type VoucherClaims } from '@caisse/protocol';
+import { itemsDigest, type NotificationClaims, type TicketClaims, TOKEN_TYPES, type VoucherClaims } from '@caisse/protocol';
 import { describe, expect, it } from 'vitest';
 import { createNotificationHandler } from '../handlers/notification.js';
+import { createQuoteHandler } from '../handlers/quote.js';
 import { createReturnHandler } from '../handlers/return.js';
 import { decodeJws, decodePart } from '../jws/decode.js';
 import { generateKey } from '../keys/generate.js';
@@ -188,6 +189,34 @@ describe('@caisse/server-kit/testing: a test merchant accepts what the test paym
       { event: 'refund.succeeded', payment: { id: voucher.jti }, refund: { amount: 500, currency: 'EUR' } },
       { event: 'settlement.paid', test: true },
     ]);
+  });
+
+  it("passes a merchant's quote endpoint: the ticket answers the request, for its browser", async () => {
+    const merchant = merchantOf(server, key.privateJwk);
+    const handler = createQuoteHandler({
+      merchant,
+      quote: ({ item, quantity }) => ({
+        serial: 'Q-1',
+        currency: 'EUR',
+        items: [{ id: item, label: 'The tide tables', quantity, unitAmount: 300, vatRate: 550 }],
+        returnUrl: `${SHOP}/paid`,
+        cancelUrl: `${SHOP}/basket`,
+      }),
+      onTicket: () => {},
+    });
+    const state = createState();
+    const request = server.quoteRequestFor({ item: 'tides', quantity: 2, state, merchantId: 'bookshop' });
+    const answer = await handler(
+      new Request(`${SHOP}/caisse/quote`, { method: 'POST', headers: { 'content-type': 'application/jwt' }, body: request }),
+    );
+    const { ticket } = (await answer.json()) as { ticket: string };
+    expect(payload<TicketClaims>(ticket)).toMatchObject({
+      amount: 600,
+      state,
+      test: true,
+      quote: { request: payload<{ jti: string }>(request).jti, item: 'tides', quantity: 2 },
+    });
+    expect(payload<{ exp: number; iat: number }>(request)).toMatchObject({ exp: payload<{ iat: number }>(request).iat + 60 });
   });
 
   it('needs an audience for what names no ticket', () => {
