@@ -85,14 +85,23 @@ const FRAMEWORKS: Record<string, (config: ShopConfig) => Promise<RunningShop>> =
 let payment: Awaited<ReturnType<typeof startPaymentServer>>;
 const shops = new Map<string, Promise<RunningShop>>();
 
+/** The shops that run in this process: they start one after the other, before the programs that start as their own processes. */
+const IN_PROCESS = new Set(['Express', 'Fastify', 'Koa', 'Hono']);
+
 beforeAll(async () => {
   payment = await startPaymentServer();
-  // Every shop starts at once; each test awaits its own, so one that cannot start fails alone.
+  // Each test awaits its own shop, so one that cannot start fails alone. The shops in this
+  // process fetch the discovery document as they start: they do so before Next.js, Bun and
+  // Deno start beside them, which on a loaded 2-core machine can starve this process for
+  // longer than the discovery's 5 s time-out.
+  let previous: Promise<unknown> = Promise.resolve();
   for (const [name, start] of Object.entries(FRAMEWORKS)) {
     const merchantId = `${name.toLowerCase().replace(/\W/g, '')}-shop`;
     const key = generateKey();
     const config = { merchantId, signingKey: key.privateJwk, paymentServerUrl: payment.url };
-    const shop = Promise.resolve(config)
+    // FRAMEWORKS lists the shops of this process first: the programs all wait for the last of them.
+    const shop = previous
+      .then(() => config)
       .then(start)
       .then(async (running) => {
         await payment.server.merchants.register({
@@ -106,6 +115,7 @@ beforeAll(async () => {
       });
     shop.catch(() => undefined); // reported by its test
     shops.set(name, shop);
+    if (IN_PROCESS.has(name)) previous = shop.catch(() => undefined);
   }
 });
 
