@@ -133,6 +133,8 @@ export const configSchema = z.object({
   CAISSE_SMS_TOKEN: z.string().min(1).optional(),
   /** Wrong account ids or access keys one client may send per 10 minutes on the hosted pages before it must wait; 0: no limit. */
   CAISSE_IDENTIFY_LIMIT: z.coerce.number().int().min(0).max(100_000).default(20),
+  /** Quotes one client may ask for per 10 minutes (`/quote`, `/quotes`): each makes the payment server call a merchant; 0: no limit. */
+  CAISSE_QUOTE_LIMIT: z.coerce.number().int().min(0).max(100_000).default(60),
   /** Confirmation requests the hosted pages send one customer's phone per 15 minutes without an approval, before refusing more; 0: no limit. */
   CAISSE_PHONE_REQUEST_LIMIT: z.coerce.number().int().min(0).max(1_000).default(5),
   /** Behind a reverse proxy: the client is the last `X-Forwarded-For` address, not the connection's. */

@@ -260,6 +260,10 @@ export async function createPaymentServer(config: Config, options: PaymentServer
     now,
   });
   const sessionEvents = createSessionEvents(db);
+  // Each quote asked makes this server call a merchant: one client may not have it call them without end.
+  const quoteThrottle = throttleByClient(createAttemptThrottle({ limit: config.CAISSE_QUOTE_LIMIT }), {
+    trustProxy: config.CAISSE_TRUST_PROXY,
+  });
   const identifyThrottle = throttleByClient(createAttemptThrottle({ limit: config.CAISSE_IDENTIFY_LIMIT }), {
     trustProxy: config.CAISSE_TRUST_PROXY,
   });
@@ -288,11 +292,12 @@ export async function createPaymentServer(config: Config, options: PaymentServer
         allowanceCharges,
         ticketRefusals,
         quotes,
+        quoteThrottle,
         contents,
         log,
         now,
       }),
-      quoteRoutes({ quotes }),
+      quoteRoutes({ quotes, throttle: quoteThrottle }),
       accountRoutes({
         issuer,
         mode,

@@ -82,6 +82,8 @@ export interface CheckoutDeps {
   ticketRefusals?: Pick<TicketRefusalService, 'record'>;
   /** Quotes from merchants' quote endpoints (`/quote`, and a fresh quote when one ran out); none: `/quote` is not found. */
   quotes?: QuoteFetcher;
+  /** Quotes per client (`CAISSE_QUOTE_LIMIT`): each one asked makes this server call a merchant. None: no limit. */
+  quoteThrottle?: RequestThrottle;
   /** Digital goods: a ticket may name only a stored one, released once after payment; none: such tickets are refused. */
   contents?: Pick<ContentService, 'exists' | 'release' | 'releasedAt' | 'get'>;
   log: Logger;
@@ -533,6 +535,8 @@ export function checkoutRoutes(deps: CheckoutDeps) {
      */
     app.on(['GET', 'POST'], '/quote', async (c) => {
       if (deps.quotes === undefined) throw new ProblemError('not_found');
+      if (deps.quoteThrottle?.mustWait(c)) throw new ProblemError('too_many_requests');
+      deps.quoteThrottle?.failed(c);
       const fields = c.req.method === 'POST' ? await c.req.parseBody() : c.req.query();
       const fresh = await deps.quotes.fetch({ ...readQuoteQuery(fields), locale: locale(c) });
       return receive(c, fresh.token, fields.mode === 'popup' ? 'popup' : 'redirect');

@@ -64,6 +64,7 @@ export const SERVER_ERROR_CODES = {
   allowance_unfunded: "The customer's wallet could no longer hold the next period's maximum back: the allowance ended.",
   allowance_charge_cap_exceeded: 'This charge is above the most one charge may take under this allowance.',
   allowance_currency_mismatch: 'The charge is in another currency than the allowance.',
+  too_many_requests: 'This client has asked too often; try again after the seconds Retry-After gives.',
   quote_endpoint_missing: 'This merchant has registered no quote endpoint: its pages carry tickets it signed itself.',
   quote_unavailable: 'The merchant says this item cannot be bought now.',
   quote_failed:
@@ -124,6 +125,7 @@ export const PROBLEM_STATUS: Record<ProblemCode, number> = {
   alert_unknown: 404,
   payment_not_held: 409,
   allowance_unknown: 404,
+  too_many_requests: 429,
   quote_endpoint_missing: 404,
   quote_unavailable: 409,
   quote_failed: 502,

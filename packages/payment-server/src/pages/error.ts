@@ -13,6 +13,7 @@ export const ERROR_PAGE_CODES = [
   'csrf_invalid',
   'session_unknown',
   'internal_error',
+  'too_many_requests',
   'quote_failed',
   'quote_unavailable',
   'quote_endpoint_missing',

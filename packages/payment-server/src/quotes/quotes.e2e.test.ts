@@ -27,6 +27,7 @@ const now = () => clock.at;
 const minutesLater = (minutes: number) => new Date(START.getTime() + minutes * 60_000);
 
 const ACCESS_KEY = 'correct horse battery';
+const QUOTE_LIMIT = 60;
 const TIDES = '<h1>The tide tables</h1><p>High water at 06:12.</p>';
 
 /**
@@ -86,7 +87,12 @@ describe.each(await serverDrivers('quotes and digital goods'))('quotes and digit
   beforeAll(async () => {
     const database = await driver.url();
     drop = database.drop;
-    shop = await startApiTestServer({ now, ...(database.url ? { databaseUrl: database.url } : {}) });
+    shop = await startApiTestServer({
+      now,
+      // Every request here comes from 127.0.0.1: enough for the suite, and a limit the last test reaches.
+      env: { CAISSE_QUOTE_LIMIT: String(QUOTE_LIMIT) },
+      ...(database.url ? { databaseUrl: database.url } : {}),
+    });
     // A database made from a template may hold a key made at the real time, after this frozen one: sign with a key of this time.
     await shop.server.keys.rotate({ immediately: true });
     merchant = createMerchant({
@@ -413,6 +419,32 @@ describe.each(await serverDrivers('quotes and digital goods'))('quotes and digit
       const other = await shop.addMerchant();
       expect((await api('/v1/contents/tides', { as: other })).status).toBe(404);
       expect((await api('/v1/contents/bad')).status).toBe(404);
+    });
+  });
+
+  // Last: past it, this client asks for no more quotes.
+  describe('a client asking too often', () => {
+    it('is refused before the merchant is called, and told when to come back', async () => {
+      const asked = endpoint.state.requests.length;
+      let answer: Response | undefined;
+      // Twice the limit: the bucket refills one request per 10 s, however slow the machine.
+      for (let sent = 0; sent < 2 * QUOTE_LIMIT; sent++) {
+        answer = await fetch(`${shop.url}/quotes`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ merchant: shop.merchantId, item: 'tides' }),
+        });
+        if (answer.status === 429) break;
+        expect(answer.status).toBe(200);
+      }
+      expect(answer?.status).toBe(429);
+      expect(Number(answer?.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await answer?.json()).toMatchObject({ code: 'too_many_requests' });
+      const made = endpoint.state.requests.length - asked;
+      const page = await new ScriptedBrowser(shop.url).go('/quote', { form: { merchant: shop.merchantId, item: 'tides' } });
+      expect(page.page?.status).toBe(429);
+      expect(page.html).toContain('Too many requests');
+      expect(endpoint.state.requests.length - asked).toBe(made);
     });
   });
 });

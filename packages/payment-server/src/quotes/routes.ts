@@ -3,6 +3,7 @@ import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import * as z from 'zod';
+import type { RequestThrottle } from '../http/attempt-throttle.js';
 import { readJsonBody } from '../http/json-body.js';
 import { ProblemError } from '../http/problem.js';
 import { parseInput } from '../merchants/input.js';
@@ -19,11 +20,11 @@ const quoteInput = z.strictObject({
  * `POST /quotes` `{merchant, item, quantity?}`, for a phone app or a till: the merchant's
  * quote, fetched and verified → {@link ApiQuote} (`application/problem+json` otherwise:
  * `quote_endpoint_missing`, `quote_unavailable` with the merchant's `message`,
- * `quote_failed`). Public like `/pay`, and open to any origin: it carries no credential,
- * and a quote is a ticket anyone may pay.
+ * `quote_failed`, and `too_many_requests` past `CAISSE_QUOTE_LIMIT` per client). Public like
+ * `/pay`, and open to any origin: it carries no credential, and a quote is a ticket anyone may pay.
  * @example createApp({ …, routes: [quoteRoutes({ quotes })] })
  */
-export function quoteRoutes(deps: { quotes: QuoteFetcher }) {
+export function quoteRoutes(deps: { quotes: QuoteFetcher; throttle?: RequestThrottle }) {
   return (app: Hono): void => {
     app.use(
       '/quotes',
@@ -36,6 +37,9 @@ export function quoteRoutes(deps: { quotes: QuoteFetcher }) {
       }),
     );
     app.post('/quotes', async (c) => {
+      // Counted before anything is read: a malformed request costs the merchant nothing, but it costs us.
+      if (deps.throttle?.mustWait(c)) throw new ProblemError('too_many_requests');
+      deps.throttle?.failed(c);
       const input = parseInput(quoteInput, await readJsonBody(c));
       const { token, ticket } = await deps.quotes.fetch({ merchantId: input.merchant, item: input.item, quantity: input.quantity });
       const { claims } = ticket;

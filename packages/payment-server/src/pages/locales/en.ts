@@ -210,6 +210,8 @@ export const en = {
   'delivery.open': 'Open {title}',
   'delivery.released': 'You opened it here at {time}. {merchant} keeps your purchase too: you will find it on their site.',
   'delivery.back': 'Return to {merchant}',
+  'error.too_many_requests.title': 'Too many requests',
+  'error.too_many_requests.body': 'This connection asked for prices too often. Wait a few minutes, then try again. Nothing was charged.',
   'error.quote_failed.title': 'The price could not be fetched',
   'error.quote_failed.body': 'The shop did not answer in time. Nothing was charged. Go back to the shop and try again in a moment.',
   'error.quote_unavailable.title': 'Not available now',

@@ -224,6 +224,9 @@ export const fr = {
   'delivery.open': 'Ouvrir {title}',
   'delivery.released': 'Vous l’avez ouvert ici à {time}. {merchant} garde aussi votre achat\u00a0: vous le retrouverez sur son site.',
   'delivery.back': 'Revenir chez {merchant}',
+  'error.too_many_requests.title': 'Trop de demandes',
+  'error.too_many_requests.body':
+    'Cette connexion a demandé des prix trop souvent. Attendez quelques minutes, puis réessayez. Rien n’a été débité.',
   'error.quote_failed.title': 'Le prix n’a pas pu être obtenu',
   'error.quote_failed.body':
     'La boutique n’a pas répondu à temps. Rien n’a été débité. Revenez à la boutique et réessayez dans un instant.',
