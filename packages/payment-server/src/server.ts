@@ -261,7 +261,7 @@ export async function createPaymentServer(config: Config, options: PaymentServer
   });
   const sessionEvents = createSessionEvents(db);
   // Each quote asked makes this server call a merchant: one client may not have it call them without end.
-  const quoteThrottle = throttleByClient(createAttemptThrottle({ limit: config.CAISSE_QUOTE_LIMIT }), {
+  const quoteThrottle = throttleByClient(createAttemptThrottle({ limit: config.CAISSE_QUOTE_LIMIT, now: () => now().getTime() }), {
     trustProxy: config.CAISSE_TRUST_PROXY,
   });
   const identifyThrottle = throttleByClient(createAttemptThrottle({ limit: config.CAISSE_IDENTIFY_LIMIT }), {

@@ -1,4 +1,4 @@
-import { LIMITS, type Mode, type RefusalReason } from '@caisse/protocol';
+import type { Mode, RefusalReason } from '@caisse/protocol';
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
@@ -15,7 +15,7 @@ import { formFromOurOrigin } from '../http/form-origin.js';
 import { PROBLEM_STATUS, ProblemError } from '../http/problem.js';
 import { createLedger } from '../ledger/service.js';
 import type { Logger } from '../log.js';
-import { ID_PATTERN } from '../merchants/input.js';
+import { parseInput } from '../merchants/input.js';
 import type { MerchantService } from '../merchants/service.js';
 import { checkoutPage } from '../pages/checkout.js';
 import { CONFIRM_LIVE_SCRIPT, CONFIRM_LIVE_SCRIPT_PATH, confirmOnPhonePage } from '../pages/confirm.js';
@@ -35,6 +35,7 @@ import { closeRefused } from '../payments/refusal.js';
 import { storedVoucher } from '../payments/repository.js';
 import { type TokenSigner, withResult } from '../payments/tokens.js';
 import type { QuoteFetcher } from '../quotes/fetch.js';
+import { quoteQuery } from '../quotes/routes.js';
 import type { Database } from '../storage/database.js';
 import { MAX_SPENT_REFUSED_TICKETS } from '../ticket-refusals/model.js';
 import type { TicketRefusalService } from '../ticket-refusals/service.js';
@@ -538,7 +539,14 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       if (deps.quoteThrottle?.mustWait(c)) throw new ProblemError('too_many_requests');
       deps.quoteThrottle?.failed(c);
       const fields = c.req.method === 'POST' ? await c.req.parseBody() : c.req.query();
-      const fresh = await deps.quotes.fetch({ ...readQuoteQuery(fields), locale: locale(c) });
+      // The form also carries `mode` and `lang`: only the quote's own fields are read here.
+      const { merchant, item, quantity, state } = parseInput(quoteQuery, {
+        merchant: fields.merchant,
+        item: fields.item,
+        quantity: fields.quantity || undefined,
+        state: fields.state || undefined,
+      });
+      const fresh = await deps.quotes.fetch({ merchantId: merchant, item, quantity, ...(state ? { state } : {}), locale: locale(c) });
       return receive(c, fresh.token, fields.mode === 'popup' ? 'popup' : 'redirect');
     });
 
@@ -743,35 +751,6 @@ export function checkoutRoutes(deps: CheckoutDeps) {
     });
   };
 }
-
-/**
- * The fields of a quote asked for by a browser: `merchant` and `item` (ids), `quantity`
- * (1 by default, whole), `state` (optional, the merchant page's browser binding). Anything
- * else is `request_invalid`, before the merchant is called.
- */
-function readQuoteQuery(fields: Record<string, unknown>): { merchantId: string; item: string; quantity: number; state?: string } {
-  const field = (name: string) => (typeof fields[name] === 'string' ? (fields[name] as string) : undefined);
-  const merchantId = field('merchant') ?? '';
-  const item = field('item') ?? '';
-  const quantityText = field('quantity') ?? '1';
-  const state = field('state');
-  const quantity = /^[1-9][0-9]{0,6}$/.test(quantityText) ? Number(quantityText) : 0;
-  const problems = [
-    ...(ID_PATTERN.test(merchantId) ? [] : [{ path: 'merchant', message: 'must be a merchant id' }]),
-    ...(ID_PATTERN.test(item) ? [] : [{ path: 'item', message: 'must be an item reference (1–64 of A-Z a-z 0-9 . _ : -)' }]),
-    ...(quantity >= 1 && quantity <= LIMITS.quantity
-      ? []
-      : [{ path: 'quantity', message: `must be a whole number from 1 to ${LIMITS.quantity}` }]),
-    ...(state === undefined || state === '' || QUOTE_STATE.test(state)
-      ? []
-      : [{ path: 'state', message: 'must be 16–256 base64url characters' }]),
-  ];
-  const first = problems[0];
-  if (first) throw new ProblemError('request_invalid', `${first.path}: ${first.message}.`, { issues: problems });
-  return { merchantId, item, quantity, ...(state ? { state } : {}) };
-}
-
-const QUOTE_STATE = /^[A-Za-z0-9_-]{16,256}$/;
 
 /**
  * Chrome applies `form-action` to the redirect that follows a form post, so the pages

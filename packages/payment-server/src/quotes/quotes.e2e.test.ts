@@ -427,7 +427,7 @@ describe.each(await serverDrivers('quotes and digital goods'))('quotes and digit
     it('is refused before the merchant is called, and told when to come back', async () => {
       const asked = endpoint.state.requests.length;
       let answer: Response | undefined;
-      // Twice the limit: the bucket refills one request per 10 s, however slow the machine.
+      // The throttle runs on the frozen clock: no request is given back while this loops.
       for (let sent = 0; sent < 2 * QUOTE_LIMIT; sent++) {
         answer = await fetch(`${shop.url}/quotes`, {
           method: 'POST',

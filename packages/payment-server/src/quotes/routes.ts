@@ -10,10 +10,20 @@ import { parseInput } from '../merchants/input.js';
 import { merchantId } from '../merchants/model.js';
 import type { QuoteFetcher } from './fetch.js';
 
-const quoteInput = z.strictObject({
+/**
+ * What a quote is asked for, by a phone or a till (JSON) and by a browser (form fields,
+ * hence the coerced quantity): `merchant` and `item` (ids), `quantity` (1 by default),
+ * `state` (the merchant page's browser binding). Anything else is `request_invalid`,
+ * before the merchant is called.
+ */
+export const quoteQuery = z.object({
   merchant: merchantId,
   item: merchantId,
-  quantity: z.int().min(1).max(LIMITS.quantity).default(1),
+  quantity: z.coerce.number().int().min(1).max(LIMITS.quantity).default(1),
+  state: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16–256 base64url characters')
+    .optional(),
 });
 
 /**
@@ -40,7 +50,7 @@ export function quoteRoutes(deps: { quotes: QuoteFetcher; throttle?: RequestThro
       // Counted before anything is read: a malformed request costs the merchant nothing, but it costs us.
       if (deps.throttle?.mustWait(c)) throw new ProblemError('too_many_requests');
       deps.throttle?.failed(c);
-      const input = parseInput(quoteInput, await readJsonBody(c));
+      const input = parseInput(quoteQuery.strict(), await readJsonBody(c));
       const { token, ticket } = await deps.quotes.fetch({ merchantId: input.merchant, item: input.item, quantity: input.quantity });
       const { claims } = ticket;
       const quote: ApiQuote = {
