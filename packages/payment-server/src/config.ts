@@ -87,6 +87,18 @@ export const configSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((value) => value === 'true'),
+  /**
+   * With DATABASE_URL: how long opening a database connection may take before the request
+   * that needed it is answered 503 `service_unavailable` (the database restarting, or out of reach).
+   */
+  DATABASE_CONNECT_TIMEOUT_MS: positiveInt(5_000).pipe(z.number().max(60_000)),
+  /**
+   * With DATABASE_URL: how long one statement may go unanswered before the request is
+   * answered 503 `service_unavailable` and the connection dropped; PostgreSQL also ends a
+   * session idle in a transaction this long. Keep it under the clients' time-outs (the
+   * merchant client waits 10 s by default) so they get an answer they can retry on.
+   */
+  DATABASE_QUERY_TIMEOUT_MS: positiveInt(8_000).pipe(z.number().max(600_000)),
   CAISSE_DATA_DIR: z.string().default('.data/payment-server'),
   /**
    * 32+ random bytes, base64url: seals the server's private keys at rest and derives the

@@ -156,7 +156,14 @@ export async function createPaymentServer(config: Config, options: PaymentServer
   const issuer = issuerOf(config);
   const secret = await resolveSecret(config);
   const db = config.DATABASE_URL
-    ? await openDatabase({ url: config.DATABASE_URL, preparedStatements: config.CAISSE_DATABASE_PREPARED })
+    ? await openDatabase({
+        url: config.DATABASE_URL,
+        preparedStatements: config.CAISSE_DATABASE_PREPARED,
+        connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+        queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS,
+        // An idle connection dropped (the database restarted) or the listener reconnecting: the pool and the listener recover by themselves.
+        onPoolError: (error) => log.warn('database.connection_lost', { error }),
+      })
     : await openDatabase(config.CAISSE_DATA_DIR === '' ? {} : { dataDir: join(config.CAISSE_DATA_DIR, 'pglite') });
   const mode = config.CAISSE_MODE;
   try {

@@ -11,9 +11,9 @@ import type { PlanService } from '../customers/plans.js';
 import type { CustomerService } from '../customers/service.js';
 import type { DeviceService } from '../devices/service.js';
 import type { RequestThrottle } from '../http/attempt-throttle.js';
-import { browserSecret } from '../http/browser-cookie.js';
+import { browserSecret, keepBrowserCookie } from '../http/browser-cookie.js';
 import { formFromOurOrigin } from '../http/form-origin.js';
-import { ProblemError } from '../http/problem.js';
+import { ProblemError, problemOf } from '../http/problem.js';
 import type { MerchantService } from '../merchants/service.js';
 import { errorPage } from '../pages/error.js';
 import { type HistoryEntry, type HistoryView, historyPage } from '../pages/history.js';
@@ -193,7 +193,10 @@ export function accountRoutes(deps: AccountDeps) {
     app.use('/account/*', bodyLimit({ maxSize: 16 * 1024, onError: (c) => problemPage(c, new ProblemError('body_too_large')) }));
     app.use('/account/*', async (c, next) => {
       await next();
-      if (c.error instanceof ProblemError) c.res = problemPage(c, c.error);
+      const problem = problemOf(c.error);
+      if (problem === undefined) return;
+      c.res = problemPage(c, problem);
+      keepBrowserCookie(c);
     });
 
     app.get('/account', (c) => render(c));

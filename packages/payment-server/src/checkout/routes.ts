@@ -10,9 +10,9 @@ import type { Customer } from '../customers/model.js';
 import type { CustomerOverviewReader } from '../customers/overview.js';
 import type { CustomerService } from '../customers/service.js';
 import type { RequestThrottle } from '../http/attempt-throttle.js';
-import { browserSecret } from '../http/browser-cookie.js';
+import { browserSecret, keepBrowserCookie } from '../http/browser-cookie.js';
 import { formFromOurOrigin } from '../http/form-origin.js';
-import { PROBLEM_STATUS, ProblemError } from '../http/problem.js';
+import { PROBLEM_STATUS, ProblemError, problemOf } from '../http/problem.js';
 import { createLedger } from '../ledger/service.js';
 import type { Logger } from '../log.js';
 import { parseInput } from '../merchants/input.js';
@@ -500,10 +500,13 @@ export function checkoutRoutes(deps: CheckoutDeps) {
     }
 
     // A problem on a hosted page is shown as a page, in the customer's language.
-    for (const path of ['/quote', '/checkout/*']) {
+    for (const path of ['/pay', '/quote', '/checkout/*']) {
       app.use(path, async (c, next) => {
         await next();
-        if (c.error instanceof ProblemError) c.res = problemPage(c, c.error);
+        const problem = problemOf(c.error);
+        if (problem === undefined) return;
+        c.res = problemPage(c, problem);
+        keepBrowserCookie(c);
       });
     }
 

@@ -4,6 +4,7 @@ import { createServerKeys } from '../keys/service.js';
 import { createLogger } from '../log.js';
 import { deriveKey, generateSecret } from '../secrets.js';
 import type { Database } from '../storage/database.js';
+import { StorageError } from '../storage/errors.js';
 import { openDatabase } from '../storage/open.js';
 import { createApp } from './app.js';
 import { ProblemError } from './problem.js';
@@ -29,6 +30,11 @@ beforeAll(async () => {
         });
         routes.get('/refused', () => {
           throw new ProblemError('request_invalid', 'amount must be a whole number');
+        });
+        routes.get('/unreachable', () => {
+          throw new StorageError('database_unavailable', 'The database is unavailable: connect ECONNREFUSED 10.0.0.7:5432', {
+            cause: new Error('connect ECONNREFUSED 10.0.0.7:5432'),
+          });
         });
       },
     ],
@@ -89,5 +95,37 @@ describe('payment server HTTP surface', () => {
     expect(body).toContain('internal_error');
     expect(body).not.toContain('hunter2');
     expect(logged.join('\n')).toContain('http.unhandled');
+  });
+
+  it('answers a database out of reach with a retryable 503, logged as a warning and not as a bug', async () => {
+    logged.length = 0;
+    const response = await app.request('/unreachable');
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('2');
+    const body = (await response.json()) as { code: string; detail: string };
+    expect(body).toMatchObject({ status: 503, code: 'service_unavailable' });
+    expect(body.detail).not.toContain('10.0.0.7');
+    const lines = logged.map((line) => JSON.parse(line) as { level: string; msg?: string; event?: string });
+    expect(lines.map((line) => line.level)).toEqual(['warn']);
+    expect(logged.join('\n')).toContain('http.database_unavailable');
+    expect(logged.join('\n')).not.toContain('http.unhandled');
+  });
+
+  it('says it is alive without asking the database, and ready once the database answers at the current schema', async () => {
+    expect(await (await app.request('/health/live')).json()).toEqual({ status: 'ok' });
+    const ready = await app.request('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok', listener: 'up' } });
+  });
+
+  it('is not ready while migrations are pending', async () => {
+    await db.query('UPDATE schema_migrations SET version = -version WHERE version = (SELECT max(version) FROM schema_migrations)');
+    try {
+      const ready = await app.request('/health/ready');
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ status: 'unavailable', checks: { database: 'ok', migrations: 'pending', listener: 'up' } });
+    } finally {
+      await db.query('UPDATE schema_migrations SET version = -version WHERE version < 0');
+    }
   });
 });

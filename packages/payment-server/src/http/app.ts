@@ -2,16 +2,17 @@ import { ALGORITHMS, type DiscoveryDocument, type Mode, SUPPORTED_VERSIONS } fro
 import { Hono } from 'hono';
 import type { ServerKeys } from '../keys/service.js';
 import type { Logger } from '../log.js';
-import type { Queryable } from '../storage/database.js';
+import type { Database } from '../storage/database.js';
+import { MIGRATIONS } from '../storage/migrations/index.js';
 import { closeAfterTooLarge } from './close-after-too-large.js';
-import { ProblemError, problemResponse } from './problem.js';
+import { ProblemError, problemOf, problemResponse, retryHeaders } from './problem.js';
 import { securityHeaders } from './security-headers.js';
 
 export interface AppDeps {
   issuer: string;
   /** Said in the discovery document; default `live`. */
   mode?: Mode;
-  db: Queryable;
+  db: Pick<Database, 'query' | 'health'>;
   keys: ServerKeys;
   log: Logger;
   /** Adds the domain routes (checkout, hosted pages, merchant API) to the app. */
@@ -58,14 +59,45 @@ export function createApp(deps: AppDeps): Hono {
     await deps.db.query('SELECT 1');
     return c.json({ status: 'ok' });
   });
+  // Liveness: the process answers. A database outage must not get every instance restarted.
+  app.get('/health/live', (c) => c.json({ status: 'ok' }));
+  // Readiness: whether this instance can serve payments now; a load balancer sends it none while it says 503.
+  app.get('/health/ready', async (c) => {
+    const checks = await readiness(deps.db);
+    const ready = checks.database === 'ok' && checks.migrations === 'ok' && checks.listener !== 'down';
+    return c.json({ status: ready ? 'ready' : 'unavailable', checks }, ready ? 200 : 503);
+  });
 
   for (const addRoutes of deps.routes ?? []) addRoutes(app);
 
   app.notFound(() => problemResponse(new ProblemError('not_found')));
   app.onError((error, c) => {
-    if (error instanceof ProblemError) return problemResponse(error);
+    const problem = problemOf(error);
+    if (problem?.code === 'service_unavailable')
+      deps.log.warn('http.database_unavailable', { method: c.req.method, path: c.req.path, error });
+    if (problem) return problemResponse(problem, retryHeaders(problem));
     deps.log.error('http.unhandled', { method: c.req.method, path: c.req.path, error });
     return problemResponse(new ProblemError('internal_error'));
   });
   return app;
+}
+
+const LATEST_MIGRATION = MIGRATIONS.at(-1)?.version ?? 0;
+
+/**
+ * The database reachable, its schema at least as new as this code's (an older one means
+ * migrations are pending; a newer one, another instance already upgraded), and the
+ * connection that hears other instances' notifications up.
+ */
+async function readiness(db: AppDeps['db']) {
+  const health = await db.health();
+  let migrations: 'ok' | 'pending' | 'unknown' = 'unknown';
+  if (health.reachable) {
+    const { rows } = await db
+      .query<{ version: number | null }>('SELECT max(version) AS version FROM schema_migrations')
+      .catch(() => ({ rows: [] as { version: number | null }[] }));
+    const version = rows[0]?.version;
+    if (version !== undefined) migrations = (version ?? 0) >= LATEST_MIGRATION ? 'ok' : 'pending';
+  }
+  return { database: health.reachable ? 'ok' : 'unreachable', migrations, listener: health.listener } as const;
 }

@@ -1,5 +1,6 @@
 import { ERROR_CODES, type ErrorCode, REFUSAL_REASONS, type RefusalReason } from '@caisse/protocol';
 import { ERROR_HTTP_STATUS } from '@caisse/server-kit';
+import { isStorageError } from '../storage/errors.js';
 
 /** Codes only the payment server raises, on top of the protocol's error codes and refusal reasons. */
 export const SERVER_ERROR_CODES = {
@@ -65,6 +66,8 @@ export const SERVER_ERROR_CODES = {
   allowance_charge_cap_exceeded: 'This charge is above the most one charge may take under this allowance.',
   allowance_currency_mismatch: 'The charge is in another currency than the allowance.',
   too_many_requests: 'This client has asked too often; try again after the seconds Retry-After gives.',
+  service_unavailable:
+    'The payment server cannot reach its database right now (it is restarting, or the network to it failed). Nothing is half-done: retry after the seconds Retry-After gives, with the same Idempotency-Key.',
   quote_endpoint_missing: 'This merchant has registered no quote endpoint: its pages carry tickets it signed itself.',
   quote_unavailable: 'The merchant says this item cannot be bought now.',
   quote_failed:
@@ -126,6 +129,7 @@ export const PROBLEM_STATUS: Record<ProblemCode, number> = {
   payment_not_held: 409,
   allowance_unknown: 404,
   too_many_requests: 429,
+  service_unavailable: 503,
   quote_endpoint_missing: 404,
   quote_unavailable: 409,
   quote_failed: 502,
@@ -211,4 +215,24 @@ export function problemResponse(error: ProblemError, headers?: HeadersInit): Res
   const all = new Headers(headers);
   all.set('content-type', 'application/problem+json');
   return new Response(JSON.stringify(body), { status: error.status, headers: all });
+}
+
+/** Seconds a client is told to wait before retrying a request the database could not serve. */
+const UNAVAILABLE_RETRY_AFTER = '2';
+
+/**
+ * An error as the problem it is shown as, when it has one: a {@link ProblemError}, or the
+ * database out of reach (`service_unavailable`, retryable). Anything else is unexpected:
+ * `undefined`, and the caller logs it and answers `internal_error`.
+ * @example const problem = problemOf(error); if (problem) return problemResponse(problem, retryHeaders(problem));
+ */
+export function problemOf(error: unknown): ProblemError | undefined {
+  if (error instanceof ProblemError) return error;
+  if (isStorageError(error, 'database_unavailable')) return new ProblemError('service_unavailable', undefined, { cause: error });
+  return undefined;
+}
+
+/** `Retry-After` for the problems a client should retry after a pause. */
+export function retryHeaders(problem: ProblemError): Record<string, string> {
+  return problem.code === 'service_unavailable' ? { 'retry-after': UNAVAILABLE_RETRY_AFTER } : {};
 }

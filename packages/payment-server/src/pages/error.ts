@@ -14,6 +14,7 @@ export const ERROR_PAGE_CODES = [
   'session_unknown',
   'internal_error',
   'too_many_requests',
+  'service_unavailable',
   'quote_failed',
   'quote_unavailable',
   'quote_endpoint_missing',

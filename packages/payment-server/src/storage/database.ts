@@ -36,6 +36,23 @@ export interface TransactionOptions {
    * deadlock (40P01) is run again, from the start, before giving up. Default 10.
    */
   maxRetries?: number;
+  /**
+   * No time-out on its statements (PostgreSQL; see `PostgresOptions.queryTimeoutMs`): for
+   * work that may rightly take minutes, such as a migration building an index.
+   */
+  unbounded?: boolean;
+}
+
+/** What a readiness probe asks of the database. */
+export interface DatabaseHealth {
+  /** A trivial query was answered within the probe's short time-out. */
+  reachable: boolean;
+  /**
+   * The connection that receives `NOTIFY`: `up`; `down` while it reconnects (listeners
+   * miss notifications until it is back and they re-read); `idle` when nothing listens.
+   * PGlite runs in the process and is always `up`.
+   */
+  listener: 'up' | 'down' | 'idle';
 }
 
 /** A transaction in progress. Its handle stops working once the transaction has ended. */
@@ -72,6 +89,8 @@ export interface Database extends Queryable {
    * await stop();
    */
   listen(channel: string, onPayload: (payload: string) => void, options?: ListenOptions): Promise<() => Promise<void>>;
+  /** Never throws: answers within a couple of seconds whether the database is reachable. */
+  health(): Promise<DatabaseHealth>;
   close(): Promise<void>;
 }
 

@@ -8,6 +8,8 @@ export const STORAGE_ERROR_CODES = {
   transaction_closed: 'A query was sent through a transaction handle after the transaction ended.',
   migration_invalid: 'The list of migrations is malformed (versions must be positive integers in increasing order).',
   migration_checksum_mismatch: 'A migration already applied to this database differs from the one shipped with this code.',
+  database_unavailable:
+    'The database could not be reached, or stopped answering (it restarted, or the network to it failed). A transaction cut off before its COMMIT was sent changed nothing; one cut off during its COMMIT may have committed: retry with the same idempotency key or ticket.',
 } as const;
 
 export type StorageErrorCode = keyof typeof STORAGE_ERROR_CODES;
@@ -60,4 +62,45 @@ const RETRYABLE = new Set(['40001', '40P01']);
 export function isRetryable(error: unknown): boolean {
   const state = sqlState(error);
   return state !== undefined && RETRYABLE.has(state);
+}
+
+/**
+ * SQLSTATEs that mean the session is gone or could not start, not that the statement was
+ * wrong: class 08 (connection exception), the server shutting down or starting up
+ * (57P01–57P03), too many connections (53300), a session ended for idling in a
+ * transaction (25P03).
+ */
+const CONNECTION_STATES = new Set(['57P01', '57P02', '57P03', '53300', '25P03']);
+
+/** Socket errors of a database that is down or cut off (Node's `code` on the error). */
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
+
+/**
+ * `pg` raises these without a code; matched here, in one place, so callers test a code.
+ * Connection terminated (the socket closed), the pool's connection time-out, the
+ * client's query time-out, a client already broken.
+ */
+const DRIVER_MESSAGES =
+  /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Client was closed)/;
+
+/**
+ * Whether `error` says the database is out of reach rather than that the query failed:
+ * such a failure is worth retrying later, and the connection that raised it is discarded.
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  if (isStorageError(error, 'database_unavailable')) return true;
+  if (!(error instanceof Error)) return false;
+  // Before the SQLSTATE: `EPIPE` has the shape of one.
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && SOCKET_CODES.has(code)) return true;
+  const state = sqlState(error);
+  if (state !== undefined) return state.startsWith('08') || CONNECTION_STATES.has(state);
+  return DRIVER_MESSAGES.test(error.message);
+}
+
+/** `error` as `database_unavailable` when it is a connection failure; otherwise `error` itself. */
+export function asUnavailable(error: unknown): unknown {
+  if (!isConnectionFailure(error) || isStorageError(error, 'database_unavailable')) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new StorageError('database_unavailable', `The database is unavailable: ${reason}`, { cause: error });
 }

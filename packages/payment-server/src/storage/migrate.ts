@@ -35,36 +35,39 @@ function assertOrdered(migrations: readonly Migration[]): void {
  */
 export async function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrationResult> {
   assertOrdered(migrations);
-  return db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, LOCKS.migrations]);
-    await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+  return db.transaction(
+    async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, LOCKS.migrations]);
+      await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY,
       name text NOT NULL,
       checksum text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now()
     )`);
-    const { rows } = await tx.query<{ version: number; checksum: string }>('SELECT version, checksum FROM schema_migrations');
-    const done = new Map(rows.map((row) => [row.version, row.checksum]));
-    const applied: Migration[] = [];
-    for (const migration of migrations) {
-      const recorded = done.get(migration.version);
-      if (recorded !== undefined) {
-        if (recorded !== checksum(migration)) {
-          throw new StorageError(
-            'migration_checksum_mismatch',
-            `Migration ${migration.version} (${migration.name}) was changed after it was applied; add a new migration instead.`,
-          );
+      const { rows } = await tx.query<{ version: number; checksum: string }>('SELECT version, checksum FROM schema_migrations');
+      const done = new Map(rows.map((row) => [row.version, row.checksum]));
+      const applied: Migration[] = [];
+      for (const migration of migrations) {
+        const recorded = done.get(migration.version);
+        if (recorded !== undefined) {
+          if (recorded !== checksum(migration)) {
+            throw new StorageError(
+              'migration_checksum_mismatch',
+              `Migration ${migration.version} (${migration.name}) was changed after it was applied; add a new migration instead.`,
+            );
+          }
+          continue;
         }
-        continue;
+        await tx.exec(migration.sql);
+        await tx.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
+          migration.version,
+          migration.name,
+          checksum(migration),
+        ]);
+        applied.push(migration);
       }
-      await tx.exec(migration.sql);
-      await tx.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
-        migration.version,
-        migration.name,
-        checksum(migration),
-      ]);
-      applied.push(migration);
-    }
-    return { applied };
-  });
+      return { applied };
+    },
+    { unbounded: true },
+  );
 }

@@ -19,6 +19,10 @@ export interface OpenDatabaseOptions {
   onPoolError?: (error: Error) => void;
   /** PostgreSQL only: see `PostgresOptions.preparedStatements`. Default true. */
   preparedStatements?: boolean;
+  /** PostgreSQL only: see `PostgresOptions.connectTimeoutMs`. */
+  connectTimeoutMs?: number;
+  /** PostgreSQL only: see `PostgresOptions.queryTimeoutMs`. */
+  queryTimeoutMs?: number;
 }
 
 /**
@@ -44,6 +48,8 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
           ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
           ...(options.onPoolError === undefined ? {} : { onPoolError: options.onPoolError }),
           ...(options.preparedStatements === undefined ? {} : { preparedStatements: options.preparedStatements }),
+          ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+          ...(options.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: options.queryTimeoutMs }),
         })
       : await openPglite(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
   if (options.migrate !== false) {

@@ -6,10 +6,14 @@ export interface PgListenerOptions {
   types: pg.CustomTypesConfig;
   /** A lost connection, a failed reconnection, or a listener that threw. */
   onError?: (error: Error) => void;
+  /** How long to wait for the connection to open. */
+  connectTimeoutMs?: number;
 }
 
 export interface PgListener {
   listen(channel: string, onPayload: (payload: string) => void, options?: ListenOptions): Promise<() => Promise<void>>;
+  /** `up` when the connection listens, `down` while it reconnects, `idle` when nothing listens. */
+  state(): 'up' | 'down' | 'idle';
   close(): Promise<void>;
 }
 
@@ -18,6 +22,13 @@ export const LISTENER_APPLICATION_NAME = 'caisse-listener';
 
 const FIRST_RETRY_MS = 250;
 const LAST_RETRY_MS = 10_000;
+/**
+ * A connection that only listens sends nothing, so a network that silently drops packets
+ * would leave it deaf for as long as TCP keep-alive takes (minutes to hours): it is asked
+ * a trivial query this often, and dropped and reopened when it does not answer in time.
+ */
+const HEARTBEAT_EVERY_MS = 10_000;
+const HEARTBEAT_TIMEOUT_MS = 5_000;
 
 interface Listener {
   onPayload(payload: string): void;
@@ -37,10 +48,11 @@ export function createPgListener(options: PgListenerOptions): PgListener {
   let retryTimer: NodeJS.Timeout | undefined;
   let retryDelay = FIRST_RETRY_MS;
   let closed = false;
+  let heartbeat: NodeJS.Timeout | undefined;
   // LISTEN and UNLISTEN go one at a time: pg is deprecating concurrent queries on one client.
   let commands: Promise<unknown> = Promise.resolve();
 
-  function command(client: pg.Client, sql: string): Promise<unknown> {
+  function command(client: pg.Client, sql: string | pg.QueryConfig): Promise<unknown> {
     const result = commands.then(() => client.query(sql));
     commands = result.catch(() => undefined);
     return result;
@@ -68,8 +80,25 @@ export function createPgListener(options: PgListenerOptions): PgListener {
     if (live !== client) return;
     live = undefined;
     connection = undefined;
+    clearInterval(heartbeat);
+    heartbeat = undefined;
+    // end() waits for the server's goodbye, which a cut network never sends: close the socket.
+    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
     client.end().catch(() => undefined);
     scheduleReconnect();
+  }
+
+  function watch(client: pg.Client): void {
+    clearInterval(heartbeat);
+    heartbeat = setInterval(() => {
+      // `query_timeout` is read by pg per query, though its types do not list it.
+      const ping = { text: 'SELECT 1', query_timeout: HEARTBEAT_TIMEOUT_MS } as pg.QueryConfig;
+      command(client, ping).catch((error: unknown) => {
+        report(error);
+        lost(client);
+      });
+    }, HEARTBEAT_EVERY_MS);
+    heartbeat.unref();
   }
 
   function scheduleReconnect(): void {
@@ -98,6 +127,7 @@ export function createPgListener(options: PgListenerOptions): PgListener {
       types: options.types,
       application_name: LISTENER_APPLICATION_NAME,
       keepAlive: true,
+      ...(options.connectTimeoutMs === undefined ? {} : { connectionTimeoutMillis: options.connectTimeoutMs }),
     });
     client.on('notification', (message) => dispatch(message.channel, message.payload ?? ''));
     client.on('error', (error) => {
@@ -109,6 +139,7 @@ export function createPgListener(options: PgListenerOptions): PgListener {
     const opening = (async () => {
       await client.connect();
       for (const channel of channels.keys()) await command(client, `LISTEN "${channel}"`);
+      watch(client);
       return client;
     })();
     connection = opening;
@@ -153,9 +184,12 @@ export function createPgListener(options: PgListenerOptions): PgListener {
       };
     },
 
+    state: () => (channels.size === 0 ? 'idle' : live !== undefined && connection !== undefined && heartbeat !== undefined ? 'up' : 'down'),
+
     async close() {
       closed = true;
       clearTimeout(retryTimer);
+      clearInterval(heartbeat);
       channels.clear();
       const client = live;
       live = undefined;

@@ -68,6 +68,8 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
         await stop();
       };
     },
+    // In the process itself: reachable while open, and its notifications never drop.
+    health: async () => ({ reachable: !pglite.closed, listener: 'up' }),
     async close() {
       await pglite.close();
       await unlock();

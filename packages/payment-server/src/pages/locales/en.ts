@@ -202,6 +202,8 @@ export const en = {
     'This payment session does not exist or was opened in another browser. Go back to the shop and start again.',
   'error.internal_error.title': 'Something went wrong on our side',
   'error.internal_error.body': 'Nothing was charged twice. Try again in a moment.',
+  'error.service_unavailable.title': 'Payments are paused for a moment',
+  'error.service_unavailable.body': 'Our service is reconnecting. Nothing was charged twice. Try again in a few seconds.',
   'checkout.quoteHolds': 'This price holds until {time}.',
   'checkout.quoteStock': '{count} left.',
   'checkout.requoted': 'The earlier price ran out, so {merchant} was asked again: this is the price now. Nothing was charged.',

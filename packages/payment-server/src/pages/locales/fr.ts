@@ -216,6 +216,8 @@ export const fr = {
     'Cette session de paiement n’existe pas ou a été ouverte dans un autre navigateur. Revenez à la boutique et recommencez.',
   'error.internal_error.title': 'Un problème est survenu de notre côté',
   'error.internal_error.body': 'Rien n’a été débité deux fois. Réessayez dans un instant.',
+  'error.service_unavailable.title': 'Les paiements sont interrompus un instant',
+  'error.service_unavailable.body': 'Notre service se reconnecte. Rien n’a été débité deux fois. Réessayez dans quelques secondes.',
   'checkout.quoteHolds': 'Ce prix tient jusqu’à {time}.',
   'checkout.quoteStock': 'Il en reste {count}.',
   'checkout.requoted': 'Le prix précédent n’était plus valable\u00a0; {merchant} a donné le prix actuel, ci-dessous. Rien n’a été débité.',
