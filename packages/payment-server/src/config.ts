@@ -1,6 +1,7 @@
 import { MODES } from '@caisse/protocol';
 import { z } from 'zod';
 import { ACQUIRER_NAME } from './acquirer/routing.js';
+import { DELIVERED_NOTIFICATION_RETENTION_DAYS, MAX_RETENTION_DAYS } from './housekeeping/retention.js';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -132,6 +133,8 @@ export const configSchema = z.object({
   CAISSE_ESCROW_TIMEOUT: z.coerce.number().int().min(1).max(365).default(14),
   /** What the escrow time-out does: give the money back to the customer (`void`) or to the merchant (`release`). */
   CAISSE_ESCROW_TIMEOUT_POLICY: z.enum(['release', 'void']).default('void'),
+  /** Days a notification the merchant acknowledged is kept before housekeeping deletes it (housekeeping/). */
+  CAISSE_NOTIFICATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(MAX_RETENTION_DAYS).default(DELIVERED_NOTIFICATION_RETENTION_DAYS),
   /** The daily settlement cut-off, HH:MM in UTC: each merchant till is paid out for the day that closes then. */
   CAISSE_SETTLEMENT_CUTOFF: z
     .string()

@@ -43,6 +43,7 @@ import {
   type DeviceStreams,
   deviceRoutes,
 } from './devices/index.js';
+import { configuredRetention, housekeepingJob } from './housekeeping/index.js';
 import { createApp } from './http/app.js';
 import { createAttemptThrottle, throttleByClient } from './http/attempt-throttle.js';
 import { createServerKeys, type ServerKeys } from './keys/service.js';
@@ -419,6 +420,8 @@ const SETTLE_CONFIRMATIONS_EVERY_MS = 5_000;
 const SETTLE_ALLOWANCES_EVERY_MS = 15_000;
 /** How long a merchant's notification endpoint may take to acknowledge one event. */
 const NOTIFY_TIMEOUT_MS = 10_000;
+/** How often rows that serve nothing any more (expired replay entries, old notifications, unpaid checkouts…) are deleted. */
+const HOUSEKEEPING_EVERY_MS = 5 * 60_000;
 
 /** Starts the payment server on HOST:PORT; resolves once it listens. */
 export async function startPaymentServer(config: Config, options: PaymentServerOptions = {}): Promise<PaymentServer & { url: string }> {
@@ -449,6 +452,17 @@ export async function startPaymentServer(config: Config, options: PaymentServerO
   const notifying = server.notificationDispatcher.start();
   // Escrow time-outs, the daily settlement and bank legs left pending; safe on every instance at once.
   const afterPayment = server.afterPayment.start();
+  // Deletes dead rows (housekeeping/) in short batches, so tables stay flat. Safe on every instance at once:
+  // each batch locks the rows it deletes with SKIP LOCKED, so concurrent runs share them instead of waiting,
+  // a row already deleted is simply not found, and a run keeps nothing in memory. A run still going is not doubled.
+  const housekeeping = housekeepingJob({
+    db: server.db,
+    now: options.now ?? (() => new Date()),
+    log: server.log,
+    retention: configuredRetention(config),
+  });
+  const pruning = setInterval(() => void housekeeping.run(), HOUSEKEEPING_EVERY_MS);
+  pruning.unref();
   return {
     ...server,
     url: `http://${config.HOST}:${port}`,
@@ -456,6 +470,8 @@ export async function startPaymentServer(config: Config, options: PaymentServerO
       clearInterval(reconciling);
       clearInterval(settling);
       clearInterval(allowancesSettling);
+      clearInterval(pruning);
+      await housekeeping.stop();
       await notifying.stop();
       await afterPayment.stop();
       await sealer.stop();

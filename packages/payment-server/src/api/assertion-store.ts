@@ -1,3 +1,5 @@
+import { purge } from '../housekeeping/batch.js';
+import { EXPIRED_ASSERTIONS } from '../housekeeping/replay.js';
 import type { Queryable } from '../storage/database.js';
 
 /** The `jti` of every accepted assertion, per merchant, until it would be refused as expired anyway. */
@@ -28,9 +30,6 @@ export function createAssertionStore(db: Queryable): AssertionStore {
       return rows.length === 1;
     },
 
-    async purgeExpired(now) {
-      const { rowCount } = await db.query('DELETE FROM api_assertions WHERE expires_at <= $1', [now]);
-      return rowCount;
-    },
+    purgeExpired: (now) => purge(db, EXPIRED_ASSERTIONS, now),
   };
 }

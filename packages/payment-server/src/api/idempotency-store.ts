@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { purge } from '../housekeeping/batch.js';
+import { EXPIRED_IDEMPOTENCY_KEYS } from '../housekeeping/replay.js';
 import type { Queryable } from '../storage/database.js';
 
 /** A response kept to be replayed: status, the headers worth replaying, and the body bytes. */
@@ -131,9 +133,6 @@ export function createIdempotencyStore(db: Queryable): IdempotencyStore {
       ]);
     },
 
-    async purgeExpired(now) {
-      const { rowCount } = await db.query('DELETE FROM api_idempotency_keys WHERE expires_at <= $1', [now]);
-      return rowCount;
-    },
+    purgeExpired: (now) => purge(db, EXPIRED_IDEMPOTENCY_KEYS, now),
   };
 }

@@ -1,6 +1,8 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { RefusalReason, SharedData, TicketClaims, VoucherClaims } from '@caisse/protocol';
 import { safeEqual } from '@caisse/server-kit';
+import { purge } from '../housekeeping/batch.js';
+import { SPENT_REFUSED_TICKETS } from '../housekeeping/refusals.js';
 import { checkChannel, type Executor, withTransaction } from '../storage/database.js';
 
 /** A ticket as the payment server holds it once verified: its claims and the hash of its exact bytes. */
@@ -358,10 +360,7 @@ export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?
       return { refusable: false, seen: owner.seen ? owner : { seen: true } };
     },
 
-    async purgeRefused(before) {
-      const { rowCount } = await deps.db.query('DELETE FROM tickets WHERE refused_at IS NOT NULL AND expires_at < $1', [before]);
-      return rowCount;
-    },
+    purgeRefused: (before) => purge(deps.db, SPENT_REFUSED_TICKETS, before),
 
     async get(id, browserSecret) {
       const row = await load(id);

@@ -5,6 +5,7 @@ import { AFTER_PAYMENT_USAGE, afterPaymentCommand } from '../after-payment/cli.j
 import { verifyAudit } from '../audit/verify.js';
 import { type Config, loadConfig } from '../config.js';
 import type { LimitsInput } from '../customers/model.js';
+import { HOUSEKEEPING_USAGE, housekeepingCommand } from '../housekeeping/index.js';
 import { ProblemError } from '../http/problem.js';
 import { createLogger } from '../log.js';
 import { MERCHANT_KEYS_USAGE, merchantKeysCommand } from '../merchants/cli.js';
@@ -51,6 +52,7 @@ ${TICKET_REFUSALS_USAGE}
 ${AFTER_PAYMENT_USAGE}
 ${ALLOWANCES_USAGE}
 ${ACQUIRER_USAGE}
+${HOUSEKEEPING_USAGE}
 
 Configuration comes from the environment; see the package README.`;
 
@@ -303,7 +305,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
           (await allowancesCommand(argv, io, withServer)) ??
           (await ticketRefusalsCommand(argv, io, withServer)) ??
           (await merchantKeysCommand(argv, io, withServer)) ??
-          (await acquirerCommand(argv, io, withServer));
+          (await acquirerCommand(argv, io, withServer)) ??
+          (await housekeepingCommand(argv, io, withServer));
         if (done !== undefined) return done;
         throw new UsageError(`Unknown command "${`${group} ${action}`.trim()}".`);
       }

@@ -2,6 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { periodic } from '../api/periodic.js';
 import { TICKET_CLOCK_TOLERANCE } from '../checkout/intake.js';
 import type { Sessions } from '../checkout/sessions.js';
+import { purge as purgeRule } from '../housekeeping/batch.js';
+import { STALE_TICKET_REFUSALS } from '../housekeeping/refusals.js';
 import { ProblemError } from '../http/problem.js';
 import type { Logger } from '../log.js';
 import { enqueueNotification } from '../notifications/outbox.js';
@@ -56,6 +58,19 @@ export interface TicketRefusalService {
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => SILENT };
 const DAY_MS = 86_400_000;
 
+/**
+ * The moments before which {@link TicketRefusalService.purgeExpired} deletes at `at`:
+ * refusals last seen before `refusals`, and tickets a refusal spent whose `exp` is before
+ * `spentTickets` (intake refuses them as expired from then on). Housekeeping uses the same.
+ * @example const { refusals, spentTickets } = refusalCutoffs(new Date())
+ */
+export function refusalCutoffs(at: Date): { refusals: Date; spentTickets: Date } {
+  return {
+    refusals: new Date(at.getTime() - REFUSAL_RETENTION_DAYS * DAY_MS),
+    spentTickets: new Date(at.getTime() - TICKET_CLOCK_TOLERANCE * 1000),
+  };
+}
+
 /** A refusal seen again: counted, with its latest time and ticket. */
 const REPEAT = `
 UPDATE ticket_refusals
@@ -93,8 +108,9 @@ export function createTicketRefusalService(deps: TicketRefusalServiceDeps): Tick
   const cap = deps.maxPerMerchant ?? MAX_REFUSALS_PER_MERCHANT;
 
   async function purgeExpired(at: Date): Promise<void> {
-    await db.query('DELETE FROM ticket_refusals WHERE last_seen_at < $1', [new Date(at.getTime() - REFUSAL_RETENTION_DAYS * DAY_MS)]);
-    await deps.sessions?.purgeRefused(new Date(at.getTime() - TICKET_CLOCK_TOLERANCE * 1000));
+    const cutoffs = refusalCutoffs(at);
+    await purgeRule(db, STALE_TICKET_REFUSALS, cutoffs.refusals);
+    await deps.sessions?.purgeRefused(cutoffs.spentTickets);
   }
   const purge = periodic(() => purgeExpired(now()), {
     interval: deps.purgeInterval ?? 60_000,

@@ -25,6 +25,7 @@ import { migration as ticketRefusals } from './0024_ticket_refusals.js';
 import { migration as serverMode } from './0025_server_mode.js';
 import { migration as paymentOrderSerials } from './0026_payment_order_serials.js';
 import { migration as quotesContents } from './0027_quotes_contents.js';
+import { migration as housekeeping } from './0028_housekeeping.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -61,4 +62,5 @@ export const MIGRATIONS: readonly Migration[] = [
   serverMode,
   paymentOrderSerials,
   quotesContents,
+  housekeeping,
 ];
