@@ -10,7 +10,8 @@
 //   allowances    one pass of the allowance settlement sweep
 //
 // Environment: the payment server's own (DATABASE_URL, CAISSE_SECRET, CAISSE_ISSUER,
-// CAISSE_ACQUIRERS, CAISSE_SETTLEMENT_CUTOFF, …), PORT, CLOCK_OFFSET_MS.
+// CAISSE_ACQUIRERS, CAISSE_SETTLEMENT_CUTOFF, …), PORT, CLOCK_OFFSET_MS; SERVER_JOBS=true
+// starts it as `caisse-server start` does, its background jobs running on their timers.
 import { register } from 'node:module';
 import { createInterface } from 'node:readline';
 
@@ -19,12 +20,20 @@ register('@caisse/testing/typescript-hooks', import.meta.url);
 const { serve } = await import('@hono/node-server');
 const { loadConfig } = await import('../../config.ts');
 const { createLogger } = await import('../../log.ts');
-const { createPaymentServer } = await import('../../server.ts');
+const { createPaymentServer, startPaymentServer } = await import('../../server.ts');
 
 const offset = Number(process.env.CLOCK_OFFSET_MS ?? 0);
 const log = createLogger({ level: 'warn', write: (line) => process.stderr.write(`${line}\n`) });
-const server = await createPaymentServer(loadConfig(process.env), { now: () => new Date(Date.now() + offset), log });
-await new Promise((resolve) => serve({ fetch: server.app.fetch, port: Number(process.env.PORT), hostname: '127.0.0.1' }, resolve));
+const options = { now: () => new Date(Date.now() + offset), log };
+const config = loadConfig({ ...process.env, HOST: '127.0.0.1' });
+let server;
+if (process.env.SERVER_JOBS === 'true') {
+  // As `caisse-server start` runs it, with every background job on its own timer.
+  server = await startPaymentServer(config, options);
+} else {
+  server = await createPaymentServer(config, options);
+  await new Promise((resolve) => serve({ fetch: server.app.fetch, port: Number(process.env.PORT), hostname: '127.0.0.1' }, resolve));
+}
 process.stdout.write('listening\n');
 
 const commands = {
