@@ -1,5 +1,4 @@
 import type { ConfirmationRequest } from '@caisse/protocol';
-import { createState } from '@caisse/server-kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ScriptedBrowser } from '../__fixtures__/browser.js';
 import { createTestDevice } from '../__fixtures__/device.js';
@@ -8,7 +7,7 @@ import { type AfterPaymentWorld, afterPaymentWorld } from '../after-payment/__fi
 import { eventReader, PIN } from '../checkout/__fixtures__/phone.js';
 import { generateSecret } from '../secrets.js';
 import { testDrivers } from '../storage/test-support.js';
-import { expectBooksWhole, payPatiently, type Refusal } from './__fixtures__/load.js';
+import { bookOrder, expectBooksWhole, payPatiently, type Refusal } from './__fixtures__/load.js';
 import { startPostgresCluster } from './__fixtures__/postgres-cluster.js';
 
 const hasPostgres = (await testDrivers('faults: PostgreSQL restarted')).includes('postgres');
@@ -61,14 +60,7 @@ describe.runIf(hasPostgres)('PostgreSQL restarted while payments run', () => {
     const orders = shoppers.map((customer, shopper) =>
       Array.from({ length: ORDERS_EACH }, (_, order) => ({
         customer,
-        ticket: world.merchant.createTicket({
-          serial: `restart-${shopper}-${order}`,
-          currency: 'EUR',
-          items: [{ id: 'book', label: 'A book', quantity: 1, unitAmount: 1_200 + order, vatRate: 550 }],
-          returnUrl: 'https://shop.example/paid',
-          cancelUrl: 'https://shop.example/basket',
-          state: createState(),
-        }),
+        ticket: bookOrder(world, `restart-${shopper}-${order}`, 1_200 + order),
       })),
     );
 
@@ -99,14 +91,7 @@ describe.runIf(hasPostgres)('PostgreSQL restarted while payments run', () => {
       status: 503,
       body: { status: 'unavailable', checks: { database: 'unreachable', migrations: 'unknown', listener: expect.any(String) } },
     });
-    const late = world.merchant.createTicket({
-      serial: 'restart-late',
-      currency: 'EUR',
-      items: [{ id: 'book', label: 'A book', quantity: 1, unitAmount: 1_500, vatRate: 550 }],
-      returnUrl: 'https://shop.example/paid',
-      cancelUrl: 'https://shop.example/basket',
-      state: createState(),
-    });
+    const late = bookOrder(world, 'restart-late', 1_500);
     expect(await payPatiently(instance.url, late.token, shoppers[0] as string, issuer, { stopAfterRefusal: true })).toEqual({
       refusals: [{ status: 503, retryAfter: '2' }],
     });
@@ -119,15 +104,7 @@ describe.runIf(hasPostgres)('PostgreSQL restarted while payments run', () => {
     for (const refusal of refusals) expect(refusal).toEqual({ status: 503, retryAfter: '2' });
 
     // The phone's stream, opened before the outage, brings the next request: the instance listens again by itself.
-    const ticket = world.merchant.createTicket({
-      serial: 'restart-phone',
-      currency: 'EUR',
-      items: [{ id: 'book', label: 'A book', quantity: 1, unitAmount: 1_700, vatRate: 550 }],
-      returnUrl: 'https://shop.example/paid',
-      cancelUrl: 'https://shop.example/basket',
-      state: createState(),
-      customer: { account: phone.account },
-    });
+    const ticket = bookOrder(world, 'restart-phone', 1_700, phone.account);
     const browser = new ScriptedBrowser(world.url);
     const summary = await browser.go('/pay', { form: { ticket: ticket.token } });
     const asked = await browser.go(ScriptedBrowser.action(summary.html, '/phone'), { form: { csrf: ScriptedBrowser.csrf(summary.html) } });

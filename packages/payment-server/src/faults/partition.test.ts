@@ -1,4 +1,3 @@
-import { createState } from '@caisse/server-kit';
 import { freshDatabase } from '@caisse/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ScriptedBrowser } from '../__fixtures__/browser.js';
@@ -6,7 +5,7 @@ import { sandboxAcquirerEntry, startServerProcess } from '../after-payment/__fix
 import { ACCESS_KEY, type AfterPaymentWorld, afterPaymentWorld } from '../after-payment/__fixtures__/world.js';
 import { generateSecret } from '../secrets.js';
 import { testDrivers } from '../storage/test-support.js';
-import { expectBooksWhole, payPatiently } from './__fixtures__/load.js';
+import { bookOrder, expectBooksWhole, payPatiently } from './__fixtures__/load.js';
 import { startTcpProxy } from './__fixtures__/tcp-proxy.js';
 
 const hasPostgres = (await testDrivers('faults: an instance cut off')).includes('postgres');
@@ -61,16 +60,7 @@ describe.runIf(hasPostgres)('an instance cut off from the database or the bank w
     return { status: response.status, body: (await response.json()) as { status: string; checks: Record<string, string> } };
   };
 
-  function order(amount: number) {
-    return world.merchant.createTicket({
-      serial: `partition-${paid.size}-${Math.random().toString(36).slice(2, 8)}`,
-      currency: 'EUR',
-      items: [{ id: 'book', label: 'A book', quantity: 1, unitAmount: amount, vatRate: 550 }],
-      returnUrl: 'https://shop.example/paid',
-      cancelUrl: 'https://shop.example/basket',
-      state: createState(),
-    });
-  }
+  const order = (amount: number) => bookOrder(world, `partition-${paid.size}-${Math.random().toString(36).slice(2, 8)}`, amount);
 
   async function pay(where: string, amount: number, customer: string) {
     const ticket = order(amount);

@@ -1,9 +1,25 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { decodeJws } from '@caisse/server-kit';
+import { createState, decodeJws } from '@caisse/server-kit';
 import { expect, vi } from 'vitest';
 import { ScriptedBrowser } from '../../__fixtures__/browser.js';
 import { ACCESS_KEY, type AfterPaymentWorld } from '../../after-payment/__fixtures__/world.js';
 import { verifyAudit } from '../../audit/verify.js';
+
+/**
+ * A ticket of the world's merchant for one book at `amount` cents, with a fresh browser
+ * binding; naming `customer` offers "Confirm on my phone".
+ */
+export function bookOrder(world: AfterPaymentWorld, serial: string, amount: number, customer?: string) {
+  return world.merchant.createTicket({
+    serial,
+    currency: 'EUR',
+    items: [{ id: 'book', label: 'A book', quantity: 1, unitAmount: amount, vatRate: 550 }],
+    returnUrl: 'https://shop.example/paid',
+    cancelUrl: 'https://shop.example/basket',
+    state: createState(),
+    ...(customer === undefined ? {} : { customer: { account: customer } }),
+  });
+}
 
 /** A refusal the shopper was shown: 503 `service_unavailable`, with the seconds to wait. */
 export interface Refusal {
