@@ -9,6 +9,7 @@ export default defineConfig({
     'src/payment-throughput.ts',
     'src/confirmation-latency.ts',
     'src/allowance-charges.ts',
+    'src/soak.ts',
   ],
   format: ['esm'],
   clean: true,
