@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { type Mode, TOKEN_TYPES } from '@caisse/protocol';
 import { NOTIFICATION_MAX_AGE, signJws } from '@caisse/server-kit';
 import { createAlertService } from '../alerts/service.js';
@@ -116,6 +117,16 @@ function failureReason(error: unknown): string {
   return shorten(`network: ${typeof cause?.message === 'string' ? cause.message : message}`);
 }
 
+/** The most notifications one pass claims, and so sends at once. */
+const MAX_CLAIM = 1_000;
+
+/** Its signal has one listener per send in flight, removed when the send ends: as many as a pass claims, not a leak. */
+function stopController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(MAX_CLAIM + 1, controller.signal);
+  return controller;
+}
+
 /**
  * @example
  * const dispatcher = createNotificationDispatcher({ db, keys, issuer, now: () => new Date(), log, timeoutMs: 10_000 });
@@ -133,7 +144,7 @@ export function createNotificationDispatcher(deps: NotificationDispatcherDeps): 
   if (!(Number.isSafeInteger(deps.timeoutMs) && deps.timeoutMs > 0)) throw new TypeError('timeoutMs must be a positive integer.');
   const leaseMs = deps.timeoutMs + LEASE_MARGIN_MS;
   /** Aborts the requests in flight when the background loop stops. */
-  let stopping = new AbortController();
+  let stopping = stopController();
 
   async function post(row: NotificationRow): Promise<Attempt> {
     let token: string;
@@ -229,7 +240,8 @@ export function createNotificationDispatcher(deps: NotificationDispatcherDeps): 
 
   async function runOnce(options: { limit?: number } = {}): Promise<DispatchReport> {
     const limit = options.limit ?? 50;
-    if (!(Number.isSafeInteger(limit) && limit > 0 && limit <= 1000)) throw new TypeError('limit must be an integer from 1 to 1000.');
+    if (!(Number.isSafeInteger(limit) && limit > 0 && limit <= MAX_CLAIM))
+      throw new TypeError(`limit must be an integer from 1 to ${MAX_CLAIM}.`);
     const at = now();
     const { rows } = await db.query<NotificationRow>(CLAIM_DUE, [at, limit, new Date(at.getTime() + leaseMs)]);
     const report = { claimed: rows.length, delivered: 0, retrying: 0, parked: 0 };
@@ -246,7 +258,7 @@ export function createNotificationDispatcher(deps: NotificationDispatcherDeps): 
       let stopped = false;
       let timer: NodeJS.Timeout | undefined;
       let running: Promise<void> = Promise.resolve();
-      stopping = new AbortController();
+      stopping = stopController();
       const schedule = (delay: number) => {
         if (stopped) return;
         timer = setTimeout(tick, delay);
