@@ -15,6 +15,7 @@ describe('wire constants', () => {
       confirmation: 'caisse-confirmation+jwt',
       assertion: 'caisse-assertion+jwt',
       quote: 'caisse-quote+jwt',
+      deviceCertificate: 'caisse-device-cert+jwt',
     });
     expect(new Set(Object.values(TOKEN_TYPES)).size).toBe(Object.keys(TOKEN_TYPES).length);
   });

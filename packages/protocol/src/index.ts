@@ -1,3 +1,16 @@
+export {
+  AUDIT_ENCODING_VERSION,
+  AUDIT_ZERO_HASH,
+  type AuditBatch,
+  type AuditLineRecord,
+  type AuditTransferRecord,
+  auditBatch,
+  auditBatchHash,
+  auditBatchPreimage,
+  auditDigest,
+  auditLineRecord,
+  auditTransferRecord,
+} from './audit.js';
 export { base64urlDecode, base64urlEncode } from './base64url.js';
 export { canonicalJson } from './canonical-json.js';
 export { CURRENCY_EXPONENTS, currencyExponent, isCurrencyCode } from './currency.js';
@@ -41,6 +54,32 @@ export {
   confirmationClaims,
   confirmationRequest,
 } from './messages/confirmation.js';
+export { type DeviceCertificateClaims, deviceCertificateClaims } from './messages/device-certificate.js';
+export {
+  type CustomerDispute,
+  customerDispute,
+  customerDisputes,
+  DISPUTE_LIMITS,
+  DISPUTE_OUTCOMES,
+  DISPUTE_REASONS,
+  DISPUTE_STATES,
+  type Dispute,
+  type DisputeEvidence,
+  type DisputeList,
+  type DisputeOutcome,
+  type DisputeReason,
+  type DisputeState,
+  disputeEvidence,
+  disputeNotice,
+  disputeText,
+} from './messages/dispute.js';
+export {
+  EVIDENCE_BUNDLE_TYPE,
+  type EvidenceAudit,
+  type EvidenceBundle,
+  evidenceAudit,
+  evidenceBundle,
+} from './messages/evidence.js';
 export { isAllowedUrl, ticketReference } from './messages/fields.js';
 export {
   type DiscoveryDocument,
@@ -51,6 +90,16 @@ export {
   publicJwks,
 } from './messages/keys.js';
 export { type NotificationClaims, type NotificationEvent, notificationClaims } from './messages/notification.js';
+export {
+  type AnsweredRequest,
+  answeredRequest,
+  type DeviceHistory,
+  deviceHistory,
+  type OutcomeEvent,
+  outcomeEvent,
+  type RequestOutcome,
+  requestOutcome,
+} from './messages/outcome.js';
 export {
   type AccountPlanMessage,
   accountPlan,

@@ -11,6 +11,8 @@ export const TOKEN_TYPES = {
   assertion: 'caisse-assertion+jwt',
   /** The payment server asking a merchant's quote endpoint for a price (a quote request). */
   quote: 'caisse-quote+jwt',
+  /** The payment server certifying a device's public key (evidence bundles; later offline receipts). */
+  deviceCertificate: 'caisse-device-cert+jwt',
 } as const;
 
 export type TokenKind = keyof typeof TOKEN_TYPES;

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { LIMITS } from '../limits.js';
 import { testMarker } from '../mode.js';
+import { disputeNotice } from './dispute.js';
 import { amount, checkValidity, currency, id, party, serial, ticketReference, timestamp, version } from './fields.js';
 import { refusalCode, refusalMessage, refusalReason } from './refusal.js';
 
@@ -114,6 +115,12 @@ export const notificationClaims = z
         amount,
         currency,
       }),
+    }),
+    z.strictObject({
+      ...envelope,
+      /** A customer disputes a payment (`opened`), the merchant answered it (`answered`), it was decided (`resolved`). */
+      event: z.enum(['dispute.opened', 'dispute.answered', 'dispute.resolved']),
+      dispute: disputeNotice,
     }),
   ])
   .superRefine((notification, ctx) => {
