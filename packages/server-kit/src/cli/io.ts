@@ -75,15 +75,15 @@ function reasonOf(error: unknown): string {
 }
 
 /**
- * Reads a JSON file given on the command line. Errors name the file and the system error
- * code, never the content: the file could be a private key given by mistake.
+ * Reads a JSON file given on the command line, at most `maxBytes` (a key set's by
+ * default). Errors name the file and the system error code, never the content: the file
+ * could be a private key given by mistake.
  */
-export async function readJsonFile(path: string, what: string): Promise<unknown> {
+export async function readJsonFile(path: string, what: string, maxBytes = MAX_JWKS_FILE_BYTES): Promise<unknown> {
   let text: string;
   try {
     const bytes = await readFile(path);
-    if (bytes.length > MAX_JWKS_FILE_BYTES)
-      throw new CliError('input_invalid', `The ${what} file ${path} is larger than ${MAX_JWKS_FILE_BYTES} bytes.`);
+    if (bytes.length > maxBytes) throw new CliError('input_invalid', `The ${what} file ${path} is larger than ${maxBytes} bytes.`);
     text = bytes.toString('utf8');
   } catch (cause) {
     if (cause instanceof CliError) throw cause;

@@ -41,11 +41,11 @@ describe('caisse: dispatch and help', () => {
   });
 
   test.each([
-    [['pay'], 'Unknown command "pay"; the commands are keys new, ticket inspect, voucher verify.'],
+    [['pay'], 'Unknown command "pay"; the commands are keys new, ticket inspect, voucher verify, evidence verify.'],
     [['keys'], '"keys" needs a subcommand: keys new.'],
     [['keys', 'rotate'], 'Unknown command "keys rotate": keys new.'],
     [['voucher', '--json'], '"voucher" needs a subcommand: voucher verify.'],
-    [['toString'], 'Unknown command "toString"; the commands are keys new, ticket inspect, voucher verify.'],
+    [['toString'], 'Unknown command "toString"; the commands are keys new, ticket inspect, voucher verify, evidence verify.'],
     [['keys', 'constructor'], 'Unknown command "keys constructor": keys new.'],
   ])('%j: usage error, exit 2', async (argv, message) => {
     const { code, out } = await run(argv);

@@ -1,5 +1,6 @@
 import { wantsJson } from './args.js';
 import { CliError, EXIT, type ExitCode } from './errors.js';
+import { EVIDENCE_VERIFY_USAGE, evidenceVerify } from './evidence-verify.js';
 import type { CliIo } from './io.js';
 import { KEYS_NEW_USAGE, keysNew } from './keys-new.js';
 import { fail } from './output.js';
@@ -14,6 +15,7 @@ Commands:
   keys new         Generate a merchant signing key (private JWK and public JWKS).
   ticket inspect   Decode a payment ticket and check it; verify its signature with --jwks.
   voucher verify   Verify a cash voucher exactly as your server would.
+  evidence verify  Check a payment's evidence bundle (ticket, voucher, phone approval, audit batch) offline.
 
 Every command takes --help and --json (one JSON object on stdout).
 Exit codes: 0 success, 1 invalid token or failed operation, 2 usage.
@@ -27,6 +29,7 @@ const COMMANDS: Record<string, Record<string, { run: Command; usage: string }>> 
   keys: { new: { run: keysNew, usage: KEYS_NEW_USAGE } },
   ticket: { inspect: { run: ticketInspect, usage: TICKET_INSPECT_USAGE } },
   voucher: { verify: { run: voucherVerify, usage: VOUCHER_VERIFY_USAGE } },
+  evidence: { verify: { run: evidenceVerify, usage: EVIDENCE_VERIFY_USAGE } },
 };
 
 function isHelp(word: string | undefined): boolean {
@@ -56,7 +59,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     return fail(
       io,
       json,
-      new CliError('usage', `Unknown command "${group.slice(0, 40)}"; the commands are keys new, ticket inspect, voucher verify.`),
+      new CliError(
+        'usage',
+        `Unknown command "${group.slice(0, 40)}"; the commands are keys new, ticket inspect, voucher verify, evidence verify.`,
+      ),
       EXIT.usage,
     );
   }

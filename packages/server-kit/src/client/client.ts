@@ -2,6 +2,7 @@ import { isPaymentId, LIMITS, PAYMENT_ID_FORM } from '@caisse/protocol';
 import { signingKeyOf } from '../keys/import.js';
 import type { SigningKey } from '../keys/types.js';
 import { DEFAULT_ASSERTION_LIFETIME } from './assertion.js';
+import { type DisputeMethods, disputeMethods } from './disputes.js';
 import { MerchantTransportError } from './errors.js';
 import { type RetryOptions, retryPolicy } from './retry.js';
 import { apiEndpoint, type MerchantApiServer } from './server.js';
@@ -115,6 +116,8 @@ export interface MerchantClient {
     get(date: string, options?: CallOptions & { format?: 'json' }): Promise<SettlementReport>;
     get(date: string, options: CallOptions & { format: 'csv' }): Promise<string>;
   };
+  /** Your customers' disputes: list them, read one, answer with your evidence. */
+  disputes: DisputeMethods;
   ticketRefusals: {
     /**
      * `GET /v1/ticket-refusals[?limit]`: the tickets the payment server refused at intake in
@@ -333,6 +336,7 @@ export function createMerchantClient(options: MerchantClientOptions): MerchantCl
       close: async (id, callOptions) => post<ApiAllowance>(`/allowances/${allowanceSegment(id)}/close`, {}, callOptions),
     },
     settlements: { get: settlement as MerchantClient['settlements']['get'] },
+    disputes: disputeMethods({ get, post }),
     ticketRefusals: {
       list: async (query = {}, callOptions) => {
         if (query.limit !== undefined && (!Number.isSafeInteger(query.limit) || query.limit < 1 || query.limit > 200))

@@ -26,7 +26,9 @@ export type MerchantApiServerCode =
   | 'allowance_closed'
   | 'allowance_unfunded'
   | 'allowance_charge_cap_exceeded'
-  | 'allowance_currency_mismatch';
+  | 'allowance_currency_mismatch'
+  | 'dispute_unknown'
+  | 'dispute_not_awaiting_answer';
 
 /**
  * The `code` of a {@link MerchantApiError}: the problem document's stable code, or

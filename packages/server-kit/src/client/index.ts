@@ -4,6 +4,7 @@
  */
 export { ASSERTION_SCHEME, DEFAULT_ASSERTION_LIFETIME } from './assertion.js';
 export { createMerchantClient, type MerchantClient, type MerchantClientOptions, type PaymentLookup } from './client.js';
+export type { DisputeAnswer, DisputeMethods } from './disputes.js';
 export {
   isMerchantApiError,
   isMerchantTransportError,
@@ -27,6 +28,7 @@ export type {
   ContentType,
   DecoupledPayment,
   DecoupledPaymentState,
+  Dispute,
   EscrowResolution,
   Movements,
   PaymentListQuery,

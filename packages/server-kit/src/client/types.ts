@@ -15,6 +15,7 @@ export type {
   ApiPayment,
   ApiTicketRefusal,
   ContentType,
+  Dispute,
   EscrowResolution,
   Movements,
   PaymentPage,
