@@ -403,6 +403,34 @@ describe('the request stream', () => {
     expect(slow).toEqual(['open', 'request', 'retry:ended']);
   });
 
+  it('surfaces outcomes: paid with the payment id, refused with the reason; an outcome not of the protocol is invalid', async () => {
+    const { account } = await enrolled();
+    const paid = { id: 'cfr_1', outcome: { status: 'paid', paymentId: 'pay_1042' } };
+    const refused = { id: 'cfr_2', outcome: { status: 'refused', reason: 'bank_declined' } };
+    const unknownReason = { id: 'cfr_3', outcome: { status: 'refused', reason: 'bank_said_no' } };
+    mock.use(
+      http.get(`${SERVER}/device/requests`, () =>
+        sse(
+          [paid, refused, unknownReason].map((event) => `event: outcome\ndata: ${JSON.stringify(event)}\n\n`).join('') +
+            'event: later-kind\ndata: {}\n\n',
+        ),
+      ),
+    );
+    const events: RequestEvent[] = [];
+    for await (const event of account.requests()) {
+      events.push(event);
+      if (events.length === 4) break;
+    }
+    expect(events.slice(1, 3)).toEqual([
+      { type: 'outcome', ...paid },
+      { type: 'outcome', ...refused },
+    ]);
+    expect(events[3]).toMatchObject({
+      type: 'invalid',
+      error: { code: 'message_invalid', message: expect.stringContaining('outcome.reason') },
+    });
+  });
+
   it('reads pending requests in one look, validating each', async () => {
     const { account } = await enrolled();
     mock.use(
@@ -577,6 +605,46 @@ describe('the money overview', () => {
     await expect(account.overview()).rejects.toMatchObject({
       code: 'message_invalid',
       message: expect.stringContaining('currencies.0.points'),
+    });
+  });
+});
+
+describe('the history of answered requests', () => {
+  const PAID = {
+    id: 'cfr_2',
+    payee: { id: 'bookshop', name: 'The Bookshop' },
+    amount: 1290,
+    currency: 'EUR',
+    answer: 'approved',
+    answeredAt: 1767225660,
+    outcome: { status: 'paid', paymentId: 'pay_1042' },
+  };
+  const REFUSED = { ...PAID, id: 'cfr_1', amount: 6000, outcome: { status: 'refused', reason: 'bank_declined' } };
+
+  it('reads the answered requests with their outcome, signed for the URL with its query, dates as Dates', async () => {
+    const { account } = await enrolled();
+    let claims: Record<string, unknown> = {};
+    mock.use(
+      http.get(`${SERVER}/device/history`, ({ request }) => {
+        claims = payloadOf((request.headers.get('authorization') ?? '').split(' ')[1] ?? '');
+        return HttpResponse.json({ requests: [PAID, REFUSED] });
+      }),
+    );
+    expect(await account.history({ limit: 2, before: 'cfr_9' })).toEqual([
+      { ...PAID, answeredAt: new Date(PAID.answeredAt * 1000) },
+      { ...REFUSED, answeredAt: new Date(REFUSED.answeredAt * 1000) },
+    ]);
+    expect(claims).toMatchObject({ htm: 'GET', htu: `${SERVER}/device/history?limit=2&before=cfr_9` });
+    await account.history();
+    expect(claims).toMatchObject({ htu: `${SERVER}/device/history` });
+  });
+
+  it('refuses a history whose outcome is not of the protocol (a paid one without its payment id)', async () => {
+    const { account } = await enrolled();
+    mock.use(http.get(`${SERVER}/device/history`, () => HttpResponse.json({ requests: [{ ...PAID, outcome: { status: 'paid' } }] })));
+    await expect(account.history()).rejects.toMatchObject({
+      code: 'message_invalid',
+      message: expect.stringContaining('requests.0.outcome.paymentId'),
     });
   });
 });

@@ -4,6 +4,7 @@ import {
   type ConfirmationRequest,
   confirmationRequest,
   customerAllowances,
+  deviceHistory,
   isCaisseError,
   moneyOverview,
   PROTOCOL_VERSION,
@@ -16,7 +17,9 @@ import { createAssertion, type Signer } from './crypto/assertion.js';
 import { randomId, signJws } from './crypto/jws.js';
 import type { DeviceAlgorithm } from './crypto/keys.js';
 import { checkPinFormat, derivePinKey, type PinPurpose, pinProof, pinVerifier } from './crypto/pin.js';
+import { type Dispute, disputeBody, type OpenDisputeInput, readDispute, readDisputes } from './disputes.js';
 import { CaisseDeviceError, isCaisseDeviceError } from './errors.js';
+import { type AnsweredRequest, answeredWithDates, type HistoryOptions, historyPath } from './history.js';
 import { jsonBody, parsedBody, sendSigned } from './http/send.js';
 import type { ServerClock } from './http/server-clock.js';
 import { type MoneyOverview, withDates } from './overview.js';
@@ -99,12 +102,35 @@ export interface Account {
    */
   revokeAllowance(id: string): Promise<Allowance[]>;
   /**
+   * Disputes one of the customer's payments (not delivered, charged twice…): the merchant
+   * is told and answers, then the operator decides; a decision for the customer refunds it.
+   * A payment is disputed once (`dispute_exists`: see {@link Account.disputes}).
+   * @throws CaisseDeviceError `payment_unknown` (also another customer's), `dispute_exists`, `dispute_window_closed`, `offline`, …
+   * @example const dispute = await account.openDispute({ payment: 'pay_1042', reason: 'not_received', message: 'Nothing came.' })
+   */
+  openDispute(input: OpenDisputeInput): Promise<Dispute>;
+  /**
+   * The customer's disputes, newest first, with where each stands.
+   * @example for (const dispute of await account.disputes()) show(dispute.state, dispute.answerDueAt)
+   */
+  disputes(options?: { signal?: AbortSignal }): Promise<Dispute[]>;
+  /**
    * Calls `onChange` with the live allowances, then each time they change (granted, ended,
    * a new period, and charges seen at each refresh). Resolves when `signal` aborts; rejects
    * on a final error (`device_revoked`, …). It holds its own event stream.
    * @example account.watchAllowances(show, { signal, refreshEvery: 30_000 })
    */
   watchAllowances(onChange: (allowances: Allowance[]) => void, options?: WatchAllowancesOptions): Promise<void>;
+  /**
+   * The requests the customer answered (on any of their phones), newest first, with what
+   * became of each checkout: paid (with the payment id), refused with the reason (a bank
+   * may refuse after the approval), cancelled, or still pending. What the stream's
+   * `outcome` events told, for a phone that was offline then. Pages: pass the last `id`
+   * as `before`.
+   * @throws CaisseDeviceError `device_revoked`, `offline`, `message_invalid`, …
+   * @example const [last] = await account.history({ limit: 20 }) // last.outcome.status === 'paid'
+   */
+  history(options?: HistoryOptions): Promise<AnsweredRequest[]>;
   /** Revokes this device at the server and forgets the account here. */
   revoke(): Promise<void>;
   /** Forgets the account on this device only (for one the server already revoked). */
@@ -303,6 +329,12 @@ export function accountOf(record: AccountRecord, context: AccountContext): Accou
 
     allowances: (options = {}) => listAllowances(options.signal),
 
+    async history(options = {}) {
+      const response = await signedGet(historyPath(options), options.signal);
+      const { requests } = await parsedBody(response, (body) => parseMessage(deviceHistory, body));
+      return requests.map(answeredWithDates);
+    },
+
     async revokeAllowance(id) {
       const path = `/device/allowances/${encodeURIComponent(id)}/revoke`;
       const response = await sendSigned(`${record.server}${path}`, clock, async (now) => ({
@@ -311,6 +343,23 @@ export function accountOf(record: AccountRecord, context: AccountContext): Accou
       }));
       return readAllowances(response);
     },
+
+    async openDispute(input) {
+      const body = disputeBody(input);
+      const request = { method: 'POST' as const, path: '/device/disputes', body };
+      const response = await sendSigned(`${record.server}${request.path}`, clock, async (now) => ({
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          authorization: authorization(await createAssertion(signer, request, now)),
+        },
+        body,
+      }));
+      return readDispute(response);
+    },
+
+    disputes: async (options = {}) => readDisputes(await signedGet('/device/disputes', options.signal)),
 
     watchAllowances(onChange, options = {}) {
       return watchAllowances({ list: listAllowances, events: (signal) => events({ signal }) }, onChange, options);

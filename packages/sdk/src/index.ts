@@ -1,9 +1,11 @@
-export { type ConfirmationRequest, type Issue, PLAN_MEANS, type PlanMeans } from '@caisse/protocol';
+export { type ConfirmationRequest, DISPUTE_REASONS, type DisputeReason, type Issue, PLAN_MEANS, type PlanMeans } from '@caisse/protocol';
 export type { Account } from './account.js';
 export type { Allowance, WatchAllowancesOptions } from './allowances.js';
 export type { DeviceAlgorithm, DevicePublicJwk } from './crypto/keys.js';
 export { createDevice, type Device, type DeviceOptions, type EnrollOptions } from './device.js';
+export type { Dispute, OpenDisputeInput } from './disputes.js';
 export { CaisseDeviceError, DEVICE_ERROR_CODES, type DeviceErrorCode, isCaisseDeviceError } from './errors.js';
+export type { AnsweredRequest, HistoryOptions, RequestOutcome } from './history.js';
 export type { CurrencyMoney, MoneyOverview, SpentInPeriod } from './overview.js';
 export type { AccountPlan, PaymentPlan, PlanBounds, PlanChange } from './plan.js';
 export type { Backoff, RequestEvent } from './requests-stream.js';

@@ -1,4 +1,11 @@
-import { type ConfirmationRequest, confirmationRequest, isCaisseError, parseMessage } from '@caisse/protocol';
+import {
+  type ConfirmationRequest,
+  confirmationRequest,
+  isCaisseError,
+  outcomeEvent,
+  parseMessage,
+  type RequestOutcome,
+} from '@caisse/protocol';
 import { createAssertion, type Signer } from './crypto/assertion.js';
 import { CaisseDeviceError, isCaisseDeviceError } from './errors.js';
 import { isClockRefusal, send } from './http/send.js';
@@ -15,6 +22,12 @@ export type RequestEvent =
   | { type: 'closed'; id: string; state: 'approved' | 'declined' | 'expired' | 'cancelled' }
   /** The customer's session allowances changed (granted, ended, a new period): read them again with `allowances()`. */
   | { type: 'allowances' }
+  /**
+   * The checkout of request `id`, answered on this or another phone, ended: `paid` (with
+   * the payment id), `refused` (with the reason: a bank may refuse after the approval),
+   * `granted`, `cancelled`. Best effort: `history()` is the source of truth.
+   */
+  | { type: 'outcome'; id: string; outcome: RequestOutcome }
   /** The server sent a request that is not a valid protocol message; it is skipped. */
   | { type: 'invalid'; error: CaisseDeviceError }
   /** The connection dropped (or could not be made); the next try is in `delay` ms. */
@@ -58,7 +71,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 function toEvent(type: string, data: string): RequestEvent | undefined {
   // Its data names nothing: the list is read from the server.
   if (type === 'allowances') return { type: 'allowances' };
-  if (type !== 'request' && type !== 'closed') return undefined; // room for later event kinds
+  if (type !== 'request' && type !== 'closed' && type !== 'outcome') return undefined; // room for later event kinds
   let value: unknown;
   try {
     value = JSON.parse(data);
@@ -73,6 +86,7 @@ function toEvent(type: string, data: string): RequestEvent | undefined {
     return { type: 'invalid', error: new CaisseDeviceError('message_invalid', 'The "closed" event lacks an id or a known state.') };
   }
   try {
+    if (type === 'outcome') return { type: 'outcome', ...parseMessage(outcomeEvent, value) };
     return { type: 'request', request: parseMessage(confirmationRequest, value) };
   } catch (cause) {
     if (!isCaisseError(cause)) throw cause;

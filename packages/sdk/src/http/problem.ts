@@ -16,6 +16,10 @@ const DEVICE_API_CODES = new Set<DeviceErrorCode>([
   'plan_out_of_bounds',
   'currency_unknown',
   'allowance_unknown',
+  'payment_unknown',
+  'dispute_exists',
+  'dispute_window_closed',
+  'dispute_exceeds_payment',
 ]);
 
 /** The problem's `issues` when each names a field and what is wrong with it (at most 20, as the protocol reports them). */
