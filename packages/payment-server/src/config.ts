@@ -1,6 +1,7 @@
 import { MODES } from '@caisse/protocol';
 import { z } from 'zod';
 import { ACQUIRER_NAME } from './acquirer/routing.js';
+import { checkTimeZone } from './customers/ceilings.js';
 import { DELIVERED_NOTIFICATION_RETENTION_DAYS, MAX_RETENTION_DAYS } from './housekeeping/retention.js';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -133,6 +134,12 @@ export const configSchema = z.object({
   CAISSE_ESCROW_TIMEOUT: z.coerce.number().int().min(1).max(365).default(14),
   /** What the escrow time-out does: give the money back to the customer (`void`) or to the merchant (`release`). */
   CAISSE_ESCROW_TIMEOUT_POLICY: z.enum(['release', 'void']).default('void'),
+  /** Days after a payment its customer may dispute it (disputes/). */
+  CAISSE_DISPUTE_OPEN_DAYS: z.coerce.number().int().min(1).max(540).default(60),
+  /** Days a merchant has to answer a dispute; with no answer by then it is decided for the customer, who is refunded. */
+  CAISSE_DISPUTE_ANSWER_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+  /** Days the operator has to decide a dispute the merchant answered; past them an operator alert is raised (once). */
+  CAISSE_DISPUTE_DECISION_DAYS: z.coerce.number().int().min(1).max(90).default(14),
   /** Days a notification the merchant acknowledged is kept before housekeeping deletes it (housekeeping/). */
   CAISSE_NOTIFICATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(MAX_RETENTION_DAYS).default(DELIVERED_NOTIFICATION_RETENTION_DAYS),
   /** The daily settlement cut-off, HH:MM in UTC: each merchant till is paid out for the day that closes then. */
@@ -146,6 +153,27 @@ export const configSchema = z.object({
   CAISSE_SMS_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** `CAISSE_NOTIFIER=sms`: the gateway's bearer token. */
   CAISSE_SMS_TOKEN: z.string().min(1).optional(),
+  /**
+   * Whether customers get a receipt of each payment and refund through CAISSE_NOTIFIER
+   * (receipts/). `false`: receipts falling due are marked skipped, never sent later.
+   */
+  CAISSE_RECEIPTS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  /** Attempts at one receipt before it is given up as failed (backoff from 30 s to 1 h between them). */
+  CAISSE_RECEIPT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
+  /** The operator's IANA time zone (e.g. `Europe/Paris`): receipts and the account page's payment detail are dated in it. Default UTC. */
+  CAISSE_TIME_ZONE: z
+    .string()
+    .refine((zone) => {
+      try {
+        return checkTimeZone(zone) === zone;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Europe/Paris')
+    .optional(),
   /** Wrong account ids or access keys one client may send per 10 minutes on the hosted pages before it must wait; 0: no limit. */
   CAISSE_IDENTIFY_LIMIT: z.coerce.number().int().min(0).max(100_000).default(20),
   /** Quotes one client may ask for per 10 minutes (`/quote`, `/quotes`): each makes the payment server call a merchant; 0: no limit. */

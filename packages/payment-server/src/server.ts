@@ -43,6 +43,13 @@ import {
   type DeviceStreams,
   deviceRoutes,
 } from './devices/index.js';
+import {
+  createDisputeService,
+  type DisputeService,
+  disputeAccountRoutes,
+  disputeDeviceRoutes,
+  disputeEndpoints,
+} from './disputes/index.js';
 import { configuredRetention, housekeepingJob } from './housekeeping/index.js';
 import { createApp } from './http/app.js';
 import { createAttemptThrottle, throttleByClient } from './http/attempt-throttle.js';
@@ -60,6 +67,7 @@ import { paymentsSpending } from './payments/spending.js';
 import { createTokenSigner } from './payments/tokens.js';
 import { walletMeans } from './payments/wallet.js';
 import { createQuoteFetcher, type QuoteFetcher, quoteRoutes } from './quotes/index.js';
+import { createReceiptSender, type ReceiptSender } from './receipts/index.js';
 import { deriveKey, generateSecret } from './secrets.js';
 import { parseCutoff } from './settlement/cutoff.js';
 import type { Database } from './storage/database.js';
@@ -91,6 +99,8 @@ export interface PaymentServer {
   notificationDispatcher: NotificationDispatcher;
   /** How customers hear of confirmation requests and get enrollment codes besides the device stream (CAISSE_NOTIFIER). */
   notifier: Notifier;
+  /** Sends the receipts of payments and refunds through the notifier; `startPaymentServer` runs it in the background (CAISSE_RECEIPTS). */
+  receipts: ReceiptSender;
   /** Checkout with a phone: its `onAnswered` takes the devices domain's committed answers. */
   phoneCheckout: PhoneCheckout;
   /** Session moves for the checkout pages' live status feeds (one LISTEN for all of them). */
@@ -109,6 +119,8 @@ export interface PaymentServer {
   allowances: AllowanceService;
   /** The grouped remittances of allowances; `startPaymentServer` settles those due in the background. */
   allowanceSettlement: AllowanceSettlement;
+  /** Disputes: opened by customers, answered by merchants, decided by the operator; `startPaymentServer` applies their deadlines. */
+  disputes: DisputeService;
   log: Logger;
   close(): Promise<void>;
 }
@@ -276,6 +288,18 @@ export async function createPaymentServer(config: Config, options: PaymentServer
     trustProxy: config.CAISSE_TRUST_PROXY,
   });
 
+  const disputes = createDisputeService({
+    db,
+    refunds: afterPayment.refunds,
+    deadlines: {
+      openDays: config.CAISSE_DISPUTE_OPEN_DAYS,
+      answerDays: config.CAISSE_DISPUTE_ANSWER_DAYS,
+      decisionDays: config.CAISSE_DISPUTE_DECISION_DAYS,
+    },
+    now,
+    log,
+  });
+
   const app = createApp({
     issuer,
     mode,
@@ -321,6 +345,18 @@ export async function createPaymentServer(config: Config, options: PaymentServer
         sessionKey: deriveKey(secret, 'session'),
         csrfKey: deriveKey(secret, 'csrf'),
         identifyThrottle,
+        ...(config.CAISSE_TIME_ZONE ? { timeZone: config.CAISSE_TIME_ZONE } : {}),
+        now,
+      }),
+      // After accountRoutes, whose body limit and problem pages cover /account/*.
+      disputeAccountRoutes({
+        issuer,
+        mode,
+        db,
+        merchants,
+        disputes,
+        sessionKey: deriveKey(secret, 'session'),
+        csrfKey: deriveKey(secret, 'csrf'),
         now,
       }),
       deviceRoutes({
@@ -337,6 +373,7 @@ export async function createPaymentServer(config: Config, options: PaymentServer
       topUpDeviceRoutes({ issuer, db, devices, topUps: afterPayment.topUps, log, now }),
       planDeviceRoutes({ issuer, db, devices, plans, overview, log, now }),
       allowanceDeviceRoutes({ issuer, db, devices, allowances, log, now }),
+      disputeDeviceRoutes({ issuer, db, devices, merchants, disputes, log, now }),
       // Before apiRoutes: the API's description is public, as the discovery document is.
       openapiRoutes(),
       // Before apiRoutes: a charge is authenticated by its ticket, not by an assertion.
@@ -366,6 +403,7 @@ export async function createPaymentServer(config: Config, options: PaymentServer
           ticketRefusalEndpoints({ refusals: ticketRefusals }),
           allowanceEndpoints({ allowances }),
           contentEndpoints({ contents }),
+          disputeEndpoints({ disputes }),
         ],
       }),
     ],
@@ -373,6 +411,14 @@ export async function createPaymentServer(config: Config, options: PaymentServer
   const alerts = createAlertService({ db, now, log });
   const notifications = createNotificationService({ db, now, log });
   const notificationDispatcher = createNotificationDispatcher({ db, keys, issuer, mode, now, log, timeoutMs: NOTIFY_TIMEOUT_MS });
+  const receipts = createReceiptSender({
+    db,
+    notifier,
+    now,
+    log,
+    enabled: config.CAISSE_RECEIPTS,
+    maxAttempts: config.CAISSE_RECEIPT_MAX_ATTEMPTS,
+  });
   return {
     app,
     db,
@@ -389,6 +435,7 @@ export async function createPaymentServer(config: Config, options: PaymentServer
     quotes,
     notificationDispatcher,
     notifier,
+    receipts,
     phoneCheckout,
     checkoutEvents: sessionEvents,
     devices,
@@ -398,6 +445,7 @@ export async function createPaymentServer(config: Config, options: PaymentServer
     afterPayment,
     allowances,
     allowanceSettlement,
+    disputes,
     log,
     close: async () => {
       await deviceStreams.close();
@@ -420,8 +468,12 @@ const SETTLE_CONFIRMATIONS_EVERY_MS = 5_000;
 const SETTLE_ALLOWANCES_EVERY_MS = 15_000;
 /** How long a merchant's notification endpoint may take to acknowledge one event. */
 const NOTIFY_TIMEOUT_MS = 10_000;
+/** How often dispute deadlines are applied (an unanswered dispute decided, an overdue decision alerted): they count in days. */
+const DISPUTE_DEADLINES_EVERY_MS = 60_000;
 /** How often rows that serve nothing any more (expired replay entries, old notifications, unpaid checkouts…) are deleted. */
 const HOUSEKEEPING_EVERY_MS = 5 * 60_000;
+/** How often due receipts are sent: a receipt reaches the customer seconds after the payment. */
+const RECEIPTS_EVERY_MS = 5_000;
 
 /** Starts the payment server on HOST:PORT; resolves once it listens. */
 export async function startPaymentServer(config: Config, options: PaymentServerOptions = {}): Promise<PaymentServer & { url: string }> {
@@ -446,6 +498,11 @@ export async function startPaymentServer(config: Config, options: PaymentServerO
     server.allowanceSettlement.settleDue().catch((error: unknown) => server.log.error('allowance.settle_failed', { error }));
   }, SETTLE_ALLOWANCES_EVERY_MS);
   allowancesSettling.unref();
+  // Decides disputes the merchant left unanswered, alerts overdue decisions, makes refunds a crash left unmade; safe on every instance at once.
+  const disputeDeadlines = setInterval(() => {
+    server.disputes.applyDeadlines().catch((error: unknown) => server.log.error('dispute.deadlines_failed', { error }));
+  }, DISPUTE_DEADLINES_EVERY_MS);
+  disputeDeadlines.unref();
   // Seals committed transfers into the hash-linked audit register in the background.
   const sealer = startAuditSealer(server.db, { onError: (error) => server.log.error('audit.seal_failed', { error }) });
   // Sends the notification outbox; safe on every instance at once (rows are claimed with SKIP LOCKED).
@@ -463,6 +520,9 @@ export async function startPaymentServer(config: Config, options: PaymentServerO
   });
   const pruning = setInterval(() => void housekeeping.run(), HOUSEKEEPING_EVERY_MS);
   pruning.unref();
+  // Sends due receipts; safe on every instance at once (rows are claimed with SKIP LOCKED), and a run still going is not doubled.
+  const sendingReceipts = setInterval(() => void server.receipts.run(), RECEIPTS_EVERY_MS);
+  sendingReceipts.unref();
   return {
     ...server,
     url: `http://${config.HOST}:${port}`,
@@ -470,7 +530,10 @@ export async function startPaymentServer(config: Config, options: PaymentServerO
       clearInterval(reconciling);
       clearInterval(settling);
       clearInterval(allowancesSettling);
+      clearInterval(disputeDeadlines);
       clearInterval(pruning);
+      clearInterval(sendingReceipts);
+      await server.receipts.stop();
       await housekeeping.stop();
       await notifying.stop();
       await afterPayment.stop();

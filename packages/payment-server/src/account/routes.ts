@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { type Mode, toMinorUnits } from '@caisse/protocol';
+import { type Mode, paymentId, toMinorUnits } from '@caisse/protocol';
 import { safeEqual } from '@caisse/server-kit';
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -17,11 +17,13 @@ import { ProblemError, problemOf } from '../http/problem.js';
 import type { MerchantService } from '../merchants/service.js';
 import { errorPage } from '../pages/error.js';
 import { type HistoryEntry, type HistoryView, historyPage } from '../pages/history.js';
-import { pickLocale } from '../pages/i18n.js';
+import { LOCALES, type Locale, pickLocale } from '../pages/i18n.js';
 import type { IdentifyError } from '../pages/identify.js';
+import { paymentDetailPage } from '../pages/payment-detail.js';
 import { customerPayments } from '../payments/repository.js';
 import type { Queryable } from '../storage/database.js';
 import type { TopUpService } from '../top-ups/service.js';
+import { accountPaymentSerial, customerPaymentDetail } from './payment-detail.js';
 import { moneyView, PLAN_ACTION, planFieldErrors, planFormView, readPlanForm } from './plan-form.js';
 
 export interface AccountDeps {
@@ -45,6 +47,8 @@ export interface AccountDeps {
   /** Wrong access keys per client, shared with the checkout pages; none: no throttle. */
   identifyThrottle?: RequestThrottle;
   operatorName?: string;
+  /** The operator's IANA time zone (`CAISSE_TIME_ZONE`): the payment detail's dates. Default UTC. */
+  timeZone?: string;
   /** `test`: every page says "Test mode — no real money". Default `live`. */
   mode?: Mode;
   now?: () => Date;
@@ -58,6 +62,11 @@ const ACCOUNT_SESSION_SECONDS = 15 * 60;
 const DAY_MS = 86_400_000;
 const MAX_PERIOD_DAYS = 366;
 
+/** A payment's detail page on the account page: `/account/payments/pay_1042`. */
+export function accountPaymentPath(paymentId: string): string {
+  return `/account/payments/${paymentId}`;
+}
+
 /**
  * The customer's hosted account page: identification with account id and access key
  * (the same lockout as at checkout), then the payments of a period. The session is a
@@ -65,26 +74,13 @@ const MAX_PERIOD_DAYS = 366;
  */
 export function accountRoutes(deps: AccountDeps) {
   const now = deps.now ?? (() => new Date());
-  const secure = deps.issuer.startsWith('https:');
-  const issuerOrigin = new URL(deps.issuer).origin;
   const page = { operatorName: deps.operatorName ?? 'Caisse', testMode: deps.mode === 'test' };
   const actions = { identify: '/account/identify', period: '/account', signOut: '/account/sign-out' };
   const deviceActions = { enroll: '/account/devices/code', revoke: '/account/devices/revoke' };
 
-  const sign = (payload: string) => createHmac('sha256', deps.sessionKey).update(payload).digest('base64url');
-  const csrf = (browser: string) => createHmac('sha256', deps.csrfKey).update(`account.${browser}`).digest('base64url');
-
-  function signedInCustomer(c: Context): string | undefined {
-    const [customer, expires, signature] = (getCookie(c, ACCOUNT_COOKIE) ?? '').split('.');
-    if (!customer || !expires || !signature || !safeEqual(signature, sign(`${customer}.${expires}`))) return undefined;
-    return Number(expires) > now().getTime() / 1000 ? customer : undefined;
-  }
-
-  function checkForm(c: Context, presented: unknown) {
-    if (!formFromOurOrigin(c, issuerOrigin) || typeof presented !== 'string' || !safeEqual(presented, csrf(browserSecret(c, secure)))) {
-      throw new ProblemError('csrf_invalid');
-    }
-  }
+  const session = accountSession(deps);
+  const signedInCustomer = session.customer;
+  const checkForm = session.checkForm;
 
   /** The default period: the last 30 days, both ends included. */
   function period(c: Context): { from: string; to: string; range?: { since: Date; until: Date } } {
@@ -109,6 +105,7 @@ export function accountRoutes(deps: AccountDeps) {
     for (const payment of payments)
       if (!names.has(payment.merchantId)) names.set(payment.merchantId, (await deps.merchants.get(payment.merchantId)).displayName);
     return payments.map((payment) => ({
+      detail: accountPaymentPath(paymentId(payment.serial)),
       at: payment.createdAt,
       merchantName: names.get(payment.merchantId) ?? payment.merchantId,
       serial: payment.orderSerial,
@@ -125,13 +122,16 @@ export function accountRoutes(deps: AccountDeps) {
     const view: HistoryView = {
       ...page,
       now: now(),
-      csrfToken: csrf(browserSecret(c, secure)),
+      csrfToken: session.csrfToken(c),
       actions,
       period: { from: chosen.from, to: chosen.to },
       ...extra,
     };
     if (customer) {
       view.customer = { account: customer };
+      await keepChosenLocale(c, customer);
+      const query = new URLSearchParams({ from: chosen.from, to: chosen.to });
+      view.languageLinks = languageLinks(`/account?${query}`);
       if (deps.devices) {
         const devices = await deps.devices.list(customer);
         view.devices = {
@@ -182,6 +182,35 @@ export function accountRoutes(deps: AccountDeps) {
     return c.html(historyPage(view, pickLocale(c.req.header('accept-language'), c.req.query('lang'))), status as 200);
   }
 
+  /** The same page in each language: a signed-in customer's choice is kept for their receipts (`keepChosenLocale`). */
+  function languageLinks(path: string): Partial<Record<Locale, string>> {
+    const separator = path.includes('?') ? '&' : '?';
+    return Object.fromEntries(LOCALES.map((locale) => [locale, `${path}${separator}lang=${locale}`]));
+  }
+
+  /**
+   * A language the signed-in customer picked (`?lang=`) becomes their receipts' language.
+   * A GET that changes a preference only: the account cookie is SameSite=Strict, so no
+   * other site can make a signed-in browser send it.
+   */
+  async function keepChosenLocale(c: Context, customerId: string): Promise<void> {
+    const lang = c.req.query('lang');
+    if (lang === undefined) return;
+    // pickLocale falls back to English for a tag it does not know: only a tag naming the language is a choice.
+    const locale = pickLocale(undefined, lang);
+    if (lang.trim().toLowerCase().split(/[-_]/)[0] === locale) await deps.customers.setLocale(customerId, locale);
+  }
+
+  /** The signed-in customer's payment at `/account/payments/:serial`: another's, or none, is not found, alike. */
+  async function ownPayment(c: Context) {
+    const customer = signedInCustomer(c);
+    if (customer === undefined) return undefined;
+    const serial = accountPaymentSerial(c.req.param('serial') ?? '');
+    const payment = serial === undefined ? undefined : await customerPaymentDetail(deps.db, customer, serial);
+    if (payment === undefined) throw new ProblemError('not_found');
+    return { customer, payment };
+  }
+
   function problemPage(c: Context, error: ProblemError) {
     return c.html(
       errorPage({ ...page, status: error.status, code: error.code, retryUrl: '/account' }, pickLocale(c.req.header('accept-language'))),
@@ -201,6 +230,57 @@ export function accountRoutes(deps: AccountDeps) {
 
     app.get('/account', (c) => render(c));
 
+    app.get('/account/payments/:serial', async (c) => {
+      const own = await ownPayment(c);
+      if (own === undefined) return c.redirect('/account', 303);
+      const { customer, payment } = own;
+      await keepChosenLocale(c, customer);
+      const path = accountPaymentPath(payment.id);
+      const html = paymentDetailPage(
+        {
+          ...page,
+          now: now(),
+          ...(deps.timeZone ? { timeZone: deps.timeZone } : {}),
+          languageLinks: languageLinks(path),
+          payment: {
+            id: payment.id,
+            at: payment.createdAt,
+            merchantName: payment.merchantName,
+            orderSerial: payment.orderSerial,
+            amount: Number(payment.amount),
+            points: Number(payment.points),
+            currency: payment.currency,
+            means: payment.funding,
+            status: payment.status,
+            items: payment.items,
+            refunds: payment.refunds.map((refund) => ({ amount: Number(refund.amount), status: refund.status, at: refund.at })),
+          },
+          links: { back: '/account', voucher: `${path}/voucher`, dispute: `${path}/dispute` },
+          verify: {
+            issuer: deps.issuer,
+            jwksUrl: `${deps.issuer}/.well-known/jwks.json`,
+            audience: payment.merchantId,
+            testMode: deps.mode === 'test',
+          },
+        },
+        pickLocale(c.req.header('accept-language'), c.req.query('lang')),
+      );
+      // Payments are the customer's own business: never kept by a shared cache or the browser's.
+      c.header('cache-control', 'no-store');
+      return c.html(html);
+    });
+
+    app.get('/account/payments/:serial/voucher', async (c) => {
+      const own = await ownPayment(c);
+      if (own === undefined) return c.redirect('/account', 303);
+      return c.body(own.payment.voucher, 200, {
+        'content-type': 'application/jwt',
+        'content-disposition': `attachment; filename="${own.payment.id}.jwt"`,
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
+    });
+
     app.post('/account/identify', async (c) => {
       const form = await c.req.parseBody();
       checkForm(c, form.csrf);
@@ -219,14 +299,7 @@ export function accountRoutes(deps: AccountDeps) {
         if (!identifyError) throw error;
         return render(c, { account, identifyError }, 401);
       }
-      const expires = Math.floor(now().getTime() / 1000) + ACCOUNT_SESSION_SECONDS;
-      setCookie(c, ACCOUNT_COOKIE, `${customerId}.${expires}.${sign(`${customerId}.${expires}`)}`, {
-        httpOnly: true,
-        secure,
-        sameSite: 'Strict',
-        path: '/account',
-        maxAge: ACCOUNT_SESSION_SECONDS,
-      });
+      session.signIn(c, customerId);
       return c.redirect('/account', 303);
     });
 
@@ -317,5 +390,46 @@ export function accountRoutes(deps: AccountDeps) {
       deleteCookie(c, ACCOUNT_COOKIE, { path: '/account' });
       return c.redirect('/account', 303);
     });
+  };
+}
+
+/**
+ * The account page's session, for pages of other domains under `/account` (disputes/):
+ * signing in, the signed-in customer (a signed cookie), the form token,
+ * and the check of a form posted back (origin and token, else `csrf_invalid`).
+ * @example const session = accountSession(deps); const customer = session.customer(c)
+ */
+export function accountSession(deps: Pick<AccountDeps, 'issuer' | 'sessionKey' | 'csrfKey' | 'now'>) {
+  const now = deps.now ?? (() => new Date());
+  const secure = deps.issuer.startsWith('https:');
+  const issuerOrigin = new URL(deps.issuer).origin;
+  const sign = (payload: string) => createHmac('sha256', deps.sessionKey).update(payload).digest('base64url');
+  const csrfToken = (c: Context) =>
+    createHmac('sha256', deps.csrfKey)
+      .update(`account.${browserSecret(c, secure)}`)
+      .digest('base64url');
+  return {
+    /** Starts the customer's session: a signed cookie, scoped to `/account`, for {@link ACCOUNT_SESSION_SECONDS}. */
+    signIn(c: Context, customerId: string): void {
+      const expires = Math.floor(now().getTime() / 1000) + ACCOUNT_SESSION_SECONDS;
+      setCookie(c, ACCOUNT_COOKIE, `${customerId}.${expires}.${sign(`${customerId}.${expires}`)}`, {
+        httpOnly: true,
+        secure,
+        sameSite: 'Strict',
+        path: '/account',
+        maxAge: ACCOUNT_SESSION_SECONDS,
+      });
+    },
+    customer(c: Context): string | undefined {
+      const [customer, expires, signature] = (getCookie(c, ACCOUNT_COOKIE) ?? '').split('.');
+      if (!customer || !expires || !signature || !safeEqual(signature, sign(`${customer}.${expires}`))) return undefined;
+      return Number(expires) > now().getTime() / 1000 ? customer : undefined;
+    },
+    csrfToken,
+    checkForm(c: Context, presented: unknown): void {
+      if (!formFromOurOrigin(c, issuerOrigin) || typeof presented !== 'string' || !safeEqual(presented, csrfToken(c))) {
+        throw new ProblemError('csrf_invalid');
+      }
+    },
   };
 }

@@ -18,6 +18,8 @@ const CONTEXTS = {
     customer: z.string(),
     method: z.enum(['device', 'tap', 'access_key', 'allowance']) satisfies z.ZodType<VoucherClaims['confirmation']['method']>,
     at: z.number(),
+    /** The SHA-256 of the phone's signed approval, for the payment's ledger transfer (payments/means.ts `Confirmation`). */
+    approval: z.string().optional(),
   }),
   /** The capture of a bank payment's authorisation (captures/service.ts). */
   capture: z.object({ merchant: z.string(), payment: z.string() }),

@@ -429,6 +429,32 @@ describe.each(await serverDrivers('openapi'))('the OpenAPI description against t
     expect([malformed.status, malformed.body.code]).toEqual([400, 'request_invalid']);
   });
 
+  it('disputes: listed, read, answered; and their problems', async () => {
+    const { account } = await browserCustomer();
+    const payment = await pay(account, 1_200);
+    const opened = await world.server.disputes.open(account, { payment: payment.id, reason: 'not_received', message: 'Nothing came.' });
+    const listed = await call('GET', '/disputes', { query: '?state=awaiting_merchant' });
+    expect((listed.body as { disputes: { id: string }[] }).disputes.map((dispute) => dispute.id)).toContain(opened.id);
+    const read = await call('GET', '/disputes/{id}', { params: { id: opened.id } });
+    expect(read.body).toMatchObject({ id: opened.id, payment: payment.id, state: 'awaiting_merchant', evidence: null });
+    const answered = await call('POST', '/disputes/{id}/answer', {
+      params: { id: opened.id },
+      body: { text: 'Delivered on the 4th.', carrier: 'La Poste', trackingReference: 'LP123', deliveredAt: '2026-03-04T10:00:00Z' },
+    });
+    expect(answered.body).toMatchObject({ state: 'awaiting_decision', evidence: { trackingReference: 'LP123' } });
+
+    const problems = [
+      await call('POST', '/disputes/{id}/answer', { params: { id: opened.id }, body: { text: 'Again.' } }),
+      await call('POST', '/disputes/{id}/answer', { params: { id: opened.id }, body: {} }),
+      await call('GET', '/disputes/{id}', { params: { id: 'dp_AAAAAAAAAAAAAAAAAAAAAA' } }),
+    ];
+    expect(problems.map(({ status, body }) => [status, body.code])).toEqual([
+      [409, 'dispute_not_awaiting_answer'],
+      [400, 'request_invalid'],
+      [404, 'dispute_unknown'],
+    ]);
+  });
+
   it('has had every described operation answered', () => {
     const described = [...operations().values()].map((operation) => operation.operationId);
     expect([...answered].sort()).toEqual(described.sort());

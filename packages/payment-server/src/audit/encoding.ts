@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '@caisse/protocol';
+import {
+  AUDIT_ENCODING_VERSION,
+  AUDIT_ZERO_HASH,
+  type AuditLineRecord,
+  type AuditTransferRecord,
+  auditBatchPreimage,
+  canonicalJson,
+} from '@caisse/protocol';
 import type { Queryable } from '../storage/database.js';
 
 /**
@@ -7,30 +14,17 @@ import type { Queryable } from '../storage/database.js';
  * account, as RFC 8785 canonical JSON with every value a string (amounts and serials in
  * decimal, timestamps in UTC to the microsecond, metadata as PostgreSQL's own jsonb text).
  * The sealer and the verifier both build it with this file, from the rows as they are.
+ * The record and the batch hash are the protocol's (`auditTransferRecord`,
+ * `auditBatchPreimage`), so an evidence bundle's batch is recomputed offline the same way.
  */
 
-export const ENCODING_VERSION = 1;
-export const ZERO_HASH = '0'.repeat(64);
+export const ENCODING_VERSION = AUDIT_ENCODING_VERSION;
+export const ZERO_HASH = AUDIT_ZERO_HASH;
 
-export interface LineRecord {
-  account: string;
-  /** The account's type and owner, so that re-pointing an account is caught too. Null if the account row is gone. */
-  type: string | null;
-  owner: string | null;
-  currency: string;
-  amount: string;
-}
+/** One line; its account's type and owner, so that re-pointing an account is caught too (null if the account row is gone). */
+export type LineRecord = AuditLineRecord;
 
-export interface TransferRecord {
-  v: typeof ENCODING_VERSION;
-  serial: string;
-  idempotencyKey: string | null;
-  pendingId: string | null;
-  requestHash: string;
-  metadata: string;
-  createdAt: string;
-  lines: LineRecord[];
-}
+export type TransferRecord = AuditTransferRecord;
 
 /** Structural facts that are not part of the encoding but that the verifier checks. */
 export interface LoadedTransfer {
@@ -58,12 +52,14 @@ export function encodeTransfer(record: TransferRecord): string {
 
 /**
  * SHA-256 over the previous batch's hash, the batch header and the digest of each
- * transfer's encoding, in serial order. Digests rather than whole encodings so the
- * verifier can name the transfer that changed; the chain is the same strength.
+ * transfer's encoding, in serial order (`auditBatchPreimage`). Digests rather than whole
+ * encodings so the verifier can name the transfer that changed, and an evidence bundle can
+ * prove one transfer without the others; the chain is the same strength. Hashed here with
+ * node:crypto, in this thread: WebCrypto's digest (the protocol's `auditBatchHash`) is an
+ * async job per transfer, many times the cost over a batch of thousands.
  */
 export function batchHash(prevHash: string, seq: bigint, lastSerial: bigint, encodings: readonly string[]): string {
-  const header = canonicalJson({ count: encodings.length, lastSerial: lastSerial.toString(), seq: seq.toString() });
-  return sha256Hex(`caisse-audit-v${ENCODING_VERSION}\n${prevHash}\n${header}\n${encodings.map(sha256Hex).join('\n')}`);
+  return sha256Hex(auditBatchPreimage(prevHash, seq, lastSerial, encodings.map(sha256Hex)));
 }
 
 interface TransferRow {

@@ -1,4 +1,5 @@
 import { type Executor, type Queryable, withTransaction } from '../storage/database.js';
+import { approvalOf, checkAnswers, checkNamedApprovals, sealedApprovalOf } from './approvals.js';
 import { batchHash, encodeTransfer, type LineRecord, type LoadedTransfer, loadRange, type TransferRecord, ZERO_HASH } from './encoding.js';
 
 export type AuditFindingKind =
@@ -22,7 +23,15 @@ export type AuditFindingKind =
   /** A wallet's balance row (or reservations) disagrees with its entries (or open pending lines). */
   | 'balance_mismatch'
   /** A roll-up disagrees with the entries it sums. */
-  | 'rollup_mismatch';
+  | 'rollup_mismatch'
+  /**
+   * A phone's kept answer (`confirmation_answers`, an approval or a decline) was edited: its
+   * token no longer hashes to the SHA-256 a sealed transfer names or that was recorded with
+   * it, or its row states another request, device or decision than the token signed.
+   */
+  | 'answer_edited'
+  /** A transfer names an approval (its SHA-256, in its metadata) that no kept answer has: the answer was deleted, or rewritten whole. */
+  | 'approval_missing';
 
 /** One problem: what, where, and the values that disagree. */
 export interface AuditFinding {
@@ -32,6 +41,8 @@ export interface AuditFinding {
   batch?: bigint;
   serial?: bigint;
   accountId?: string;
+  /** The confirmation request whose kept answer the finding is about. */
+  requestId?: string;
   field?: string;
   /** As sealed (or as derived from the entries). */
   expected?: string | null;
@@ -46,6 +57,8 @@ export interface AuditReport {
   sealedTransfers: number;
   /** Transfers committed after the last seal: checked for structure only (nothing to compare them to yet). */
   unsealedTransfers: number;
+  /** The phones' signed answers kept as evidence (`confirmation_answers`), each checked against its hash and the transfers naming it. */
+  answers: number;
   head: { seq: bigint; hash: string } | null;
 }
 
@@ -56,7 +69,7 @@ export interface VerifyOptions {
    * the rows they sealed, together, cannot be told from never having sealed them.
    */
   expectedHead?: { seq: bigint; hash: string };
-  /** Unsealed transfers loaded at a time. Default 10,000. */
+  /** Unsealed transfers, and kept answers, loaded at a time. Default 10,000. */
   chunkSize?: number;
 }
 
@@ -66,7 +79,8 @@ const LINE_FIELDS = ['amount', 'currency', 'type', 'owner'] as const;
 /**
  * Recomputes the whole register from the rows as they are and reports every difference
  * with what was sealed: edited, inserted or deleted transfers and lines, broken or
- * tampered batches, wallets whose balance row disagrees with their entries. Runs in one
+ * tampered batches, wallets whose balance row disagrees with their entries, and the
+ * phones' kept answers edited or gone (audit/approvals.ts). Runs in one
  * repeatable-read, read-only snapshot (or inside the caller's transaction), so payments
  * can continue meanwhile.
  * @example
@@ -88,6 +102,8 @@ async function verifyIn(db: Queryable, options: VerifyOptions, chunkSize: number
   let prevHash = ZERO_HASH;
   let prevLast = 0n;
   let sealedTransfers = 0;
+  /** Kept answers already reported against a sealed transfer, not to be reported again on their own. */
+  const reportedAnswers = new Set<string>();
   for (const batch of batches) {
     if (batch.seq !== prevSeq + 1n) {
       findings.push({
@@ -137,6 +153,11 @@ async function verifyIn(db: Queryable, options: VerifyOptions, chunkSize: number
       findings,
     );
     for (const transfer of live.transfers) checkStructure(transfer, findings);
+    const named = sealed.flatMap((row) => {
+      const sha256 = sealedApprovalOf(row.encoding);
+      return sha256 === undefined ? [] : [{ serial: row.serial, batch: batch.seq, sha256 }];
+    });
+    await checkNamedApprovals(db, named, findings, reportedAnswers);
     prevSeq = batch.seq;
     prevHash = batch.hash;
     prevLast = batch.last_serial;
@@ -154,7 +175,8 @@ async function verifyIn(db: Queryable, options: VerifyOptions, chunkSize: number
     });
   }
 
-  const unsealedTransfers = await verifyUnsealed(db, prevLast, chunkSize, findings);
+  const unsealedTransfers = await verifyUnsealed(db, prevLast, chunkSize, findings, reportedAnswers);
+  const answers = await checkAnswers(db, chunkSize, findings, reportedAnswers);
   await verifyBalances(db, findings);
   await verifyRollups(db, findings);
 
@@ -175,7 +197,7 @@ async function verifyIn(db: Queryable, options: VerifyOptions, chunkSize: number
       });
     }
   }
-  return { ok: findings.length === 0, findings, batches: batches.length, sealedTransfers, unsealedTransfers, head };
+  return { ok: findings.length === 0, findings, batches: batches.length, sealedTransfers, unsealedTransfers, answers, head };
 }
 
 function compareBatch(
@@ -348,7 +370,13 @@ function checkStructure(transfer: LoadedTransfer, findings: AuditFinding[]): voi
   }
 }
 
-async function verifyUnsealed(db: Queryable, after: bigint, chunkSize: number, findings: AuditFinding[]): Promise<number> {
+async function verifyUnsealed(
+  db: Queryable,
+  after: bigint,
+  chunkSize: number,
+  findings: AuditFinding[],
+  reportedAnswers: Set<string>,
+): Promise<number> {
   const { rows } = await db.query<{ last_value: bigint; is_called: boolean }>('SELECT last_value, is_called FROM ledger_register_serial');
   const issued = rows[0] === undefined ? 0n : rows[0].is_called ? rows[0].last_value : rows[0].last_value - 1n;
   let count = 0;
@@ -367,6 +395,11 @@ async function verifyUnsealed(db: Queryable, after: bigint, chunkSize: number, f
         });
       }
     }
+    const named = range.transfers.flatMap(({ serial, record }) => {
+      const sha256 = approvalOf(record.metadata);
+      return sha256 === undefined ? [] : [{ serial, sha256 }];
+    });
+    await checkNamedApprovals(db, named, findings, reportedAnswers);
     for (const [serial, lines] of range.orphanLines) {
       for (const line of lines) {
         findings.push({

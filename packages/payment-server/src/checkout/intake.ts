@@ -209,7 +209,7 @@ async function verifyTicket(token: unknown, deps: IntakeDeps, reading: Reading):
     }
   }
 
-  const ticket: ReceivedTicket = { claims, sha256: createHash('sha256').update(token).digest('base64url') };
+  const ticket: ReceivedTicket = { claims, sha256: createHash('sha256').update(token).digest('base64url'), token };
   const delivery = claims.delivery?.content;
   if (delivery !== undefined && !(deps.contents && (await deps.contents.exists(merchantId, delivery)))) {
     return refuse(

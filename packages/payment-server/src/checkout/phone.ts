@@ -43,8 +43,10 @@ class SessionMoved extends Error {}
 
 /**
  * The approval or decline recorded on the session's confirmation request
- * (`confirmation_requests`, devices domain): how the next look at a session finishes a
- * payment whose process died between the committed answer and the authorisation.
+ * (`confirmation_requests`, devices domain) with the hash of its signed answer as kept
+ * (`confirmation_answers`): how the next look at a session finishes a payment whose
+ * process died between the committed answer and the authorisation, exactly as it would
+ * have.
  */
 export async function committedAnswer(executor: Queryable, sessionId: string): Promise<PhoneAnswer | undefined> {
   const { rows } = await executor.query<{
@@ -52,9 +54,11 @@ export async function committedAnswer(executor: Queryable, sessionId: string): P
     state: 'approved' | 'declined';
     approval: Approval | null;
     answered_at: Date;
+    token_sha256: string | null;
   }>(
-    `SELECT customer_id, state, request->>'approval' AS approval, answered_at FROM confirmation_requests
-      WHERE session_id = $1 AND state IN ('approved', 'declined') ORDER BY seq DESC LIMIT 1`,
+    `SELECT r.customer_id, r.state, r.request->>'approval' AS approval, r.answered_at, a.token_sha256
+       FROM confirmation_requests r LEFT JOIN confirmation_answers a ON a.request_id = r.id
+      WHERE r.session_id = $1 AND r.state IN ('approved', 'declined') ORDER BY r.seq DESC LIMIT 1`,
     [sessionId],
   );
   const row = rows[0];
@@ -65,6 +69,7 @@ export async function committedAnswer(executor: Queryable, sessionId: string): P
       decision: row.state === 'approved' ? 'approve' : 'decline',
       method: approvalMethod(row.approval ?? undefined),
       at: row.answered_at,
+      ...(row.token_sha256 === null ? {} : { tokenSha256: row.token_sha256 }),
     }
   );
 }
@@ -187,7 +192,9 @@ export function createPhoneCheckout(deps: PhoneCheckoutDeps) {
       const session = await deps.sessions.load(answer.sessionId);
       if (session?.state !== 'confirming' || session.customerId !== answer.customerId) return;
       if (answer.decision === 'approve') {
-        const outcome = await deps.authoriser.authorise(session, answer.customerId, { method: answer.method, at: answer.at });
+        // The approval's hash goes into the payment's ledger transfer, which the audit register seals.
+        const confirmation = { method: answer.method, at: answer.at, ...(answer.tokenSha256 ? { approval: answer.tokenSha256 } : {}) };
+        const outcome = await deps.authoriser.authorise(session, answer.customerId, confirmation);
         deps.log.info('checkout.authorised', {
           session: session.id,
           result: outcome.result,

@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { RefusalReason, SharedData, TicketClaims, VoucherClaims } from '@caisse/protocol';
 import { safeEqual } from '@caisse/server-kit';
+import { DEVICE_EVENTS_CHANNEL } from '../devices/events.js';
 import { purge } from '../housekeeping/batch.js';
 import { SPENT_REFUSED_TICKETS } from '../housekeeping/refusals.js';
 import { checkChannel, type Executor, withTransaction } from '../storage/database.js';
@@ -9,6 +10,8 @@ import { checkChannel, type Executor, withTransaction } from '../storage/databas
 export interface ReceivedTicket {
   claims: TicketClaims;
   sha256: string;
+  /** The exact bytes, as intake verified them: kept with the ticket as the payment's evidence. Absent once loaded back. */
+  token?: string;
 }
 
 /**
@@ -64,8 +67,11 @@ export type Display = 'redirect' | 'popup' | 'none';
 export interface Offer {
   readonly reason: 'insufficient_funds';
   readonly means: readonly 'bank'[];
-  /** The confirmation the customer gave for this payment; `at` in milliseconds. */
-  readonly confirmation: { readonly method: VoucherClaims['confirmation']['method']; readonly at: number };
+  /**
+   * The confirmation the customer gave for this payment; `at` in milliseconds; `approval`
+   * the SHA-256 of the phone's signed approval, which the payment's ledger transfer names.
+   */
+  readonly confirmation: { readonly method: VoucherClaims['confirmation']['method']; readonly at: number; readonly approval?: string };
 }
 
 /** How long a customer has to take an offer before the checkout is refused with its reason. */
@@ -271,7 +277,9 @@ export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?
   ): Promise<boolean> {
     const allowed = from.filter((state) => TRANSITIONS[state].includes(to));
     if (allowed.length === 0) throw new Error(`No move leads from ${from.join('/')} to ${to}.`);
-    // The move and its announcement in one round trip; the NOTIFY is delivered at commit.
+    // The move and its announcements in one round trip; the NOTIFYs are delivered at commit.
+    // A session that ends after its customer answered on a phone also tells that phone's
+    // streams (devices/events.ts, `outcome`), naming the request: the phone reads the rest.
     const { rows } = await executor.query(
       `WITH moved AS (
            UPDATE checkout_sessions
@@ -279,8 +287,15 @@ export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?
                   expires_at = coalesce($7, expires_at), shared = coalesce($9::text::jsonb, shared),
                   use_points = coalesce($10, use_points), offer = coalesce($11::text::jsonb, offer)
             WHERE id = $1 AND state = ANY($2::text[])
-           RETURNING id)
-         SELECT pg_notify($8, id) FROM moved`,
+           RETURNING id, state),
+         answered AS (
+           SELECT pg_notify($12, json_build_object('kind', 'outcome', 'customerId', r.customer_id, 'id', r.id)::text)
+             FROM moved m
+             JOIN LATERAL (SELECT id, customer_id FROM confirmation_requests
+                            WHERE session_id = m.id AND state IN ('approved', 'declined')
+                            ORDER BY answered_at DESC, seq DESC LIMIT 1) r ON true
+            WHERE m.state IN ('paid', 'refused', 'cancelled'))
+         SELECT pg_notify($8, id), (SELECT count(*) FROM answered) FROM moved`,
       [
         id,
         allowed,
@@ -293,6 +308,7 @@ export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?
         change.shared === undefined ? null : JSON.stringify(change.shared),
         change.usePoints ?? null,
         change.offer === undefined ? null : JSON.stringify(change.offer),
+        checkChannel(DEVICE_EVENTS_CHANNEL),
       ],
     );
     return rows.length === 1;
@@ -305,8 +321,8 @@ export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?
       const id = `cs_${randomBytes(16).toString('base64url')}`;
       const inserted = await executor.query(
         `WITH ticket AS (
-           INSERT INTO tickets (merchant_id, jti, sha256, claims, received_at, expires_at)
-           VALUES ($1, $2, $3, $4::text::jsonb, $5, to_timestamp($6))
+           INSERT INTO tickets (merchant_id, jti, sha256, claims, received_at, expires_at, token)
+           VALUES ($1, $2, $3, $4::text::jsonb, $5, to_timestamp($6), $11)
            ON CONFLICT DO NOTHING
            RETURNING merchant_id, jti)
          INSERT INTO checkout_sessions (id, merchant_id, ticket_jti, browser_hash, state, created_at, updated_at, expires_at, display)
@@ -323,6 +339,7 @@ export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?
           browserHash(browserSecret),
           new Date(at.getTime() + lifetime * 1000),
           display,
+          ticket.token ?? null,
         ],
       );
       if (inserted.rowCount === 1) {

@@ -81,6 +81,19 @@ describe('caisse-server', () => {
     expect(refused.err).toContain('standard input');
   });
 
+  it('adds a customer with the language of their receipts, refusing one the pages do not have and adding nothing', async () => {
+    const german = await run(
+      ['customers', 'add', '--account', 'claire', '--phone', '+33612345680', '--locale', 'de'],
+      'claires access key\n',
+    );
+    expect(german).toMatchObject({ code: 2, err: expect.stringContaining('--locale must be one of en, fr') });
+    const french = await run(
+      ['customers', 'add', '--account', 'claire', '--phone', '+33612345680', '--locale', 'fr'],
+      'claires access key\n',
+    );
+    expect(french).toMatchObject({ code: 0, out: 'Customer claire added with a EUR wallet.' });
+  });
+
   it('rotates keys: the new key is published before it signs', async () => {
     const rotated = await run(['keys', 'rotate']);
     expect(rotated.out).toMatch(/^Key [0-9a-f]{32} published now; it signs from /);

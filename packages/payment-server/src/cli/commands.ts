@@ -5,11 +5,14 @@ import { AFTER_PAYMENT_USAGE, afterPaymentCommand } from '../after-payment/cli.j
 import { verifyAudit } from '../audit/verify.js';
 import { type Config, loadConfig } from '../config.js';
 import type { LimitsInput } from '../customers/model.js';
+import { DISPUTES_USAGE, disputesCommand } from '../disputes/index.js';
+import { EVIDENCE_USAGE, evidenceCommand } from '../evidence/index.js';
 import { HOUSEKEEPING_USAGE, housekeepingCommand } from '../housekeeping/index.js';
 import { ProblemError } from '../http/problem.js';
 import { createLogger } from '../log.js';
 import { MERCHANT_KEYS_USAGE, merchantKeysCommand } from '../merchants/cli.js';
 import { isNotificationError } from '../notifications/errors.js';
+import { LOCALES, type Locale } from '../pages/i18n.js';
 import { createPaymentServer, type PaymentServer, startPaymentServer } from '../server.js';
 import { openDatabase } from '../storage/open.js';
 import { TICKET_REFUSALS_USAGE, ticketRefusalsCommand } from '../ticket-refusals/cli.js';
@@ -36,7 +39,8 @@ export const USAGE = `Usage: caisse-server <command> [options]
 ${MERCHANT_KEYS_USAGE}
 ${TICKET_REFUSALS_USAGE}
   customers add                 --account ID --phone +E164 [--currency EUR] [--cap 150.00] [--daily 300.00]
-                                [--monthly 1000.00] [--bank-ref REF]   (the access key is read from stdin)
+                                [--monthly 1000.00] [--bank-ref REF] [--locale en|fr]   (the access key is read from stdin;
+                                the locale is the language of the customer's receipts, en by default)
   customers unlock              --account ID
   customers plan ACCOUNT        [--currency EUR]  the customer's payment plan and the operator's bounds (reads only)
   devices code CUSTOMER         print a one-time code (10 min) to enroll a phone for the customer
@@ -46,10 +50,12 @@ ${TICKET_REFUSALS_USAGE}
   keys rotate                   [--alg EdDSA|ES256] [--immediately]
   keys list
   audit verify                  [--expected-head SEQ:HASH]  (the head printed by an earlier run, kept outside the database)
+${EVIDENCE_USAGE}
   alerts list
   notifications list            [--parked]  (parked: retried for 3 days without an acknowledgement)
   notifications resend          --id ID     (puts a parked notification back in the queue, same id)
 ${AFTER_PAYMENT_USAGE}
+${DISPUTES_USAGE}
 ${ALLOWANCES_USAGE}
 ${ACQUIRER_USAGE}
 ${HOUSEKEEPING_USAGE}
@@ -137,9 +143,12 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
           daily: { type: 'string' },
           monthly: { type: 'string' },
           'bank-ref': { type: 'string' },
+          locale: { type: 'string' },
         });
         const currency = (values.currency as string | undefined) ?? 'EUR';
         currencyExponent(currency);
+        const locale = values.locale as Locale | undefined;
+        if (locale !== undefined && !LOCALES.includes(locale)) throw new UsageError(`--locale must be one of ${LOCALES.join(', ')}.`);
         const accessKey = (await io.readStdin()).replace(/\r?\n$/, '');
         if (accessKey === '')
           throw new UsageError('Give the access key on standard input, e.g. `printf %s "$KEY" | caisse-server customers add …`.');
@@ -156,6 +165,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
             phone: required(values, 'phone'),
             accessKey,
             limits: { [currency]: limits },
+            ...(locale === undefined ? {} : { locale }),
           });
           if (values['bank-ref']) await server.customers.setBankRef(added.id, values['bank-ref'] as string);
           return added;
@@ -259,7 +269,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
           verifyAudit(server.db, head ? { expectedHead: { seq: BigInt(head[1] as string), hash: head[2] as string } } : {}),
         );
         io.out(
-          `${report.batches} sealed batch(es), ${report.sealedTransfers} sealed and ${report.unsealedTransfers} unsealed transfer(s).`,
+          `${report.batches} sealed batch(es), ${report.sealedTransfers} sealed and ${report.unsealedTransfers} unsealed transfer(s), ${report.answers} kept phone answer(s).`,
         );
         if (report.head)
           io.out(`Head: ${report.head.seq}:${report.head.hash} (keep it outside the database; pass it as --expected-head next time)`);
@@ -303,10 +313,12 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
         const done =
           (await afterPaymentCommand(argv, io, withServer)) ??
           (await allowancesCommand(argv, io, withServer)) ??
+          (await disputesCommand(argv, io, withServer)) ??
           (await ticketRefusalsCommand(argv, io, withServer)) ??
           (await merchantKeysCommand(argv, io, withServer)) ??
           (await acquirerCommand(argv, io, withServer)) ??
-          (await housekeepingCommand(argv, io, withServer));
+          (await housekeepingCommand(argv, io, withServer)) ??
+          (await evidenceCommand(argv, io, withServer));
         if (done !== undefined) return done;
         throw new UsageError(`Unknown command "${`${group} ${action}`.trim()}".`);
       }

@@ -1,6 +1,7 @@
 import { currencyExponent, isCurrencyCode, LIMITS } from '@caisse/protocol';
 import { z } from 'zod';
 import { ID_PATTERN } from '../merchants/input.js';
+import { LOCALES, type Locale } from '../pages/i18n.js';
 
 /** Wrong access keys in a row that lock an account (DESIGN.md; also written in migration 0003). */
 export const MAX_FAILED_ATTEMPTS = 5;
@@ -28,6 +29,8 @@ export interface Customer {
   /** When the account was locked after too many wrong keys; null when it is not locked. */
   readonly lockedAt: Date | null;
   readonly createdAt: Date;
+  /** The language of the customer's receipts (`en` by default): set by the operator, kept when the customer picks one on the account page. */
+  readonly locale: Locale;
 }
 
 /**
@@ -72,6 +75,8 @@ export interface AddCustomerInput {
   accessKey: string;
   /** Per currency; a missing field takes its default. Default: `{ EUR: {} }`. */
   limits?: Readonly<Record<string, LimitsInput>>;
+  /** The language of the customer's receipts. Default `en`. */
+  locale?: Locale;
 }
 
 const amount = z.bigint('must be a bigint of minor units').min(0n).max(BigInt(LIMITS.amount));
@@ -79,6 +84,7 @@ const amount = z.bigint('must be a bigint of minor units').min(0n).max(BigInt(LI
 export const accountId = z.string().regex(ID_PATTERN, 'must be 1–64 characters of A-Z a-z 0-9 . _ : - starting with a letter or digit');
 export const phone = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +33612345678');
 export const currency = z.string().refine(isCurrencyCode, 'must be an active ISO 4217 currency code such as EUR');
+export const locale = z.enum(LOCALES, `must be one of ${LOCALES.join(', ')}`);
 
 export const limitsInput = z
   .strictObject({ walletCap: amount.optional(), dailyCeiling: amount.optional(), monthlyCeiling: amount.optional() })
@@ -104,6 +110,7 @@ export const addCustomerInput = z.strictObject({
       message: 'keys must be active ISO 4217 currency codes',
     })
     .optional(),
+  locale: locale.optional(),
 });
 
 /** Fills the fields left out from `base` (the current limits, or the defaults); the caller checks daily ≤ monthly. */

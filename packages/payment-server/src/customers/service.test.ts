@@ -99,6 +99,7 @@ describe.each(drivers)('customers on %s', (driver) => {
         failedAttempts: 0,
         lockedAt: null,
         createdAt: clock.now,
+        locale: 'en',
       });
       expect(await customers.get(input.accountId)).toEqual(customer);
       expect(await customers.findByPhone(input.phone)).toEqual(customer);

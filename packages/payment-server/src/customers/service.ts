@@ -8,6 +8,7 @@ import { type Account, createLedger, type Ledger } from '../ledger/index.js';
 import { bookWalletCredit, OPERATOR } from '../ledger/postings.js';
 import type { Logger } from '../log.js';
 import { ID_PATTERN, parseInput } from '../merchants/input.js';
+import type { Locale } from '../pages/i18n.js';
 import { type Executor, type Queryable, type Transaction, withTransaction } from '../storage/database.js';
 import { constraintName, sqlState } from '../storage/errors.js';
 import {
@@ -30,6 +31,7 @@ import {
   defaultLimits,
   type LimitsInput,
   limitsInput,
+  locale as localeInput,
   MAX_FAILED_ATTEMPTS,
   resolveLimits,
 } from './model.js';
@@ -99,6 +101,12 @@ export interface CustomerService {
   /** Operator: lifts a lock and clears the count. @throws ProblemError `customer_unknown` */
   unlock(customerId: string): Promise<Customer>;
   /**
+   * The language of the customer's receipts (the operator, or the customer choosing one on the account page).
+   * @throws ProblemError `request_invalid` (not a language of the pages), `customer_unknown`
+   * @example await customers.setLocale('alice', 'fr')
+   */
+  setLocale(customerId: string, locale: Locale): Promise<void>;
+  /**
    * Operator: the customer's funding reference at the bank (opaque, never a card
    * number), used for payments at or above the wallet threshold; null removes it.
    * @throws ProblemError `request_invalid`, `customer_unknown`
@@ -154,6 +162,7 @@ interface CustomerRow {
   created_at: Date;
   failed: number;
   locked_at: Date | null;
+  locale: Locale;
 }
 
 interface CredentialsRow {
@@ -165,7 +174,7 @@ interface CredentialsRow {
 }
 
 const CUSTOMER_SQL = `
-SELECT c.id, c.phone, c.created_at, coalesce(a.failed, 0) AS failed, a.locked_at
+SELECT c.id, c.phone, c.created_at, coalesce(a.failed, 0) AS failed, a.locked_at, c.locale
 FROM customers c LEFT JOIN customer_attempts a ON a.account_id = c.id`;
 
 /**
@@ -270,7 +279,15 @@ export function createCustomerService(deps: CustomerServiceDeps): CustomerServic
         monthlyCeiling: limit.monthly_ceiling,
       });
     }
-    return { id: row.id, phone: row.phone, limits, failedAttempts: row.failed, lockedAt: row.locked_at, createdAt: row.created_at };
+    return {
+      id: row.id,
+      phone: row.phone,
+      limits,
+      failedAttempts: row.failed,
+      lockedAt: row.locked_at,
+      createdAt: row.created_at,
+      locale: row.locale,
+    };
   }
 
   async function requireCustomer(executor: Queryable, customerId: string): Promise<Customer> {
@@ -335,8 +352,8 @@ export function createCustomerService(deps: CustomerServiceDeps): CustomerServic
       try {
         customer = await withTransaction(db, async (tx) => {
           await tx.query(
-            'INSERT INTO customers (id, phone, key_hash, key_salt, key_params, created_at) VALUES ($1, $2, $3, $4, $5::text::jsonb, $6)',
-            [input.accountId, input.phone, stored.hash, stored.salt, JSON.stringify(stored.params), now()],
+            'INSERT INTO customers (id, phone, key_hash, key_salt, key_params, created_at, locale) VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7)',
+            [input.accountId, input.phone, stored.hash, stored.salt, JSON.stringify(stored.params), now(), input.locale ?? 'en'],
           );
           // Wrong keys tried on this id before it existed do not count against the new customer.
           await tx.query('DELETE FROM customer_attempts WHERE account_id = $1', [input.accountId]);
@@ -481,6 +498,15 @@ export function createCustomerService(deps: CustomerServiceDeps): CustomerServic
       });
       log.info('customer.unlocked', { customerId: customer.id, wasLocked });
       return customer;
+    },
+
+    async setLocale(customerId, locale) {
+      const chosen = parseInput(localeInput, locale);
+      const { rowCount } = isId(customerId)
+        ? await db.query('UPDATE customers SET locale = $2 WHERE id = $1', [customerId, chosen])
+        : { rowCount: 0 };
+      if (rowCount !== 1) throw new ProblemError('customer_unknown');
+      log.info('customer.locale_set', { customerId, locale: chosen });
     },
 
     async setBankRef(customerId, bankRef) {

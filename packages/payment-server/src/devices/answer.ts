@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type ConfirmationClaims,
   type ConfirmationRequest,
@@ -25,6 +26,12 @@ export interface ConfirmationAnswer {
   /** The voucher's `confirmation.method` if approved: from the request as stored, so a retry after a crash says the same. */
   method: 'device' | 'tap';
   at: Date;
+  /**
+   * The SHA-256 (base64url) of the signed answer as kept (`confirmation_answers`): an
+   * approval's is carried into the payment's ledger transfer, which the audit register
+   * seals. Absent for an answer committed before answers were kept (migration 29).
+   */
+  tokenSha256?: string;
 }
 
 /**
@@ -53,6 +60,9 @@ interface RequestRow {
   request: ConfirmationRequest;
 }
 
+/** One signed answer closes one request: its `jti` (and so its bytes) can never answer another. */
+const REPLAYED = new Set(['confirmation_requests_answer_jti', 'confirmation_answers_token_sha256']);
+
 function asProblem(error: unknown): never {
   if (isCaisseError(error)) {
     if (error.code === 'key_unknown' || error.code === 'signature_invalid') throw deviceUnknown();
@@ -72,7 +82,9 @@ function asProblem(error: unknown): never {
  * `pin_required`, not counted), or for a `tap` request an account that is not locked (a
  * proof sent anyway is neither checked nor counted, so a tap never tells whether a PIN
  * is right). Then one compare-and-set closes the request, so of two answers one wins, and
- * the answer's `jti` can never close a second request.
+ * the answer's `jti` can never close a second request; the same statement keeps the signed
+ * answer itself (`confirmation_answers`, append-only), the evidence of what the customer
+ * decided.
  * @throws ProblemError `device_unknown`, `device_revoked`, `confirmation_unknown`,
  * `confirmation_mismatch`, `confirmation_expired`, `confirmation_answered`, `pin_required`,
  * `pin_invalid`, `account_locked`, `token_replayed`, and the token checks' codes
@@ -144,16 +156,21 @@ export function createAnswers(deps: AnswerDeps) {
 
     const state = claims.decision === 'approve' ? 'approved' : 'declined';
     const at = now();
+    const tokenSha256 = createHash('sha256').update(token).digest('base64url');
     try {
       await deps.db.transaction(async (tx) => {
         // Shares the device row, so a revocation committing meanwhile either comes first (and refuses) or waits.
         const current = await tx.query<{ revoked_at: Date | null }>('SELECT revoked_at FROM devices WHERE id = $1 FOR SHARE', [device.id]);
         if (current.rows[0]?.revoked_at != null) throw deviceRevoked();
-        const closed = await tx.query<{ id: string }>(
-          `UPDATE confirmation_requests
-              SET state = $3, closed_at = $4, answered_at = $4, answer_device_id = $5, answer_jti = $6
-            WHERE id = $1 AND customer_id = $2 AND state = 'open' AND expires_at > $4 RETURNING id`,
-          [requestId, device.customerId, state, at, device.id, claims.jti],
+        // The request closes and its signed answer is kept, in one statement: never one without the other.
+        const closed = await tx.query<{ request_id: string }>(
+          `WITH closed AS (
+             UPDATE confirmation_requests
+                SET state = $3, closed_at = $4, answered_at = $4, answer_device_id = $5, answer_jti = $6
+              WHERE id = $1 AND customer_id = $2 AND state = 'open' AND expires_at > $4 RETURNING id, session_id)
+           INSERT INTO confirmation_answers (request_id, session_id, customer_id, device_id, decision, token, token_sha256, answered_at)
+           SELECT id, session_id, $2, $5, $7, $8, $9, $4 FROM closed RETURNING request_id`,
+          [requestId, device.customerId, state, at, device.id, claims.jti, claims.decision, token, tokenSha256],
         );
         if (closed.rowCount !== 1) {
           const again = await tx.query<{ state: ConfirmationState; expires_at: Date }>(
@@ -168,13 +185,16 @@ export function createAnswers(deps: AnswerDeps) {
         await notify(tx, DEVICE_EVENTS_CHANNEL, JSON.stringify(event));
       });
     } catch (error) {
-      if (sqlState(error) === '23505' && constraintName(error) === 'confirmation_requests_answer_jti') {
+      if (sqlState(error) === '23505' && REPLAYED.has(constraintName(error) ?? '')) {
         throw new ProblemError('token_replayed', 'This signed answer was already used: sign a new one, with a new jti, for each request.');
       }
       throw error;
     }
     deps.log?.info('confirmation.answered', { customerId: device.customerId, deviceId: device.id, requestId, state });
-    return { state, answer: { sessionId: row.session_id, customerId: device.customerId, decision: claims.decision, method, at } };
+    return {
+      state,
+      answer: { sessionId: row.session_id, customerId: device.customerId, decision: claims.decision, method, at, tokenSha256 },
+    };
   }
 
   return { answer };

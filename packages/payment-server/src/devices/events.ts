@@ -12,7 +12,12 @@ export type DeviceEvent =
   | { kind: 'closed'; customerId: string; id: string; state: 'approved' | 'declined' | 'expired' | 'cancelled' }
   | { kind: 'revoked'; customerId: string; deviceId: string }
   /** One of the customer's session allowances was granted, ended or began a new period: their list is read again. */
-  | { kind: 'allowances'; customerId: string };
+  | { kind: 'allowances'; customerId: string }
+  /**
+   * The checkout of answered request `id` ended (paid, refused, cancelled): its outcome is
+   * read from the rows (devices/history.ts). Sent by the session's move (checkout/sessions.ts).
+   */
+  | { kind: 'outcome'; customerId: string; id: string };
 
 /** The event of a payload, or undefined for anything else (another version's, a hand-sent NOTIFY). */
 export function parseDeviceEvent(payload: string): DeviceEvent | undefined {
@@ -29,5 +34,6 @@ export function parseDeviceEvent(payload: string): DeviceEvent | undefined {
   if (event.kind === 'closed' && typeof event.id === 'string' && typeof event.state === 'string') return event as DeviceEvent;
   if (event.kind === 'revoked' && typeof event.deviceId === 'string') return event as DeviceEvent;
   if (event.kind === 'allowances') return event as DeviceEvent;
+  if (event.kind === 'outcome' && typeof event.id === 'string') return event as DeviceEvent;
   return undefined;
 }

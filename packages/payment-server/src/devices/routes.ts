@@ -10,6 +10,7 @@ import type { Database } from '../storage/database.js';
 import { type ConfirmationAnswer, createAnswers } from './answer.js';
 import { createDeviceAuth, DEVICE_SCHEME } from './authenticate.js';
 import type { ConfirmationService } from './confirmations.js';
+import { answeredRequests, historyQuery } from './history.js';
 import { answerInput, enrollInput, pinChangeInput } from './model.js';
 import { type DeviceService, deviceIdOf } from './service.js';
 import { deviceStream } from './stream.js';
@@ -43,7 +44,7 @@ function lastEventId(c: Context): bigint | undefined {
 
 /**
  * The device API (docs/device-api.md) for `createApp({ routes: [...] })`: enrollment, the
- * requests (JSON or a live stream), answers, PIN change and revocation, under `/device`.
+ * requests (JSON or a live stream), answers and their outcomes, PIN change and revocation, under `/device`.
  * CORS is open (`*`, no credentials): a phone web app lives on its own origin and
  * authenticates by header, never by cookie.
  * @example deviceRoutes({ issuer, db, devices, confirmations, streams, onAnswered: authoriser.onConfirmation })
@@ -123,6 +124,15 @@ export function deviceRoutes(deps: DeviceRoutesDeps): (app: Hono) => void {
       const pending = await deps.confirmations.pending(deps.db, device.customerId);
       c.header('cache-control', 'no-store');
       return c.json({ requests: pending.map((each) => each.request) });
+    });
+
+    // What became of the requests this customer answered: how a phone offline at the `outcome` event learns it.
+    app.get('/device/history', async (c) => {
+      const { device } = await auth.enrolled(c);
+      const query = parseInput(historyQuery, c.req.query());
+      const history = await answeredRequests(deps.db, device.customerId, query);
+      c.header('cache-control', 'no-store');
+      return c.json(history);
     });
 
     app.post('/device/requests/:id/answer', async (c) => {

@@ -6,7 +6,7 @@ const encoder = new TextEncoder();
 /**
  * The `text/event-stream` of one device (docs/device-api.md, "The stream"): the open
  * requests of its customer after `Last-Event-ID` (all without it), then new ones as they
- * are created on any instance, `closed` and `allowances` events, and a keep-alive comment every 15 s. It
+ * are created on any instance, `closed`, `allowances` and `outcome` events, and a keep-alive comment every 15 s. It
  * subscribes before reading the backlog, so a request created in between is not lost;
  * a request is sent once per stream whichever way it arrives.
  */
@@ -68,6 +68,8 @@ export async function deviceStream(options: {
     },
     // Names no allowance: the phone reads its list (`GET /device/allowances`), the one source of truth.
     allowances: () => write('event: allowances\ndata: {}\n\n'),
+    // No event id: outcomes are not replayed on reconnection; a phone that missed one reads `GET /device/history`.
+    outcome: (event) => write(`event: outcome\ndata: ${JSON.stringify(event)}\n\n`),
     end,
     ping: () => write(': keep-alive\n\n'),
   });

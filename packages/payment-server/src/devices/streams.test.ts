@@ -24,6 +24,7 @@ describe('the device streams of one process', () => {
       },
       closed() {},
       allowances() {},
+      outcome() {},
       end: () => {
         seen.ended = true;
       },

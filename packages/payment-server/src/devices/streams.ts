@@ -1,7 +1,9 @@
+import type { OutcomeEvent } from '@caisse/protocol';
 import type { Logger } from '../log.js';
 import type { Database } from '../storage/database.js';
 import type { ConfirmationService, PendingRequest } from './confirmations.js';
 import { DEVICE_EVENTS_CHANNEL, parseDeviceEvent } from './events.js';
+import { answeredRequest } from './history.js';
 
 /** One open phone stream, as the fan-out sees it. */
 export interface StreamSubscriber {
@@ -11,6 +13,8 @@ export interface StreamSubscriber {
   closed(id: string, state: string): void;
   /** The customer's session allowances changed: the phone reads its list again. */
   allowances(): void;
+  /** The checkout of a request the customer answered ended: paid, refused or cancelled. */
+  outcome(event: OutcomeEvent): void;
   /** The device was revoked: the stream ends. */
   end(): void;
   ping(): void;
@@ -37,7 +41,7 @@ export interface DeviceStreams {
  * The phones' live streams of this process. One LISTEN per process (not per stream)
  * hears every device event of every instance; an in-memory map sends each to the open
  * streams of its customer only, and one timer sends every stream its keep-alive. A new
- * request is read once per event, not once per stream. When the LISTEN connection comes
+ * request (and an outcome) is read once per event, not once per stream. When the LISTEN connection comes
  * back after a drop, the open requests of every connected customer are read again, so a
  * request created in the gap still reaches the phone (each stream sends a request once).
  * @example const streams = createDeviceStreams({ db, confirmations }); const stop = await streams.subscribe(subscriber)
@@ -71,6 +75,16 @@ export function createDeviceStreams(deps: DeviceStreamsDeps): DeviceStreams {
         return;
       case 'allowances':
         for (const subscriber of subscribers) subscriber.allowances();
+        return;
+      case 'outcome':
+        answeredRequest(deps.db, event.customerId, event.id).then(
+          (answered) => {
+            if (answered === undefined) return;
+            const outcome: OutcomeEvent = { id: answered.id, outcome: answered.outcome };
+            for (const subscriber of byCustomer.get(event.customerId) ?? []) subscriber.outcome(outcome);
+          },
+          (error: unknown) => deps.log?.error('device.stream_read_failed', { error }),
+        );
         return;
     }
   }

@@ -79,6 +79,13 @@ export const SERVER_ERROR_CODES = {
     'This ticket names a digital good, which the payment server releases only to the browser that paid on the hosted page: send the customer to /pay, or deliver it yourself and issue the ticket without delivery.',
   requested_data_unavailable:
     'This ticket requests customer data, which only the hosted checkout page can collect: send the customer to /pay, or issue the ticket without requested.',
+  dispute_unknown: 'No dispute with this id belongs to this merchant (or to this customer).',
+  dispute_exists: 'This payment is already disputed: a payment is disputed once, and its dispute says where it stands.',
+  dispute_window_closed: 'The time to dispute this payment has passed (CAISSE_DISPUTE_OPEN_DAYS after it was paid).',
+  dispute_exceeds_payment: 'A dispute is for at most what was paid less what was already refunded.',
+  dispute_not_awaiting_answer:
+    "This dispute no longer awaits the merchant's answer: it was answered, decided, or its answer deadline passed.",
+  dispute_resolved: 'This dispute was already decided: its outcome stands, and its amount can no longer be held.',
 } as const;
 
 export type ServerErrorCode = keyof typeof SERVER_ERROR_CODES;
@@ -165,6 +172,12 @@ export const PROBLEM_STATUS: Record<ProblemCode, number> = {
   shared_data_invalid: 422,
   requested_data_unavailable: 422,
   delivery_unavailable: 422,
+  dispute_unknown: 404,
+  dispute_exists: 409,
+  dispute_window_closed: 409,
+  dispute_exceeds_payment: 409,
+  dispute_not_awaiting_answer: 409,
+  dispute_resolved: 409,
 };
 
 const TITLES: Record<ProblemCode, string> = { ...ERROR_CODES, ...REFUSAL_REASONS, ...SERVER_ERROR_CODES };

@@ -27,6 +27,8 @@ export const LEDGER_KEY_PREFIXES = {
   walletCredit: 'wallet_credit:',
   allowanceReserve: 'allowance_reserve:',
   allowanceRemittance: 'allowance:',
+  disputeHold: 'dispute_hold:',
+  disputeRelease: 'dispute_release:',
 } as const;
 
 /**
@@ -116,6 +118,8 @@ export interface TicketPayment {
   /** Of `amount`, what the customer's loyalty points pay (0n: none); the source pays the rest. */
   points: bigint;
   currency: string;
+  /** The SHA-256 (base64url) of the phone's signed approval, when a phone approved: sealed with the transfer by the audit register. */
+  approval?: string;
 }
 
 function paymentTransfer(payment: TicketPayment, lines: LineInput[]) {
@@ -123,7 +127,13 @@ function paymentTransfer(payment: TicketPayment, lines: LineInput[]) {
     idempotencyKey: paymentLedgerKey(payment.merchantId, payment.ticketJti),
     requestHash: payment.ticketSha256,
     lines,
-    metadata: { merchant: payment.merchantId, ticket: payment.ticketJti, serial: payment.orderSerial, customer: payment.customerId },
+    metadata: {
+      merchant: payment.merchantId,
+      ticket: payment.ticketJti,
+      serial: payment.orderSerial,
+      customer: payment.customerId,
+      ...(payment.approval === undefined ? {} : { approval: payment.approval }),
+    },
   };
 }
 
@@ -505,5 +515,72 @@ export async function remitAllowance(
     requestHash: period.ticketSha256,
     lines: [debit(wallet.id, used), credit(merchantTill.id, used)],
     metadata: { kind: 'allowance_remittance', merchant: period.merchantId, allowance: period.allowanceId, customer: period.customerId },
+  });
+}
+
+/**
+ * @example disputeHoldLedgerKey('dp_x') // 'dispute_hold:dp_x'
+ */
+export function disputeHoldLedgerKey(disputeId: string): string {
+  return `${LEDGER_KEY_PREFIXES.disputeHold}${disputeId}`;
+}
+
+/**
+ * @example disputeReleaseLedgerKey('dp_x') // 'dispute_release:dp_x'
+ */
+export function disputeReleaseLedgerKey(disputeId: string): string {
+  return `${LEDGER_KEY_PREFIXES.disputeRelease}${disputeId}`;
+}
+
+/** The disputed amount of one dispute, as its hold and release book it. */
+export interface DisputeHoldPosting {
+  disputeId: string;
+  merchantId: string;
+  amount: bigint;
+  currency: string;
+}
+
+/**
+ * The merchant's escrow account in this currency: where a disputed amount waits. A posted
+ * transfer rather than a pending one, because the settlement pays out what the till's
+ * entries add up to: the amount must leave the till to stay out of payouts.
+ */
+function disputeEscrow(ledger: Ledger, merchantId: string, currency: string): Promise<Account> {
+  return ledger.openAccount({ type: 'escrow', ownerId: merchantId, currency });
+}
+
+/**
+ * Dispute hold (the operator's `disputes hold`): the merchant's till → its escrow account,
+ * under {@link disputeHoldLedgerKey}, so the daily settlement does not pay the disputed
+ * amount out while the dispute is open. Undone by {@link releaseDisputeHold} only.
+ * @throws LedgerError `idempotency_conflict`
+ * @example const held = await holdDisputedAmount(tx, { disputeId: 'dp_x', merchantId: 'bookshop', amount: 1_500n, currency: 'EUR' })
+ */
+export async function holdDisputedAmount(tx: Transaction, hold: DisputeHoldPosting): Promise<Transfer> {
+  const ledger = createLedger(tx);
+  const merchantTill = await till(ledger, hold.merchantId, hold.currency);
+  const escrow = await disputeEscrow(ledger, hold.merchantId, hold.currency);
+  return ledger.transfer({
+    idempotencyKey: disputeHoldLedgerKey(hold.disputeId),
+    lines: [debit(merchantTill.id, hold.amount), credit(escrow.id, hold.amount)],
+    metadata: { kind: 'dispute_hold', merchant: hold.merchantId, dispute: hold.disputeId },
+  });
+}
+
+/**
+ * Dispute release (the dispute resolved, either way): the merchant's escrow account → its
+ * till, under {@link disputeReleaseLedgerKey}. For the merchant, the amount is theirs to be
+ * paid out again; for the customer, the refund then takes it from the till.
+ * @throws LedgerError `idempotency_conflict`
+ * @example await releaseDisputeHold(tx, { disputeId: 'dp_x', merchantId: 'bookshop', amount: 1_500n, currency: 'EUR' })
+ */
+export async function releaseDisputeHold(tx: Transaction, hold: DisputeHoldPosting): Promise<Transfer> {
+  const ledger = createLedger(tx);
+  const merchantTill = await till(ledger, hold.merchantId, hold.currency);
+  const escrow = await disputeEscrow(ledger, hold.merchantId, hold.currency);
+  return ledger.transfer({
+    idempotencyKey: disputeReleaseLedgerKey(hold.disputeId),
+    lines: [debit(escrow.id, hold.amount), credit(merchantTill.id, hold.amount)],
+    metadata: { kind: 'dispute_release', merchant: hold.merchantId, dispute: hold.disputeId },
   });
 }

@@ -15,13 +15,26 @@ export function consoleNotifier(log: Logger): Notifier {
     async enrollmentCode(to) {
       log.info('notifier.sent', { channel: 'console', kind: 'enrollment_code', customerId: to.id });
     },
+    async receipt(to, receipt) {
+      log.info('notifier.sent', {
+        channel: 'console',
+        kind: 'receipt',
+        customerId: to.id,
+        payment: receipt.paymentId,
+        receiptKind: receipt.kind,
+      });
+      return { status: 'sent' };
+    },
   };
 }
 
-/** `CAISSE_NOTIFIER=stream`: the device stream alone, nothing else is sent. */
+/** `CAISSE_NOTIFIER=stream`: the device stream alone, nothing else is sent; receipts are `skipped`, never retried. */
 export function streamOnlyNotifier(): Notifier {
   return {
     async confirmationRequested() {},
     async enrollmentCode() {},
+    async receipt() {
+      return { status: 'skipped' };
+    },
   };
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js';
-import { confirmationText, enrollmentText } from './messages.js';
-import type { Notifier, Recipient } from './notifier.js';
+import { confirmationText, enrollmentText, receiptText } from './messages.js';
+import type { Notifier, ReceiptOutcome, Recipient } from './notifier.js';
 
 export interface SmsGatewayOptions {
   /** The gateway's endpoint (`CAISSE_SMS_URL`): it receives `POST {"to":"+33…","text":"…"}`. */
@@ -9,6 +9,8 @@ export interface SmsGatewayOptions {
   token: string;
   log: Logger;
   operatorName?: string;
+  /** IANA time zone receipts are dated in (`CAISSE_TIME_ZONE`); default UTC. */
+  timeZone?: string;
   /** Milliseconds before giving up on one message; default 5 000. */
   timeoutMs?: number;
   fetch?: typeof fetch;
@@ -19,6 +21,8 @@ export interface SmsGatewayOptions {
  * anything else (a status, a time-out, a refused connection) is logged and dropped —
  * never retried, because a gateway that timed out may still have sent it, and two SMS
  * for one request confuse more than none (the device stream carries the request anyway).
+ * Receipts are the exception: their outcome goes back to the receipt sender, which tries
+ * a failed one again (a receipt twice after a time-out is better than none).
  * Logs name the kind of message and the customer, never the text nor the token.
  * @example const notifier = smsNotifier({ url: config.CAISSE_SMS_URL, token: config.CAISSE_SMS_TOKEN, log })
  */
@@ -27,7 +31,7 @@ export function smsNotifier(options: SmsGatewayOptions): Notifier {
   const operatorName = options.operatorName ?? 'Caisse';
   const timeoutMs = options.timeoutMs ?? 5_000;
 
-  async function post(to: Recipient, kind: 'confirmation_request' | 'enrollment_code', text: string): Promise<void> {
+  async function post(to: Recipient, kind: 'confirmation_request' | 'enrollment_code' | 'receipt', text: string): Promise<ReceiptOutcome> {
     const fields = { channel: 'sms', kind, customerId: to.id };
     try {
       const response = await send(options.url, {
@@ -39,15 +43,26 @@ export function smsNotifier(options: SmsGatewayOptions): Notifier {
       });
       // The answer's body says nothing we act on; let it go without waiting for it.
       response.body?.cancel().catch(() => {});
-      if (response.status >= 200 && response.status < 300) options.log.info('notifier.sent', fields);
-      else options.log.warn('notifier.failed', { ...fields, status: response.status });
+      if (response.status >= 200 && response.status < 300) {
+        options.log.info('notifier.sent', fields);
+        return { status: 'sent' };
+      }
+      options.log.warn('notifier.failed', { ...fields, status: response.status });
+      return { status: 'failed', error: `http ${response.status}` };
     } catch (error) {
-      options.log.warn('notifier.failed', { ...fields, error: error instanceof Error ? error.name : 'unknown' });
+      const name = error instanceof Error ? error.name : 'unknown';
+      options.log.warn('notifier.failed', { ...fields, error: name });
+      return { status: 'failed', error: name };
     }
   }
 
   return {
-    confirmationRequested: (to, request) => post(to, 'confirmation_request', confirmationText(request, operatorName)),
-    enrollmentCode: (to, code) => post(to, 'enrollment_code', enrollmentText(code, operatorName)),
+    confirmationRequested: async (to, request) => {
+      await post(to, 'confirmation_request', confirmationText(request, operatorName));
+    },
+    enrollmentCode: async (to, code) => {
+      await post(to, 'enrollment_code', enrollmentText(code, operatorName));
+    },
+    receipt: (to, receipt) => post(to, 'receipt', receiptText(receipt, to.locale, operatorName, options.timeZone)),
   };
 }

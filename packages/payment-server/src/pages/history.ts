@@ -24,6 +24,8 @@ export interface HistoryEntry {
   refunded: number;
   currency: string;
   status: HistoryStatus;
+  /** The payment's detail page (`/account/payments/pay_1042`): the order serial links to it when given. */
+  detail?: string;
 }
 
 /** A total in one currency. */
@@ -115,7 +117,7 @@ ${input('to', view.period.to)}
 }
 
 /** The status column: a refund, in full or in part, says more than how the payment was made. */
-function statusText(payment: HistoryEntry, locale: Locale): Html {
+export function statusText(payment: Pick<HistoryEntry, 'amount' | 'refunded' | 'currency' | 'status'>, locale: Locale): Html {
   if (payment.refunded <= 0) return t(locale, `history.status.${payment.status}`);
   if (payment.refunded >= payment.amount) return t(locale, 'history.status.refunded');
   return t(locale, 'history.status.partlyRefunded', {
@@ -130,7 +132,7 @@ function paymentsTable(payments: readonly HistoryEntry[], ctx: PageContext, capt
     (payment) => h`<tr>
 <td><time datetime="${payment.at.toISOString()}">${formatDateTime(payment.at, locale, ctx.timeZone)}</time></td>
 <td>${bdi(payment.merchantName)}</td>
-<td>${bdi(payment.serial)}</td>
+<td>${payment.detail === undefined ? bdi(payment.serial) : h`<a href="${localPath(payment.detail)}">${bdi(payment.serial)}</a>`}</td>
 <td class="num">${formatAmount(payment.amount, payment.currency, locale)}</td>
 <td>${statusText(payment, locale)}</td>
 </tr>`,

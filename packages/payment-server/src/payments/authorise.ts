@@ -1,4 +1,4 @@
-import { type CheckoutSession, OFFER_LIFETIME, type Sessions } from '../checkout/sessions.js';
+import { type CheckoutSession, OFFER_LIFETIME, type Offer, type Sessions } from '../checkout/sessions.js';
 import { type PaymentPlan, payingMeans } from '../customers/plan.js';
 import type { PlanService } from '../customers/plans.js';
 import type { Ceilings } from '../customers/service.js';
@@ -81,11 +81,12 @@ export function createAuthoriser(deps: AuthoriseDeps) {
       // Only the bank comes after a short wallet.
       if (refusal === 'insufficient_funds' && !plan.bankWhenShort) {
         if (session.display === 'none' || !(await deps.means.bank.available(tx, attempt))) break;
-        const offer = {
-          reason: refusal,
-          means: ['bank' as const],
-          confirmation: { method: confirmation.method, at: confirmation.at.getTime() },
+        const given: Offer['confirmation'] = {
+          method: confirmation.method,
+          at: confirmation.at.getTime(),
+          ...(confirmation.approval === undefined ? {} : { approval: confirmation.approval }),
         };
+        const offer = { reason: refusal, means: ['bank' as const], confirmation: given };
         await deps.sessions.offerChoice(session.id, { offer, expiresAt: new Date(now().getTime() + OFFER_LIFETIME * 1000) }, tx);
         return { result: 'choosing' };
       }
@@ -157,7 +158,13 @@ export function createAuthoriser(deps: AuthoriseDeps) {
     async takeOffer(session: CheckoutSession, means: 'bank'): Promise<Outcome> {
       const { offer, customerId } = session;
       if (session.state !== 'choosing' || offer === null || customerId === null || !offer.means.includes(means)) return { result: 'busy' };
-      const attempt = { session, customerId, confirmation: { method: offer.confirmation.method, at: new Date(offer.confirmation.at) } };
+      const given = offer.confirmation;
+      const confirmation = {
+        method: given.method,
+        at: new Date(given.at),
+        ...(given.approval === undefined ? {} : { approval: given.approval }),
+      };
+      const attempt = { session, customerId, confirmation };
       return settle(session, async (tx) => {
         if (!(await deps.sessions.takeOffer(session.id, tx))) return { result: 'busy' };
         if (quoteRanOut(session.ticket.claims)) return deps.booking.refuse(tx, session, 'authorising', 'ticket_expired');

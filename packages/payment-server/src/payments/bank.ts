@@ -72,6 +72,7 @@ export function bankMeans(deps: BankMeansDeps): OfferableMeans {
               customer: customerId,
               method: confirmation.method,
               at: confirmation.at.getTime(),
+              ...(confirmation.approval === undefined ? {} : { approval: confirmation.approval }),
             },
           });
         },
@@ -97,7 +98,12 @@ export function checkoutHandler(deps: Pick<BankMeansDeps, 'booking' | 'sessions'
       const session = await waiting(tx, context.session);
       if (session === undefined) return;
       const { claims } = session.ticket;
-      const attempt = { session, customerId: context.customer, confirmation: { method: context.method, at: new Date(context.at) } };
+      const confirmation = {
+        method: context.method,
+        at: new Date(context.at),
+        ...(context.approval === undefined ? {} : { approval: context.approval }),
+      };
+      const attempt = { session, customerId: context.customer, confirmation };
       const account = await bankClearing(tx, claims.currency);
       const points = await releasePointsHold(tx, claims.iss, claims.jti);
       await deps.booking.pay(tx, attempt, { account, funding: 'bank', acquirer: operation.acquirer, points });

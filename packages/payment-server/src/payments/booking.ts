@@ -50,7 +50,7 @@ export async function pointsToSpend(tx: Transaction, { session, customerId }: Pa
   return spendable < amount ? spendable : amount;
 }
 
-function ticketPayment({ session, customerId }: PaymentAttempt, points: bigint): TicketPayment {
+function ticketPayment({ session, customerId, confirmation }: PaymentAttempt, points: bigint): TicketPayment {
   const { claims, sha256 } = session.ticket;
   return {
     merchantId: claims.iss,
@@ -61,6 +61,7 @@ function ticketPayment({ session, customerId }: PaymentAttempt, points: bigint):
     amount: BigInt(claims.amount),
     points,
     currency: claims.currency,
+    ...(confirmation.approval === undefined ? {} : { approval: confirmation.approval }),
   };
 }
 

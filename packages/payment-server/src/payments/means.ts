@@ -6,6 +6,12 @@ import { withResult } from './tokens.js';
 export interface Confirmation {
   method: VoucherClaims['confirmation']['method'];
   at: Date;
+  /**
+   * The SHA-256 (base64url) of the phone's signed approval (`confirmation_answers`), when a
+   * phone approved: the payment's ledger transfer names it in its metadata, so the audit
+   * register seals which approval moved the money.
+   */
+  approval?: string;
 }
 
 export type Outcome =

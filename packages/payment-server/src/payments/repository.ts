@@ -284,6 +284,8 @@ export async function spentSinceByFunding(
 
 /** One payment in the customer's history. */
 export interface CustomerPayment {
+  /** The register serial: its detail page on the account page is `pay_` and it. */
+  serial: bigint;
   createdAt: Date;
   merchantId: string;
   orderSerial: string;
@@ -301,6 +303,7 @@ export interface CustomerPayment {
  */
 export async function customerPayments(db: Queryable, customerId: string, since: Date, until: Date): Promise<CustomerPayment[]> {
   const { rows } = await db.query<{
+    serial: bigint;
     created_at: Date;
     merchant_id: string;
     order_serial: string;
@@ -309,13 +312,14 @@ export async function customerPayments(db: Queryable, customerId: string, since:
     currency: string;
     status: PaymentRecord['status'];
   }>(
-    `SELECT p.created_at, p.merchant_id, p.order_serial, p.amount, coalesce(r.refunded, 0)::int8 AS refunded, p.currency, p.status
+    `SELECT p.serial, p.created_at, p.merchant_id, p.order_serial, p.amount, coalesce(r.refunded, 0)::int8 AS refunded, p.currency, p.status
        FROM payments p
      ${SUCCEEDED_REFUNDS}
       WHERE p.customer_id = $1 AND p.created_at >= $2 AND p.created_at < $3 ORDER BY p.created_at DESC LIMIT 500`,
     [customerId, since, until],
   );
   return rows.map((row) => ({
+    serial: BigInt(row.serial),
     createdAt: row.created_at,
     merchantId: row.merchant_id,
     orderSerial: row.order_serial,

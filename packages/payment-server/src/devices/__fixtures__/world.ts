@@ -11,8 +11,14 @@ import { type Approval, createConfirmations } from '../confirmations.js';
 
 export { serverDrivers };
 
-export async function startDeviceWorld(databaseUrl: string | undefined, env: Record<string, string> = {}, now?: () => Date) {
-  const shop = await startTestServer({ ...(databaseUrl ? { databaseUrl } : {}), env, ...(now ? { now } : {}) });
+/** `options`: more of the test server's options (an acquirer for bank payments). */
+export async function startDeviceWorld(
+  databaseUrl: string | undefined,
+  env: Record<string, string> = {},
+  now?: () => Date,
+  options: Pick<NonNullable<Parameters<typeof startTestServer>[0]>, 'acquirer'> = {},
+) {
+  const shop = await startTestServer({ ...options, ...(databaseUrl ? { databaseUrl } : {}), env, ...(now ? { now } : {}) });
   const { server } = shop;
   const sessions = createSessions({ db: server.db });
   const confirmations = createConfirmations({ lifetime: 300 });

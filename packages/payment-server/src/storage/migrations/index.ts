@@ -26,6 +26,9 @@ import { migration as serverMode } from './0025_server_mode.js';
 import { migration as paymentOrderSerials } from './0026_payment_order_serials.js';
 import { migration as quotesContents } from './0027_quotes_contents.js';
 import { migration as housekeeping } from './0028_housekeeping.js';
+import { migration as evidence } from './0029_evidence.js';
+import { migration as receipts } from './0030_receipts.js';
+import { migration as disputes } from './0031_disputes.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -63,4 +66,7 @@ export const MIGRATIONS: readonly Migration[] = [
   paymentOrderSerials,
   quotesContents,
   housekeeping,
+  evidence,
+  receipts,
+  disputes,
 ];
