@@ -49,10 +49,11 @@ describe('the phone app', () => {
     const page = await (await browser.newContext({ locale: 'en-GB', viewport: { width: 360, height: 740 } })).newPage();
     const errors: string[] = [];
     page.on('console', (message) => {
-      // A wrong PIN is a 401, which Chromium logs as a failed resource: expected here. CSP
-      // reports are checked below by source, since axe-core's own probe causes one.
+      // A wrong PIN is a 401 and a second dispute of a payment a 409, which Chromium logs as
+      // failed resources: expected here. CSP reports are checked below by source, since
+      // axe-core's own probe causes one.
       const text = message.text();
-      if (message.type() === 'error' && !text.includes('status of 401') && !/Content Security Policy|'script-src'/.test(text))
+      if (message.type() === 'error' && !/status of 40[19]/.test(text) && !/Content Security Policy|'script-src'/.test(text))
         errors.push(text);
     });
     await page.addInitScript(() => {
@@ -110,7 +111,13 @@ describe('the phone app', () => {
     await page.getByRole('status').filter({ hasText: 'Payment of €12.90 to The Bookshop approved.' }).waitFor();
     expect((await pay.outcome(ticket)).state).toBe('paid');
     await page.getByRole('heading', { name: 'History' }).waitFor();
-    await expect(page.locator('.history').textContent()).resolves.toContain('Approved');
+    // Not "Approved": what the server says became of it, with the id the voucher and the merchant show.
+    const { jti: paymentId } = await pay.voucher(ticket);
+    await page
+      .locator('.history li')
+      .first()
+      .filter({ hasText: `Paid · ${paymentId}` })
+      .waitFor();
     await expect(page.getByText('No payment is waiting for you.').isVisible()).resolves.toBe(true);
     expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, '4-approved');
@@ -135,6 +142,52 @@ describe('the phone app', () => {
     await page.getByRole('button', { name: 'Approve €9.90' }).click();
     await page.getByRole('status').filter({ hasText: 'Payment of €9.90 to The Bookshop approved.' }).waitFor();
     expect((await pay.outcome(second)).state).toBe('paid');
+
+    // Approved on the phone, then refused by the bank: the history tells the truth, live.
+    const banked = await pay.requestPayment(6_000);
+    await page.locator('li.request', { hasText: '€60.00' }).getByRole('button', { name: 'Approve…' }).click();
+    await page.getByRole('button', { name: 'Approve €60.00' }).waitFor();
+    await page.keyboard.type('135790');
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').filter({ hasText: 'Payment of €60.00 to The Bookshop approved.' }).waitFor();
+    // Over the wallet threshold (50.00 EUR) the bank pays; alice has no bank with this server's, which declines.
+    expect((await pay.outcome(banked)).state).toBe('refused');
+    await page.locator('.history li').first().filter({ hasText: 'Refused by your bank: the payment was declined' }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    await screenshot(page, '5-bank-refused');
+
+    // Opened again with only what it answered (no outcome kept): the server's history tells it again.
+    await page.evaluate(() => {
+      const entries = JSON.parse(localStorage.getItem('caisse-phone-history') ?? '[]') as { result?: unknown }[];
+      localStorage.setItem('caisse-phone-history', JSON.stringify(entries.map(({ result: _, ...entry }) => entry)));
+    });
+    await page.reload();
+    await page
+      .locator('.history li', { hasText: '€12.90' })
+      .filter({ hasText: `Paid · ${paymentId}` })
+      .waitFor();
+    await page.locator('.history li', { hasText: '€60.00' }).filter({ hasText: 'Refused by your bank' }).waitFor();
+
+    // A paid payment can be disputed from the history; a refused one cannot (nothing was paid).
+    await expect(
+      page.locator('.history li', { hasText: '€60.00' }).getByRole('button', { name: 'Report a problem' }).count(),
+    ).resolves.toBe(0);
+    await page.locator('.history li', { hasText: '€12.90' }).getByRole('button', { name: 'Report a problem' }).click();
+    await page.getByRole('heading', { name: `Report a problem with ${paymentId}` }).waitFor();
+    await page.getByRole('button', { name: 'Open a dispute' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Say in a few words what went wrong.' }).waitFor();
+    await page.getByLabel('What went wrong').selectOption('not_received');
+    await page.getByLabel('Tell the merchant and your payment operator').fill('The book never arrived.');
+    expect(await axeViolations(page)).toEqual([]);
+    await screenshot(page, '6-dispute');
+    await page.getByRole('button', { name: 'Open a dispute' }).click();
+    await page.getByRole('status').filter({ hasText: 'Dispute opened. The merchant answers by' }).waitFor();
+    // Once per payment: a second report says where the first stands.
+    await page.locator('.history li', { hasText: '€12.90' }).getByRole('button', { name: 'Report a problem' }).click();
+    await page.getByLabel('Tell the merchant and your payment operator').fill('Again.');
+    await page.getByRole('button', { name: 'Open a dispute' }).click();
+    await page.getByRole('alert').filter({ hasText: 'This payment is already disputed.' }).waitFor();
+    await page.getByRole('button', { name: 'Cancel' }).click();
 
     // Declined: the payment is refused, and the history says so.
     const declined = await pay.requestPayment(450);

@@ -2,12 +2,14 @@ import { type Account, type ConfirmationRequest, createDevice, indexedDbStore, i
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { AllowancesView } from './allowances.js';
 import { ChangePinForm } from './change-pin.js';
+import { DisputeForm } from './dispute-form.js';
 import { EnrollForm } from './enroll.js';
 import { errorText } from './errors.js';
 import { amountText, hostOf } from './format.js';
-import { addToHistory, type HistoryEntry, readHistory } from './history.js';
+import { addToHistory, type HistoryEntry, readHistory, reconcile, recordOutcome } from './history.js';
 import { type Connection, useLiveRequests } from './live.js';
 import { MoneyView } from './money.js';
+import { outcomeClass, outcomeText } from './outcome-text.js';
 import { PinPad } from './pin-pad.js';
 import { RequestSummary } from './request-card.js';
 
@@ -20,6 +22,12 @@ const CONNECTION_TEXT: Record<Connection, string> = {
   revoked: 'Removed from this account',
   stopped: 'Stopped; reload the app',
 };
+
+/** A paid payment of the history the customer reports a problem with. */
+interface Disputing {
+  account: Account;
+  payment: string;
+}
 
 interface Answering {
   account: Account;
@@ -45,6 +53,7 @@ export function App() {
   const [history, setHistory] = useState<HistoryEntry[]>(readHistory);
   const [removing, setRemoving] = useState<string | undefined>(undefined);
   const [changingPin, setChangingPin] = useState<Account | undefined>(undefined);
+  const [disputing, setDisputing] = useState<Disputing | undefined>(undefined);
   const [moneyOf, setMoneyOf] = useState<Account | undefined>(undefined);
   const [allowancesOf, setAllowancesOf] = useState<Account | undefined>(undefined);
   const now = useNow();
@@ -53,7 +62,17 @@ export function App() {
   useEffect(() => {
     reload();
   }, []);
-  const live = useLiveRequests(useMemo(() => accounts ?? [], [accounts]));
+  const live = useLiveRequests(
+    useMemo(() => accounts ?? [], [accounts]),
+    useMemo(
+      () => ({
+        onOutcome: (id: string, outcome: Parameters<typeof recordOutcome>[1]) => setHistory(recordOutcome(id, outcome)),
+        onHistory: (account: Account, answered: Parameters<typeof reconcile>[2]) =>
+          setHistory(reconcile(account.deviceId, account.account, answered)),
+      }),
+      [],
+    ),
+  );
   const [{ requests, connections }, dropRequest] = live;
 
   const open = (accounts ?? []).flatMap((account) =>
@@ -149,6 +168,15 @@ export function App() {
             account={changingPin}
             onDone={(message) => {
               setChangingPin(undefined);
+              setNotice(message);
+            }}
+          />
+        ) : disputing ? (
+          <DisputeForm
+            account={disputing.account}
+            payment={disputing.payment}
+            onDone={(message) => {
+              setDisputing(undefined);
               setNotice(message);
             }}
           />
@@ -254,20 +282,32 @@ export function App() {
                 <p class="empty">Requests you answer on this phone appear here.</p>
               ) : (
                 <ul class="list history">
-                  {history.map((entry) => (
-                    <li key={entry.id}>
-                      <span>
-                        {entry.payee}
-                        <br />
-                        <small>{new Date(entry.at).toLocaleString()}</small>
-                      </span>
-                      <span class={`outcome ${entry.outcome}`}>
-                        {amountText(entry.amount, entry.currency)}
-                        <br />
-                        <small>{entry.outcome === 'approved' ? 'Approved' : 'Declined'}</small>
-                      </span>
-                    </li>
-                  ))}
+                  {history.map((entry) => {
+                    const paid = entry.result?.status === 'paid' ? entry.result.paymentId : undefined;
+                    const account = paid && accounts.find((held) => held.account === entry.account);
+                    return (
+                      <li key={entry.id}>
+                        <span>
+                          {entry.payee}
+                          <br />
+                          <small>{new Date(entry.at).toLocaleString()}</small>
+                          {account && paid ? (
+                            <>
+                              <br />
+                              <button type="button" class="link" onClick={() => setDisputing({ account, payment: paid })}>
+                                Report a problem
+                              </button>
+                            </>
+                          ) : null}
+                        </span>
+                        <span class={`outcome ${outcomeClass(entry)}`}>
+                          {amountText(entry.amount, entry.currency)}
+                          <br />
+                          <small>{outcomeText(entry)}</small>
+                        </span>
+                      </li>
+                    );
+                  })}
                 </ul>
               )}
             </section>

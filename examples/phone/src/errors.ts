@@ -15,6 +15,10 @@ const TEXTS: Partial<Record<DeviceErrorCode, string>> = {
   device_unknown: 'The payment server does not know this phone. Add it again with a new code.',
   enrollment_code_invalid: 'This code is wrong, used or expired. Ask for a new one.',
   server_invalid: 'Type the payment server address, starting with https://.',
+  payment_unknown: 'The payment server does not know this payment.',
+  dispute_exists: 'This payment is already disputed.',
+  dispute_window_closed: 'The time to dispute this payment has passed.',
+  dispute_exceeds_payment: 'This payment was refunded in full: there is nothing left to dispute.',
   offline: 'No connection to the payment server. Check your connection and try again.',
 };
 
