@@ -275,11 +275,11 @@ const REFUSALS: [
 ];
 
 describe('checkTicket', () => {
-  it('accepts a ticket signed with a registered key and keeps the hash of its exact bytes', async () => {
+  it('accepts a ticket signed with a registered key and keeps its exact bytes and their hash', async () => {
     const created = ticket();
     expect(await check(created.token)).toEqual({
       accepted: true,
-      ticket: { claims: created.claims, sha256: created.sha256 },
+      ticket: { claims: created.claims, sha256: created.sha256, token: created.token },
       kid: decodeJws(created.token, [TOKEN_TYPES.ticket]).kid,
     });
   });
