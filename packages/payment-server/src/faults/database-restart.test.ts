@@ -125,9 +125,10 @@ describe.runIf(hasPostgres)('PostgreSQL restarted while payments run', () => {
     await stream.cancel();
 
     await expectBooksWhole(world, paid);
-    // A restart of PostgreSQL, and the listener noticing it (a heartbeat every 10 s, 5 s to answer), on a machine the
-    // rest of the suite keeps busy: seconds alone, well over the default 30 s in a full run.
-  }, 120_000);
+    // A restart of PostgreSQL, the listener noticing it (a heartbeat every 10 s, 5 s to answer) and the notifications
+    // that failed meanwhile waiting out their backoff, on a machine the rest of the suite keeps busy: seconds alone,
+    // over the default 30 s in a full run.
+  }, 180_000);
 
   /** A customer of the world's with a funded wallet and an enrolled phone. */
   async function enrolledPhone() {

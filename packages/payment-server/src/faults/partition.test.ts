@@ -14,6 +14,9 @@ const hasPostgres = (await testDrivers('faults: an instance cut off')).includes(
 const CONNECT_TIMEOUT_MS = 1_000;
 const QUERY_TIMEOUT_MS = 2_000;
 
+/** A fault, then every notification it failed waiting out its backoff (see `expectBooksWhole`): over the default 30 s on a busy machine. */
+const FAULT_TEST_TIMEOUT = 180_000;
+
 /**
  * Two instances of the payment server on one database: the world's own, in the test's
  * process, and instance A, in a process of its own, started as an operator starts it. A
@@ -69,72 +72,80 @@ describe.runIf(hasPostgres)('an instance cut off from the database or the bank w
     return id;
   }
 
-  it('cut from the database, it answers 503 within its time-outs while the other instance pays; healed, it serves again by itself', async () => {
-    const customer = await world.customer({ funded: 40_000n });
-    await pay(instance.url, 1_000, customer);
+  it(
+    'cut from the database, it answers 503 within its time-outs while the other instance pays; healed, it serves again by itself',
+    async () => {
+      const customer = await world.customer({ funded: 40_000n });
+      await pay(instance.url, 1_000, customer);
 
-    toDatabase.cut();
-    const ticket = order(1_100);
-    const cutOff = payPatiently(instance.url, ticket.token, customer, world.server.issuer, { stopAfterRefusal: true });
-    // The other instance is not held up by the cut one, even by the row locks its open transactions held.
-    for (const amount of [1_200, 1_300, 1_400]) await pay(world.url, amount, customer);
-    expect(await cutOff).toEqual({ refusals: [{ status: 503, retryAfter: '2' }] });
-    expect(await ready()).toEqual({
-      status: 503,
-      body: { status: 'unavailable', checks: { database: 'unreachable', migrations: 'unknown', listener: expect.any(String) } },
-    });
+      toDatabase.cut();
+      const ticket = order(1_100);
+      const cutOff = payPatiently(instance.url, ticket.token, customer, world.server.issuer, { stopAfterRefusal: true });
+      // The other instance is not held up by the cut one, even by the row locks its open transactions held.
+      for (const amount of [1_200, 1_300, 1_400]) await pay(world.url, amount, customer);
+      expect(await cutOff).toEqual({ refusals: [{ status: 503, retryAfter: '2' }] });
+      expect(await ready()).toEqual({
+        status: 503,
+        body: { status: 'unavailable', checks: { database: 'unreachable', migrations: 'unknown', listener: expect.any(String) } },
+      });
 
-    toDatabase.heal();
-    await vi.waitFor(
-      async () => expect(await ready()).toMatchObject({ status: 200, body: { checks: { listener: expect.not.stringMatching('down') } } }),
-      {
-        timeout: 20_000,
-        interval: 100,
-      },
-    );
-    const { id } = await payPatiently(instance.url, ticket.token, customer, world.server.issuer);
-    paid.set(ticket.reference.id, id as string);
-    await expectBooksWhole(world, paid);
-  });
+      toDatabase.heal();
+      await vi.waitFor(
+        async () => expect(await ready()).toMatchObject({ status: 200, body: { checks: { listener: expect.not.stringMatching('down') } } }),
+        {
+          timeout: 20_000,
+          interval: 100,
+        },
+      );
+      const { id } = await payPatiently(instance.url, ticket.token, customer, world.server.issuer);
+      paid.set(ticket.reference.id, id as string);
+      await expectBooksWhole(world, paid);
+    },
+    FAULT_TEST_TIMEOUT,
+  );
 
-  it('cut from the bank, its bank payment is left pending, and charged exactly once when the bank is back', async () => {
-    const customer = await world.customer({ funded: 0n, bankRef: 'test_approve' });
-    const ticket = order(9_000);
-    const authorisations = () =>
-      world.sandbox.bank.statement().filter((op) => op.kind === 'authorise' && op.idempotencyKey.includes(ticket.reference.id));
+  it(
+    'cut from the bank, its bank payment is left pending, and charged exactly once when the bank is back',
+    async () => {
+      const customer = await world.customer({ funded: 0n, bankRef: 'test_approve' });
+      const ticket = order(9_000);
+      const authorisations = () =>
+        world.sandbox.bank.statement().filter((op) => op.kind === 'authorise' && op.idempotencyKey.includes(ticket.reference.id));
 
-    toBank.cut();
-    const browser = new ScriptedBrowser(instance.url);
-    const origin = world.server.issuer;
-    const summary = await browser.go('/pay', { form: { ticket: ticket.token }, origin });
-    const waiting = await browser.go(ScriptedBrowser.action(summary.html, '/identify'), {
-      form: { csrf: ScriptedBrowser.csrf(summary.html), account: customer, accessKey: ACCESS_KEY },
-      origin,
-    });
-    expect(waiting.page?.status).toBe(200);
-    expect(waiting.html).toContain('Waiting for your bank');
-    // Meanwhile the other instance, which reaches the bank, pays by bank.
-    await pay(world.url, 8_000, await world.customer({ funded: 0n, bankRef: 'test_approve' }));
-    expect(authorisations()).toEqual([]);
+      toBank.cut();
+      const browser = new ScriptedBrowser(instance.url);
+      const origin = world.server.issuer;
+      const summary = await browser.go('/pay', { form: { ticket: ticket.token }, origin });
+      const waiting = await browser.go(ScriptedBrowser.action(summary.html, '/identify'), {
+        form: { csrf: ScriptedBrowser.csrf(summary.html), account: customer, accessKey: ACCESS_KEY },
+        origin,
+      });
+      expect(waiting.page?.status).toBe(200);
+      expect(waiting.html).toContain('Waiting for your bank');
+      // Meanwhile the other instance, which reaches the bank, pays by bank.
+      await pay(world.url, 8_000, await world.customer({ funded: 0n, bankRef: 'test_approve' }));
+      expect(authorisations()).toEqual([]);
 
-    toBank.heal();
-    // Any instance's reconciler settles it once its retry is due (30 s after the time-out): here the other's, its clock moved on.
-    world.clock.advance(60_000);
-    expect(await world.server.bank.reconcile()).toMatchObject({ examined: 1, approved: 1 });
-    expect(authorisations().map((op) => [op.amount, op.status])).toEqual([[9_000, 'approved']]);
-    // "Check again" takes the shopper back to the shop, with the voucher.
-    const refresh = /href="([^"]+)"[^>]*>Check again/.exec(waiting.html ?? '')?.[1] as string;
-    const back = await browser.go(refresh.replaceAll('&amp;', '&'));
-    const voucher = back.leftTo?.searchParams.get('caisse_voucher');
-    expect(voucher).toBeTruthy();
-    expect(await world.server.bank.reconcile()).toMatchObject({ examined: 0 });
-    expect(authorisations()).toHaveLength(1);
-    const { rows } = await world.server.db.query<{ id: string }>(`SELECT 'pay_' || serial AS id FROM payments WHERE ticket_jti = $1`, [
-      ticket.reference.id,
-    ]);
-    paid.set(ticket.reference.id, rows[0]?.id as string);
-    // Its notification was written on the moved clock, due a minute from now for the instance's dispatcher: send it on that clock.
-    await world.deliverAll();
-    await expectBooksWhole(world, paid);
-  });
+      toBank.heal();
+      // Any instance's reconciler settles it once its retry is due (30 s after the time-out): here the other's, its clock moved on.
+      world.clock.advance(60_000);
+      expect(await world.server.bank.reconcile()).toMatchObject({ examined: 1, approved: 1 });
+      expect(authorisations().map((op) => [op.amount, op.status])).toEqual([[9_000, 'approved']]);
+      // "Check again" takes the shopper back to the shop, with the voucher.
+      const refresh = /href="([^"]+)"[^>]*>Check again/.exec(waiting.html ?? '')?.[1] as string;
+      const back = await browser.go(refresh.replaceAll('&amp;', '&'));
+      const voucher = back.leftTo?.searchParams.get('caisse_voucher');
+      expect(voucher).toBeTruthy();
+      expect(await world.server.bank.reconcile()).toMatchObject({ examined: 0 });
+      expect(authorisations()).toHaveLength(1);
+      const { rows } = await world.server.db.query<{ id: string }>(`SELECT 'pay_' || serial AS id FROM payments WHERE ticket_jti = $1`, [
+        ticket.reference.id,
+      ]);
+      paid.set(ticket.reference.id, rows[0]?.id as string);
+      // Its notification was written on the moved clock, due a minute from now for the instance's dispatcher: send it on that clock.
+      await world.deliverAll();
+      await expectBooksWhole(world, paid);
+    },
+    FAULT_TEST_TIMEOUT,
+  );
 });

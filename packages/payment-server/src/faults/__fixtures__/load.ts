@@ -97,8 +97,10 @@ export async function expectBooksWhole(world: AfterPaymentWorld, paid: ReadonlyM
     [[...paid.keys()]],
   );
   expect(new Map(rows.map((row) => [row.ticket_jti, row.id]))).toEqual(paid);
+  // A notification whose sends failed during the fault waits out its backoff (full jitter: up to 10, 20, 40, 80 s after
+  // the 1st to 4th failure); a longer fault, on a busy machine, fails more of them more often.
   await vi.waitFor(async () => expect(await world.count(`SELECT count(*) AS n FROM notifications WHERE status <> 'delivered'`)).toBe(0), {
-    timeout: 30_000,
+    timeout: 90_000,
     interval: 200,
   });
   const delivered = new Set(world.receiver.processed.map((event) => event.jti));
