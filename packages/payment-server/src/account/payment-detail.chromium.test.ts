@@ -70,4 +70,28 @@ describe('the payment detail page, in Chromium at phone size', () => {
     );
     await page.context().close();
   });
+
+  it.each([
+    ['en', 'Open the dispute', 'Tell us what happened', 'I did not receive what I paid for', 'Your dispute'],
+    ['fr', 'Ouvrir la contestation', 'Racontez-nous ce qui s’est passé', 'Je n’ai pas reçu ce que j’ai payé', 'Votre contestation'],
+  ])(
+    'opens a dispute from the payment; the form, its error and the status are accessible (%s)',
+    async (lang, submit, message, reason, status) => {
+      const page = await signedIn();
+      await page.goto(`${shop.url}/account/payments/${lang === 'en' ? plain : refunded}?lang=${lang}`);
+      await page.locator('a[href*="/dispute"]').click();
+      expect(await axeViolations(page)).toEqual([]);
+      // Nothing chosen nor said: one clear error, the form kept.
+      await page.getByRole('button', { name: submit }).click();
+      await page.getByRole('alert').waitFor();
+      expect(await axeViolations(page)).toEqual([]);
+      await page.getByLabel(reason).check();
+      await page.getByLabel(message).fill('The parcel never came.');
+      await page.getByRole('button', { name: submit }).click();
+      await page.getByRole('heading', { name: status }).waitFor();
+      expect(await axeViolations(page)).toEqual([]);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await page.context().close();
+    },
+  );
 });

@@ -17,7 +17,7 @@ import { ProblemError, problemOf } from '../http/problem.js';
 import type { MerchantService } from '../merchants/service.js';
 import { errorPage } from '../pages/error.js';
 import { type HistoryEntry, type HistoryView, historyPage } from '../pages/history.js';
-import { LOCALES, type Locale, pickLocale } from '../pages/i18n.js';
+import { keptLanguage, LOCALES, type Locale, pickLocale } from '../pages/i18n.js';
 import type { IdentifyError } from '../pages/identify.js';
 import { paymentDetailPage } from '../pages/payment-detail.js';
 import { customerPayments } from '../payments/repository.js';
@@ -255,7 +255,12 @@ export function accountRoutes(deps: AccountDeps) {
             items: payment.items,
             refunds: payment.refunds.map((refund) => ({ amount: Number(refund.amount), status: refund.status, at: refund.at })),
           },
-          links: { back: '/account', voucher: `${path}/voucher`, dispute: `${path}/dispute` },
+          // The language the customer chose carries over to the next pages.
+          links: {
+            back: `/account${keptLanguage(c.req.query('lang'))}`,
+            voucher: `${path}/voucher`,
+            dispute: `${path}/dispute${keptLanguage(c.req.query('lang'))}`,
+          },
           verify: {
             issuer: deps.issuer,
             jwksUrl: `${deps.issuer}/.well-known/jwks.json`,

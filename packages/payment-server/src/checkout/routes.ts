@@ -22,7 +22,7 @@ import { CONFIRM_LIVE_SCRIPT, CONFIRM_LIVE_SCRIPT_PATH, confirmOnPhonePage } fro
 import { CHECKOUT_CSS, CHECKOUT_CSS_PATH } from '../pages/css.js';
 import { deliveryPage } from '../pages/delivery.js';
 import { errorPage } from '../pages/error.js';
-import { type Locale, pickLocale } from '../pages/i18n.js';
+import { keptLanguage, type Locale, pickLocale } from '../pages/i18n.js';
 import type { IdentifyError } from '../pages/identify.js';
 import { offerPage } from '../pages/offer.js';
 import { pendingBankPage } from '../pages/pending.js';
@@ -119,10 +119,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
 
   const locale = (c: Context): Locale => pickLocale(c.req.header('accept-language'), c.req.query('lang'));
   /** A language chosen in the link that started the checkout carries over to its pages. */
-  const langQuery = (c: Context): string => {
-    const lang = c.req.query('lang');
-    return lang === 'en' || lang === 'fr' ? `?lang=${lang}` : '';
-  };
+  const langQuery = (c: Context): string => keptLanguage(c.req.query('lang'));
 
   function problemPage(c: Context, error: ProblemError) {
     // The one detail a customer is shown: a merchant's own words on why an item cannot be bought now.

@@ -4,7 +4,7 @@ import type { Context, Hono } from 'hono';
 import { type AccountDeps, accountSession } from '../account/routes.js';
 import { ProblemError } from '../http/problem.js';
 import type { MerchantService } from '../merchants/service.js';
-import { pickLocale } from '../pages/i18n.js';
+import { keptLanguage, pickLocale } from '../pages/i18n.js';
 import type { Queryable } from '../storage/database.js';
 import { DISPUTE_FORM_ERRORS, type DisputeFormError, type DisputePageView, disputePage } from './page.js';
 import type { DisputeService } from './service.js';
@@ -58,8 +58,9 @@ export function disputeAccountRoutes(deps: DisputeAccountDeps) {
       ...page,
       now: now(),
       payment: payment.view,
-      back: `/account/payments/${payment.id}`,
-      action: `/account/payments/${payment.id}/dispute`,
+      // The language the customer chose carries over to the payment, and to the answer of the form.
+      back: `/account/payments/${payment.id}${keptLanguage(c.req.query('lang'))}`,
+      action: `/account/payments/${payment.id}/dispute${keptLanguage(c.req.query('lang'))}`,
       csrfToken: session.csrfToken(c),
       ...(dispute === undefined
         ? {}
@@ -104,7 +105,7 @@ export function disputeAccountRoutes(deps: DisputeAccountDeps) {
         if (code === undefined) throw error;
         return render(c, customer, { values, error: code as DisputeFormError }, (error as ProblemError).status);
       }
-      return c.redirect(`/account/payments/${id}/dispute`, 303);
+      return c.redirect(`/account/payments/${id}/dispute${keptLanguage(c.req.query('lang'))}`, 303);
     });
   };
 }

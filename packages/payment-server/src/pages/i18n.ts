@@ -9,6 +9,15 @@ export type { Catalogue, MessageKey } from './locales/catalogue.js';
 /** The languages of the hosted pages. Adding one: see README-section.md. */
 export const LOCALES = ['en', 'fr'] as const;
 export type Locale = (typeof LOCALES)[number];
+
+/**
+ * `?lang=fr` when the request chose a language by its `?lang=` (exactly one of ours), else
+ * nothing: appended to the links and form actions of a page, the next step keeps it.
+ * @example `/account/payments/${id}/dispute${keptLanguage(c.req.query('lang'))}`
+ */
+export function keptLanguage(lang: string | undefined): string {
+  return (LOCALES as readonly string[]).includes(lang ?? '') ? `?lang=${lang}` : '';
+}
 export const DEFAULT_LOCALE: Locale = 'en';
 
 /**
