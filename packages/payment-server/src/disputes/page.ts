@@ -65,7 +65,7 @@ function form(view: DisputePageView, locale: Locale): Html {
   const described = invalid ? 'dispute-message-hint dispute-error' : 'dispute-message-hint';
   return h`<form method="post" action="${localPath(view.action)}" novalidate>
 <input type="hidden" name="csrf" value="${view.csrfToken}">
-${invalid ? h`<p class="error" id="dispute-error" role="alert">${t(locale, `dispute.error.${view.error as DisputeFormError}`)}</p>` : ''}
+${invalid ? h`<p class="field-error" id="dispute-error" role="alert">${t(locale, `dispute.error.${view.error as DisputeFormError}`)}</p>` : ''}
 <fieldset>
 <legend>${t(locale, 'dispute.reason')}</legend>
 ${reasons}

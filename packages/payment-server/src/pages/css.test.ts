@@ -83,7 +83,7 @@ describe('CHECKOUT_CSS', () => {
   test('controls are at least 44 px high (touch targets)', () => {
     for (const selector of [
       '.button',
-      'input[type="text"],\ninput[type="password"],\ninput[type="date"]',
+      'input[type="text"],\ninput[type="password"],\ninput[type="date"],\ntextarea',
       '.skip-link',
       '.lang-switch a,\n.site-footer a',
     ]) {

@@ -262,7 +262,8 @@ label {
 
 input[type="text"],
 input[type="password"],
-input[type="date"] {
+input[type="date"],
+textarea {
   display: block;
   width: 100%;
   min-height: 44px;
@@ -300,7 +301,8 @@ input[type="date"] {
   grid-column: 2;
 }
 
-input[aria-invalid="true"] {
+input[aria-invalid="true"],
+textarea[aria-invalid="true"] {
   border-color: var(--danger);
   border-width: 3px;
 }

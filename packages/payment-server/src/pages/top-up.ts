@@ -50,7 +50,7 @@ ${outcome}
 <div class="field">
 <label for="top-up-amount">${t(locale, 'topUp.amount', { currency: view.currency })}</label>
 <p class="hint" id="top-up-amount-hint">${t(locale, 'topUp.amountHint')}</p>
-${view.error === undefined ? '' : h`<p class="error" id="top-up-amount-error" role="alert">${t(locale, `topUp.error.${view.error}`)}</p>`}
+${view.error === undefined ? '' : h`<p class="field-error" id="top-up-amount-error" role="alert">${t(locale, `topUp.error.${view.error}`)}</p>`}
 <input type="text" id="top-up-amount" name="amount" inputmode="decimal" autocomplete="off" value="${view.amount ?? ''}" required aria-describedby="${described}"${invalid ? h` aria-invalid="true"` : ''}>
 </div>
 <div class="actions"><button type="submit" class="button button-primary">${t(locale, 'topUp.submit')}</button></div>
