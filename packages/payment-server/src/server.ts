@@ -416,7 +416,8 @@ export async function createPaymentServer(config: Config, options: PaymentServer
     notifier,
     now,
     log,
-    enabled: config.CAISSE_RECEIPTS,
+    // `stream` sends nothing but the device stream: due receipts are skipped in bulk, not claimed and skipped one by one.
+    enabled: config.CAISSE_RECEIPTS && config.CAISSE_NOTIFIER !== 'stream',
     maxAttempts: config.CAISSE_RECEIPT_MAX_ATTEMPTS,
   });
   return {
