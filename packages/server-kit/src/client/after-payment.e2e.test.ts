@@ -87,6 +87,25 @@ describe('merchant API client: escrow, refunds and settlement against a real pay
     });
   });
 
+  it('lists, reads and answers a customer’s dispute, once; refuses a malformed id before sending', async () => {
+    const customer = await world.customer();
+    const { ticket, id } = await world.pay(customer, 1490);
+    const opened = await world.server.disputes.open(customer, { payment: id, reason: 'not_received', message: 'Nothing came.' });
+    const dispute = (await client.disputes.list({ state: 'awaiting_merchant' })).find((each) => each.payment === id);
+    expect(dispute).toMatchObject({ id: opened.id, serial: ticket.claims.serial, reason: 'not_received', amount: 1490, outcome: null });
+    expect(await client.disputes.get(opened.id)).toEqual(dispute);
+
+    const answered = await client.disputes.answer(opened.id, { text: 'Delivered on the 4th, signed for.', trackingReference: 'LP1' });
+    expect(answered).toMatchObject({ id: opened.id, state: 'awaiting_decision', evidence: { text: 'Delivered on the 4th, signed for.' } });
+    await expect(client.disputes.answer(opened.id, { text: 'Again.' })).rejects.toMatchObject({
+      status: 409,
+      code: 'dispute_not_awaiting_answer',
+      attempts: 1,
+    });
+    await expect(client.disputes.get('../payments')).rejects.toThrow(TypeError);
+    await expect(client.disputes.list({ state: 'open' as never })).rejects.toThrow(TypeError);
+  });
+
   it('reads a settlement day as JSON and as CSV', async () => {
     const date = world.clock.now().toISOString().slice(0, 10);
     const report = await client.settlements.get(date);
