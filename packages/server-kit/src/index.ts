@@ -40,7 +40,7 @@ export {
   type VoucherTrust,
   type WebHandler,
 } from './handlers/return.js';
-export { decodeJws, unverifiedIssuer } from './jws/decode.js';
+export { decodeJws, unverifiedClaims, unverifiedIssuer } from './jws/decode.js';
 export { findDuplicateMember } from './jws/json.js';
 export { signJws } from './jws/sign.js';
 export { type VerifiedJws, verifyJws } from './jws/verify.js';

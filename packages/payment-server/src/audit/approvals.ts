@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { unverifiedClaims } from '@caisse/server-kit';
 import type { Queryable } from '../storage/database.js';
 import type { AuditFinding } from './verify.js';
 
@@ -98,18 +99,6 @@ export async function checkNamedApprovals(
   }
 }
 
-/** The claims of a kept token the row repeats, read without checking the signature (the row's hash already binds the bytes). */
-function signedFacts(token: string): { request?: unknown; iss?: unknown; decision?: unknown } | undefined {
-  const payload = token.split('.')[1];
-  if (payload === undefined) return undefined;
-  try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown;
-    return typeof claims === 'object' && claims !== null ? claims : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Every kept answer, `chunkSize` at a time: its token still hashes to the SHA-256 stored
  * with it, and the request, device and decision its row states are the ones it signed.
@@ -139,7 +128,8 @@ export async function checkAnswers(db: Queryable, chunkSize: number, findings: A
         });
         continue;
       }
-      const facts = signedFacts(row.token);
+      // Read without checking the signature: the row's hash already binds the bytes.
+      const facts = unverifiedClaims(row.token);
       const pairs = [
         ['request_id', facts?.request, row.request_id],
         ['device_id', facts?.iss, row.device_id],

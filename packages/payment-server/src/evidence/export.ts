@@ -9,7 +9,7 @@ import {
   TOKEN_TYPES,
   type TokenType,
 } from '@caisse/protocol';
-import { decodeJws } from '@caisse/server-kit';
+import { decodeJws, unverifiedClaims } from '@caisse/server-kit';
 import { approvalOf } from '../audit/approvals.js';
 import { sha256Hex } from '../audit/encoding.js';
 import { sealAudit } from '../audit/seal.js';
@@ -115,10 +115,7 @@ async function findApproval(db: Queryable, payment: PaymentRow, named: string | 
 
 /** The voucher's `confirmation.method`, read from the payment server's own stored voucher. */
 function confirmationMethod(voucher: string): string | undefined {
-  const payload = JSON.parse(Buffer.from(voucher.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
-    confirmation?: { method?: string };
-  };
-  return payload.confirmation?.method;
+  return (unverifiedClaims(voucher)?.confirmation as { method?: string } | undefined)?.method;
 }
 
 const kidOf = (token: string, typ: TokenType) => decodeJws(token, [typ]).kid;

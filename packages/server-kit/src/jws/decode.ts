@@ -90,6 +90,23 @@ export function decodeJws(token: unknown, expectedTypes: readonly TokenType[]): 
 }
 
 /**
+ * The claims of a compact JWS, read **without** verifying anything: to choose the keys
+ * that will verify it, or to read back a token verified before and kept since (its bytes
+ * bound by a hash or a seal). Never trust them for anything else. Undefined for anything
+ * whose payload is not a JSON object.
+ * @example const method = unverifiedClaims(storedVoucher)?.confirmation
+ */
+export function unverifiedClaims(token: unknown): Record<string, unknown> | undefined {
+  if (typeof token !== 'string' || token.length > LIMITS.tokenLength) return undefined;
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as unknown;
+    return typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The `iss` of a compact JWS, read **without** verifying anything: only to choose whose
  * registered keys to verify it with, when one party accepts tokens from many issuers
  * (the payment server, from every merchant). Never trust it for anything else; after
@@ -97,11 +114,6 @@ export function decodeJws(token: unknown, expectedTypes: readonly TokenType[]): 
  * @example const keys = await merchants.keySet(unverifiedIssuer(token) ?? '')
  */
 export function unverifiedIssuer(token: unknown): string | undefined {
-  if (typeof token !== 'string' || token.length > LIMITS.tokenLength) return undefined;
-  try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss?: unknown };
-    return typeof payload.iss === 'string' ? payload.iss : undefined;
-  } catch {
-    return undefined;
-  }
+  const iss = unverifiedClaims(token)?.iss;
+  return typeof iss === 'string' ? iss : undefined;
 }
