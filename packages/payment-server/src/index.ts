@@ -43,5 +43,6 @@ export {
   type BankPurpose,
 } from './acquirer/index.js';
 export { type Config, configSchema, issuerOf, loadConfig } from './config.js';
+export { isListenError, LISTEN_ERROR_CODES, ListenError, type ListenErrorCode } from './http/listen-error.js';
 export { ServerModeError } from './mode/lock.js';
 export { createPaymentServer, type PaymentServer, type PaymentServerOptions, startPaymentServer } from './server.js';

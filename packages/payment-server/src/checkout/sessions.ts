@@ -4,6 +4,7 @@ import { safeEqual } from '@caisse/server-kit';
 import { DEVICE_EVENTS_CHANNEL } from '../devices/events.js';
 import { purge } from '../housekeeping/batch.js';
 import { SPENT_REFUSED_TICKETS } from '../housekeeping/refusals.js';
+import type { OnSettled } from '../metrics/payments.js';
 import { checkChannel, type Executor, withTransaction } from '../storage/database.js';
 
 /** A ticket as the payment server holds it once verified: its claims and the hash of its exact bytes. */
@@ -247,7 +248,13 @@ export interface Sessions {
   ): Promise<boolean>;
 }
 
-export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?: number }): Sessions {
+export function createSessions(deps: {
+  db: Executor;
+  now?: () => Date;
+  lifetime?: number;
+  /** Told of each session closed refused or cancelled, from inside the closing transaction (paid ones: payments/booking.ts). */
+  onSettled?: OnSettled;
+}): Sessions {
   const now = deps.now ?? (() => new Date());
   const lifetime = deps.lifetime ?? DEFAULT_SESSION_LIFETIME;
 
@@ -400,6 +407,10 @@ export function createSessions(deps: { db: Executor; now?: () => Date; lifetime?
     takeOffer: (id, executor) => move(id, ['choosing'], 'authorising', {}, executor),
     awaitBank: (id, executor) => move(id, ['authorising'], 'pending_bank', {}, executor),
     markPaid: (id, customerId, executor) => move(id, ['authorising', 'pending_bank'], 'paid', { customerId }, executor),
-    close: (id, from, to, reason, executor) => move(id, from, to, { refusalReason: reason }, executor),
+    async close(id, from, to, reason, executor) {
+      const closed = await move(id, from, to, { refusalReason: reason }, executor);
+      if (closed) deps.onSettled?.({ key: id, outcome: to, reason, at: now() });
+      return closed;
+    },
   };
 }

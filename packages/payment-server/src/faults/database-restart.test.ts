@@ -54,7 +54,7 @@ describe.runIf(hasPostgres)('PostgreSQL restarted while payments run', () => {
     const issuer = world.server.issuer;
     expect(await ready()).toEqual({
       status: 200,
-      body: { status: 'ready', checks: { database: 'ok', migrations: 'ok', listener: expect.any(String) } },
+      body: { status: 'ready', checks: { database: 'ok', migrations: 'ok', listener: expect.any(String), acquirers: 'ok' } },
     });
     const shoppers = await Promise.all(Array.from({ length: SHOPPERS }, () => world.customer({ funded: 20_000n })));
     const orders = shoppers.map((customer, shopper) =>
@@ -89,7 +89,10 @@ describe.runIf(hasPostgres)('PostgreSQL restarted while payments run', () => {
     // While it is down: readiness says so, and a shopper is told to come back, at once and not after a hang.
     expect(await ready()).toEqual({
       status: 503,
-      body: { status: 'unavailable', checks: { database: 'unreachable', migrations: 'unknown', listener: expect.any(String) } },
+      body: {
+        status: 'unavailable',
+        checks: { database: 'unreachable', migrations: 'unknown', listener: expect.any(String), acquirers: 'ok' },
+      },
     });
     const late = bookOrder(world, 'restart-late', 1_500);
     expect(await payPatiently(instance.url, late.token, shoppers[0] as string, issuer, { stopAfterRefusal: true })).toEqual({

@@ -86,7 +86,10 @@ describe.runIf(hasPostgres)('an instance cut off from the database or the bank w
       expect(await cutOff).toEqual({ refusals: [{ status: 503, retryAfter: '2' }] });
       expect(await ready()).toEqual({
         status: 503,
-        body: { status: 'unavailable', checks: { database: 'unreachable', migrations: 'unknown', listener: expect.any(String) } },
+        body: {
+          status: 'unavailable',
+          checks: { database: 'unreachable', migrations: 'unknown', listener: expect.any(String), acquirers: 'ok' },
+        },
       });
 
       toDatabase.heal();

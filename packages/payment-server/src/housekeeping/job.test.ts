@@ -73,13 +73,13 @@ describe('the housekeeping job', () => {
         level: 'error',
         event: 'housekeeping.prune_failed',
         kind: 'delivered notifications',
-        error: { name: 'Error', message: 'relation is locked' },
+        error: { name: 'Error', message: 'relation is locked', stack: expect.stringContaining('Error: relation is locked\n    at ') },
       },
       {
         level: 'error',
         event: 'housekeeping.prune_failed',
         kind: 'parked notifications',
-        error: { name: 'Error', message: 'relation is locked' },
+        error: { name: 'Error', message: 'relation is locked', stack: expect.stringContaining('Error: relation is locked\n    at ') },
       },
     ]);
     expect(await stillThere(db, 'api_assertions', 'jti', [assertion])).toEqual([false]);

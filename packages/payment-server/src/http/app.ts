@@ -2,10 +2,14 @@ import { ALGORITHMS, type DiscoveryDocument, type Mode, SUPPORTED_VERSIONS } fro
 import { Hono } from 'hono';
 import type { ServerKeys } from '../keys/service.js';
 import type { Logger } from '../log.js';
+import type { ServerMetrics } from '../metrics/registry.js';
+import { metricsRoute } from '../metrics/route.js';
 import type { Database } from '../storage/database.js';
 import { MIGRATIONS } from '../storage/migrations/index.js';
+import { accessLog } from './access-log.js';
 import { closeAfterTooLarge } from './close-after-too-large.js';
 import { ProblemError, problemOf, problemResponse, retryHeaders } from './problem.js';
+import { requestContext } from './request-context.js';
 import { securityHeaders } from './security-headers.js';
 
 export interface AppDeps {
@@ -15,6 +19,12 @@ export interface AppDeps {
   db: Pick<Database, 'query' | 'health'>;
   keys: ServerKeys;
   log: Logger;
+  /** Served at `GET /metrics`, and fed every request's duration. */
+  metrics: ServerMetrics;
+  /** CAISSE_METRICS_TOKEN: when set, `GET /metrics` answers only `Authorization: Bearer <token>`. */
+  metricsToken?: string;
+  /** What readiness says of the acquirers ({@link acquirersReadiness}). */
+  acquirers: AcquirersReadiness;
   /** Adds the domain routes (checkout, hosted pages, merchant API) to the app. */
   routes?: ((app: Hono) => void)[];
 }
@@ -36,14 +46,32 @@ export function discoveryDocument(issuer: string, mode: Mode = 'live'): Discover
   };
 }
 
+/** What readiness says of the acquirers (`checks.acquirers`); `empty` is not ready. */
+export type AcquirersReadiness = 'ok' | 'none' | 'empty';
+
+/**
+ * The acquirers' readiness from what was given (CAISSE_ACQUIRERS, or the server's
+ * `acquirers` option): `ok`, at least one, each loaded and checked at start; `none`, nothing
+ * given, so the wallet alone pays and bank amounts are declined, as the operator chose;
+ * `empty`, a list naming none: a configuration meant to enable the bank that enables
+ * nothing, so the instance says it is not ready (a rollout with it stops there).
+ * @example acquirersReadiness(options.acquirers ?? config.CAISSE_ACQUIRERS) // 'none' when neither is given
+ */
+export function acquirersReadiness(given: readonly unknown[] | undefined): AcquirersReadiness {
+  if (given === undefined) return 'none';
+  return given.length > 0 ? 'ok' : 'empty';
+}
+
 /**
  * The payment server's HTTP surface on web-standard Request/Response (Hono): the
- * discovery document, JWKS, health, then the domain routes; every error becomes
- * `application/problem+json` with a stable code, and nothing unexpected leaks its detail.
+ * discovery document, JWKS, health, metrics, then the domain routes; every request gets
+ * an id and an access log line; every error becomes `application/problem+json` with a
+ * stable code and the request's id, and nothing unexpected leaks its detail.
  * @example serve({ fetch: createApp(deps).fetch, port: 4000 })
  */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+  app.use(requestContext(), accessLog({ log: deps.log, observe: deps.metrics.observeRequest }));
   app.use(securityHeaders({ https: deps.issuer.startsWith('https:') }));
   app.use(closeAfterTooLarge());
 
@@ -63,10 +91,11 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/health/live', (c) => c.json({ status: 'ok' }));
   // Readiness: whether this instance can serve payments now; a load balancer sends it none while it says 503.
   app.get('/health/ready', async (c) => {
-    const checks = await readiness(deps.db);
-    const ready = checks.database === 'ok' && checks.migrations === 'ok' && checks.listener !== 'down';
+    const checks = { ...(await readiness(deps.db)), acquirers: deps.acquirers };
+    const ready = checks.database === 'ok' && checks.migrations === 'ok' && checks.listener !== 'down' && checks.acquirers !== 'empty';
     return c.json({ status: ready ? 'ready' : 'unavailable', checks }, ready ? 200 : 503);
   });
+  metricsRoute({ metrics: deps.metrics, token: deps.metricsToken })(app);
 
   for (const addRoutes of deps.routes ?? []) addRoutes(app);
 

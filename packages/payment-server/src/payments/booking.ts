@@ -4,6 +4,7 @@ import type { CheckoutSession, Sessions } from '../checkout/sessions.js';
 import type { Account } from '../ledger/model.js';
 import { bookPayment, holdPayment, holdPoints, spendablePoints, type TicketPayment } from '../ledger/postings.js';
 import { createLedger } from '../ledger/service.js';
+import type { OnSettled } from '../metrics/payments.js';
 import { enqueueNotification } from '../notifications/outbox.js';
 import type { Transaction } from '../storage/database.js';
 import { type Outcome, type PaymentAttempt, paidOutcome } from './means.js';
@@ -18,6 +19,8 @@ export interface BookingDeps {
   pairwiseSubject(customerId: string, merchantId: string): string;
   /** Loyalty points per payment, in basis points of the amount. */
   loyaltyRate: number;
+  /** Told of each checkout paid (or authenticated), from inside its transaction. */
+  onSettled?: OnSettled;
   now?: () => Date;
 }
 
@@ -159,6 +162,8 @@ export function createPaymentBooking(deps: BookingDeps): PaymentBooking {
       });
     }
     if (!(await deps.sessions.markPaid(session.id, customerId, tx))) throw new Error(`Session ${session.id} was paid twice.`);
+    const outcome = booked.status === 'authenticated' ? 'authenticated' : 'paid';
+    deps.onSettled?.({ key: session.id, outcome, means: booked.funding, startedAt: session.createdAt, at: now() });
     return paidOutcome(claims.returnUrl, booked.serial, voucher.token);
   }
 
