@@ -40,11 +40,11 @@ export interface AfterPayment {
   deliveryKeys(merchants: AssertionKeys): AssertionKeys;
   /**
    * One pass of the background work: escrow time-outs, captures of bank payments, the due
-   * settlement, and bank legs left pending by a crash. Safe on every instance at once.
+   * settlement, and bank legs left pending by a crash. Safe on every instance at once; the
+   * payment server's scheduler runs one a minute (jobs/schedule.ts). Never rejects: each
+   * step's failure is logged (`after_payment.<step>_failed`) and the next steps run.
    */
   runOnce(): Promise<void>;
-  /** Runs `runOnce` every `intervalMs` (default 60 s) until stopped; the timer does not keep the process alive. */
-  start(options?: { intervalMs?: number }): { stop(): Promise<void> };
 }
 
 /**
@@ -95,19 +95,6 @@ export function createAfterPayment(deps: AfterPaymentDeps): AfterPayment {
     endpoints: [escrowEndpoints({ escrow, carriers }), refundEndpoints({ refunds }), settlementEndpoints({ settlement })],
     deliveryKeys: (merchants) => carriers.withCarrierKeys(merchants),
     runOnce,
-    start(options = {}) {
-      let running: Promise<void> = Promise.resolve();
-      const timer = setInterval(() => {
-        running = running.then(runOnce);
-      }, options.intervalMs ?? 60_000);
-      timer.unref();
-      return {
-        async stop() {
-          clearInterval(timer);
-          await running;
-        },
-      };
-    },
   };
 }
 

@@ -1,3 +1,4 @@
+import { singleFlight } from '../jobs/single-flight.js';
 import type { Logger } from '../log.js';
 import type { Queryable } from '../storage/database.js';
 import { isPruneError, PRUNED_TABLES, type PruneReport, pruneExpired } from './prune.js';
@@ -11,7 +12,7 @@ export interface HousekeepingJobDeps {
   retention?: Partial<Retention>;
 }
 
-/** The server's background pruning: `startPaymentServer` calls `run` on a timer and `stop` when it closes. */
+/** The server's background pruning: the payment server's scheduler calls `run` (jobs/schedule.ts) and `stop` when it closes. */
 export interface HousekeepingJob {
   /**
    * One pruning run; while one is still going (a backlog), that one. Never rejects:
@@ -35,19 +36,16 @@ function pruned(report: PruneReport) {
 /**
  * @example
  * const housekeeping = housekeepingJob({ db, now, log, retention: { deliveredNotifications: 30 } });
- * const timer = setInterval(() => void housekeeping.run(), 5 * 60_000);
+ * scheduler.every('housekeeping.prune', 5 * 60_000, () => housekeeping.run());
  * // at shutdown
- * clearInterval(timer); await housekeeping.stop();
+ * await Promise.all([scheduler.stop(), housekeeping.stop()]);
  */
 export function housekeepingJob(deps: HousekeepingJobDeps): HousekeepingJob {
-  const stopping = new AbortController();
-  let running: Promise<void> | undefined;
-
-  async function once(): Promise<void> {
+  return singleFlight(async (signal) => {
     try {
       const report = await pruneExpired(deps.db, {
         now: deps.now(),
-        signal: stopping.signal,
+        signal,
         ...(deps.retention ? { retention: deps.retention } : {}),
       });
       if (report.total > 0) deps.log.info('housekeeping.pruned', pruned(report));
@@ -59,19 +57,5 @@ export function housekeepingJob(deps: HousekeepingJobDeps): HousekeepingJob {
       if (error.report.total > 0) deps.log.info('housekeeping.pruned', pruned(error.report));
       for (const failure of error.failures) deps.log.error('housekeeping.prune_failed', { kind: failure.kind, error: failure.error });
     }
-  }
-
-  return {
-    run() {
-      if (stopping.signal.aborted) return Promise.resolve();
-      running ??= once().finally(() => {
-        running = undefined;
-      });
-      return running;
-    },
-    async stop() {
-      stopping.abort();
-      await running;
-    },
-  };
+  });
 }

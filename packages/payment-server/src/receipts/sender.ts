@@ -56,13 +56,6 @@ export interface ReceiptSender {
    * @example const report = await receipts.runOnce()
    */
   runOnce(options?: { limit?: number }): Promise<ReceiptReport>;
-  /**
-   * A pass for a timer: while one is going, that one. Never rejects: a failure is logged
-   * (`receipt.run_failed`) and the next run tries again.
-   */
-  run(): Promise<void>;
-  /** Waits for the pass in flight; later runs do nothing. */
-  stop(): Promise<void>;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 10;
@@ -125,11 +118,10 @@ function receiptOf(row: ClaimedRow): { receipt: Receipt; to: { id: string; phone
 }
 
 /**
+ * The payment server's scheduler runs a pass every 5 s (jobs/schedule.ts).
  * @example
  * const receipts = createReceiptSender({ db, notifier, now, log, enabled: config.CAISSE_RECEIPTS });
- * const timer = setInterval(() => void receipts.run(), 5_000);
- * // at shutdown
- * clearInterval(timer); await receipts.stop();
+ * scheduler.every('receipts.send', 5_000, () => receipts.runOnce());
  */
 export function createReceiptSender(deps: ReceiptSenderDeps): ReceiptSender {
   const { db, log, now } = deps;
@@ -140,8 +132,6 @@ export function createReceiptSender(deps: ReceiptSenderDeps): ReceiptSender {
   const random = deps.random ?? Math.random;
   if (!(Number.isSafeInteger(maxAttempts) && maxAttempts > 0)) throw new TypeError('maxAttempts must be a positive integer.');
   if (!(Number.isSafeInteger(leaseMs) && leaseMs > 0)) throw new TypeError('leaseMs must be a positive integer.');
-  let stopped = false;
-  let running: Promise<void> | undefined;
 
   async function send(row: ClaimedRow): Promise<keyof Omit<ReceiptReport, 'claimed'> | 'left'> {
     const id = String(row.id);
@@ -201,23 +191,5 @@ export function createReceiptSender(deps: ReceiptSenderDeps): ReceiptSender {
     return report;
   }
 
-  return {
-    runOnce,
-    run() {
-      if (stopped) return Promise.resolve();
-      running ??= runOnce()
-        .then(
-          () => undefined,
-          (error: unknown) => log.error('receipt.run_failed', { error }),
-        )
-        .finally(() => {
-          running = undefined;
-        });
-      return running;
-    },
-    async stop() {
-      stopped = true;
-      await running;
-    },
-  };
+  return { runOnce };
 }
