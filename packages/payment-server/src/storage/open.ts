@@ -10,6 +10,8 @@ export interface OpenDatabaseOptions {
   url?: string;
   /** Without `url`: the PGlite data folder. Without either: PGlite in memory. */
   dataDir?: string;
+  /** Without `url`: a backup to start from, into an empty `dataDir` or into memory (see `PgliteOptions.loadDataDir`). */
+  loadDataDir?: Blob;
   /** PostgreSQL only: connections in the pool. Default 10. */
   poolSize?: number;
   /** Apply pending migrations before returning. Default true. */
@@ -38,6 +40,9 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   if (options.url !== undefined && !/^postgres(ql)?:\/\//.test(options.url)) {
     throw new StorageError('config_invalid', 'The database URL must start with postgres:// or postgresql://.');
   }
+  if (options.url !== undefined && options.loadDataDir !== undefined) {
+    throw new StorageError('config_invalid', 'A backup of the embedded database loads into PGlite, not into PostgreSQL.');
+  }
   if (options.poolSize !== undefined && (!Number.isSafeInteger(options.poolSize) || options.poolSize < 1)) {
     throw new StorageError('config_invalid', 'The pool size must be a positive integer.');
   }
@@ -51,7 +56,10 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
           ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
           ...(options.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: options.queryTimeoutMs }),
         })
-      : await openPglite(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
+      : await openPglite({
+          ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+          ...(options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }),
+        });
   if (options.migrate !== false) {
     try {
       await migrate(db, options.migrations);

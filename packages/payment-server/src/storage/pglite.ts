@@ -12,6 +12,28 @@ const INT8 = 20;
 export interface PgliteOptions {
   /** Folder holding the database; in memory when absent (lost on close). */
   dataDir?: string;
+  /**
+   * A backup to start from (a gzipped tarball of a data folder, {@link PgliteDatabase.dumpDataDir}),
+   * into an empty `dataDir` or into memory.
+   */
+  loadDataDir?: Blob;
+}
+
+/** The embedded database, which can also copy itself whole. */
+export interface PgliteDatabase extends Database {
+  readonly driver: 'pglite';
+  /**
+   * The data folder as a gzipped tarball, taken while no statement runs: the image of a
+   * database stopped at that instant, which starts with every transaction committed
+   * before it and none after (one still open is rolled back, as after a crash).
+   * @example await writeFile('backup.tar.gz', Buffer.from(await (await db.dumpDataDir()).arrayBuffer()))
+   */
+  dumpDataDir(): Promise<Blob>;
+}
+
+/** Whether `db` is the embedded database, which {@link PgliteDatabase.dumpDataDir} can copy. */
+export function isPgliteDatabase(db: Database): db is PgliteDatabase {
+  return db.driver === 'pglite' && typeof (db as Partial<PgliteDatabase>).dumpDataDir === 'function';
 }
 
 /**
@@ -19,12 +41,19 @@ export interface PgliteOptions {
  * so transactions run one after another; a data folder must be opened by one process only.
  * @example const db = await openPglite({ dataDir: './data/caisse' });
  */
-export async function openPglite(options: PgliteOptions = {}): Promise<Database> {
+export async function openPglite(options: PgliteOptions = {}): Promise<PgliteDatabase> {
   const unlock = options.dataDir === undefined ? async () => {} : await lockDataDir(options.dataDir);
-  const pglite = await PGlite.create({
-    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
-    parsers: { [INT8]: (value: string) => BigInt(value) },
-  });
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({
+      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+      ...(options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }),
+      parsers: { [INT8]: (value: string) => BigInt(value) },
+    });
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
 
   type Connection = Pick<PGlite, 'query' | 'exec'>;
   const query = async <T extends object>(connection: Connection, sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> => {
@@ -70,12 +99,16 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
     },
     // In the process itself: reachable while open, and its notifications never drop.
     health: async () => ({ reachable: !pglite.closed, listener: 'up' }),
+    dumpDataDir: () => pglite.dumpDataDir('gzip'),
     async close() {
       await pglite.close();
       await unlock();
     },
   };
 }
+
+/** The lock file in a PGlite data folder: it holds the pid of the process that has the folder open. */
+export const LOCK_FILE = 'caisse.lock';
 
 function alive(pid: number): boolean {
   try {
@@ -89,11 +122,12 @@ function alive(pid: number): boolean {
 /**
  * PGlite writes its folder as one PostgreSQL server would: a second process opening it
  * at the same time would corrupt it. A lock file with the owner's pid refuses that (a
- * lock left by a process that died is taken over).
+ * lock left by a process that died is taken over). Resolves to the function that unlocks.
+ * @example const unlock = await lockDataDir('.data/payment-server/pglite'); try { … } finally { await unlock(); }
  */
-async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const lockFile = join(dataDir, 'caisse.lock');
+  const lockFile = join(dataDir, LOCK_FILE);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const handle = await open(lockFile, 'wx', 0o600);
