@@ -293,12 +293,12 @@ export function accountRoutes(deps: AccountDeps) {
       const accessKey = typeof form.accessKey === 'string' ? form.accessKey : '';
       const missing = [...(account ? [] : ['account' as const]), ...(accessKey ? [] : ['accessKey' as const])];
       if (missing.length > 0) return render(c, { account, identifyError: { code: 'missing', fields: missing } }, 400);
-      if (deps.identifyThrottle?.mustWait(c)) return render(c, { account, identifyError: { code: 'too_many_requests' } }, 429);
+      if (await deps.identifyThrottle?.mustWait(c)) return render(c, { account, identifyError: { code: 'too_many_requests' } }, 429);
       let customerId: string;
       try {
         customerId = (await deps.customers.identify(account, accessKey)).id;
       } catch (error) {
-        if (isWrongCredentials(error)) deps.identifyThrottle?.failed(c);
+        if (isWrongCredentials(error)) await deps.identifyThrottle?.failed(c);
         let identifyError: IdentifyError | undefined;
         if (error instanceof AuthenticationFailedError) identifyError = { code: 'credentials_invalid', attemptsLeft: error.attemptsLeft };
         if (!identifyError) throw error;

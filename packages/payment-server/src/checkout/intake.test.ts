@@ -31,6 +31,7 @@ const merchants: MerchantDirectory = {
           keys: staticKeySet(merchantKey.jwks),
           isRegisteredOrigin: (url) => isOriginIn(['https://shop.example'], url),
           returnOrigins: ['https://shop.example'],
+          status: 'active',
         }
       : undefined,
 };

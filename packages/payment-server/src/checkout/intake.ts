@@ -17,6 +17,7 @@ import { decodeJws, findDuplicateMember, unverifiedIssuer, verifyJws } from '@ca
 import type { ProblemCode } from '../http/problem.js';
 import { originOf } from '../merchants/origins.js';
 import type { TicketPolicy } from '../merchants/service.js';
+import { merchantStatusRefusal } from '../merchants/status.js';
 import type { ReceivedTicket } from './sessions.js';
 
 /** What ticket intake needs to know about merchants. */
@@ -64,7 +65,10 @@ export type IntakeResult =
   | { accepted: true; ticket: ReceivedTicket; kid: string }
   | {
       accepted: false;
-      /** What the customer is told, in words: `ticket_invalid`, `ticket_expired` or `merchant_unknown`. */
+      /**
+       * What the customer is told, in words: `ticket_invalid`, `ticket_expired` or `merchant_unknown`
+       * (with `merchant_pending` and `merchant_suspended`, which the hosted pages show in their own words).
+       */
       reason: RefusalReason;
       /** The precise code, for the merchant (the problem of `POST /v1/payments`, the refusal's `detail.code`). */
       code: ProblemCode;
@@ -202,6 +206,9 @@ async function verifyTicket(token: unknown, deps: IntakeDeps, reading: Reading):
       `The ticket of merchant ${merchantId} is meant for "${shown(claims.aud, 100)}", not this payment server: make tickets with the audience ${shown(deps.issuer, 100)} (createTicket's paymentServer, the issuer of its discovery document).`,
     );
   }
+  // After the signature: only the merchant's own tickets are told its status. Not final: the ticket may be taken once it is active.
+  const status = merchantStatusRefusal(merchantId, merchant.policy.status);
+  if (status) return refuse('merchant_unknown', status.code, status.detail);
   for (const field of ['returnUrl', 'cancelUrl', 'notifyUrl'] as const) {
     const url = claims[field];
     if (url !== undefined && !merchant.policy.isRegisteredOrigin(url)) {

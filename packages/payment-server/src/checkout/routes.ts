@@ -17,6 +17,7 @@ import { createLedger } from '../ledger/service.js';
 import type { Logger } from '../log.js';
 import { parseInput } from '../merchants/input.js';
 import type { MerchantService } from '../merchants/service.js';
+import { isMerchantStatusCode } from '../merchants/status.js';
 import { checkoutPage } from '../pages/checkout.js';
 import { CONFIRM_LIVE_SCRIPT, CONFIRM_LIVE_SCRIPT_PATH, confirmOnPhonePage } from '../pages/confirm.js';
 import { CHECKOUT_CSS, CHECKOUT_CSS_PATH } from '../pages/css.js';
@@ -220,6 +221,8 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       ...(merchant ? { merchant: merchant.id, ...(merchant.ticketId ? { ticket: merchant.ticketId } : {}) } : {}),
       ...(recorded ? { refusal: recorded.refusal.id } : {}),
     });
+    // Nothing signed nor spent: the customer is told in words, and the ticket may be paid once the operator approves or resumes the merchant.
+    if (isMerchantStatusCode(intake.code)) return problemPage(c, new ProblemError(intake.code));
     const answerable = merchant?.answerable;
     if (merchant && answerable) {
       const claim = await deps.sessions.claimRefusal(answerable, browserSecret(c, secure), {
@@ -536,8 +539,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
      */
     app.on(['GET', 'POST'], '/quote', async (c) => {
       if (deps.quotes === undefined) throw new ProblemError('not_found');
-      if (deps.quoteThrottle?.mustWait(c)) throw new ProblemError('too_many_requests');
-      deps.quoteThrottle?.failed(c);
+      if (await deps.quoteThrottle?.spend(c)) throw new ProblemError('too_many_requests');
       const fields = c.req.method === 'POST' ? await c.req.parseBody() : c.req.query();
       // The form also carries `mode` and `lang`: only the quote's own fields are read here.
       const { merchant, item, quantity, state } = parseInput(quoteQuery, {
@@ -581,13 +583,13 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       const onPhone = await toPhone(c, sharing, account);
       if (onPhone) return onPhone;
       if (!accessKey) return showSession(c, current, { code: 'missing', fields: ['accessKey'] }, account, reading.form);
-      if (deps.identifyThrottle?.mustWait(c)) return showSession(c, current, { code: 'too_many_requests' }, account, reading.form);
+      if (await deps.identifyThrottle?.mustWait(c)) return showSession(c, current, { code: 'too_many_requests' }, account, reading.form);
 
       let customerId: string;
       try {
         customerId = (await deps.customers.identify(account, accessKey)).id;
       } catch (error) {
-        if (isWrongCredentials(error)) deps.identifyThrottle?.failed(c);
+        if (isWrongCredentials(error)) await deps.identifyThrottle?.failed(c);
         if (error instanceof AuthenticationFailedError)
           return showSession(c, current, { code: 'credentials_invalid', attemptsLeft: error.attemptsLeft }, account, reading.form);
         if (error instanceof ProblemError && error.code === 'account_locked') {

@@ -10,6 +10,7 @@ export { countUnpaidCheckouts, deleteUnpaidCheckouts, type UnpaidCheckoutCounts,
 export { HOUSEKEEPING_USAGE, housekeepingCommand } from './cli.js';
 export { EXPIRED_ENROLLMENT_CODES } from './enrollment-codes.js';
 export { type HousekeepingJob, type HousekeepingJobDeps, housekeepingJob } from './job.js';
+export { FULL_LIMIT_BUCKETS } from './limits.js';
 export { DELIVERED_NOTIFICATIONS, PARKED_NOTIFICATIONS } from './notifications.js';
 export {
   isPruneError,

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
+import { createAttemptThrottle } from '../http/attempt-throttle.js';
 import type { Database } from '../storage/database.js';
 import { openTestDatabase, type TestDatabase, testDrivers } from '../storage/test-support.js';
 import { DAY, MINUTE, rowMaker, stillThere } from './__fixtures__/rows.js';
@@ -68,6 +69,12 @@ describe.each(drivers)('pruning on %s', (driver) => {
     ];
     // Enrollment codes: a day after they expired.
     const codes = [await rows.enrollmentCode(alice, ago(DAY + MINUTE)), await rows.enrollmentCode(alice, ago(DAY - MINUTE))];
+    // Limit buckets: once full again (one attempt of one, back 10 minutes after it was taken).
+    const [full, refilling] = ['198.51.100.1', '198.51.100.2'];
+    const takeAttempt = (client: string, at: Date) =>
+      createAttemptThrottle({ db, name: 'identify', limit: 1, now: () => at.getTime() }).failed(client);
+    await takeAttempt(full, ago(10 * MINUTE + SECOND));
+    await takeAttempt(refilling, ago(10 * MINUTE - SECOND));
 
     const report = await pruneExpired(db, { now: P });
 
@@ -81,8 +88,9 @@ describe.each(drivers)('pruning on %s', (driver) => {
         confirmation_requests: 1,
         notifications: 2,
         enrollment_codes: 1,
+        limit_buckets: 1,
       }),
-      total: 12,
+      total: 13,
       complete: true,
     });
     expect(await stillThere(db, 'api_assertions', 'jti', assertions)).toEqual([false, true]);
@@ -109,6 +117,7 @@ describe.each(drivers)('pruning on %s', (driver) => {
     expect((await db.query('SELECT 1 FROM confirmation_requests')).rows).toEqual([]);
     expect(await stillThere(db, 'notifications', 'id', notifications)).toEqual([false, true, false, true, true]);
     expect(await stillThere(db, 'enrollment_codes', 'code_sha256', codes)).toEqual([false, true]);
+    expect(await stillThere(db, 'limit_buckets', 'client', [full, refilling])).toEqual([false, true]);
 
     // A second run finds nothing more.
     expect(await pruneExpired(db, { now: P })).toEqual({ deleted: none, total: 0, complete: true });

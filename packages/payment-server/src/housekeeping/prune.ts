@@ -4,6 +4,7 @@ import { refusalCutoffs } from '../ticket-refusals/service.js';
 import { type BatchOptions, countRule, deleteBatch, inBatches, type PruneRule } from './batch.js';
 import { countUnpaidCheckouts, deleteUnpaidCheckouts, type UnpaidCheckoutCounts, type UnpaidCheckoutCutoffs } from './checkouts.js';
 import { EXPIRED_ENROLLMENT_CODES } from './enrollment-codes.js';
+import { FULL_LIMIT_BUCKETS } from './limits.js';
 import { DELIVERED_NOTIFICATIONS, PARKED_NOTIFICATIONS } from './notifications.js';
 import { SPENT_REFUSED_TICKETS, STALE_TICKET_REFUSALS } from './refusals.js';
 import { EXPIRED_ASSERTIONS, EXPIRED_IDEMPOTENCY_KEYS } from './replay.js';
@@ -19,6 +20,7 @@ export const PRUNED_TABLES = [
   'confirmation_requests',
   'notifications',
   'enrollment_codes',
+  'limit_buckets',
 ] as const;
 export type PrunedTable = (typeof PRUNED_TABLES)[number];
 
@@ -138,6 +140,7 @@ function kinds(now: Date, retention: Retention): Kind[] {
     ruleKind('delivered notifications', 'notifications', DELIVERED_NOTIFICATIONS, daysAgo(retention.deliveredNotifications)),
     ruleKind('parked notifications', 'notifications', PARKED_NOTIFICATIONS, daysAgo(retention.parkedNotifications)),
     ruleKind('expired enrollment codes', 'enrollment_codes', EXPIRED_ENROLLMENT_CODES, daysAgo(retention.enrollmentCodes)),
+    ruleKind('full limit buckets', 'limit_buckets', FULL_LIMIT_BUCKETS, now),
   ];
 }
 
@@ -145,7 +148,7 @@ function kinds(now: Date, retention: Retention): Kind[] {
  * Deletes the rows that serve nothing any more (see {@link PRUNED_TABLES} and the README,
  * "Housekeeping"): expired replay entries, old refusals, unpaid checkouts with their
  * tickets and confirmation requests once intake refuses those tickets as expired, old
- * delivered or parked notifications, expired enrollment codes. Nothing a payment, a
+ * delivered or parked notifications, expired enrollment codes, full limit buckets. Nothing a payment, a
  * refund, a ledger transfer, an audit batch or a voucher refers to is ever among them.
  *
  * Each kind goes in batches of `batchSize` rows (unpaid checkouts: at most

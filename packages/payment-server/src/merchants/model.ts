@@ -1,6 +1,7 @@
 import { LIMITS, type PublicJwk } from '@caisse/protocol';
 import { z } from 'zod';
 import { ID_PATTERN } from './input.js';
+import type { MerchantStatus } from './status.js';
 
 /** A public key a merchant registered, current or retired. */
 export interface MerchantKey {
@@ -27,6 +28,8 @@ export interface Merchant {
   readonly notifyUrl: string | null;
   /** Where the payment server asks for quotes (`caisse-quote+jwt`, docs/quotes-and-delivery.md); null when the merchant takes none. */
   readonly quoteUrl: string | null;
+  /** `pending` until the operator approves it, `active`, or `suspended`: only an active merchant takes new payments (status.ts). */
+  readonly status: MerchantStatus;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -52,6 +55,7 @@ export const registerMerchantInput = z.strictObject({
   returnOrigins: z.array(z.unknown()),
   notifyUrl: z.string().nullable().optional(),
   quoteUrl: z.string().nullable().optional(),
+  status: z.enum(['pending', 'active']).optional(),
 });
 
 export interface RegisterMerchantInput {
@@ -65,6 +69,8 @@ export interface RegisterMerchantInput {
   notifyUrl?: string | null;
   /** The quote endpoint: https (http only on localhost); omit or null for none. */
   quoteUrl?: string | null;
+  /** `active` (default: the operator registering it has vetted it), or `pending` until someone approves it. */
+  status?: 'pending' | 'active';
 }
 
 export const merchantId = id;
@@ -75,6 +81,7 @@ export interface MerchantRow {
   return_origins: string[];
   notify_url: string | null;
   quote_url: string | null;
+  status: MerchantStatus;
   created_at: Date;
   updated_at: Date;
 }
@@ -97,6 +104,7 @@ export function toMerchant(row: MerchantRow, keyRows: readonly MerchantKeyRow[])
     returnOrigins: row.return_origins,
     notifyUrl: row.notify_url,
     quoteUrl: row.quote_url,
+    status: row.status,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -2,6 +2,7 @@ import { TOKEN_TYPES } from '@caisse/protocol';
 import { generateKey, signJws, verifyJws } from '@caisse/server-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../storage/database.js';
+import { constraintName } from '../storage/errors.js';
 import { openTestDatabase, type TestDatabase, testDrivers } from '../storage/test-support.js';
 import type { RegisterMerchantInput } from './model.js';
 import { createMerchantService, type MerchantService } from './service.js';
@@ -54,6 +55,7 @@ describe.each(drivers)('merchants on %s', (driver) => {
         returnOrigins: ['https://shop.example', 'http://localhost:3000'],
         notifyUrl: 'https://backend.shop.example/caisse/notify',
         quoteUrl: null,
+        status: 'active',
         createdAt: clock.now,
         updatedAt: clock.now,
       });
@@ -287,6 +289,116 @@ describe.each(drivers)('merchants on %s', (driver) => {
       expect(await merchants.isRegisteredOrigin(other.input.id, 'https://other.example/paid')).toBe(true);
       expect((await merchants.ticketPolicy(shop.input.id))?.isRegisteredOrigin('https://other.example/paid')).toBe(false);
       expect((await merchants.ticketPolicy(other.input.id))?.isRegisteredOrigin('https://other.example/paid')).toBe(true);
+    });
+  });
+
+  describe('lifecycle', () => {
+    const history = async (id: string) => (await merchants.statusHistory(id)).map(({ from, to, by, reason }) => ({ from, to, by, reason }));
+
+    it('registers a merchant active by default, or pending when asked, and no other way', async () => {
+      expect((await merchants.register(merchantInput().input)).status).toBe('active');
+      const { input } = merchantInput();
+      expect((await merchants.register({ ...input, status: 'pending' })).status).toBe('pending');
+      expect((await merchants.ticketPolicy(input.id))?.status).toBe('pending');
+      expect(await merchants.statusHistory(input.id)).toEqual([]);
+      await refusedWithoutChange(db, 'request_invalid', () =>
+        merchants.register({ ...merchantInput().input, status: 'suspended' } as unknown as RegisterMerchantInput),
+      );
+    });
+
+    it('approves a pending merchant, suspends it with a reason, resumes it, and keeps every move in its history', async () => {
+      const { input } = merchantInput();
+      await merchants.register({ ...input, status: 'pending' });
+      clock.now = new Date('2026-11-22T11:00:00Z');
+      const approved = await merchants.approve(input.id, { by: 'operator:alice' });
+      expect(approved).toMatchObject({ status: 'active', updatedAt: clock.now });
+      expect((await merchants.ticketPolicy(input.id))?.status).toBe('active');
+      const suspended = await merchants.suspend(input.id, { by: 'cli:bob', reason: 'Chargebacks under review' });
+      expect(suspended.status).toBe('suspended');
+      expect(await merchants.get(input.id)).toEqual(suspended);
+      expect((await merchants.ticketPolicy(input.id))?.status).toBe('suspended');
+      expect((await merchants.resume(input.id, { by: 'cli', reason: 'Cleared' })).status).toBe('active');
+      expect(await history(input.id)).toEqual([
+        { from: 'pending', to: 'active', by: 'operator:alice', reason: null },
+        { from: 'active', to: 'suspended', by: 'cli:bob', reason: 'Chargebacks under review' },
+        { from: 'suspended', to: 'active', by: 'cli', reason: 'Cleared' },
+      ]);
+      expect((await merchants.statusHistory(input.id))[0]?.at).toEqual(clock.now);
+    });
+
+    it('suspends a pending merchant, which resuming makes active', async () => {
+      const { input } = merchantInput();
+      await merchants.register({ ...input, status: 'pending' });
+      await merchants.suspend(input.id, { by: 'cli', reason: 'Documents forged' });
+      expect((await merchants.resume(input.id, { by: 'cli' })).status).toBe('active');
+    });
+
+    it('refuses a move the status does not allow, saying the status, and changes nothing', async () => {
+      const { input } = merchantInput();
+      await merchants.register(input);
+      const conflict = await refusedWithoutChange(db, 'merchant_status_conflict', () => merchants.approve(input.id, { by: 'cli' }));
+      expect(conflict.extensions).toEqual({ status: 'active' });
+      expect(conflict.message).toBe(`Merchant ${input.id} is active: only a pending merchant can be approved.`);
+      await refusedWithoutChange(db, 'merchant_status_conflict', () => merchants.resume(input.id, { by: 'cli' }));
+      await merchants.suspend(input.id, { by: 'cli', reason: 'Fraud' });
+      await refusedWithoutChange(db, 'merchant_status_conflict', () => merchants.suspend(input.id, { by: 'cli', reason: 'Again' }));
+      await refusedWithoutChange(db, 'merchant_status_conflict', () => merchants.approve(input.id, { by: 'cli' }));
+      expect(await history(input.id)).toHaveLength(1);
+    });
+
+    it('refuses an unknown merchant, a suspension without a reason and malformed names, changing nothing', async () => {
+      const { input } = merchantInput();
+      await merchants.register(input);
+      await refusedWithoutChange(db, 'merchant_unknown', () => merchants.approve('nobody', { by: 'cli' }));
+      await refusedWithoutChange(db, 'merchant_unknown', () => merchants.suspend('nobody', { by: 'cli', reason: 'x' }));
+      await refusedWithoutChange(db, 'merchant_unknown', () => merchants.resume("x' OR '1'='1", { by: 'cli' }));
+      await problem(merchants.statusHistory('nobody'), 'merchant_unknown');
+      await refusedWithoutChange(db, 'request_invalid', () => merchants.suspend(input.id, { by: 'cli' } as { by: string; reason: string }));
+      await refusedWithoutChange(db, 'request_invalid', () => merchants.suspend(input.id, { by: 'cli', reason: '' }));
+      await refusedWithoutChange(db, 'request_invalid', () => merchants.suspend(input.id, { by: '', reason: 'Fraud' }));
+      await refusedWithoutChange(db, 'request_invalid', () => merchants.suspend(input.id, { by: 'cli\n', reason: 'Fraud' }));
+      await refusedWithoutChange(db, 'request_invalid', () => merchants.suspend(input.id, { by: 'cli', reason: 'x'.repeat(501) }));
+      expect((await merchants.get(input.id)).status).toBe('active');
+    });
+
+    it('lets one of two suspensions at once through, and records it once', async () => {
+      const { input } = merchantInput();
+      await merchants.register(input);
+      const results = await Promise.allSettled([
+        merchants.suspend(input.id, { by: 'operator:a', reason: 'First' }),
+        merchants.suspend(input.id, { by: 'operator:b', reason: 'Second' }),
+      ]);
+      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+      expect(results.find((result) => result.status === 'rejected')).toMatchObject({ reason: { code: 'merchant_status_conflict' } });
+      expect(await history(input.id)).toHaveLength(1);
+    });
+
+    it('keeps the history append-only: a row can be neither changed nor deleted', async () => {
+      const { input } = merchantInput();
+      await merchants.register(input);
+      await merchants.suspend(input.id, { by: 'cli', reason: 'Fraud' });
+      for (const sql of [
+        "UPDATE merchant_status_changes SET reason = 'Nothing' WHERE merchant_id = $1",
+        'DELETE FROM merchant_status_changes WHERE merchant_id = $1',
+      ]) {
+        const refused = await db.query(sql, [input.id]).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(constraintName(refused)).toBe('ledger_append_only');
+      }
+      expect(await history(input.id)).toEqual([{ from: 'active', to: 'suspended', by: 'cli', reason: 'Fraud' }]);
+      // Nor can a row record a move the lifecycle does not have.
+      const forged = await db
+        .query(
+          `INSERT INTO merchant_status_changes (merchant_id, from_status, to_status, changed_by, changed_at) VALUES ($1, 'suspended', 'pending', 'sql', now())`,
+          [input.id],
+        )
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(constraintName(forged)).toBe('merchant_status_changes_move');
     });
   });
 

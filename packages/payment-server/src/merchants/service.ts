@@ -16,6 +16,15 @@ import {
   toMerchant,
 } from './model.js';
 import { isOriginIn, originOf, parseReturnOrigins } from './origins.js';
+import {
+  type MerchantStatus,
+  type MerchantStatusChange,
+  STATUS_MOVES,
+  type StatusChangeInput,
+  type StatusMove,
+  statusChangeInput,
+  suspensionInput,
+} from './status.js';
 
 export interface MerchantServiceDeps {
   db: Executor;
@@ -35,6 +44,8 @@ export interface TicketPolicy {
   returnOrigins?: readonly string[];
   /** The payment server's mode, which a ticket must be in (its kid and its `test` claim); absent: `live`. */
   mode?: Mode;
+  /** The merchant's status, read with the keys: only an `active` merchant's tickets are taken. */
+  status: MerchantStatus;
 }
 
 export interface ListMerchantsOptions {
@@ -71,6 +82,29 @@ export interface MerchantService {
   displayName(merchantId: string): Promise<string>;
   /** Ordered by id. */
   list(options?: ListMerchantsOptions): Promise<Merchant[]>;
+  /**
+   * A pending merchant may take payments from now on, on every instance.
+   * @throws ProblemError `merchant_unknown`, `merchant_status_conflict` (not pending), `request_invalid` (`by`, `reason`)
+   * @example await merchants.approve('bookshop', { by: 'operator:alice' })
+   */
+  approve(merchantId: string, change: StatusChangeInput): Promise<Merchant>;
+  /**
+   * An active or pending merchant takes no new payment from now on, on every instance;
+   * refunds, escrow, settlement and disputes of its past payments go on.
+   * @throws ProblemError `merchant_unknown`, `merchant_status_conflict` (already suspended), `request_invalid` (`by`, a missing `reason`)
+   * @example await merchants.suspend('bookshop', { by: 'cli:alice', reason: 'Chargebacks under review' })
+   */
+  suspend(merchantId: string, change: { by: string; reason: string }): Promise<Merchant>;
+  /**
+   * A suspended merchant takes payments again.
+   * @throws ProblemError `merchant_unknown`, `merchant_status_conflict` (not suspended), `request_invalid` (`by`, `reason`)
+   */
+  resume(merchantId: string, change: StatusChangeInput): Promise<Merchant>;
+  /**
+   * Every status change of the merchant, oldest first (append-only: never edited).
+   * @throws ProblemError `merchant_unknown`
+   */
+  statusHistory(merchantId: string): Promise<MerchantStatusChange[]>;
   /**
    * Adds a public key. A kid is never reused by a merchant, not even a retired one's.
    * @throws ProblemError `merchant_unknown`, `keys_invalid`, `key_mode_mismatch`
@@ -116,9 +150,21 @@ export interface MerchantService {
   tillAccount(merchantId: string, currency: string): Promise<Account>;
 }
 
+/** The past participle of each move, for messages and log events (`merchant.suspended`). */
+const STATUS_VERBS: Record<StatusMove, string> = { approve: 'approved', suspend: 'suspended', resume: 'resumed' };
+
+interface StatusChangeRow {
+  merchant_id: string;
+  from_status: MerchantStatus;
+  to_status: MerchantStatus;
+  changed_by: string;
+  reason: string | null;
+  changed_at: Date;
+}
+
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => SILENT };
 
-const MERCHANT_COLUMNS = 'id, display_name, return_origins, notify_url, quote_url, created_at, updated_at';
+const MERCHANT_COLUMNS = 'id, display_name, return_origins, notify_url, quote_url, status, created_at, updated_at';
 const KEY_COLUMNS = 'merchant_id, kid, jwk, added_at, retired_at';
 
 function importKeys(jwks: unknown): Map<string, PublicJwk> {
@@ -207,6 +253,36 @@ export function createMerchantService(deps: MerchantServiceDeps): MerchantServic
   /** Registered merchants only: bounded by the merchants table, which never shrinks. */
   const names = new Map<string, string>();
 
+  /**
+   * One move of the lifecycle: the merchant row locked, its status checked against the
+   * move, changed, and the change appended to its history in the same transaction. Every
+   * read of the status (ticket intake, the charge statement) is fresh, so the move holds
+   * on every instance as soon as it commits.
+   */
+  async function moveStatus(merchantId: string, move: StatusMove, change: StatusChangeInput): Promise<Merchant> {
+    const { from, to } = STATUS_MOVES[move];
+    const merchant = await withTransaction(db, async (tx) => {
+      const current = await requireMerchant(tx, merchantId, true);
+      if (!(from as readonly MerchantStatus[]).includes(current.status)) {
+        throw new ProblemError(
+          'merchant_status_conflict',
+          `Merchant ${current.id} is ${current.status}: only a ${from.join(' or ')} merchant can be ${STATUS_VERBS[move]}.`,
+          { extensions: { status: current.status } },
+        );
+      }
+      const at = now();
+      await tx.query('UPDATE merchants SET status = $2, updated_at = $3 WHERE id = $1', [current.id, to, at]);
+      await tx.query(
+        `INSERT INTO merchant_status_changes (merchant_id, from_status, to_status, changed_by, reason, changed_at)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [current.id, current.status, to, change.by, change.reason ?? null, at],
+      );
+      return requireMerchant(tx, current.id);
+    });
+    log.info(`merchant.${STATUS_VERBS[move]}`, { merchantId: merchant.id, status: merchant.status, by: change.by });
+    return merchant;
+  }
+
   const service: MerchantService = {
     async register(input) {
       const parsed = parseInput(registerMerchantInput, input);
@@ -220,8 +296,9 @@ export function createMerchantService(deps: MerchantServiceDeps): MerchantServic
       try {
         merchant = await withTransaction(db, async (tx) => {
           await tx.query(
-            'INSERT INTO merchants (id, display_name, return_origins, notify_url, quote_url, created_at, updated_at) VALUES ($1, $2, $3::text[], $4, $6, $5, $5)',
-            [parsed.id, parsed.displayName, returnOrigins, notifyUrl, at, quoteUrl],
+            `INSERT INTO merchants (id, display_name, return_origins, notify_url, quote_url, status, created_at, updated_at)
+             VALUES ($1, $2, $3::text[], $4, $6, $7, $5, $5)`,
+            [parsed.id, parsed.displayName, returnOrigins, notifyUrl, at, quoteUrl, parsed.status ?? 'active'],
           );
           await tx.query(
             `INSERT INTO merchant_keys (merchant_id, kid, jwk, added_at)
@@ -236,7 +313,7 @@ export function createMerchantService(deps: MerchantServiceDeps): MerchantServic
         }
         throw error;
       }
-      log.info('merchant.registered', { merchantId: merchant.id, kids: [...keys.keys()], returnOrigins });
+      log.info('merchant.registered', { merchantId: merchant.id, kids: [...keys.keys()], returnOrigins, status: merchant.status });
       return merchant;
     },
 
@@ -262,6 +339,27 @@ export function createMerchantService(deps: MerchantServiceDeps): MerchantServic
         [options.after ?? '', limit],
       );
       return loadMerchants(db, rows);
+    },
+
+    // Async: refused input rejects the promise, as every other method does, rather than throwing at the call.
+    approve: async (merchantId, change) => moveStatus(merchantId, 'approve', parseInput(statusChangeInput, change)),
+    suspend: async (merchantId, change) => moveStatus(merchantId, 'suspend', parseInput(suspensionInput, change)),
+    resume: async (merchantId, change) => moveStatus(merchantId, 'resume', parseInput(statusChangeInput, change)),
+
+    async statusHistory(merchantId) {
+      await requireMerchant(db, merchantId);
+      const { rows } = await db.query<StatusChangeRow>(
+        'SELECT merchant_id, from_status, to_status, changed_by, reason, changed_at FROM merchant_status_changes WHERE merchant_id = $1 ORDER BY seq',
+        [merchantId],
+      );
+      return rows.map((row) => ({
+        merchantId: row.merchant_id,
+        from: row.from_status,
+        to: row.to_status,
+        by: row.changed_by,
+        reason: row.reason,
+        at: row.changed_at,
+      }));
     },
 
     async addKey(merchantId, jwk) {
@@ -335,8 +433,8 @@ export function createMerchantService(deps: MerchantServiceDeps): MerchantServic
 
     async ticketPolicy(merchantId) {
       if (typeof merchantId !== 'string' || !ID_PATTERN.test(merchantId)) return undefined;
-      const { rows } = await db.query<{ return_origins: string[]; jwk: PublicJwk }>(
-        `SELECT m.return_origins, k.jwk FROM merchants m
+      const { rows } = await db.query<{ return_origins: string[]; status: MerchantStatus; jwk: PublicJwk }>(
+        `SELECT m.return_origins, m.status, k.jwk FROM merchants m
            JOIN merchant_keys k ON k.merchant_id = m.id AND k.retired_at IS NULL
           WHERE m.id = $1 ORDER BY k.added_at DESC, k.kid`,
         [merchantId],
@@ -350,6 +448,7 @@ export function createMerchantService(deps: MerchantServiceDeps): MerchantServic
         isRegisteredOrigin: (url) => originOf(url) !== undefined && isOriginIn(origins, url),
         returnOrigins: origins,
         mode,
+        status: first.status,
       };
     },
 

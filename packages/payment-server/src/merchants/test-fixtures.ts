@@ -8,6 +8,8 @@ export async function partyRows(db: Queryable): Promise<Record<string, number>> 
     `SELECT (SELECT count(*)::int FROM merchants) AS merchants,
             (SELECT count(*)::int FROM merchant_keys) AS merchant_keys,
             (SELECT count(*)::int FROM merchant_keys WHERE retired_at IS NOT NULL) AS retired_keys,
+            (SELECT count(*)::int FROM merchants WHERE status = 'active') AS active_merchants,
+            (SELECT count(*)::int FROM merchant_status_changes) AS merchant_status_changes,
             (SELECT count(*)::int FROM customers) AS customers,
             (SELECT count(*)::int FROM customer_limits) AS customer_limits,
             (SELECT count(*)::int FROM customer_attempts) AS customer_attempts,

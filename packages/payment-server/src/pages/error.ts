@@ -20,6 +20,8 @@ export const ERROR_PAGE_CODES = [
   'quote_endpoint_missing',
   'content_released',
   'content_withheld',
+  'merchant_pending',
+  'merchant_suspended',
 ] as const;
 export type ErrorPageCode = (typeof ERROR_PAGE_CODES)[number];
 

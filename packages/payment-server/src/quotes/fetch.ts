@@ -7,6 +7,7 @@ import { ProblemError } from '../http/problem.js';
 import type { ServerKeys } from '../keys/service.js';
 import type { Logger } from '../log.js';
 import type { MerchantService } from '../merchants/service.js';
+import { assertMerchantMayTakePayments } from '../merchants/status.js';
 
 /** What a quote is asked for: the merchant, its item reference, how many, and the browser binding when a browser asks. */
 export interface QuoteQuery {
@@ -29,7 +30,7 @@ export interface QuoteFetcher {
    * and checks the answer as any ticket (the merchant's key, our audience, registered
    * URLs, amounts, a stored digital good) and as the answer to this very request
    * (`quote.request`, item and quantity).
-   * @throws ProblemError `merchant_unknown`, `quote_endpoint_missing`, `quote_unavailable` (with the merchant's message), `quote_failed`
+   * @throws ProblemError `merchant_unknown`, `merchant_pending`, `merchant_suspended`, `quote_endpoint_missing`, `quote_unavailable` (with the merchant's message), `quote_failed`
    * @example const { token } = await quotes.fetch({ merchantId: 'newsstand', item: 'tides', quantity: 1 })
    */
   fetch(query: QuoteQuery): Promise<FetchedQuote>;
@@ -86,6 +87,8 @@ export function createQuoteFetcher(deps: {
   return {
     async fetch(query) {
       const merchant = await deps.merchants.get(query.merchantId);
+      // Before the merchant is called: a merchant that may not take payments is not asked for a price.
+      assertMerchantMayTakePayments(merchant);
       if (merchant.quoteUrl === null) throw new ProblemError('quote_endpoint_missing');
       const iat = Math.floor(now().getTime() / 1000);
       const claims: QuoteRequestClaims = {

@@ -48,8 +48,7 @@ export function quoteRoutes(deps: { quotes: QuoteFetcher; throttle?: RequestThro
     );
     app.post('/quotes', async (c) => {
       // Counted before anything is read: a malformed request costs the merchant nothing, but it costs us.
-      if (deps.throttle?.mustWait(c)) throw new ProblemError('too_many_requests');
-      deps.throttle?.failed(c);
+      if (await deps.throttle?.spend(c)) throw new ProblemError('too_many_requests');
       const input = parseInput(quoteQuery.strict(), await readJsonBody(c));
       const { token, ticket } = await deps.quotes.fetch({ merchantId: input.merchant, item: input.item, quantity: input.quantity });
       const { claims } = ticket;

@@ -19,6 +19,8 @@ export type MerchantApiServerCode =
   | 'payment_ambiguous'
   | 'internal_error'
   | 'bank_pending'
+  | 'merchant_pending'
+  | 'merchant_suspended'
   | 'allowance_unknown'
   | 'allowance_expired'
   | 'allowance_exhausted'
