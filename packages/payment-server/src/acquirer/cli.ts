@@ -1,6 +1,7 @@
 import { toDecimalString } from '@caisse/protocol';
 import { options, UsageError } from '../cli/args.js';
 import type { CliIo } from '../cli/commands.js';
+import { jsonMoney, output } from '../cli/output.js';
 import type { PaymentServer } from '../server.js';
 import { isDate } from '../settlement/cutoff.js';
 import type { AcquirerRoute } from './routing.js';
@@ -37,12 +38,17 @@ function day(value: unknown, name: string): Date | undefined {
 export async function acquirerCommand(argv: string[], io: CliIo, withServer: WithServer): Promise<number | undefined> {
   const [group = '', action = '', ...rest] = argv;
   if (group !== 'acquirers') return undefined;
+  const print = output(io);
   switch (action) {
     case 'list': {
       options(rest, {});
       const acquirers = await withServer(io, async (server) => server.acquirers);
-      if (acquirers.length === 0) io.out('No acquirer is configured (CAISSE_ACQUIRERS): bank amounts are declined.');
-      for (const acquirer of acquirers) io.out(`${acquirer.name}\t${(acquirer.routes ?? [{}]).map(describeRoute).join(' | ')}`);
+      print.list(acquirers, {
+        line: (acquirer) => `${acquirer.name}\t${(acquirer.routes ?? [{}]).map(describeRoute).join(' | ')}`,
+        // The adapter object is code, and its options may hold credentials: the name and routes only.
+        json: (acquirer) => ({ name: acquirer.name, routes: acquirer.routes ?? [] }),
+        empty: 'No acquirer is configured (CAISSE_ACQUIRERS): bank amounts are declined.',
+      });
       return 0;
     }
     case 'totals': {
@@ -52,27 +58,40 @@ export async function acquirerCommand(argv: string[], io: CliIo, withServer: Wit
       const totals = await withServer(io, (server) =>
         acquirerTotals(server.db, { ...(from ? { from } : {}), ...(to ? { to: new Date(to.getTime() + 86_400_000) } : {}) }),
       );
-      if (totals.length === 0) io.out('No approved bank operation in this period.');
-      for (const total of totals) {
-        io.out(
+      print.list(totals, {
+        line: (total) =>
           `${total.acquirer}\t${total.currency}\t${total.kind}\t${total.count}\t${toDecimalString({ amount: total.amount, currency: total.currency })}`,
-        );
-      }
+        json: (total) => ({
+          acquirer: total.acquirer,
+          kind: total.kind,
+          count: total.count,
+          amount: jsonMoney(total.amount, total.currency),
+        }),
+        empty: 'No approved bank operation in this period.',
+      });
       return 0;
     }
     case 'pending': {
       options(rest, {});
       const pending = await withServer(io, (server) => server.bank.listPending());
-      if (pending.length === 0) io.out('No bank operation is pending.');
-      for (const operation of pending) {
-        const amount = toDecimalString({ amount: operation.amount, currency: operation.currency });
-        io.out(
-          `${operation.acquirer}\t${operation.idempotencyKey}\t${operation.kind}\t${amount} ${operation.currency}\t${operation.attempts} attempt(s)\t${operation.lastError ?? ''}`,
-        );
-      }
+      print.list(pending, {
+        line: (operation) => {
+          const amount = toDecimalString({ amount: operation.amount, currency: operation.currency });
+          return `${operation.acquirer}\t${operation.idempotencyKey}\t${operation.kind}\t${amount} ${operation.currency}\t${operation.attempts} attempt(s)\t${operation.lastError ?? ''}`;
+        },
+        json: (operation) => ({
+          acquirer: operation.acquirer,
+          idempotencyKey: operation.idempotencyKey,
+          kind: operation.kind,
+          amount: jsonMoney(operation.amount, operation.currency),
+          attempts: operation.attempts,
+          lastError: operation.lastError ?? null,
+        }),
+        empty: 'No bank operation is pending.',
+      });
       return 0;
     }
     default:
-      throw new UsageError(`Unknown command "acquirers ${action}".`);
+      throw new UsageError(`Unknown command "acquirers ${action}".`, 'command_unknown');
   }
 }

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { reference } from '@caisse/acquirer';
-import { options, required, UsageError } from '../cli/args.js';
+import { fileArgument, options, required, UsageError } from '../cli/args.js';
 import type { CliIo } from '../cli/commands.js';
+import { jsonMoney, output } from '../cli/output.js';
 import { ProblemError } from '../http/problem.js';
 import type { PaymentServer } from '../server.js';
 import { settlementCsv } from '../settlement/csv.js';
@@ -21,14 +22,18 @@ type WithServer = <T>(io: CliIo, run: (server: PaymentServer) => Promise<T>) => 
  */
 export async function afterPaymentCommand(argv: string[], io: CliIo, withServer: WithServer): Promise<number | undefined> {
   const [group = '', action = '', ...rest] = argv;
+  const print = output(io);
   if (group === 'merchants' && action === 'carrier-key') {
     const [verb, merchantId, file] = rest;
     if (verb !== 'add' || !merchantId || !file || rest.length !== 3 || rest.some((arg) => arg.startsWith('-'))) {
       throw new UsageError('merchants carrier-key add MERCHANT JWKS_FILE');
     }
-    const jwks = JSON.parse(await readFile(file, 'utf8')) as unknown;
+    const jwks = JSON.parse(await readFile(fileArgument(io, file), 'utf8')) as unknown;
     const added = await withServer(io, (server) => server.afterPayment.carriers.add(merchantId, jwks));
-    io.out(`Carrier key(s) ${added.kids.join(', ')} may now confirm deliveries of ${added.merchantId}'s payments.`);
+    print.result(
+      { merchantId: added.merchantId, kids: added.kids },
+      `Carrier key(s) ${added.kids.join(', ')} may now confirm deliveries of ${added.merchantId}'s payments.`,
+    );
     return 0;
   }
   if (group === 'merchants' && action === 'bank-ref') {
@@ -42,7 +47,7 @@ export async function afterPaymentCommand(argv: string[], io: CliIo, withServer:
       server.db.query('UPDATE merchants SET bank_ref = $2 WHERE id = $1', [merchantId, ref]),
     );
     if (rowCount !== 1) throw new ProblemError('merchant_unknown');
-    io.out(`Merchant ${merchantId} is paid out to ${ref}.`);
+    print.result({ merchantId, bankRef: ref }, `Merchant ${merchantId} is paid out to ${ref}.`);
     return 0;
   }
   if (group === 'settle') {
@@ -50,23 +55,28 @@ export async function afterPaymentCommand(argv: string[], io: CliIo, withServer:
     const date = required(found, 'date');
     const merchant = found.merchant as string | undefined;
     const results = await withServer(io, (server) => server.afterPayment.settlement.settle(date, merchant ? { merchantId: merchant } : {}));
-    if (results.length === 0) io.out(`No merchant till to settle for ${date}.`);
-    for (const result of results) {
-      const what =
-        result.status === 'skipped'
-          ? `skipped: ${result.skipped}`
-          : `${result.status} ${result.amount}${result.replayed ? ' (already settled)' : ''}`;
-      io.out(`${result.merchantId}\t${result.date}\t${result.currency}\t${result.id ?? '-'}\t${what}`);
-    }
+    print.list(results, {
+      line: (result) => {
+        const what =
+          result.status === 'skipped'
+            ? `skipped: ${result.skipped}`
+            : `${result.status} ${result.amount}${result.replayed ? ' (already settled)' : ''}`;
+        return `${result.merchantId}\t${result.date}\t${result.currency}\t${result.id ?? '-'}\t${what}`;
+      },
+      json: ({ amount, currency, skipped, ...result }) => ({ ...result, amount: jsonMoney(amount, currency), skipped: skipped ?? null }),
+      empty: `No merchant till to settle for ${date}.`,
+    });
     return 0;
   }
   if (group === 'settlements' && action === 'report') {
     const found = options(rest, { merchant: { type: 'string' }, date: { type: 'string' }, csv: { type: 'boolean' } });
+    if (found.csv && print.json) throw new UsageError('--csv or --json: one of them.');
     const report = await withServer(io, (server) =>
       server.afterPayment.settlement.report(required(found, 'merchant'), required(found, 'date')),
     );
+    // The merchant API's own document (GET /v1/settlements/:date), with or without --json: one format for one report.
     if (found.csv) io.out(settlementCsv(report).trimEnd().replaceAll('\r\n', '\n'));
-    else io.out(JSON.stringify(report, null, 2));
+    else print.result(report, JSON.stringify(report, null, 2));
     return 0;
   }
   return undefined;

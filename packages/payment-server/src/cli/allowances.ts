@@ -5,6 +5,7 @@ import { ProblemError } from '../http/problem.js';
 import type { PaymentServer } from '../server.js';
 import { options, positional, UsageError } from './args.js';
 import type { CliIo } from './commands.js';
+import { jsonMoney, output } from './output.js';
 
 /** The session allowance commands, for the usage text of `caisse-server`. */
 export const ALLOWANCES_USAGE = `  allowances show ID            one allowance: state, used and left, its current period, its charges (reads only)
@@ -42,26 +43,51 @@ export async function allowancesCommand(argv: string[], io: CliIo, withServer: W
     });
     const { currency } = allowance;
     const decimal = (value: bigint) => toDecimalString({ amount: Number(value), currency });
+    const money = (value: bigint) => jsonMoney(value, currency);
     const left = allowance.state === 'active' ? allowance.maximum - allowance.used : 0n;
     const due = dueReason(allowance, at);
+    const print = output(io);
     // As `customers plan`: one line per field on stdout (name, values; tab-separated, for scripts); the rest on stderr.
-    io.err(
+    print.note(
       `Allowance ${allowance.id}, granted by ${allowance.customerId} to ${allowance.merchantId} in ${currency} on ${allowance.grantedAt.toISOString()}.`,
     );
-    io.out(
-      `state\t${allowance.state === 'active' ? 'active' : `ended\t${allowance.endReason}\t${allowance.endedAt?.toISOString() ?? ''}`}`,
+    print.result(
+      {
+        id: allowance.id,
+        customer: allowance.customerId,
+        merchant: allowance.merchantId,
+        grantedAt: allowance.grantedAt,
+        state: allowance.state,
+        endReason: allowance.endReason,
+        endedAt: allowance.endedAt,
+        due: due ?? null,
+        maximum: money(allowance.maximum),
+        chargeCap: allowance.chargeCap === null ? null : money(allowance.chargeCap),
+        used: money(allowance.used),
+        left: money(left),
+        period: {
+          number: allowance.periodNo,
+          start: allowance.periodStart,
+          end: allowance.periodEnd,
+          every: allowance.period ?? 'one-off',
+        },
+        charges: allowance.chargeCount,
+        expiresAt: allowance.expiresAt,
+        settled: { periods: Number(settled?.periods ?? 0), used: money(BigInt(settled?.used ?? 0)) },
+      },
+      [
+        `state\t${allowance.state === 'active' ? 'active' : `ended\t${allowance.endReason}\t${allowance.endedAt?.toISOString() ?? ''}`}`,
+        ...(due === undefined ? [] : [`due\t${due}\t(settled by the next sweep, charge or read; or now: allowances settle-due)`]),
+        `maximum\t${decimal(allowance.maximum)}`,
+        `charge-cap\t${allowance.chargeCap === null ? '-' : decimal(allowance.chargeCap)}`,
+        `used\t${decimal(allowance.used)}`,
+        `left\t${decimal(left)}`,
+        `period\t${allowance.periodNo}\t${allowance.periodStart.toISOString()}\t${allowance.periodEnd.toISOString()}\t${allowance.period ?? 'one-off'}`,
+        `charges\t${allowance.chargeCount}`,
+        `expires\t${allowance.expiresAt.toISOString()}`,
+        `settled\t${Number(settled?.periods ?? 0)} period(s)\t${decimal(BigInt(settled?.used ?? 0))}`,
+      ],
     );
-    if (due !== undefined) io.out(`due\t${due}\t(settled by the next sweep, charge or read; or now: allowances settle-due)`);
-    io.out(`maximum\t${decimal(allowance.maximum)}`);
-    io.out(`charge-cap\t${allowance.chargeCap === null ? '-' : decimal(allowance.chargeCap)}`);
-    io.out(`used\t${decimal(allowance.used)}`);
-    io.out(`left\t${decimal(left)}`);
-    io.out(
-      `period\t${allowance.periodNo}\t${allowance.periodStart.toISOString()}\t${allowance.periodEnd.toISOString()}\t${allowance.period ?? 'one-off'}`,
-    );
-    io.out(`charges\t${allowance.chargeCount}`);
-    io.out(`expires\t${allowance.expiresAt.toISOString()}`);
-    io.out(`settled\t${Number(settled?.periods ?? 0)} period(s)\t${decimal(BigInt(settled?.used ?? 0))}`);
     return 0;
   }
   if (action === 'settle-due') {
@@ -69,8 +95,11 @@ export async function allowancesCommand(argv: string[], io: CliIo, withServer: W
     const limit = found.limit === undefined ? 100 : Number(found.limit);
     if (!Number.isSafeInteger(limit) || limit < 1) throw new UsageError('--limit is a whole number of at least 1.');
     const settled = await withServer(io, (server) => server.allowanceSettlement.settleDue(limit));
-    io.out(settled === 0 ? 'No allowance was due for settlement.' : `Settled ${settled} allowance period(s).`);
+    output(io).result({ settled }, settled === 0 ? 'No allowance was due for settlement.' : `Settled ${settled} allowance period(s).`);
     return 0;
   }
-  throw new UsageError(`Unknown command "${`${group} ${action}`.trim()}": allowances show ID, or allowances settle-due.`);
+  throw new UsageError(
+    `Unknown command "${`${group} ${action}`.trim()}": allowances show ID, or allowances settle-due.`,
+    'command_unknown',
+  );
 }

@@ -1,8 +1,21 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { CliIo } from './commands.js';
+import type { CliErrorCode } from './errors.js';
 
-/** A command line the operator got wrong: the CLI prints it with the usage and exits 2. */
+/**
+ * A command line the operator got wrong: the CLI prints it with the usage and exits 2.
+ * `command_unknown` when no command has these words (the CLI suggests the nearest one),
+ * `usage_invalid` when the command exists and its options or arguments are wrong.
+ */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+  readonly code: Extract<CliErrorCode, 'usage_invalid' | 'command_unknown'>;
+
+  constructor(message: string, code: UsageError['code'] = 'usage_invalid') {
+    super(message);
+    this.code = code;
+  }
 }
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
@@ -29,4 +42,13 @@ export function positional(args: string[], name: string): string {
   const [value, ...more] = args;
   if (value === undefined || value === '' || value.startsWith('-') || more.length > 0) throw new UsageError(`Give exactly one ${name}.`);
   return value;
+}
+
+/**
+ * A file named on the command line, from the operator's working directory: through the
+ * admin socket the command runs in the server's process, whose directory is not theirs.
+ * @example await readFile(fileArgument(io, 'keys/shop.jwks.json'), 'utf8')
+ */
+export function fileArgument(io: CliIo, file: string): string {
+  return resolve(io.cwd ?? process.cwd(), file);
 }

@@ -35,7 +35,7 @@ describe('caisse-server', () => {
     ]);
     expect(merchant).toMatchObject({ code: 0 });
     expect(merchant.out).toContain('Merchant bookshop (The Bookshop) registered with 1 key(s)');
-    expect((await run(['merchants', 'list'])).out).toContain('bookshop\tThe Bookshop\thttp://localhost:3001');
+    expect((await run(['merchants', 'list'])).out).toContain('bookshop\tactive\tThe Bookshop\thttp://localhost:3001');
 
     const customer = await run(
       ['customers', 'add', '--account', 'alice', '--phone', '+33612345678', '--cap', '200.00', '--bank-ref', 'test_approve'],

@@ -1,6 +1,7 @@
 import { DISPUTE_STATES, toDecimalString } from '@caisse/protocol';
 import { options, positional, UsageError } from '../cli/args.js';
 import type { CliIo } from '../cli/commands.js';
+import { jsonMoney, output } from '../cli/output.js';
 import type { PaymentServer } from '../server.js';
 import { type DisputeRow, type OperatorDispute, toOperatorDispute } from './model.js';
 
@@ -20,6 +21,12 @@ function due(dispute: OperatorDispute): string {
   if (dispute.state === 'awaiting_merchant') return `answer by ${dispute.answerDueAt}`;
   if (dispute.state === 'awaiting_decision') return `decide by ${dispute.decisionDueAt}`;
   return `${dispute.outcome} (${dispute.decidedBy}) ${dispute.resolvedAt}`;
+}
+
+/** A dispute as `--json` prints it: its amount in minor units with its currency. */
+function disputeJson(row: DisputeRow) {
+  const { amount, currency, ...dispute } = toOperatorDispute(row);
+  return { ...dispute, amount: jsonMoney(amount, currency) };
 }
 
 function summary(row: DisputeRow): string {
@@ -69,23 +76,29 @@ function details(row: DisputeRow): string[] {
 export async function disputesCommand(argv: string[], io: CliIo, withServer: WithServer): Promise<number | undefined> {
   const [group = '', action = '', ...rest] = argv;
   if (group !== 'disputes') return undefined;
+  const print = output(io);
   switch (action) {
     case 'list': {
       const values = options(rest, { state: { type: 'string' } });
       const rows = await withServer(io, (server) => server.disputes.list(values.state === undefined ? {} : { state: values.state }));
-      if (rows.length === 0) io.err('No disputes.');
-      for (const row of rows) io.out(summary(row));
+      if (rows.length === 0) print.note('No disputes.');
+      print.list(rows, { line: summary, json: disputeJson });
       return 0;
     }
     case 'show': {
       const id = positional(rest, 'ID');
-      for (const line of details(await withServer(io, (server) => server.disputes.get(id)))) io.out(line);
+      const row = await withServer(io, (server) => server.disputes.get(id));
+      print.result(disputeJson(row), details(row));
       return 0;
     }
     case 'hold': {
       const id = positional(rest, 'ID');
-      const dispute = toOperatorDispute(await withServer(io, (server) => server.disputes.hold(id)));
-      io.out(`Dispute ${dispute.id}: ${money(dispute)} held back from ${dispute.merchant}'s payouts until it is decided.`);
+      const row = await withServer(io, (server) => server.disputes.hold(id));
+      const dispute = toOperatorDispute(row);
+      print.result(
+        disputeJson(row),
+        `Dispute ${dispute.id}: ${money(dispute)} held back from ${dispute.merchant}'s payouts until it is decided.`,
+      );
       return 0;
     }
     case 'decide': {
@@ -94,23 +107,28 @@ export async function disputesCommand(argv: string[], io: CliIo, withServer: Wit
       const values = options(flags, { for: { type: 'string' }, note: { type: 'string' } });
       if (values.for !== 'customer' && values.for !== 'merchant') throw new UsageError('--for is customer or merchant.');
       const outcome = values.for === 'customer' ? 'for_customer' : 'for_merchant';
-      const dispute = toOperatorDispute(
-        await withServer(io, (server) => server.disputes.decide(id, outcome, values.note === undefined ? {} : { note: values.note })),
+      const row = await withServer(io, (server) =>
+        server.disputes.decide(id, outcome, values.note === undefined ? {} : { note: values.note }),
       );
+      const dispute = toOperatorDispute(row);
       if (dispute.outcome === 'for_merchant') {
-        io.out(`Dispute ${dispute.id} decided for the merchant: nothing refunded, any amount held is back in its till.`);
+        print.result(
+          disputeJson(row),
+          `Dispute ${dispute.id} decided for the merchant: nothing refunded, any amount held is back in its till.`,
+        );
         return 0;
       }
       if (dispute.refund !== null) {
-        io.out(`Dispute ${dispute.id} decided for the customer; ${money(dispute)} refunded (${dispute.refund}).`);
+        print.result(disputeJson(row), `Dispute ${dispute.id} decided for the customer; ${money(dispute)} refunded (${dispute.refund}).`);
         return 0;
       }
-      io.err(
-        `Dispute ${dispute.id} decided for the customer, but the refund was not made: ${dispute.refundError ?? 'in progress elsewhere'}. Run the same command again to retry.`,
-      );
+      const notMade = `Dispute ${dispute.id} decided for the customer, but the refund was not made: ${dispute.refundError ?? 'in progress elsewhere'}. Run the same command again to retry.`;
+      // The decision stands (stdout has it with --json); the refund is what is missing.
+      print.result(disputeJson(row), []);
+      print.failure('refund_not_made', notMade);
       return 1;
     }
     default:
-      throw new UsageError(`Unknown command "disputes ${action}".`);
+      throw new UsageError(`Unknown command "disputes ${action}".`, 'command_unknown');
   }
 }

@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { PAYMENT_ID_FORM, paymentSerial } from '@caisse/protocol';
-import { options, UsageError } from '../cli/args.js';
+import { fileArgument, options, UsageError } from '../cli/args.js';
 import type { CliIo } from '../cli/commands.js';
+import { output } from '../cli/output.js';
 import type { PaymentServer } from '../server.js';
 import { EvidenceError } from './errors.js';
 import { exportEvidence, type PaymentReference } from './export.js';
@@ -43,26 +44,35 @@ export async function evidenceCommand(argv: string[], io: CliIo, withServer: Wit
   const [group = '', action = '', ...rest] = argv;
   if (group !== 'evidence') return undefined;
   if (action !== 'export')
-    throw new UsageError(`${action === '' ? '"evidence" needs a subcommand' : `Unknown command "evidence ${action}"`}: evidence export.`);
+    throw new UsageError(
+      `${action === '' ? '"evidence" needs a subcommand' : `Unknown command "evidence ${action}"`}: evidence export.`,
+      'command_unknown',
+    );
   const wanted = reference(rest);
+  const print = output(io);
   try {
     const bundle = await withServer(io, (server) =>
       // The CLI's server runs on the system clock: the certificate is dated now.
       exportEvidence({ db: server.db, keys: server.keys, issuer: server.issuer, mode: server.mode }, wanted.reference),
     );
     const json = `${JSON.stringify(bundle, null, 2)}\n`;
-    if (wanted.out === undefined) io.out(json.trimEnd());
-    else await writeFile(wanted.out, json);
+    const out = wanted.out === undefined ? undefined : fileArgument(io, wanted.out);
+    // The bundle is JSON already: on stdout it is the document, with or without --json; written to a file, the document says where.
+    if (out === undefined) print.result(bundle, json.trimEnd());
+    else {
+      await writeFile(out, json);
+      print.result({ payment: bundle.payment.id, file: out, sealed: bundle.audit.sealed }, []);
+    }
     const audit = bundle.audit.sealed
       ? `sealed in audit batch ${bundle.audit.batch.seq} (${bundle.audit.batch.hash})`
       : 'not in the audit register: the payment has no posted ledger transfer (an authentication, or held in escrow)';
-    io.err(
+    print.note(
       `Evidence of ${bundle.payment.id} (${bundle.payment.merchant}, ticket ${bundle.payment.ticket}) ${wanted.out === undefined ? 'on stdout' : `in ${wanted.out}`}: ${audit}.`,
     );
     return 0;
   } catch (error) {
     if (!(error instanceof EvidenceError)) throw error;
-    io.err(`caisse-server: ${error.code}: ${error.message}`);
+    print.failure(error.code, error.message);
     return 1;
   }
 }

@@ -1,5 +1,6 @@
 import { options } from '../cli/args.js';
 import type { CliIo } from '../cli/commands.js';
+import { type Output, output } from '../cli/output.js';
 import type { Config } from '../config.js';
 import type { PaymentServer } from '../server.js';
 import { isPruneError, PRUNED_TABLES, type PruneReport, pruneExpired } from './prune.js';
@@ -12,8 +13,11 @@ export const HOUSEKEEPING_USAGE = `  prune                         [--dry-run]  
 
 type WithServer = <T>(io: CliIo, run: (server: PaymentServer, config: Config) => Promise<T>) => Promise<T>;
 
-function print(io: CliIo, report: PruneReport): void {
-  for (const table of PRUNED_TABLES) io.out(`${table}\t${report.deleted[table]}`);
+function show(print: Output, report: PruneReport, dryRun: boolean): void {
+  print.result(
+    { dryRun, ...report },
+    PRUNED_TABLES.map((table) => `${table}\t${report.deleted[table]}`),
+  );
 }
 
 /**
@@ -28,20 +32,22 @@ export async function housekeepingCommand(argv: string[], io: CliIo, withServer:
   const [group = '', ...rest] = argv;
   if (group !== 'prune') return undefined;
   const dryRun = options(rest, { 'dry-run': { type: 'boolean' } })['dry-run'] === true;
+  const print = output(io);
   try {
     const report = await withServer(io, (server, config) =>
       pruneExpired(server.db, { now: new Date(), retention: configuredRetention(config), maxBatches: Number.POSITIVE_INFINITY, dryRun }),
     );
-    print(io, report);
-    io.err(dryRun ? `Dry run: ${report.total} row(s) would be deleted; nothing was.` : `Deleted ${report.total} row(s).`);
+    show(print, report, dryRun);
+    print.note(dryRun ? `Dry run: ${report.total} row(s) would be deleted; nothing was.` : `Deleted ${report.total} row(s).`);
     return 0;
   } catch (error) {
     if (!isPruneError(error)) throw error;
-    print(io, error.report);
+    show(print, error.report, dryRun);
     for (const failure of error.failures)
-      io.err(`caisse-server: ${failure.kind}: ${(failure.error as Error)?.message ?? String(failure.error)}`);
-    io.err(
-      `${error.failures.length} kind(s) of row could not be ${dryRun ? 'counted' : 'pruned (run it again)'}; the lines above are the rest.`,
+      print.note(`caisse-server: ${failure.kind}: ${(failure.error as Error)?.message ?? String(failure.error)}`);
+    print.failure(
+      error.code,
+      `${error.failures.length} kind(s) of row could not be ${dryRun ? 'counted' : 'pruned (run it again)'}: ${error.failures.map((failure) => failure.kind).join(', ')}; the report is the rest.`,
     );
     return 1;
   }

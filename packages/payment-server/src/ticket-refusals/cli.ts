@@ -1,5 +1,6 @@
 import { options, positional, UsageError } from '../cli/args.js';
 import type { CliIo } from '../cli/commands.js';
+import { output } from '../cli/output.js';
 import type { PaymentServer } from '../server.js';
 import { LIST_DEFAULT, LIST_MAX, REFUSAL_RETENTION_DAYS } from './model.js';
 
@@ -28,11 +29,12 @@ export async function ticketRefusalsCommand(argv: string[], io: CliIo, withServe
     await server.merchants.get(merchantId);
     return server.ticketRefusals.list(merchantId, { limit });
   });
-  if (refusals.length === 0) io.err(`No ticket naming ${merchantId} was refused in the last ${REFUSAL_RETENTION_DAYS} days.`);
-  for (const refusal of refusals) {
-    io.out(
+  const print = output(io);
+  if (refusals.length === 0) print.note(`No ticket naming ${merchantId} was refused in the last ${REFUSAL_RETENTION_DAYS} days.`);
+  print.list(refusals, {
+    line: (refusal) =>
       `${refusal.lastSeenAt}\t${refusal.code}\t${refusal.count}\t${refusal.firstSeenAt}\t${refusal.ticket ?? '-'}\t${refusal.message}`,
-    );
-  }
+    json: (refusal) => refusal,
+  });
   return 0;
 }
