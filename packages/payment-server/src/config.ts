@@ -185,7 +185,29 @@ export const configSchema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((value) => value === 'true'),
+  /**
+   * Serve the operator console under /console (console/). On by default: it signs nobody
+   * in until an operator is added with `caisse-server operators add`, each sign-in needs a
+   * password and a TOTP code, and five wrong ones lock the account. `false`: not served.
+   */
+  CAISSE_CONSOLE: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  /** Longest a console session lasts, however active, in minutes. */
+  CAISSE_CONSOLE_SESSION_MINUTES: z.coerce.number().int().min(5).max(1_440).default(480),
+  /** A console session unused this many minutes ends. */
+  CAISSE_CONSOLE_IDLE_MINUTES: z.coerce.number().int().min(1).max(240).default(15),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /**
+   * When set, `GET /metrics` answers only `Authorization: Bearer <token>` (compared in
+   * constant time). Without it anyone who reaches the port may read the metrics: keep the
+   * endpoint off the public network then.
+   */
+  CAISSE_METRICS_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{16,512}$/, 'must be 16 to 512 visible ASCII characters, without spaces (a random token)')
+    .optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -4,7 +4,7 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
  * One operator secret, and a key derived from it for each purpose (HKDF, RFC 5869), so
  * that no use of one derived key can weaken another.
  */
-export type SecretPurpose = 'key-sealing' | 'pairwise-subject' | 'csrf' | 'session' | 'content-sealing';
+export type SecretPurpose = 'key-sealing' | 'pairwise-subject' | 'csrf' | 'session' | 'content-sealing' | 'operator-totp';
 
 export function deriveKey(secret: string, purpose: SecretPurpose): Buffer {
   return Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'base64url'), Buffer.alloc(0), `caisse ${purpose}`, 32));

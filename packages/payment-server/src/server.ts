@@ -24,12 +24,14 @@ import {
 import { decoupledEndpoints } from './api/decoupled.js';
 import { openapiRoutes } from './api/openapi.js';
 import { apiRoutes } from './api/routes.js';
-import { startAuditSealer } from './audit/seal.js';
 import { createSessionEvents, type SessionEvents } from './checkout/events.js';
 import { createPhoneCheckout, type PhoneCheckout } from './checkout/phone.js';
 import { checkoutRoutes } from './checkout/routes.js';
 import { createSessions } from './checkout/sessions.js';
 import { type Config, issuerOf } from './config.js';
+import { createOperatorService, type OperatorService } from './console/operators.js';
+import { consoleRoutes } from './console/routes.js';
+import { createOperatorSessions } from './console/sessions.js';
 import { type ContentService, contentEndpoints, createContentService } from './contents/index.js';
 import { planDeviceRoutes } from './customers/device-routes.js';
 import { createCustomerOverview } from './customers/overview.js';
@@ -50,12 +52,14 @@ import {
   disputeDeviceRoutes,
   disputeEndpoints,
 } from './disputes/index.js';
-import { configuredRetention, housekeepingJob } from './housekeeping/index.js';
-import { createApp } from './http/app.js';
+import { acquirersReadiness, createApp } from './http/app.js';
 import { createAttemptThrottle, throttleByClient } from './http/attempt-throttle.js';
+import { listenErrorOf } from './http/listen-error.js';
+import { startPaymentServerJobs } from './jobs/schedule.js';
 import { createServerKeys, type ServerKeys } from './keys/service.js';
 import { createLogger, type Logger } from './log.js';
 import { createMerchantService, type MerchantService } from './merchants/service.js';
+import { createServerMetrics, type ServerMetrics } from './metrics/registry.js';
 import { lockServerMode } from './mode/lock.js';
 import { createNotificationDispatcher, type NotificationDispatcher } from './notifications/dispatcher.js';
 import { createNotificationService, type NotificationService } from './notifications/service.js';
@@ -121,6 +125,10 @@ export interface PaymentServer {
   allowanceSettlement: AllowanceSettlement;
   /** Disputes: opened by customers, answered by merchants, decided by the operator; `startPaymentServer` applies their deadlines. */
   disputes: DisputeService;
+  /** The operator console's accounts (`operators` CLI): passwords, second factors, lock-outs. */
+  operators: OperatorService;
+  /** This server's Prometheus metrics (`GET /metrics`): requests, payments by outcome, the database gauges. */
+  metrics: ServerMetrics;
   log: Logger;
   close(): Promise<void>;
 }
@@ -206,11 +214,13 @@ export async function createPaymentServer(config: Config, options: PaymentServer
   // The customer service's time zone (its default): the overview counts the same calendar days as the ceilings.
   const overview = createCustomerOverview({ db, plans, spending: paymentsSpending(db), now });
   const signer = createTokenSigner({ keys, issuer, lifetime: config.CAISSE_VOUCHER_LIFETIME, mode, now });
-  const sessions = createSessions({ db, now });
+  const metrics = createServerMetrics({ db, log });
+  const sessions = createSessions({ db, now, onSettled: metrics.onSettled });
   const ticketRefusals = createTicketRefusalService({ db, now, log, sessions });
   const contents = createContentService({ db, sealingKey: deriveKey(secret, 'content-sealing'), now, log });
   const quotes = createQuoteFetcher({ issuer, merchants, contents, keys, mode, log, now });
   const booking = createPaymentBooking({
+    onSettled: metrics.onSettled,
     sessions,
     signer,
     pairwiseSubject: (customerId, merchantId) => customers.pairwiseSubject(customerId, merchantId),
@@ -234,6 +244,7 @@ export async function createPaymentServer(config: Config, options: PaymentServer
   const allowanceSettlement = createAllowanceSettlement({ db, log, now });
   const allowances = createAllowanceService({ db, settlement: allowanceSettlement });
   const allowanceCharges = createAllowanceCharges({
+    onSettled: metrics.onSettled,
     issuer,
     db,
     merchants,
@@ -281,12 +292,15 @@ export async function createPaymentServer(config: Config, options: PaymentServer
   });
   const sessionEvents = createSessionEvents(db);
   // Each quote asked makes this server call a merchant: one client may not have it call them without end.
-  const quoteThrottle = throttleByClient(createAttemptThrottle({ limit: config.CAISSE_QUOTE_LIMIT, now: () => now().getTime() }), {
-    trustProxy: config.CAISSE_TRUST_PROXY,
-  });
-  const identifyThrottle = throttleByClient(createAttemptThrottle({ limit: config.CAISSE_IDENTIFY_LIMIT }), {
-    trustProxy: config.CAISSE_TRUST_PROXY,
-  });
+  // Both in the database: N instances enforce each limit once.
+  const quoteThrottle = throttleByClient(
+    createAttemptThrottle({ db, name: 'quote', limit: config.CAISSE_QUOTE_LIMIT, now: () => now().getTime() }),
+    { trustProxy: config.CAISSE_TRUST_PROXY },
+  );
+  const identifyThrottle = throttleByClient(
+    createAttemptThrottle({ db, name: 'identify', limit: config.CAISSE_IDENTIFY_LIMIT, now: () => now().getTime() }),
+    { trustProxy: config.CAISSE_TRUST_PROXY },
+  );
 
   const disputes = createDisputeService({
     db,
@@ -300,12 +314,17 @@ export async function createPaymentServer(config: Config, options: PaymentServer
     log,
   });
 
+  const operators = createOperatorService({ db, totpKey: deriveKey(secret, 'operator-totp'), issuer, now, log });
+
   const app = createApp({
     issuer,
     mode,
     db,
     keys,
     log,
+    metrics,
+    metricsToken: config.CAISSE_METRICS_TOKEN,
+    acquirers: acquirersReadiness(options.acquirers ?? config.CAISSE_ACQUIRERS),
     routes: [
       checkoutRoutes({
         issuer,
@@ -406,6 +425,38 @@ export async function createPaymentServer(config: Config, options: PaymentServer
           disputeEndpoints({ disputes }),
         ],
       }),
+      // The operator console (CAISSE_CONSOLE): a sub-app of its own under /console.
+      ...(config.CAISSE_CONSOLE
+        ? [
+            consoleRoutes({
+              issuer,
+              mode,
+              db,
+              operators,
+              sessions: createOperatorSessions({
+                db,
+                lifetimeMs: config.CAISSE_CONSOLE_SESSION_MINUTES * 60_000,
+                idleMs: config.CAISSE_CONSOLE_IDLE_MINUTES * 60_000,
+                now,
+              }),
+              merchants,
+              customers,
+              devices,
+              // Its own handles on the outbox and the alerts (stateless, over the same database): those below are made after the app.
+              notifications: createNotificationService({ db, now, log }),
+              alerts: createAlertService({ db, now, log }),
+              refunds: afterPayment.refunds,
+              escrow: afterPayment.escrow,
+              settlement: afterPayment.settlement,
+              evidence: { keys, issuer, mode },
+              csrfKey: deriveKey(secret, 'csrf'),
+              trustProxy: config.CAISSE_TRUST_PROXY,
+              ...(config.CAISSE_TIME_ZONE ? { timeZone: config.CAISSE_TIME_ZONE } : {}),
+              log,
+              now,
+            }),
+          ]
+        : []),
     ],
   });
   const alerts = createAlertService({ db, now, log });
@@ -447,6 +498,8 @@ export async function createPaymentServer(config: Config, options: PaymentServer
     allowances,
     allowanceSettlement,
     disputes,
+    operators,
+    metrics,
     log,
     close: async () => {
       await deviceStreams.close();
@@ -456,89 +509,45 @@ export async function createPaymentServer(config: Config, options: PaymentServer
   };
 }
 
-const RECONCILE_EVERY_MS = 15_000;
 /**
  * Connections waiting to be accepted. Node's default (511) resets connections when many
  * phones reconnect their streams at once (e.g. after a restart); the kernel caps it at
  * `net.core.somaxconn` anyway.
  */
 const LISTEN_BACKLOG = 4_096;
-/** How often unanswered phone confirmations past their deadline are refused (the merchant is told). */
-const SETTLE_CONFIRMATIONS_EVERY_MS = 5_000;
-/** How often allowances due for settlement (expired, exhausted, at a period's end) are settled. */
-const SETTLE_ALLOWANCES_EVERY_MS = 15_000;
 /** How long a merchant's notification endpoint may take to acknowledge one event. */
 const NOTIFY_TIMEOUT_MS = 10_000;
-/** How often dispute deadlines are applied (an unanswered dispute decided, an overdue decision alerted): they count in days. */
-const DISPUTE_DEADLINES_EVERY_MS = 60_000;
-/** How often rows that serve nothing any more (expired replay entries, old notifications, unpaid checkouts…) are deleted. */
-const HOUSEKEEPING_EVERY_MS = 5 * 60_000;
-/** How often due receipts are sent: a receipt reaches the customer seconds after the payment. */
-const RECEIPTS_EVERY_MS = 5_000;
 
-/** Starts the payment server on HOST:PORT; resolves once it listens. */
+/**
+ * Starts the payment server on HOST:PORT; resolves once it listens.
+ * @throws ListenError `address_in_use` (the port is taken), `address_not_available`, `permission_denied`, `listen_failed`;
+ *   the server it had opened (its database) is closed first
+ */
 export async function startPaymentServer(config: Config, options: PaymentServerOptions = {}): Promise<PaymentServer & { url: string }> {
   const server = await createPaymentServer(config, options);
   const http = createAdaptorServer({ fetch: server.app.fetch });
-  await new Promise<void>((resolve) => http.listen({ port: config.PORT, host: config.HOST, backlog: LISTEN_BACKLOG }, () => resolve()));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen({ port: config.PORT, host: config.HOST, backlog: LISTEN_BACKLOG }, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await server.close();
+    throw listenErrorOf(error, { host: config.HOST, port: config.PORT });
+  }
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   server.log.info('server.started', { issuer: server.issuer, listen: `http://${config.HOST}:${port}` });
-  // Settles bank operations left pending by a time-out; safe on every instance at once.
-  const reconciling = setInterval(() => {
-    server.bank.reconcile().catch((error: unknown) => server.log.error('bank.reconcile_failed', { error }));
-  }, RECONCILE_EVERY_MS);
-  reconciling.unref();
-  // Refuses phone confirmations nobody answered in time, also when no page or poll looks at them; safe on every instance at once.
-  const settling = setInterval(() => {
-    server.phoneCheckout.settleDue().catch((error: unknown) => server.log.error('checkout.settle_failed', { error }));
-  }, SETTLE_CONFIRMATIONS_EVERY_MS);
-  settling.unref();
-  // Settles allowances that expired, reached their maximum or ended a period, also when no charge or read comes; safe on every instance at once.
-  const allowancesSettling = setInterval(() => {
-    server.allowanceSettlement.settleDue().catch((error: unknown) => server.log.error('allowance.settle_failed', { error }));
-  }, SETTLE_ALLOWANCES_EVERY_MS);
-  allowancesSettling.unref();
-  // Decides disputes the merchant left unanswered, alerts overdue decisions, makes refunds a crash left unmade; safe on every instance at once.
-  const disputeDeadlines = setInterval(() => {
-    server.disputes.applyDeadlines().catch((error: unknown) => server.log.error('dispute.deadlines_failed', { error }));
-  }, DISPUTE_DEADLINES_EVERY_MS);
-  disputeDeadlines.unref();
-  // Seals committed transfers into the hash-linked audit register in the background.
-  const sealer = startAuditSealer(server.db, { onError: (error) => server.log.error('audit.seal_failed', { error }) });
-  // Sends the notification outbox; safe on every instance at once (rows are claimed with SKIP LOCKED).
-  const notifying = server.notificationDispatcher.start();
-  // Escrow time-outs, the daily settlement and bank legs left pending; safe on every instance at once.
-  const afterPayment = server.afterPayment.start();
-  // Deletes dead rows (housekeeping/) in short batches, so tables stay flat. Safe on every instance at once:
-  // each batch locks the rows it deletes with SKIP LOCKED, so concurrent runs share them instead of waiting,
-  // a row already deleted is simply not found, and a run keeps nothing in memory. A run still going is not doubled.
-  const housekeeping = housekeepingJob({
-    db: server.db,
-    now: options.now ?? (() => new Date()),
-    log: server.log,
-    retention: configuredRetention(config),
-  });
-  const pruning = setInterval(() => void housekeeping.run(), HOUSEKEEPING_EVERY_MS);
-  pruning.unref();
-  // Sends due receipts; safe on every instance at once (rows are claimed with SKIP LOCKED), and a run still going is not doubled.
-  const sendingReceipts = setInterval(() => void server.receipts.run(), RECEIPTS_EVERY_MS);
-  sendingReceipts.unref();
+  // Every periodic job (reconciliation, sealing, roll-ups, receipts, housekeeping…): see jobs/schedule.ts.
+  const jobs = startPaymentServerJobs(server, { config, now: options.now ?? (() => new Date()) });
   return {
     ...server,
     url: `http://${config.HOST}:${port}`,
     close: async () => {
-      clearInterval(reconciling);
-      clearInterval(settling);
-      clearInterval(allowancesSettling);
-      clearInterval(disputeDeadlines);
-      clearInterval(pruning);
-      clearInterval(sendingReceipts);
-      await server.receipts.stop();
-      await housekeeping.stop();
-      await notifying.stop();
-      await afterPayment.stop();
-      await sealer.stop();
+      await jobs.stop();
       // Phones' streams never end by themselves: end them, or the HTTP server would wait for them forever.
       await server.deviceStreams.close();
       // Checkout pages' feeds last until their session leaves `confirming`: end them too (their pages reconnect elsewhere).

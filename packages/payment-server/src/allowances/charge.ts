@@ -5,6 +5,8 @@ import type { ReceivedTicket } from '../checkout/sessions.js';
 import { ProblemError } from '../http/problem.js';
 import type { Logger } from '../log.js';
 import type { TicketPolicy } from '../merchants/service.js';
+import { assertMerchantMayTakePayments, isMerchantStatusCode } from '../merchants/status.js';
+import type { OnSettled } from '../metrics/payments.js';
 import { insertPayment, merchantPayment } from '../payments/repository.js';
 import type { TokenSigner } from '../payments/tokens.js';
 import { type Database, type Executor, preparedStatement } from '../storage/database.js';
@@ -20,6 +22,8 @@ export interface AllowanceChargeDeps {
   /** The customer's stable id for one merchant (the voucher `sub`). */
   pairwiseSubject(customerId: string, merchantId: string): string;
   settlement: AllowanceSettlement;
+  /** Told of each charge made: a payment, paid by the allowance. */
+  onSettled?: OnSettled;
   log?: Logger;
   now?: () => Date;
 }
@@ -34,10 +38,11 @@ export interface ChargeOutcome {
  * The ticket spent and the allowance drawn on, in one statement: the update takes the
  * charge only while the allowance is live, in its period, under its per-charge cap and
  * within its maximum (which the table's CHECK repeats), only if the ticket was new and
- * only if the key that signed it is still the merchant's (the signature was checked with
- * keys this instance keeps a few seconds: a key retired meanwhile on any instance is
- * refused here). The row lock it takes queues concurrent charges of one allowance on any
- * instance; each then sees what the one before left. Prepared once per connection
+ * only if the key that signed it is still the merchant's and the merchant is still active
+ * (the signature and the status were checked with what this instance keeps a few seconds:
+ * a key retired or a merchant suspended meanwhile on any instance is refused here). The
+ * row lock it takes queues concurrent charges of one allowance on any instance; each then
+ * sees what the one before left. Prepared once per connection
  * (preparedStatement): parsing and planning it on every charge took about a quarter of
  * PostgreSQL's CPU per charge (1.5 → 1.1 ms in an A/B run of bench:allowance-charges).
  */
@@ -45,7 +50,8 @@ const CHARGE = preparedStatement(`
 WITH ticket AS (
   INSERT INTO tickets (merchant_id, jti, sha256, claims, received_at, expires_at)
   SELECT $1, $2, $3, $4::text::jsonb, $5, to_timestamp($6)
-   WHERE EXISTS (SELECT 1 FROM merchant_keys k WHERE k.merchant_id = $1 AND k.kid = $10 AND k.retired_at IS NULL)
+   WHERE EXISTS (SELECT 1 FROM merchant_keys k JOIN merchants m ON m.id = k.merchant_id AND m.status = 'active'
+                  WHERE k.merchant_id = $1 AND k.kid = $10 AND k.retired_at IS NULL)
   ON CONFLICT DO NOTHING
   RETURNING jti
 ), charged AS (
@@ -76,7 +82,8 @@ WITH charged AS (
      AND a.period_no = $11 AND a.used = $12
      AND a.period_start <= $5 AND $5 < a.period_end
      AND a.used + $8 <= a.maximum AND (a.charge_cap IS NULL OR $8 <= a.charge_cap)
-     AND EXISTS (SELECT 1 FROM merchant_keys k WHERE k.merchant_id = $1 AND k.kid = $10 AND k.retired_at IS NULL)
+     AND EXISTS (SELECT 1 FROM merchant_keys k JOIN merchants m ON m.id = k.merchant_id AND m.status = 'active'
+                  WHERE k.merchant_id = $1 AND k.kid = $10 AND k.retired_at IS NULL)
   RETURNING a.customer_id
 ), ticket AS (
   INSERT INTO tickets (merchant_id, jti, sha256, claims, received_at, expires_at)
@@ -316,6 +323,7 @@ export function createAllowanceCharges(deps: AllowanceChargeDeps) {
     const policy = await deps.merchants.ticketPolicy(claims.iss);
     if ((await policy?.keys.get(kid)) === undefined)
       throw new ProblemError('key_unknown', "The key that signed this ticket is not one of the merchant's active keys.");
+    if (policy) assertMerchantMayTakePayments({ id: claims.iss, status: policy.status });
     const { rows } = await deps.db.query<AllowanceRow>(`SELECT ${ALLOWANCE_COLUMNS} FROM allowances WHERE id = $1 AND merchant_id = $2`, [
       allowanceId,
       claims.iss,
@@ -351,15 +359,15 @@ export function createAllowanceCharges(deps: AllowanceChargeDeps) {
   return {
     /**
      * Charges the ticket under the allowance it names.
-     * @throws ProblemError the ticket's intake codes (`ticket_invalid`, `ticket_expired`, `signature_invalid`, …),
+     * @throws ProblemError the ticket's intake codes (`ticket_invalid`, `ticket_expired`, `signature_invalid`, `merchant_suspended`, …),
      *   `request_invalid` (no `allowanceId`), `ticket_replayed`, `allowance_unknown`, `allowance_currency_mismatch`,
      *   `allowance_expired`, `allowance_revoked`, `allowance_closed`, `allowance_unfunded`,
      *   `allowance_charge_cap_exceeded`, `allowance_exhausted`
      */
     async charge(token: unknown, merchantId?: string): Promise<ChargeOutcome> {
       let intake = await checkTicket(token, { merchants: keys.directory(false), issuer: deps.issuer, now });
-      // A key added since the keys were read: read them again before refusing.
-      if (!intake.accepted && intake.code === 'key_unknown') {
+      // A key added, or the merchant approved or resumed, since they were read: read them again before refusing.
+      if (!intake.accepted && (intake.code === 'key_unknown' || isMerchantStatusCode(intake.code))) {
         intake = await checkTicket(token, { merchants: keys.directory(true), issuer: deps.issuer, now });
       }
       if (!intake.accepted) throw new ProblemError(intake.code, intake.detail);
@@ -377,6 +385,7 @@ export function createAllowanceCharges(deps: AllowanceChargeDeps) {
           const result =
             (attempt === 0 ? await takeAsSeen(ticket, kid, allowanceId, at).catch(replayedAsSeen) : undefined) ??
             (await take(ticket, kid, allowanceId, at));
+          deps.onSettled?.({ key: ticket.claims.jti, outcome: 'paid', means: 'allowance', at });
           if (result.remaining === 0) await deps.settlement.settle(allowanceId);
           return { result, created: true };
         } catch (error) {

@@ -1,3 +1,4 @@
+import { checkOperatorActions } from '../console/activity.js';
 import { type Executor, type Queryable, withTransaction } from '../storage/database.js';
 import { approvalOf, checkAnswers, checkNamedApprovals, sealedApprovalOf } from './approvals.js';
 import { batchHash, encodeTransfer, type LineRecord, type LoadedTransfer, loadRange, type TransferRecord, ZERO_HASH } from './encoding.js';
@@ -31,7 +32,9 @@ export type AuditFindingKind =
    */
   | 'answer_edited'
   /** A transfer names an approval (its SHA-256, in its metadata) that no kept answer has: the answer was deleted, or rewritten whole. */
-  | 'approval_missing';
+  | 'approval_missing'
+  /** The register of operator actions (console/activity.ts) was edited: a row no longer hashes as recorded, points elsewhere, or is gone. */
+  | 'operator_action_edited';
 
 /** One problem: what, where, and the values that disagree. */
 export interface AuditFinding {
@@ -80,7 +83,8 @@ const LINE_FIELDS = ['amount', 'currency', 'type', 'owner'] as const;
  * Recomputes the whole register from the rows as they are and reports every difference
  * with what was sealed: edited, inserted or deleted transfers and lines, broken or
  * tampered batches, wallets whose balance row disagrees with their entries, and the
- * phones' kept answers edited or gone (audit/approvals.ts). Runs in one
+ * phones' kept answers edited or gone (audit/approvals.ts), and the hash chain of the
+ * operators' actions (console/activity.ts). Runs in one
  * repeatable-read, read-only snapshot (or inside the caller's transaction), so payments
  * can continue meanwhile.
  * @example
@@ -179,6 +183,7 @@ async function verifyIn(db: Queryable, options: VerifyOptions, chunkSize: number
   const answers = await checkAnswers(db, chunkSize, findings, reportedAnswers);
   await verifyBalances(db, findings);
   await verifyRollups(db, findings);
+  await checkOperatorActions(db, findings, chunkSize);
 
   const last = batches.at(-1);
   const head = last === undefined ? null : { seq: last.seq, hash: last.hash };

@@ -1,6 +1,7 @@
 import { ERROR_CODES, type ErrorCode, REFUSAL_REASONS, type RefusalReason } from '@caisse/protocol';
 import { ERROR_HTTP_STATUS } from '@caisse/server-kit';
 import { isStorageError } from '../storage/errors.js';
+import { currentRequestId } from './request-context.js';
 
 /** Codes only the payment server raises, on top of the protocol's error codes and refusal reasons. */
 export const SERVER_ERROR_CODES = {
@@ -26,6 +27,11 @@ export const SERVER_ERROR_CODES = {
   merchant_exists: 'A merchant with this id is already registered.',
   merchant_key_unknown: 'This merchant has no active key with this kid.',
   merchant_key_last: "This is the merchant's last active key; add its successor before retiring it.",
+  merchant_pending: 'This merchant is waiting for the payment operator to approve it: it takes no payments until then.',
+  merchant_suspended:
+    'The payment operator has suspended this merchant: it takes no new payments. Refunds, escrow, settlement and disputes of its past payments go on.',
+  merchant_status_conflict:
+    'The merchant is not in a status this change applies to (approve a pending merchant, suspend an active or pending one, resume a suspended one).',
   origin_invalid:
     'A return origin is written exactly as https://host[:port] (http only for localhost), without path, credentials or wildcard.',
   customer_exists: 'A customer with this account id or phone number already exists.',
@@ -86,6 +92,7 @@ export const SERVER_ERROR_CODES = {
   dispute_not_awaiting_answer:
     "This dispute no longer awaits the merchant's answer: it was answered, decided, or its answer deadline passed.",
   dispute_resolved: 'This dispute was already decided: its outcome stands, and its amount can no longer be held.',
+  metrics_unauthorized: 'GET /metrics needs the metrics token of this payment server: Authorization: Bearer <CAISSE_METRICS_TOKEN>.',
 } as const;
 
 export type ServerErrorCode = keyof typeof SERVER_ERROR_CODES;
@@ -127,6 +134,9 @@ export const PROBLEM_STATUS: Record<ProblemCode, number> = {
   merchant_exists: 409,
   merchant_key_unknown: 404,
   merchant_key_last: 409,
+  merchant_pending: 403,
+  merchant_suspended: 403,
+  merchant_status_conflict: 409,
   origin_invalid: 400,
   customer_exists: 409,
   customer_unknown: 404,
@@ -178,6 +188,7 @@ export const PROBLEM_STATUS: Record<ProblemCode, number> = {
   dispute_exceeds_payment: 409,
   dispute_not_awaiting_answer: 409,
   dispute_resolved: 409,
+  metrics_unauthorized: 401,
 };
 
 const TITLES: Record<ProblemCode, string> = { ...ERROR_CODES, ...REFUSAL_REASONS, ...SERVER_ERROR_CODES };
@@ -221,6 +232,8 @@ export function problemResponse(error: ProblemError, headers?: HeadersInit): Res
     code: error.code,
     detail: error.message,
     ...(error.issues.length > 0 ? { issues: error.issues } : {}),
+    // What the client quotes to the operator, who finds it in every log line of the request (RFC 9457 §3.2 extension).
+    ...requestIdMember(),
   };
   // The content type goes into the constructor: @hono/node-server's Response rebuilds itself
   // from its constructor arguments when cloned (the idempotency middleware clones what it
@@ -228,6 +241,11 @@ export function problemResponse(error: ProblemError, headers?: HeadersInit): Res
   const all = new Headers(headers);
   all.set('content-type', 'application/problem+json');
   return new Response(JSON.stringify(body), { status: error.status, headers: all });
+}
+
+function requestIdMember(): { requestId?: string } {
+  const requestId = currentRequestId();
+  return requestId === undefined ? {} : { requestId };
 }
 
 /** Seconds a client is told to wait before retrying a request the database could not serve. */

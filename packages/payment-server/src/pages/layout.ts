@@ -61,7 +61,8 @@ export interface LayoutOptions {
   main: Html;
 }
 
-function languageSwitch(view: PageBase, locale: Locale): Html | undefined {
+/** The links to this page in the other languages (`languageLinks`), or nothing; the console's pages use it too. */
+export function languageSwitch(view: Pick<PageBase, 'languageLinks'>, locale: Locale): Html | undefined {
   const links = LOCALES.filter((other) => other !== locale && view.languageLinks?.[other] !== undefined).map((other) => {
     const href = localPath(view.languageLinks?.[other] as string);
     return h`<a href="${href}" lang="${other}" hreflang="${other}">${MESSAGES[other]['language.name']}</a>`;

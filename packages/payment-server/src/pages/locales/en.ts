@@ -1,3 +1,5 @@
+import { consoleEn } from './console-en.js';
+
 /**
  * English texts of the hosted pages: the reference catalogue. Every other language has
  * exactly these keys and, in each text, exactly these `{placeholders}` (the compiler
@@ -225,6 +227,12 @@ export const en = {
     'This purchase was already opened here, once, as it can be. The shop keeps it for you: find it on their site.',
   'error.content_withheld.title': 'Nothing to open',
   'error.content_withheld.body': 'This purchase is opened only once its payment is accepted, and not after a refund.',
+  'error.merchant_pending.title': 'This shop cannot take payments yet',
+  'error.merchant_pending.body':
+    'The payment service has not approved this shop yet. Nothing was charged. Go back to the shop and pay another way, or try again later.',
+  'error.merchant_suspended.title': 'This shop cannot take payments at the moment',
+  'error.merchant_suspended.body':
+    'The payment service has paused payments to this shop. Nothing was charged. Go back to the shop and pay another way, or try again later.',
   'error.generic.title': 'Something went wrong',
   'error.generic.body': 'Go back to the shop and try again.',
 
@@ -392,4 +400,7 @@ export const en = {
   'dispute.state.awaiting_decision': 'The merchant answered; {operator} is deciding.',
   'dispute.state.for_customer': 'Decided in your favour: {amount} is refunded.',
   'dispute.state.for_merchant': 'Decided in the merchant’s favour: nothing is refunded.',
+
+  // The operator console (src/console/)
+  ...consoleEn,
 } as const;

@@ -1,4 +1,5 @@
 import type { Catalogue } from './catalogue.js';
+import { consoleFr } from './console-fr.js';
 
 /**
  * Textes français des pages hébergées. Mêmes clés et mêmes `{paramètres}` que le
@@ -242,6 +243,12 @@ export const fr = {
     'Cet achat a déjà été ouvert ici, une fois, comme prévu. La boutique le garde pour vous\u00a0: retrouvez-le sur son site.',
   'error.content_withheld.title': 'Rien à ouvrir',
   'error.content_withheld.body': 'Cet achat ne s’ouvre qu’une fois son paiement accepté, et plus après un remboursement.',
+  'error.merchant_pending.title': 'Cette boutique n’accepte pas encore de paiements',
+  'error.merchant_pending.body':
+    'Le service de paiement n’a pas encore validé cette boutique. Rien n’a été débité. Revenez à la boutique et payez autrement, ou réessayez plus tard.',
+  'error.merchant_suspended.title': 'Cette boutique n’accepte pas de paiements pour le moment',
+  'error.merchant_suspended.body':
+    'Le service de paiement a suspendu les paiements à cette boutique. Rien n’a été débité. Revenez à la boutique et payez autrement, ou réessayez plus tard.',
   'error.generic.title': 'Un problème est survenu',
   'error.generic.body': 'Revenez à la boutique et réessayez.',
 
@@ -411,4 +418,7 @@ export const fr = {
   'dispute.state.awaiting_decision': 'Le marchand a répondu\u00a0; {operator} décide.',
   'dispute.state.for_customer': 'Tranché en votre faveur\u00a0: {amount} vous est remboursé.',
   'dispute.state.for_merchant': 'Tranché en faveur du marchand\u00a0: rien n’est remboursé.',
+
+  // The operator console (src/console/)
+  ...consoleFr,
 } as const satisfies Catalogue;

@@ -29,6 +29,9 @@ import { migration as housekeeping } from './0028_housekeeping.js';
 import { migration as evidence } from './0029_evidence.js';
 import { migration as receipts } from './0030_receipts.js';
 import { migration as disputes } from './0031_disputes.js';
+import { migration as merchantLifecycle } from './0032_merchant_lifecycle.js';
+import { migration as sharedLimits } from './0033_shared_limits.js';
+import { migration as operators } from './0034_operators.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -69,4 +72,7 @@ export const MIGRATIONS: readonly Migration[] = [
   evidence,
   receipts,
   disputes,
+  merchantLifecycle,
+  sharedLimits,
+  operators,
 ];
