@@ -9,7 +9,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startBookshop } from '@caisse/example-bookshop';
 import { startNewsstand } from '@caisse/example-newsstand';
-import { loadConfig, startPaymentServer } from '@caisse/payment-server';
+import { loadConfig, serveAdminCommands, startPaymentServer } from '@caisse/payment-server';
 import { startSandboxBank } from '@caisse/sandbox-bank';
 import { generateKey } from '@caisse/server-kit';
 
@@ -28,18 +28,19 @@ const ADMIN_PASSWORD = 'demo';
 if (process.argv.includes('--fresh')) await rm(DATA_DIR, { recursive: true, force: true });
 
 const bank = await startSandboxBank({ port: BANK_PORT });
-const server = await startPaymentServer(
-  loadConfig({
-    ...process.env,
-    PORT: String(PORT),
-    CAISSE_DATA_DIR: DATA_DIR,
-    // Play money only: the stores sign with test keys, and no live merchant accepts what this server signs.
-    CAISSE_MODE: 'test',
-    // The sandbox bank as the one acquirer, loaded the way an operator loads a real bank's adapter.
-    CAISSE_ACQUIRERS: JSON.stringify([{ name: 'sandbox', module: '@caisse/sandbox-bank/acquirer', options: { url: bank.url } }]),
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-  }),
-);
+const config = loadConfig({
+  ...process.env,
+  PORT: String(PORT),
+  CAISSE_DATA_DIR: DATA_DIR,
+  // Play money only: the stores sign with test keys, and no live merchant accepts what this server signs.
+  CAISSE_MODE: 'test',
+  // The sandbox bank as the one acquirer, loaded the way an operator loads a real bank's adapter.
+  CAISSE_ACQUIRERS: JSON.stringify([{ name: 'sandbox', module: '@caisse/sandbox-bank/acquirer', options: { url: bank.url } }]),
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+});
+const server = await startPaymentServer(config);
+// `caisse-server` commands (e.g. `CAISSE_DATA_DIR=.data/demo npx caisse-server wallet credit …`) run inside this process while it holds the database.
+const admin = await serveAdminCommands({ server, config });
 
 async function seedCustomer(customer, cents, bankRef) {
   try {
@@ -151,5 +152,6 @@ await new Promise((resolve) => {
 });
 phone?.kill('SIGTERM');
 for (const store of stores) await store.close();
+await admin?.close();
 await server.close();
 await bank.close();

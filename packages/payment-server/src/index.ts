@@ -42,6 +42,8 @@ export {
   acquirerTotals,
   type BankPurpose,
 } from './acquirer/index.js';
+export { serveAdminCommands } from './admin/commands.js';
+export type { AdminSocket } from './admin/serve.js';
 export { type Config, configSchema, issuerOf, loadConfig } from './config.js';
 export { isListenError, LISTEN_ERROR_CODES, ListenError, type ListenErrorCode } from './http/listen-error.js';
 export { ServerModeError } from './mode/lock.js';

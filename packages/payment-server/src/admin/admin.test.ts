@@ -6,12 +6,11 @@ import { generateKey } from '@caisse/server-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../after-payment/__fixtures__/server-process.js';
 import { cliInTempFolder } from '../cli/__fixtures__/run.js';
-import { runCommand } from '../cli/commands.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { startPaymentServer } from '../server.js';
+import { serveAdminCommands } from './commands.js';
 import { ADMIN_SOCKET_NAME } from './path.js';
-import { startAdminSocket } from './serve.js';
 
 type Running = Awaited<ReturnType<typeof startPaymentServer>>;
 
@@ -24,7 +23,7 @@ const logged: string[] = [];
 async function start(): Promise<Running> {
   const config = loadConfig({ CAISSE_DATA_DIR: cli.dir, PORT: String(await freePort()), LOG_LEVEL: 'info' });
   const server = await startPaymentServer(config, { log: createLogger({ level: 'info', write: (line) => logged.push(line) }) });
-  const admin = await startAdminSocket({ server, config }, runCommand);
+  const admin = await serveAdminCommands({ server, config });
   return {
     ...server,
     close: async () => {
