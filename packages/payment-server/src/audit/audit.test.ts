@@ -7,7 +7,7 @@ import { openShop } from '../ledger/test-fixtures.js';
 import type { Database, Transaction } from '../storage/database.js';
 import { constraintName } from '../storage/errors.js';
 import { openTestDatabase, rolledBack, type TestDatabase, testDrivers } from '../storage/test-support.js';
-import { type SealResult, sealAudit, startAuditSealer } from './seal.js';
+import { type SealResult, sealAudit } from './seal.js';
 import { type AuditFinding, type AuditReport, verifyAudit } from './verify.js';
 
 const drivers = await testDrivers('payment-server audit register');
@@ -261,21 +261,6 @@ describe.each(drivers)('audit register on %s', (driver) => {
       const { batches } = await sealAudit(db);
       expect(batches).toHaveLength(1);
       expect(batches[0]?.prevHash).toBe(head?.hash);
-      expect(await verifyAudit(db)).toMatchObject({ ok: true, unsealedTransfers: 0 });
-    });
-
-    it('seals in the background until stopped', async () => {
-      await ledger.transfer({ idempotencyKey: `background:${wallet.id}`, lines: [debit(wallet.id, 100n), credit(till.id, 100n)] });
-      let sealer: ReturnType<typeof startAuditSealer> | undefined;
-      const sealed = await new Promise<SealResult>((resolve, reject) => {
-        sealer = startAuditSealer(db, {
-          intervalMs: 5,
-          onSealed: (result) => result.batches.length > 0 && resolve(result),
-          onError: reject,
-        });
-      });
-      await sealer?.stop();
-      expect(sealed.batches).toHaveLength(1);
       expect(await verifyAudit(db)).toMatchObject({ ok: true, unsealedTransfers: 0 });
     });
 
