@@ -1,8 +1,9 @@
 // The demo: the payment server on the embedded database (PGlite, in .data/demo) in test
 // mode (no real money: every token it signs says test: true, its pages say so), the
 // sandbox bank, two demo customers, the two sample stores registered as merchants (their
-// test keys generated into .data/demo), and the phone app. A second run reuses the data;
-// `npm run demo -- --fresh` starts from nothing. Ctrl-C stops everything.
+// test keys generated into .data/demo), an admin of the operator console, and the phone
+// app. A second run reuses the data; `npm run demo -- --fresh` starts from nothing.
+// Ctrl-C stops everything.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -24,6 +25,8 @@ const CUSTOMER = { accountId: 'demo', phone: '+33600000000', accessKey: 'demo-ac
 // A second customer with almost nothing in her wallet, to see a refusal in words.
 const SHORT_CUSTOMER = { accountId: 'demo-short', phone: '+33600000001', accessKey: 'demo-short-access-key' };
 const ADMIN_PASSWORD = 'demo';
+// The console's admin. Operator passwords are 12 characters or more, so not the stores' "demo".
+const OPERATOR = { id: 'operator', displayName: 'Demo Operator', role: 'admin', password: 'demo-operator' };
 
 if (process.argv.includes('--fresh')) await rm(DATA_DIR, { recursive: true, force: true });
 
@@ -55,6 +58,28 @@ async function seedCustomer(customer, cents, bankRef) {
 }
 const seeded = await seedCustomer(CUSTOMER, 10_000n, 'test_approve');
 await seedCustomer(SHORT_CUSTOMER, 30n);
+
+/**
+ * The console's admin, added on the first run as `caisse-server operators add` adds one. Its
+ * authenticator secret is shown once by the server, so the demo keeps it in its data folder
+ * (mode 0600) and prints the same one on every run: the app it was typed into keeps working.
+ */
+async function seedOperator() {
+  const file = join(DATA_DIR, 'operator-totp.json');
+  const exists = await server.operators.get(OPERATOR.id).then(
+    () => true,
+    (error) => {
+      if (error?.code !== 'operator_unknown') throw error;
+      return false;
+    },
+  );
+  if (exists && existsSync(file)) return JSON.parse(await readFile(file, 'utf8'));
+  // An operator whose secret the folder lost gets a new one, as `caisse-server operators reset-totp` gives.
+  const { totp } = exists ? await server.operators.resetTotp(OPERATOR.id) : await server.operators.add(OPERATOR);
+  await writeFile(file, `${JSON.stringify(totp, null, 2)}\n`, { mode: 0o600 });
+  return totp;
+}
+const operatorTotp = await seedOperator();
 
 /** A store's test signing key (kid test_…), made on the first run and kept in its folder (the private half mode 0600). */
 async function storeKey(dir) {
@@ -132,6 +157,9 @@ Caisse demo ${seeded ? '(fresh data)' : `(reusing ${DATA_DIR}; --fresh starts ov
   Phone app        ${phone ? `http://localhost:${PHONE_PORT}` : '(not built: npm run build -w @caisse/example-phone)'}
   Payment server   ${server.issuer}
     account page   ${server.issuer}/account
+    console        ${server.issuer}/console  (operator "${OPERATOR.id}", password "${OPERATOR.password}", then a code of your authenticator app:
+                   add the secret ${operatorTotp.secret} to it, or open ${operatorTotp.uri})
+    commands       while the demo runs, e.g. CAISSE_DATA_DIR=${DATA_DIR} npx caisse-server customers plan ${CUSTOMER.accountId}
   Sandbox bank     ${bank.url}
 
   Demo customer    account "${CUSTOMER.accountId}", access key "${CUSTOMER.accessKey}"

@@ -117,6 +117,26 @@ describe('the demo in Chromium', () => {
     for (const url of Object.values(urls)) expect(output).toContain(url);
     expect(output).toContain('access key "demo-access-key"');
     expect(output).toContain('Enrol the phone');
+    expect(output).toContain(`${urls.payment}/console  (operator "operator", password "demo-operator"`);
+    expect(output).toMatch(/add the secret [A-Z2-7]{32} to it, or open otpauth:\/\/totp\//);
+  });
+
+  it('shows the operator console’s sign-in, on a desktop and on a phone; the printed password leads to the code', async () => {
+    const page = await desktop.newPage();
+    await page.goto(`${urls.payment}/console`);
+    await page.getByRole('heading', { name: 'Sign in to the console' }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    await shot(page, '15-console-sign-in');
+    await page.fill('#operator', 'operator');
+    await page.fill('#password', 'demo-operator');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Enter your code' }).waitFor();
+    await page.close();
+    const small = await phoneContext.newPage();
+    await small.goto(`${urls.payment}/console/sign-in`);
+    expect(await axeViolations(small)).toEqual([]);
+    await shot(small, '15b-console-sign-in-phone');
+    await small.close();
   });
 
   it('enrols the phone with a code from the account page', async () => {

@@ -174,7 +174,11 @@ export const configSchema = z.object({
       }
     }, 'must be an IANA time zone such as Europe/Paris')
     .optional(),
-  /** Wrong account ids or access keys one client may send per 10 minutes on the hosted pages before it must wait; 0: no limit. */
+  /**
+   * Wrong account ids or access keys one client may send per 10 minutes on the hosted pages
+   * before it must wait; the console's wrong passwords and codes per client have a budget of
+   * the same size, counted apart. 0: no limit.
+   */
   CAISSE_IDENTIFY_LIMIT: z.coerce.number().int().min(0).max(100_000).default(20),
   /** Quotes one client may ask for per 10 minutes (`/quote`, `/quotes`): each makes the payment server call a merchant; 0: no limit. */
   CAISSE_QUOTE_LIMIT: z.coerce.number().int().min(0).max(100_000).default(60),

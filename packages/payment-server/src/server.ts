@@ -449,6 +449,11 @@ export async function createPaymentServer(config: Config, options: PaymentServer
               escrow: afterPayment.escrow,
               settlement: afterPayment.settlement,
               evidence: { keys, issuer, mode },
+              // CAISSE_IDENTIFY_LIMIT: the same kind of limit (wrong credentials per address, 10 minutes), counted apart.
+              signInThrottle: throttleByClient(
+                createAttemptThrottle({ db, name: 'console_sign_in', limit: config.CAISSE_IDENTIFY_LIMIT, now: () => now().getTime() }),
+                { trustProxy: config.CAISSE_TRUST_PROXY },
+              ),
               csrfKey: deriveKey(secret, 'csrf'),
               trustProxy: config.CAISSE_TRUST_PROXY,
               ...(config.CAISSE_TIME_ZONE ? { timeZone: config.CAISSE_TIME_ZONE } : {}),

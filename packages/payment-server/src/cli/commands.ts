@@ -6,7 +6,7 @@ import { startAdminSocket } from '../admin/serve.js';
 import { afterPaymentCommand } from '../after-payment/cli.js';
 import { verifyAudit } from '../audit/verify.js';
 import { type Config, loadConfig } from '../config.js';
-import { operatorsCommand } from '../console/cli.js';
+import { audited, operatorsCommand } from '../console/cli.js';
 import type { LimitsInput } from '../customers/model.js';
 import { disputesCommand } from '../disputes/index.js';
 import { evidenceCommand } from '../evidence/index.js';
@@ -238,6 +238,20 @@ async function dispatch(args: string[], argv: string[], io: CliIo): Promise<numb
       const values = options(rest, { account: { type: 'string' } });
       const customer = await withServer(io, (server) => server.customers.unlock(required(values, 'account')));
       print.result({ id: customer.id, unlocked: true }, `Customer ${customer.id} unlocked.`);
+      return 0;
+    }
+    case 'customers lock': {
+      const values = options(rest, { account: { type: 'string' }, reason: { type: 'string' } });
+      const account = required(values, 'account');
+      const reason = required(values, 'reason');
+      // The reason has no column of its own: the register of operator actions keeps it, as for a lock from the console.
+      const customer = await audited(io, withServer, 'customer.lock', account, (server) => server.customers.lock(account, reason), {
+        reason,
+      });
+      print.result(
+        { id: customer.id, lockedAt: customer.lockedAt },
+        `Customer ${customer.id} is locked: their payments are refused (account_locked) until \`customers unlock --account ${customer.id}\`.`,
+      );
       return 0;
     }
     case 'customers plan': {

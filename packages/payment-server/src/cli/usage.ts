@@ -28,6 +28,7 @@ ${TICKET_REFUSALS_USAGE}
                                 [--monthly 1000.00] [--bank-ref REF] [--locale en|fr]   (the access key is read from stdin;
                                 the locale is the language of the customer's receipts, en by default)
   customers unlock              --account ID
+  customers lock                --account ID --reason TEXT   (payments refused account_locked until unlocked; the reason goes to the register)
   customers plan ACCOUNT        [--currency EUR]  the customer's payment plan and the operator's bounds (reads only)
   devices code CUSTOMER         print a one-time code (10 min) to enroll a phone for the customer
   devices list CUSTOMER         the customer's phones (id, state, name, enrolled at)

@@ -77,4 +77,33 @@ describe('caisse-server operators', () => {
       await db.close();
     }
   });
+  it('locks a customer with a reason the register keeps (customers lock), refusing one without a reason', async () => {
+    expect((await cli.run(['customers', 'add', '--account', 'carl', '--phone', '+33612340001'], 'carls access key\n')).code).toBe(0);
+    expect(await cli.run(['customers', 'lock', '--account', 'carl'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('--reason is required.'),
+    });
+    expect(await cli.run(['customers', 'lock', '--account', 'nobody', '--reason', 'Fraud'])).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('customer_unknown'),
+    });
+    expect(await cli.run(['customers', 'lock', '--account', 'carl', '--reason', 'Phone reported stolen'])).toMatchObject({
+      code: 0,
+      out: 'Customer carl is locked: their payments are refused (account_locked) until `customers unlock --account carl`.',
+    });
+    const again = JSON.parse((await cli.run(['customers', 'lock', '--account', 'carl', '--reason', 'Still stolen', '--json'])).out);
+    expect(again).toEqual({ id: 'carl', lockedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect((await cli.run(['customers', 'lock', '--help'])).out).toContain('customers lock                --account ID --reason TEXT');
+
+    const db = await openDatabase({ dataDir: join(cli.dir, 'pglite') });
+    try {
+      const actions = await listActions(db, { actions: ['customer.lock'] });
+      expect(actions.map((action) => [action.operatorId, action.subject, action.details, action.client])).toEqual([
+        ['cli', 'carl', { reason: 'Still stolen', outcome: 'done' }, 'cli'],
+        ['cli', 'carl', { reason: 'Phone reported stolen', outcome: 'done' }, 'cli'],
+      ]);
+    } finally {
+      await db.close();
+    }
+  });
 });

@@ -49,8 +49,13 @@ export async function operatorsCommand(argv: string[], io: CliIo, withServer: Wi
   }
 }
 
-/** Runs `change` on the server and records it, from the CLI, in one go. */
-function audited<T>(
+/**
+ * Runs `change` on the server and records it in the register of operator actions as done
+ * from the command line (operator and client `cli`), in one go: what keeps the reason of
+ * a change whose own table has no place for it (`customers lock`).
+ * @example await audited(io, withServer, 'customer.lock', 'alice', (server) => server.customers.lock('alice', reason), { reason })
+ */
+export function audited<T>(
   io: CliIo,
   withServer: WithServer,
   action: string,

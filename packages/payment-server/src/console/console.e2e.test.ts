@@ -6,6 +6,10 @@ import { verifyAudit } from '../audit/verify.js';
 import { addOperator, codeAt, deferredTicket, OPERATOR_PASSWORD, signedInBrowser, type TestOperator } from './__fixtures__/console.js';
 import { listActions } from './activity.js';
 
+/** Posts a form of the page `html` (its token) with `fields`, as the browser that got the page. */
+const post = (browser: ScriptedBrowser, path: string, html: string | undefined, fields: Record<string, string> = {}) =>
+  browser.go(path, { form: { csrf: ScriptedBrowser.csrf(html), ...fields } });
+
 /** The console over real HTTP: sign-in with the second factor, sessions, form tokens, roles, and the register of what operators did. */
 describe('the operator console, over HTTP', () => {
   let at = new Date('2026-03-10T09:00:00Z');
@@ -22,9 +26,6 @@ describe('the operator console, over HTTP', () => {
   afterAll(async () => {
     await shop?.close();
   });
-
-  const post = (browser: ScriptedBrowser, path: string, html: string | undefined, fields: Record<string, string> = {}) =>
-    browser.go(path, { form: { csrf: ScriptedBrowser.csrf(html), ...fields } });
 
   it('sends a visitor to the sign-in page, and signs in with the password and then the code', async () => {
     const browser = new ScriptedBrowser(shop.url);
@@ -253,6 +254,84 @@ describe('the operator console, over HTTP', () => {
     expect((await shop.server.customers.get('ines')).lockedAt).toBeNull();
   });
 
+  it('locks a customer with a reason (support): their next payment is refused account_locked, and once unlocked they pay', async () => {
+    await shop.server.customers.add({ accountId: 'jade', phone: '+33650000099', accessKey: 'correct horse battery' });
+    await shop.server.customers.walletCredit('jade', 'EUR', 5_000n, { idempotencyKey: 'fund-jade' });
+    const support = await signedInBrowser(shop.url, await addOperator(shop.server, 'stan', 'support'), clock);
+    const page = await support.browser.go('/console/customers/jade');
+    expect(page.html).toContain('Lock the account');
+    const noReason = await post(support.browser, '/console/customers/jade/lock', page.html, { reason: '  ' });
+    expect(noReason.page?.status).toBe(400);
+    expect(noReason.html).toContain('Say why the account is locked');
+    expect((await shop.server.customers.get('jade')).lockedAt).toBeNull();
+
+    const locked = await post(support.browser, '/console/customers/jade/lock', page.html, { reason: 'Phone reported stolen' });
+    expect(locked.page?.url).toContain('done=locked');
+    expect(locked.html).toContain('The account is locked');
+    expect(locked.html).toContain('Unlock the account');
+    const [action] = await listActions(shop.server.db, { subject: 'jade', actions: ['customer.lock'] });
+    expect(action).toMatchObject({ operatorId: 'stan', details: { reason: 'Phone reported stolen', outcome: 'done' } });
+
+    // At the checkout, the right access key is refused as after a lock-out.
+    const checkout = new ScriptedBrowser(shop.url);
+    const summary = await checkout.go('/pay', { form: { ticket: shop.ticket(1_000).token } });
+    const refused = await checkout.go(ScriptedBrowser.action(summary.html, '/identify'), {
+      form: { csrf: ScriptedBrowser.csrf(summary.html), account: 'jade', accessKey: 'correct horse battery' },
+    });
+    expect(refused.html).toContain('account_locked');
+
+    await post(support.browser, '/console/customers/jade/unlock', locked.html);
+    expect(await payAs(shop.url, shop.ticket(1_000).token, 'jade', 'correct horse battery')).toMatch(/^pay_\d+$/);
+  });
+
+  it('refuses a viewer’s lock with 403 operator_role_forbidden, shows them no lock form, and locks nothing', async () => {
+    await shop.server.customers.add({ accountId: 'kim', phone: '+33650000098', accessKey: 'correct horse battery' });
+    const { browser, html } = await signedInBrowser(shop.url, viewer, clock);
+    const page = await browser.go('/console/customers/kim');
+    expect(page.html).not.toContain('/console/customers/kim/lock');
+    const forged = await post(browser, '/console/customers/kim/lock', html, { reason: 'I should not' });
+    expect(forged.page?.status).toBe(403);
+    expect(forged.html).toContain('operator_role_forbidden');
+    expect((await shop.server.customers.get('kim')).lockedAt).toBeNull();
+    const [attempt] = await listActions(shop.server.db, { subject: 'kim', actions: ['customer.lock'] });
+    expect(attempt?.details).toEqual({ reason: 'I should not', role: 'viewer', outcome: 'forbidden' });
+  });
+
+  it('replaces a merchant’s return origins, one a line (admin); a refused list is shown again and changes nothing', async () => {
+    const other = await shop.addMerchant();
+    const path = `/console/merchants/${other.merchantId}`;
+    const { browser } = await signedInBrowser(shop.url, admin, clock);
+    const page = await browser.go(path);
+    expect(page.html).toContain('>https://other.example</textarea>');
+
+    const malformed = await post(browser, `${path}/origins`, page.html, {
+      origins: 'https://other.example\nhttps://www.other.example/shop',
+    });
+    expect(malformed.page?.status).toBe(400);
+    expect(malformed.html).toContain('origin_invalid');
+    expect(malformed.html).toContain('https://other.example\nhttps://www.other.example/shop</textarea>');
+    const empty = await post(browser, `${path}/origins`, page.html, { origins: '\n  \n' });
+    expect(empty.html).toContain('Register at least one return origin. (origin_invalid)');
+    expect((await shop.server.merchants.get(other.merchantId)).returnOrigins).toEqual(['https://other.example']);
+
+    const saved = await post(browser, `${path}/origins`, page.html, {
+      origins: 'https://other.example\r\n\r\nhttps://www.other.example\r\n',
+    });
+    expect(saved.html).toContain('The return origins are saved');
+    expect((await shop.server.merchants.get(other.merchantId)).returnOrigins).toEqual([
+      'https://other.example',
+      'https://www.other.example',
+    ]);
+    expect(await shop.server.merchants.isRegisteredOrigin(other.merchantId, 'https://www.other.example/paid')).toBe(true);
+    const [action] = await listActions(shop.server.db, { subject: other.merchantId, actions: ['merchant.origins'] });
+    expect(action?.details).toEqual({ origins: 'https://other.example https://www.other.example', outcome: 'done' });
+
+    const viewers = await signedInBrowser(shop.url, viewer, clock);
+    expect((await viewers.browser.go(path)).html).not.toContain(`${path}/origins`);
+    expect((await post(viewers.browser, `${path}/origins`, viewers.html, { origins: 'https://evil.example' })).page?.status).toBe(403);
+    expect((await shop.server.merchants.get(other.merchantId)).returnOrigins).toHaveLength(2);
+  });
+
   it('adds and retires a merchant key (admin); a key that is not JSON is refused on the form', async () => {
     const { browser } = await signedInBrowser(shop.url, admin, clock);
     const page = await browser.go(`/console/merchants/${shop.merchantId}`);
@@ -318,5 +397,55 @@ describe('the operator console, over HTTP', () => {
     expect(search.page?.status).toBe(200);
     expect(search.html).toContain('&lt;script&gt;');
     expect(search.html).not.toContain('\u202e');
+  });
+});
+
+/** The console's sign-in throttle: wrong passwords and codes per client address, whatever operator id they name. */
+describe('the console sign-in, throttled per address', () => {
+  let at = new Date('2026-03-10T09:00:00Z');
+  const clock = { now: () => at, tick: () => (at = new Date(at.getTime() + 30_000)) };
+  let shop: ApiTestServer;
+  let alice: TestOperator;
+  let bob: TestOperator;
+
+  beforeAll(async () => {
+    // Three wrong attempts per 10 minutes: one comes back every 200 seconds.
+    shop = await startApiTestServer({ now: clock.now, env: { CAISSE_IDENTIFY_LIMIT: '3' } });
+    alice = await addOperator(shop.server, 'alice', 'admin');
+    bob = await addOperator(shop.server, 'bob', 'viewer');
+  });
+  afterAll(async () => {
+    await shop?.close();
+  });
+
+  it('takes nothing for right sign-ins, and answers the 4th wrong one of an address allowed 3 with 429 and Retry-After', async () => {
+    // More right sign-ins than the limit: none is slowed.
+    for (let signIn = 0; signIn < 4; signIn++) expect((await signedInBrowser(shop.url, alice, clock)).html).toContain('Signed in as');
+
+    const browser = new ScriptedBrowser(shop.url);
+    const form = await browser.go('/console/sign-in');
+    const wrongAlice = await post(browser, '/console/sign-in', form.html, { operator: alice.id, password: 'not the passphrase' });
+    expect(wrongAlice.page?.status).toBe(401);
+    const wrongBob = await post(browser, '/console/sign-in', form.html, { operator: bob.id, password: 'not the passphrase' });
+    expect(wrongBob.page?.status).toBe(401);
+    // A wrong code counts as a wrong password does.
+    const code = await post(browser, '/console/sign-in', form.html, { operator: bob.id, password: OPERATOR_PASSWORD });
+    const wrongCode = await post(browser, '/console/sign-in/code', code.html, {
+      code: String((Number(codeAt(bob, at)) + 1) % 1_000_000).padStart(6, '0'),
+    });
+    expect(wrongCode.page?.status).toBe(401);
+
+    const fourth = await post(browser, '/console/sign-in', form.html, { operator: alice.id, password: 'not the passphrase' });
+    expect(fourth.page?.status).toBe(429);
+    expect(fourth.page?.headers.get('retry-after')).toBe('200');
+    expect(fourth.html).toContain('Too many attempts from this address.');
+    // Nothing is checked while the address waits: not the right code either, and the operators' own counts stay.
+    const rightCode = await post(browser, '/console/sign-in/code', wrongCode.html, { code: codeAt(bob, at) });
+    expect(rightCode.page?.status).toBe(429);
+    expect((await shop.server.operators.get(alice.id)).failedAttempts).toBe(1);
+    expect((await shop.server.operators.get(bob.id)).failedAttempts).toBe(2);
+
+    at = new Date(at.getTime() + 200_000);
+    expect((await signedInBrowser(shop.url, alice, clock)).html).toContain('Signed in as');
   });
 });

@@ -9,7 +9,7 @@ import type { DeviceService } from '../devices/service.js';
 import type { EscrowService } from '../escrow/service.js';
 import { EvidenceError, type EvidenceErrorCode } from '../evidence/errors.js';
 import type { EvidenceDeps } from '../evidence/export.js';
-import { clientAddress } from '../http/attempt-throttle.js';
+import { clientAddress, type RequestThrottle } from '../http/attempt-throttle.js';
 import { browserSecret } from '../http/browser-cookie.js';
 import { formFromOurOrigin } from '../http/form-origin.js';
 import { ProblemError, problemOf } from '../http/problem.js';
@@ -37,7 +37,7 @@ export interface ConsoleDeps {
   operators: OperatorService;
   sessions: OperatorSessions;
   merchants: MerchantService;
-  customers: Pick<CustomerService, 'get' | 'findByPhone' | 'unlock'>;
+  customers: Pick<CustomerService, 'get' | 'findByPhone' | 'unlock' | 'lock'>;
   devices: Pick<DeviceService, 'list' | 'revoke'>;
   notifications: Pick<NotificationService, 'list' | 'resend'>;
   alerts: Pick<AlertService, 'list' | 'acknowledge'>;
@@ -46,6 +46,12 @@ export interface ConsoleDeps {
   settlement: Pick<SettlementService, 'report'>;
   /** The payment's evidence bundle (`exportEvidence`), downloaded from its page. */
   evidence: Omit<EvidenceDeps, 'db' | 'now'>;
+  /**
+   * Wrong passwords and codes per client address, in the database so every instance
+   * counts them once (`console_sign_in`): the lock-out stops one operator id being
+   * guessed, this stops one address trying many. Right ones cost nothing.
+   */
+  signInThrottle: RequestThrottle;
   /** `deriveKey(secret, 'csrf')`. */
   csrfKey: Buffer;
   /** CAISSE_TRUST_PROXY: whose address the register records for each action. */

@@ -9,8 +9,8 @@ describe('the role table', () => {
     expect(allowed('viewer')).toEqual([]);
   });
 
-  test('support: unlock customers, revoke phones, resend parked notifications, acknowledge alerts', () => {
-    expect(allowed('support')).toEqual(['alert.acknowledge', 'customer.unlock', 'device.revoke', 'notification.resend']);
+  test('support: lock and unlock customers, revoke phones, resend parked notifications, acknowledge alerts', () => {
+    expect(allowed('support')).toEqual(['alert.acknowledge', 'customer.lock', 'customer.unlock', 'device.revoke', 'notification.resend']);
   });
 
   test('finance: support’s, plus refunds, escrow release and void, and running the audit', () => {

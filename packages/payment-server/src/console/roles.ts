@@ -9,6 +9,7 @@ export type Role = (typeof ROLES)[number];
 /** Everything an operator can do in the console besides reading, by the name the register records it under. */
 export const ACTION_ROLES = {
   'customer.unlock': 'support',
+  'customer.lock': 'support',
   'device.revoke': 'support',
   'notification.resend': 'support',
   'alert.acknowledge': 'support',
@@ -21,6 +22,7 @@ export const ACTION_ROLES = {
   'merchant.resume': 'admin',
   'merchant.key.add': 'admin',
   'merchant.key.retire': 'admin',
+  'merchant.origins': 'admin',
   'operator.disable': 'admin',
   'operator.unlock': 'admin',
   'operator.reset_totp': 'admin',

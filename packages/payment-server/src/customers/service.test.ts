@@ -243,6 +243,42 @@ describe.each(drivers)('customers on %s', (driver) => {
       await problem(customers.unlock('nobody'), 'customer_unknown');
     });
 
+    it('locks by the operator exactly as a lock-out does: the right key and PIN refused account_locked until unlocked', async () => {
+      const input = customerInput();
+      await customers.add(input);
+      await attempt(customers, input.accountId, WRONG);
+      const alertsBefore = (await createAlertService({ db }).list({ kind: 'account_locked' })).length;
+
+      clock.now = new Date('2026-11-22T11:00:00Z');
+      const locked = await customers.lock(input.accountId, 'Phone reported stolen');
+      expect(locked).toMatchObject({ id: input.accountId, lockedAt: clock.now });
+      expect(await attempt(customers, input.accountId, KEY)).toMatchObject({ code: 'account_locked' });
+      await problem(customers.countAttempt(input.accountId, { right: true, factor: 'PIN' }), 'account_locked');
+      // The operator chose it: no alert asks them to look.
+      expect(await createAlertService({ db }).list({ kind: 'account_locked' })).toHaveLength(alertsBefore);
+      expect(lines.join('\n')).toContain('Phone reported stolen');
+
+      // Locked again later: nothing changes, and it stays locked since the first time.
+      clock.now = new Date('2026-11-22T12:00:00Z');
+      expect((await customers.lock(input.accountId, 'Still stolen')).lockedAt).toEqual(new Date('2026-11-22T11:00:00Z'));
+
+      await customers.unlock(input.accountId);
+      await expect(customers.identify(input.accountId, KEY)).resolves.toMatchObject({ failedAttempts: 0, lockedAt: null });
+      expect(await attempt(customers, input.accountId, WRONG)).toMatchObject({ code: 'authentication_failed', attemptsLeft: 4 });
+    });
+
+    it('refuses a lock without a reason, with a malformed one or of an unknown customer, and locks nothing', async () => {
+      const input = customerInput();
+      await customers.add(input);
+      for (const reason of ['', '   ', ' padded', 'line\nbreak', 'x'.repeat(501), undefined]) {
+        const refused = await refusedWithoutChange(db, 'request_invalid', () => customers.lock(input.accountId, reason as string));
+        expect(refused.message, String(reason)).toMatch(/^reason: /);
+      }
+      await refusedWithoutChange(db, 'customer_unknown', () => customers.lock('nobody-here', 'Fraud'));
+      await refusedWithoutChange(db, 'customer_unknown', () => customers.lock('not an id', 'Fraud'));
+      expect((await customers.get(input.accountId)).lockedAt).toBeNull();
+    });
+
     it('resets the count on the right key while unlocked', async () => {
       const input = customerInput();
       await customers.add(input);

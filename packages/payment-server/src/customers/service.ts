@@ -8,6 +8,7 @@ import { type Account, createLedger, type Ledger } from '../ledger/index.js';
 import { bookWalletCredit, OPERATOR } from '../ledger/postings.js';
 import type { Logger } from '../log.js';
 import { ID_PATTERN, parseInput } from '../merchants/input.js';
+import { suspensionInput } from '../merchants/status.js';
 import type { Locale } from '../pages/i18n.js';
 import { type Executor, type Queryable, type Transaction, withTransaction } from '../storage/database.js';
 import { constraintName, sqlState } from '../storage/errors.js';
@@ -101,6 +102,16 @@ export interface CustomerService {
   /** Operator: lifts a lock and clears the count. @throws ProblemError `customer_unknown` */
   unlock(customerId: string): Promise<Customer>;
   /**
+   * Operator: locks the account as {@link MAX_FAILED_ATTEMPTS} wrong keys or PINs would, so
+   * every payment and phone confirmation is refused `account_locked` until {@link unlock}.
+   * Raises no alert (the operator chose it). The reason is checked and logged; the
+   * table keeps no reason, so the console's register of operator actions is where it stays.
+   * Locking a locked account changes nothing and keeps the time it was locked.
+   * @throws ProblemError `request_invalid` (`reason`: 1–500 characters, no control characters), `customer_unknown`
+   * @example await customers.lock('alice', 'Phone reported stolen')
+   */
+  lock(customerId: string, reason: string): Promise<Customer>;
+  /**
    * The language of the customer's receipts (the operator, or the customer choosing one on the account page).
    * @throws ProblemError `request_invalid` (not a language of the pages), `customer_unknown`
    * @example await customers.setLocale('alice', 'fr')
@@ -192,6 +203,21 @@ ON CONFLICT (account_id) DO UPDATE
       locked_at = CASE WHEN a.failed + 1 >= $3::int THEN $2::timestamptz END
   WHERE a.locked_at IS NULL
 RETURNING failed, locked_at`;
+
+/**
+ * The operator's lock: the row a lock-out leaves (the table's CHECK ties a lock to the
+ * full count), written whatever the count was. The WHERE leaves a locked row as it is,
+ * so an account locked twice keeps the time of its first lock; no row returned then.
+ */
+const LOCK = `
+INSERT INTO customer_attempts AS a (account_id, failed, last_failed_at, locked_at)
+VALUES ($1, $3, $2, $2)
+ON CONFLICT (account_id) DO UPDATE SET failed = $3, last_failed_at = $2, locked_at = $2
+  WHERE a.locked_at IS NULL
+RETURNING locked_at`;
+
+/** A lock's reason follows the rule of a merchant suspension's: 1–500 characters, no control characters, no outer spaces. */
+const lockInput = suspensionInput.pick({ reason: true });
 
 /**
  * What an unknown account id is checked against: a hash of a random key with the current
@@ -497,6 +523,17 @@ export function createCustomerService(deps: CustomerServiceDeps): CustomerServic
         return { customer: await requireCustomer(tx, customerId), wasLocked: rows[0]?.locked_at != null };
       });
       log.info('customer.unlocked', { customerId: customer.id, wasLocked });
+      return customer;
+    },
+
+    async lock(customerId, reason) {
+      const input = parseInput(lockInput, { reason });
+      const { customer, wasLocked } = await withTransaction(db, async (tx) => {
+        await requireExists(tx, customerId);
+        const { rows } = await tx.query(LOCK, [customerId, now(), MAX_FAILED_ATTEMPTS]);
+        return { customer: await requireCustomer(tx, customerId), wasLocked: rows.length === 0 };
+      });
+      log.warn('customer.locked', { customerId: customer.id, by: 'operator', reason: input.reason, wasLocked });
       return customer;
     },
 

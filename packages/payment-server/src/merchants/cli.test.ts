@@ -105,6 +105,29 @@ describe('caisse-server merchants: lifecycle and keys', () => {
     ]);
   });
 
+  it('replaces the return origins, refusing a list register would refuse and keeping the old one', { timeout: 240_000 }, async () => {
+    expect(await cli.run(['merchants', 'origins', 'bookshop', 'https://shop.example', 'https://www.shop.example'])).toMatchObject({
+      code: 0,
+      out: 'Merchant bookshop returns customers to https://shop.example, https://www.shop.example only.',
+    });
+    expect(await cli.run(['merchants', 'origins', 'bookshop', 'https://shop.example/paid'])).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('origin_invalid: "https://shop.example/paid" is not a return origin: write it exactly as its origin'),
+    });
+    expect((await cli.run(['merchants', 'show', 'bookshop'])).out.split('\n')).toContain(
+      'origins\thttps://shop.example https://www.shop.example',
+    );
+    expect((await cli.run(['merchants', 'origins', 'bookshop'])).code).toBe(2);
+    expect(await cli.run(['merchants', 'origins', 'nobody', 'https://shop.example'])).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('merchant_unknown'),
+    });
+    const json = JSON.parse((await cli.run(['merchants', 'origins', 'bookshop', 'http://localhost:3000', '--json'])).out);
+    expect(json).toEqual({ merchantId: 'bookshop', returnOrigins: ['http://localhost:3000'] });
+    expect((await cli.run(['merchants', 'show', 'bookshop'])).out.split('\n')).toContain('origins\thttp://localhost:3000');
+    expect((await cli.run(['merchants', 'origins', '--help'])).out).toContain('merchants origins             MERCHANT URL [URL …]');
+  });
+
   it('says how to use the commands', async () => {
     const help = (await cli.run(['merchants', 'suspend', '--help'])).out;
     expect(help).toContain('merchants suspend             MERCHANT --reason TEXT');

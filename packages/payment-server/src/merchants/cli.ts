@@ -11,7 +11,8 @@ import type { MerchantStatusChange } from './status.js';
 /** The merchant key commands, for the usage text of `caisse-server`. */
 export const MERCHANT_KEYS_USAGE = `  merchants key add             MERCHANT JWKS_FILE   (the merchant's new public key(s), e.g. before a rotation; its tickets verify with them at once)
   merchants key retire          MERCHANT KID         (tickets signed with it are refused from now on; never the last active key)
-  merchants quote-endpoint      MERCHANT URL|none    (where the payment server asks the merchant for quotes; none: no quotes)`;
+  merchants quote-endpoint      MERCHANT URL|none    (where the payment server asks the merchant for quotes; none: no quotes)
+  merchants origins             MERCHANT URL [URL …] (replaces its return origins, each exactly as https://shop.example)`;
 
 type WithServer = <T>(io: CliIo, run: (server: PaymentServer) => Promise<T>) => Promise<T>;
 
@@ -32,6 +33,7 @@ export const MERCHANT_LIFECYCLE_USAGE = `  merchants approve             MERCHAN
 export async function merchantKeysCommand(argv: string[], io: CliIo, withServer: WithServer): Promise<number | undefined> {
   const [group = '', action = '', ...rest] = argv;
   if (group === 'merchants' && action === 'quote-endpoint') return quoteEndpointCommand(rest, io, withServer);
+  if (group === 'merchants' && action === 'origins') return returnOriginsCommand(rest, io, withServer);
   if (group !== 'merchants' || action !== 'key') return undefined;
   if (rest[0] === 'retire') return retireKeyCommand(rest.slice(1), io, withServer);
   const [verb, merchantId, file] = rest;
@@ -74,6 +76,24 @@ async function quoteEndpointCommand(rest: string[], io: CliIo, withServer: WithS
     merchant.quoteUrl === null
       ? `Merchant ${merchant.id} takes no quotes: its pages carry tickets it signs itself.`
       : `Merchant ${merchant.id} is asked for quotes at ${merchant.quoteUrl}.`,
+  );
+  return 0;
+}
+
+/**
+ * `merchants origins MERCHANT URL [URL …]`: the merchant's return origins become exactly
+ * these (`MerchantService.setReturnOrigins`), checked as at registration.
+ * @throws ProblemError `origin_invalid`, `merchant_unknown`
+ */
+async function returnOriginsCommand(rest: string[], io: CliIo, withServer: WithServer): Promise<number> {
+  const [merchantId, ...origins] = rest;
+  if (!merchantId || origins.length === 0 || rest.some((arg) => arg.startsWith('-'))) {
+    throw new UsageError('merchants origins MERCHANT URL [URL …]');
+  }
+  const merchant = await withServer(io, (server) => server.merchants.setReturnOrigins(merchantId, origins));
+  output(io).result(
+    { merchantId: merchant.id, returnOrigins: merchant.returnOrigins },
+    `Merchant ${merchant.id} returns customers to ${merchant.returnOrigins.join(', ')} only.`,
   );
   return 0;
 }

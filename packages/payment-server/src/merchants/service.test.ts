@@ -290,6 +290,34 @@ describe.each(drivers)('merchants on %s', (driver) => {
       expect((await merchants.ticketPolicy(shop.input.id))?.isRegisteredOrigin('https://other.example/paid')).toBe(false);
       expect((await merchants.ticketPolicy(other.input.id))?.isRegisteredOrigin('https://other.example/paid')).toBe(true);
     });
+
+    it('replaces the origins: tickets return to the new ones only, from the next check on', async () => {
+      const { input } = merchantInput({ returnOrigins: ['https://shop.example'] });
+      await merchants.register(input);
+      const changed = await merchants.setReturnOrigins(input.id, ['https://www.shop.example', 'http://localhost:3000']);
+      expect(changed.returnOrigins).toEqual(['https://www.shop.example', 'http://localhost:3000']);
+      expect((await merchants.get(input.id)).returnOrigins).toEqual(['https://www.shop.example', 'http://localhost:3000']);
+      expect(await merchants.isRegisteredOrigin(input.id, 'https://www.shop.example/paid')).toBe(true);
+      expect((await merchants.ticketPolicy(input.id))?.isRegisteredOrigin('https://shop.example/paid')).toBe(false);
+    });
+
+    it('refuses an empty list, a malformed or repeated origin, or an unknown merchant, as register does, and changes nothing', async () => {
+      const { input } = merchantInput({ returnOrigins: ['https://shop.example'] });
+      await merchants.register(input);
+      const empty = await refusedWithoutChange(db, 'origin_invalid', () => merchants.setReturnOrigins(input.id, []));
+      expect(empty.message).toBe('Register at least one return origin.');
+      for (const list of [
+        ['https://shop.example/paid'],
+        ['http://shop.example'],
+        ['https://*.shop.example'],
+        ['https://shop.example', 'https://shop.example'],
+        Array.from({ length: 33 }, (_, index) => `https://shop${index}.example`),
+      ]) {
+        await refusedWithoutChange(db, 'origin_invalid', () => merchants.setReturnOrigins(input.id, list));
+      }
+      expect((await merchants.get(input.id)).returnOrigins).toEqual(['https://shop.example']);
+      await problem(merchants.setReturnOrigins('nobody', ['https://shop.example']), 'merchant_unknown');
+    });
   });
 
   describe('lifecycle', () => {

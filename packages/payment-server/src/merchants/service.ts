@@ -144,6 +144,14 @@ export interface MerchantService {
    */
   setQuoteUrl(merchantId: string, url: string | null): Promise<Merchant>;
   /**
+   * Replaces the merchant's return origins, checked as {@link register} checks them: 1 to
+   * 32 exact origins, none twice. Tickets are checked against the new list at once, on
+   * every instance; a refused list changes nothing.
+   * @throws ProblemError `origin_invalid` (an empty list, a malformed or repeated origin), `merchant_unknown`
+   * @example await merchants.setReturnOrigins('bookshop', ['https://bookshop.example', 'https://www.bookshop.example'])
+   */
+  setReturnOrigins(merchantId: string, returnOrigins: readonly string[]): Promise<Merchant>;
+  /**
    * The merchant's till in this currency, opened on first use.
    * @throws ProblemError `merchant_unknown`, `currency_unknown`
    */
@@ -411,6 +419,21 @@ export function createMerchantService(deps: MerchantServiceDeps): MerchantServic
         return requireMerchant(tx, current.id);
       });
       log.info('merchant.quote_endpoint_set', { merchantId: merchant.id, quoteUrl });
+      return merchant;
+    },
+
+    async setReturnOrigins(merchantId, list) {
+      const returnOrigins = parseReturnOrigins(list);
+      const merchant = await withTransaction(db, async (tx) => {
+        const current = await requireMerchant(tx, merchantId, true);
+        await tx.query('UPDATE merchants SET return_origins = $2::text[], updated_at = $3 WHERE id = $1', [
+          current.id,
+          returnOrigins,
+          now(),
+        ]);
+        return requireMerchant(tx, current.id);
+      });
+      log.info('merchant.return_origins_set', { merchantId: merchant.id, returnOrigins });
       return merchant;
     },
 

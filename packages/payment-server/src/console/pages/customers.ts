@@ -3,7 +3,19 @@ import type { Device } from '../../devices/model.js';
 import { bdi, h } from '../../pages/html.js';
 import { type Locale, t, text } from '../../pages/i18n.js';
 import type { WalletBalance } from '../queries.js';
-import { type ConsoleView, consoleContext, consoleLayout, doneNotice, hidden, postForm, searchForm, table, when } from './layout.js';
+import {
+  type ConsoleView,
+  consoleContext,
+  consoleLayout,
+  doneNotice,
+  errorSummary,
+  hidden,
+  hintedField,
+  postForm,
+  searchForm,
+  table,
+  when,
+} from './layout.js';
 import { money } from './payments.js';
 
 export interface CustomersView extends ConsoleView {
@@ -25,11 +37,13 @@ export interface CustomerDetailView extends ConsoleView {
   customer: Customer;
   wallets: readonly WalletBalance[];
   devices: readonly Device[];
-  can: { unlock: boolean; revoke: boolean };
-  done?: 'unlocked' | 'device_revoked';
+  can: { lock: boolean; unlock: boolean; revoke: boolean };
+  done?: 'locked' | 'unlocked' | 'device_revoked';
+  /** A form just refused, in the operator's words or the service's. */
+  error?: { field: 'reason'; message: string };
 }
 
-/** One customer: wallets, limits, lock state, phones; unlock and revoke for support. */
+/** One customer: wallets, limits, lock state, phones; lock (with a reason), unlock and revoke for support. */
 export function customerPage(view: CustomerDetailView, locale: Locale): string {
   const ctx = consoleContext(view, locale);
   const { customer } = view;
@@ -62,8 +76,23 @@ export function customerPage(view: CustomerDetailView, locale: Locale): string {
 </tr>`,
   );
   const locked = customer.lockedAt !== null;
+  const lockForm = postForm(
+    ctx,
+    `${base}/lock`,
+    hintedField(
+      {
+        id: 'lock-reason',
+        label: t(locale, 'console.customer.lockReason'),
+        hint: t(locale, 'console.customer.lockReasonHint'),
+        error: view.error?.field === 'reason' ? view.error.message : undefined,
+      },
+      (aria) => h`<input type="text" id="lock-reason" name="reason" maxlength="500" required${aria}>`,
+    ),
+    t(locale, 'console.customer.lockButton'),
+  );
   const main = h`<h1>${title}</h1>
 ${doneNotice(view.done === undefined ? undefined : t(locale, `console.customer.done.${view.done}`))}
+${errorSummary(locale, view.error === undefined ? [] : [h`${view.error.message}`])}
 <dl class="facts">
 ${fact(t(locale, 'console.customer.phone'), bdi(customer.phone))}
 ${fact(t(locale, 'console.customer.locale'), customer.locale)}
@@ -76,6 +105,7 @@ ${fact(
 )}
 </dl>
 ${locked && view.can.unlock ? postForm(ctx, `${base}/unlock`, '', t(locale, 'console.customer.unlock')) : ''}
+${!locked && view.can.lock ? lockForm : ''}
 <h2>${t(locale, 'console.customer.wallets')}</h2>
 ${
   walletRows.length === 0
@@ -111,5 +141,5 @@ ${
         deviceRows,
       )
 }`;
-  return consoleLayout({ ...view, section: 'customers' }, locale, { title, main });
+  return consoleLayout({ ...view, section: 'customers' }, locale, { title, error: view.error !== undefined, main });
 }

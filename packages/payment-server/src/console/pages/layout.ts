@@ -74,6 +74,26 @@ ${fields}
 </form>`;
 }
 
+/**
+ * A field with its label, its hint and, after a refused post, its error: `control` (an
+ * input or a textarea with this `id`) gets the attributes that tie the hint and the error
+ * to it.
+ * @example hintedField({ id: 'lock-reason', label, hint, error }, (aria) => h`<input type="text" id="lock-reason" name="reason" required${aria}>`)
+ */
+export function hintedField(
+  field: { id: string; label: Html; hint: Html; error: string | undefined },
+  control: (aria: Html) => Html,
+): Html {
+  const { id, error } = field;
+  const aria = h` aria-describedby="${id}-hint${error === undefined ? '' : ` ${id}-error`}"${error === undefined ? '' : h` aria-invalid="true"`}`;
+  return h`<div class="field">
+<label for="${id}">${field.label}</label>
+<p class="hint" id="${id}-hint">${field.hint}</p>
+${error === undefined ? '' : h`<p class="field-error" id="${id}-error">${error}</p>`}
+${control(aria)}
+</div>`;
+}
+
 /** A hidden field. */
 export function hidden(name: string, value: string): Html {
   return h`<input type="hidden" name="${name}" value="${value}">`;

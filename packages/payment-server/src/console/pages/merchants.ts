@@ -8,6 +8,7 @@ import {
   doneNotice,
   errorSummary,
   hidden,
+  hintedField,
   postForm,
   searchForm,
   table,
@@ -76,12 +77,14 @@ export interface MerchantDetailView extends ConsoleView {
   };
   /** Its status changes, oldest first. */
   history: readonly { from: MerchantStatus; to: MerchantStatus; by: string; reason: string | null; at: Date }[];
-  /** The moves and key changes the signed-in operator may make now (their role, the merchant's status). */
-  can: { approve: boolean; suspend: boolean; resume: boolean; keys: boolean };
+  /** The moves, key and origin changes the signed-in operator may make now (their role, the merchant's status). */
+  can: { approve: boolean; suspend: boolean; resume: boolean; keys: boolean; origins: boolean };
   /** What a form just did (`?done=`). */
-  done?: 'approved' | 'suspended' | 'resumed' | 'key_added' | 'key_retired';
+  done?: 'approved' | 'suspended' | 'resumed' | 'key_added' | 'key_retired' | 'origins_set';
   /** A form just refused, with the service's words. */
-  error?: { field: 'reason' | 'jwk'; message: string };
+  error?: { field: 'reason' | 'jwk' | 'origins'; message: string };
+  /** The origins as typed in a refused form, shown again to be corrected; default the registered ones, one a line. */
+  originsTyped?: string;
 }
 
 /** One merchant: status and its history, keys, origins, and the moves the operator's role allows. */
@@ -112,20 +115,36 @@ export function merchantPage(view: MerchantDetailView, locale: Locale): string {
 <td>${change.reason === null ? '' : bdi(change.reason)}</td>
 </tr>`,
   );
-  const reasonError = view.error?.field === 'reason' ? view.error.message : undefined;
-  const jwkError = view.error?.field === 'jwk' ? view.error.message : undefined;
+  const originsForm = postForm(
+    ctx,
+    `${base}/origins`,
+    hintedField(
+      {
+        id: 'origins',
+        label: t(locale, 'console.merchant.originsLabel'),
+        hint: t(locale, 'console.merchant.originsHint'),
+        error: view.error?.field === 'origins' ? view.error.message : undefined,
+      },
+      (aria) =>
+        h`<textarea id="origins" name="origins" rows="3" maxlength="10000" required spellcheck="false" autocapitalize="none"${aria}>${view.originsTyped ?? merchant.returnOrigins.join('\n')}</textarea>`,
+    ),
+    t(locale, 'console.merchant.originsButton'),
+  );
   const moves = h`${view.can.approve ? postForm(ctx, `${base}/approve`, '', t(locale, 'console.merchant.approve')) : ''}
 ${
   view.can.suspend
     ? postForm(
         ctx,
         `${base}/suspend`,
-        h`<div class="field">
-<label for="suspend-reason">${t(locale, 'console.merchant.reason')}</label>
-<p class="hint" id="suspend-reason-hint">${t(locale, 'console.merchant.reasonHint')}</p>
-${reasonError === undefined ? '' : h`<p class="field-error" id="suspend-reason-error">${reasonError}</p>`}
-<textarea id="suspend-reason" name="reason" rows="2" maxlength="500" required aria-describedby="suspend-reason-hint${reasonError === undefined ? '' : ' suspend-reason-error'}"${reasonError === undefined ? '' : h` aria-invalid="true"`}></textarea>
-</div>`,
+        hintedField(
+          {
+            id: 'suspend-reason',
+            label: t(locale, 'console.merchant.reason'),
+            hint: t(locale, 'console.merchant.reasonHint'),
+            error: view.error?.field === 'reason' ? view.error.message : undefined,
+          },
+          (aria) => h`<input type="text" id="suspend-reason" name="reason" maxlength="500" required${aria}>`,
+        ),
         t(locale, 'console.merchant.suspend'),
       )
     : ''
@@ -143,6 +162,12 @@ ${fact(t(locale, 'console.merchant.quoteUrl'), merchant.quoteUrl === null ? none
 ${fact(t(locale, 'console.col.created'), when(merchant.createdAt, ctx))}
 </dl>
 ${view.can.approve || view.can.suspend || view.can.resume ? h`<section aria-labelledby="moves-heading"><h2 id="moves-heading">${t(locale, 'console.merchant.moves')}</h2>${moves}</section>` : ''}
+${
+  view.can.origins
+    ? h`<h2>${t(locale, 'console.merchant.origins')}</h2>
+${originsForm}`
+    : ''
+}
 <h2>${t(locale, 'console.merchant.keys')}</h2>
 ${table('keys-caption', t(locale, 'console.merchant.keysCaption'), [t(locale, 'console.merchant.col.kid'), t(locale, 'console.merchant.col.added'), t(locale, 'console.col.status'), h`<span class="visually-hidden">${t(locale, 'console.col.actions')}</span>`], keyRows)}
 ${
@@ -150,12 +175,15 @@ ${
     ? postForm(
         ctx,
         `${base}/keys`,
-        h`<div class="field">
-<label for="jwk">${t(locale, 'console.merchant.addKey')}</label>
-<p class="hint" id="jwk-hint">${t(locale, 'console.merchant.addKeyHint')}</p>
-${jwkError === undefined ? '' : h`<p class="field-error" id="jwk-error">${jwkError}</p>`}
-<textarea id="jwk" name="jwk" rows="4" maxlength="4000" required spellcheck="false" aria-describedby="jwk-hint${jwkError === undefined ? '' : ' jwk-error'}"${jwkError === undefined ? '' : h` aria-invalid="true"`}></textarea>
-</div>`,
+        hintedField(
+          {
+            id: 'jwk',
+            label: t(locale, 'console.merchant.addKey'),
+            hint: t(locale, 'console.merchant.addKeyHint'),
+            error: view.error?.field === 'jwk' ? view.error.message : undefined,
+          },
+          (aria) => h`<textarea id="jwk" name="jwk" rows="4" maxlength="4000" required spellcheck="false"${aria}></textarea>`,
+        ),
         t(locale, 'console.merchant.addKeyButton'),
       )
     : ''

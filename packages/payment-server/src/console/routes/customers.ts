@@ -1,11 +1,14 @@
 import type { Context, Hono } from 'hono';
 import { ProblemError, problemOf } from '../../http/problem.js';
-import { afterPost, baseView, type ConsoleDeps, type ConsoleEnv, checkForm, localeOf, signedIn, takeAction } from '../http.js';
-import { customerPage, customersPage } from '../pages/customers.js';
+import { text } from '../../pages/i18n.js';
+import { afterPost, baseView, type ConsoleDeps, type ConsoleEnv, checkForm, localeOf, refusalOf, signedIn, takeAction } from '../http.js';
+import { type CustomerDetailView, customerPage, customersPage } from '../pages/customers.js';
 import { walletBalances } from '../queries.js';
 import { mayTake } from '../roles.js';
 
-/** Finding a customer by account id or phone, their page, unlocking them and revoking a phone (support). */
+const DONE = ['locked', 'unlocked', 'device_revoked'] as const;
+
+/** Finding a customer by account id or phone, their page, locking (with a reason) and unlocking them and revoking a phone (support). */
 export function customerRoutes(consoleApp: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
   async function requireCustomer(c: Context) {
     try {
@@ -32,24 +35,45 @@ export function customerRoutes(consoleApp: Hono<ConsoleEnv>, deps: ConsoleDeps):
     return c.html(customersPage({ ...baseView(c, deps, signedIn(c)), query }, localeOf(c)), query === '' ? 200 : 404);
   });
 
-  consoleApp.get('/customers/:id', async (c) => {
+  async function detail(c: Context<ConsoleEnv>, extra: Partial<CustomerDetailView> = {}, status = 200) {
     const operator = signedIn(c);
     const customer = await requireCustomer(c);
     const [wallets, devices] = await Promise.all([walletBalances(deps.db, customer.id), deps.devices.list(customer.id)]);
-    const done = c.req.query('done');
-    return c.html(
-      customerPage(
-        {
-          ...baseView(c, deps, operator),
-          customer,
-          wallets,
-          devices,
-          can: { unlock: mayTake(operator.role, 'customer.unlock'), revoke: mayTake(operator.role, 'device.revoke') },
-          ...(done === 'unlocked' || done === 'device_revoked' ? { done } : {}),
-        },
-        localeOf(c),
-      ),
-    );
+    const done = DONE.find((each) => each === c.req.query('done'));
+    const view: CustomerDetailView = {
+      ...baseView(c, deps, operator),
+      customer,
+      wallets,
+      devices,
+      can: {
+        lock: mayTake(operator.role, 'customer.lock'),
+        unlock: mayTake(operator.role, 'customer.unlock'),
+        revoke: mayTake(operator.role, 'device.revoke'),
+      },
+      ...(done ? { done } : {}),
+      ...extra,
+    };
+    return c.html(customerPage(view, localeOf(c)), status as 200);
+  }
+
+  consoleApp.get('/customers/:id', (c) => detail(c));
+
+  consoleApp.post('/customers/:id/lock', async (c) => {
+    const form = await c.req.parseBody();
+    checkForm(c, deps, form.csrf);
+    const customer = await requireCustomer(c);
+    const reason = typeof form.reason === 'string' ? form.reason.trim() : '';
+    try {
+      // The service refuses a missing reason (`request_invalid`): the role is checked first, so a viewer learns nothing.
+      await takeAction(c, deps, 'customer.lock', customer.id, () => deps.customers.lock(customer.id, reason), { reason });
+    } catch (error) {
+      const refusal = refusalOf(error);
+      if (refusal === undefined || refusal.code === 'operator_role_forbidden') throw error;
+      const message =
+        refusal.code === 'request_invalid' ? text(localeOf(c), 'console.customer.reasonRequired') : `${refusal.detail} (${refusal.code})`;
+      return detail(c, { error: { field: 'reason', message } }, refusal.status);
+    }
+    return c.redirect(afterPost(c, customerPath(customer.id), 'locked'), 303);
   });
 
   consoleApp.post('/customers/:id/unlock', async (c) => {

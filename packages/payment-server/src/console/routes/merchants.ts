@@ -6,9 +6,9 @@ import { afterPost, baseView, type ConsoleDeps, type ConsoleEnv, checkForm, loca
 import { type MerchantDetailView, merchantPage, merchantsPage } from '../pages/merchants.js';
 import { mayTake } from '../roles.js';
 
-const DONE = ['approved', 'suspended', 'resumed', 'key_added', 'key_retired'] as const;
+const DONE = ['approved', 'suspended', 'resumed', 'key_added', 'key_retired', 'origins_set'] as const;
 
-/** The merchants: list and search, a merchant's page, approve, suspend (with a reason), resume, keys (admin). */
+/** The merchants: list and search, a merchant's page, approve, suspend (with a reason), resume, keys, return origins (admin). */
 export function merchantRoutes(consoleApp: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
   /** The merchant of the path; an unknown one is not found (the service says `merchant_unknown`). */
   async function requireMerchant(c: Context): Promise<Merchant> {
@@ -35,6 +35,7 @@ export function merchantRoutes(consoleApp: Hono<ConsoleEnv>, deps: ConsoleDeps):
         suspend: merchant.status !== 'suspended' && may('merchant.suspend'),
         resume: merchant.status === 'suspended' && may('merchant.resume'),
         keys: may('merchant.key.add'),
+        origins: may('merchant.origins'),
       },
       ...(done ? { done } : {}),
       ...extra,
@@ -43,11 +44,17 @@ export function merchantRoutes(consoleApp: Hono<ConsoleEnv>, deps: ConsoleDeps):
   }
 
   /** A refused form shown on the merchant's page, by the field it is about, in the operator's words where there are some. */
-  async function refusedOn(c: Context<ConsoleEnv>, field: 'reason' | 'jwk', error: unknown, words?: 'console.merchant.reasonRequired') {
+  async function refusedOn(
+    c: Context<ConsoleEnv>,
+    field: 'reason' | 'jwk' | 'origins',
+    error: unknown,
+    words?: 'console.merchant.reasonRequired',
+    extra: Partial<MerchantDetailView> = {},
+  ) {
     const refusal = refusalOf(error);
     if (refusal === undefined || refusal.code === 'operator_role_forbidden') throw error;
     const message = words === undefined ? `${refusal.detail} (${refusal.code})` : text(localeOf(c), words);
-    return detail(c, { error: { field, message } }, refusal.status);
+    return detail(c, { error: { field, message }, ...extra }, refusal.status);
   }
 
   consoleApp.get('/merchants', async (c) => {
@@ -114,6 +121,26 @@ export function merchantRoutes(consoleApp: Hono<ConsoleEnv>, deps: ConsoleDeps):
       return refusedOn(c, 'jwk', error);
     }
     return c.redirect(afterPost(c, `/console/merchants/${encodeURIComponent(merchant.id)}`, 'key_added'), 303);
+  });
+
+  consoleApp.post('/merchants/:id/origins', async (c) => {
+    const form = await c.req.parseBody();
+    checkForm(c, deps, form.csrf);
+    const merchant = await requireMerchant(c);
+    const typed = typeof form.origins === 'string' ? form.origins : '';
+    // One origin a line, as the form asks; blank lines are no origin. An empty list is the service's to refuse (`origin_invalid`).
+    const origins = typed
+      .split(/\r?\n/)
+      .map((line) => line.trim())
+      .filter((line) => line !== '');
+    try {
+      await takeAction(c, deps, 'merchant.origins', merchant.id, () => deps.merchants.setReturnOrigins(merchant.id, origins), {
+        origins: origins.join(' '),
+      });
+    } catch (error) {
+      return refusedOn(c, 'origins', error, undefined, { originsTyped: typed });
+    }
+    return c.redirect(afterPost(c, `/console/merchants/${encodeURIComponent(merchant.id)}`, 'origins_set'), 303);
   });
 
   consoleApp.post('/merchants/:id/keys/retire', async (c) => {

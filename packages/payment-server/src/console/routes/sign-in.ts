@@ -1,6 +1,6 @@
 import type { Context, Hono } from 'hono';
 import { recordAction } from '../activity.js';
-import { isOperatorError } from '../errors.js';
+import { isOperatorError, type OperatorErrorCode } from '../errors.js';
 import {
   afterPost,
   baseView,
@@ -17,10 +17,22 @@ import {
 import { type SignInError, type SignInView, signInPage } from '../pages/sign-in.js';
 
 /**
+ * What a client address is charged for (`signInThrottle`): a wrong password or code, of a
+ * known operator id or not, and a try at a locked account. A right one costs nothing, so
+ * operators behind one office address do not slow each other.
+ */
+const WRONG_ATTEMPTS: ReadonlySet<OperatorErrorCode> = new Set([
+  'operator_credentials_invalid',
+  'operator_code_invalid',
+  'operator_locked',
+]);
+
+/**
  * Signing in (id and password, then the authenticator's code) and out. Every sign-in and
  * sign-out is recorded in the register, and every wrong password or code of a known
  * operator (at most the few before the lock-out: attempts on a locked account are logged,
- * not recorded, so nobody can fill the register from outside).
+ * not recorded, so nobody can fill the register from outside). A client address past its
+ * wrong attempts waits (429, `Retry-After`) before either step checks anything.
  */
 export function signInRoutes(consoleApp: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
   const now = deps.now ?? (() => new Date());
@@ -49,12 +61,14 @@ export function signInRoutes(consoleApp: Hono<ConsoleEnv>, deps: ConsoleDeps): v
     const operatorId = typeof form.operator === 'string' ? form.operator.trim() : '';
     const password = typeof form.password === 'string' ? form.password : '';
     if (operatorId === '' || password === '') return page(c, 'password', { operatorId, ...refused('missing') }, 400);
+    if (await deps.signInThrottle.mustWait(c)) return page(c, 'password', { operatorId, ...refused('too_many_requests') }, 429);
     try {
       const operator = await deps.operators.checkPassword(operatorId, password);
       setSessionCookie(c, deps, await deps.sessions.start(operator.id));
       return c.redirect(afterPost(c, '/console/sign-in/code'), 303);
     } catch (error) {
       if (!isOperatorError(error)) throw error;
+      if (WRONG_ATTEMPTS.has(error.code)) await deps.signInThrottle.failed(c);
       // Only a known operator's wrong password is recorded (an unknown id must not fill the register).
       if (error.code === 'operator_credentials_invalid') {
         const known = await deps.operators.get(operatorId).catch(() => undefined);
@@ -78,10 +92,12 @@ export function signInRoutes(consoleApp: Hono<ConsoleEnv>, deps: ConsoleDeps): v
     const token = sessionToken(c);
     const operatorId = await deps.sessions.awaitingCode(token);
     if (token === undefined || operatorId === undefined) return c.redirect(afterPost(c, '/console/sign-in?notice=session_ended'), 303);
+    if (await deps.signInThrottle.mustWait(c)) return page(c, 'code', refused('too_many_requests'), 429);
     try {
       await deps.operators.checkCode(operatorId, typeof form.code === 'string' ? form.code : '');
     } catch (error) {
       if (!isOperatorError(error)) throw error;
+      if (WRONG_ATTEMPTS.has(error.code)) await deps.signInThrottle.failed(c);
       if (error.code === 'operator_code_invalid' || error.code === 'operator_locked') {
         await record(c, operatorId, 'sign_in.refused', { factor: 'code', code: error.code });
       }

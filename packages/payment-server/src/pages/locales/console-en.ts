@@ -160,6 +160,10 @@ export const consoleEn = {
   'console.merchant.addKey': 'Add a public key',
   'console.merchant.addKeyHint': 'One public JWK, as JSON (with its kid). Its tickets verify with it at once.',
   'console.merchant.addKeyButton': 'Add the key',
+  'console.merchant.originsLabel': 'Return origins, one a line',
+  'console.merchant.originsHint':
+    'Each exactly as https://shop.example: scheme, host, and the port unless it is the default; no path. Plain http only on localhost. Tickets are checked against the new list at once.',
+  'console.merchant.originsButton': 'Save the return origins',
   'console.merchant.history': 'Status history',
   'console.merchant.historyCaption': 'Changes of status, oldest first',
   'console.merchant.noHistory': 'Its status never changed.',
@@ -169,6 +173,7 @@ export const consoleEn = {
   'console.merchant.done.resumed': 'The merchant takes payments again.',
   'console.merchant.done.key_added': 'The key is added.',
   'console.merchant.done.key_retired': 'The key is retired: tickets signed with it are refused.',
+  'console.merchant.done.origins_set': 'The return origins are saved: customers are sent back to these only.',
 
   'console.customers.title': 'Customers',
   'console.customers.search': 'Account id or phone number (+33…)',
@@ -180,6 +185,11 @@ export const consoleEn = {
   'console.customer.locked': 'Locked since',
   'console.customer.notLocked': 'Not locked (wrong access keys or PINs in a row: {count})',
   'console.customer.unlock': 'Unlock the account',
+  'console.customer.lockReason': 'Reason for locking the account',
+  'console.customer.lockReasonHint':
+    'Required, one line. Kept in the register of operator actions; the customer is not shown it. Payments are refused until the account is unlocked.',
+  'console.customer.lockButton': 'Lock the account',
+  'console.customer.reasonRequired': 'Say why the account is locked, in one line of at most 500 characters.',
   'console.customer.wallets': 'Wallets and limits',
   'console.customer.walletsCaption': 'Wallets, their caps and the ceilings per currency',
   'console.customer.noWallets': 'No wallet.',
@@ -193,6 +203,7 @@ export const consoleEn = {
   'console.customer.devicesCaption': 'Enrolled phones',
   'console.customer.revoke': 'Revoke',
   'console.customer.done.unlocked': 'The account is unlocked.',
+  'console.customer.done.locked': 'The account is locked: its payments are refused until it is unlocked.',
   'console.customer.done.device_revoked': 'The phone is revoked: it can no longer confirm payments.',
 
   'console.escrow.title': 'Escrow',

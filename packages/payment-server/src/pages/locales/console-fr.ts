@@ -162,6 +162,10 @@ export const consoleFr = {
   'console.merchant.addKey': 'Ajouter une clé publique',
   'console.merchant.addKeyHint': 'Une clé publique JWK, en JSON (avec son kid). Ses tickets sont vérifiés avec elle aussitôt.',
   'console.merchant.addKeyButton': 'Ajouter la clé',
+  'console.merchant.originsLabel': 'Origines de retour, une par ligne',
+  'console.merchant.originsHint':
+    'Chacune exactement comme https://boutique.example\u00a0: schéma, hôte, et le port s’il n’est pas celui par défaut\u202f; sans chemin. http simple seulement sur localhost. Les tickets sont vérifiés avec la nouvelle liste aussitôt.',
+  'console.merchant.originsButton': 'Enregistrer les origines de retour',
   'console.merchant.history': 'Historique des états',
   'console.merchant.historyCaption': 'Changements d’état, du plus ancien au plus récent',
   'console.merchant.noHistory': 'Son état n’a jamais changé.',
@@ -172,6 +176,7 @@ export const consoleFr = {
   'console.merchant.done.resumed': 'Le marchand encaisse de nouveau.',
   'console.merchant.done.key_added': 'La clé est ajoutée.',
   'console.merchant.done.key_retired': 'La clé est retirée\u00a0: les tickets signés avec elle sont refusés.',
+  'console.merchant.done.origins_set': 'Les origines de retour sont enregistrées\u00a0: les clients ne sont renvoyés que vers elles.',
 
   'console.customers.title': 'Clients',
   'console.customers.search': 'Identifiant de compte ou numéro de téléphone (+33…)',
@@ -183,6 +188,11 @@ export const consoleFr = {
   'console.customer.locked': 'Bloqué depuis le',
   'console.customer.notLocked': 'Non bloqué (clés d’accès ou codes erronés d’affilée\u00a0: {count})',
   'console.customer.unlock': 'Débloquer le compte',
+  'console.customer.lockReason': 'Motif du blocage du compte',
+  'console.customer.lockReasonHint':
+    'Obligatoire, sur une ligne. Conservé dans le registre des actions des opérateurs\u202f; le client ne le voit pas. Les paiements sont refusés jusqu’au déblocage du compte.',
+  'console.customer.lockButton': 'Bloquer le compte',
+  'console.customer.reasonRequired': 'Indiquez pourquoi le compte est bloqué, sur une ligne de 500 caractères au plus.',
   'console.customer.wallets': 'Porte-monnaie et plafonds',
   'console.customer.walletsCaption': 'Porte-monnaie, leurs limites et les plafonds par devise',
   'console.customer.noWallets': 'Aucun porte-monnaie.',
@@ -196,6 +206,7 @@ export const consoleFr = {
   'console.customer.devicesCaption': 'Téléphones enregistrés',
   'console.customer.revoke': 'Révoquer',
   'console.customer.done.unlocked': 'Le compte est débloqué.',
+  'console.customer.done.locked': 'Le compte est bloqué\u00a0: ses paiements sont refusés jusqu’à son déblocage.',
   'console.customer.done.device_revoked': 'Le téléphone est révoqué\u00a0: il ne peut plus confirmer de paiement.',
 
   'console.escrow.title': 'Séquestre',
