@@ -25,7 +25,8 @@ const WORDS = {
  * payment by its order reference; every page state accessible in both languages, on a
  * desktop and a phone; a viewer sees no action and a form forged by hand is refused.
  */
-describe('the operator console, in Chromium', () => {
+// The accessibility walks visit every page in a language and a size: 15 s on a busy machine, so more than the default.
+describe('the operator console, in Chromium', { timeout: 120_000 }, () => {
   let at = new Date('2026-03-10T09:00:00Z');
   const now = () => at;
   /** Each sign-in takes the next 30-second step's code: a code is taken once. */

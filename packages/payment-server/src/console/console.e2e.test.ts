@@ -11,7 +11,9 @@ const post = (browser: ScriptedBrowser, path: string, html: string | undefined, 
   browser.go(path, { form: { csrf: ScriptedBrowser.csrf(html), ...fields } });
 
 /** The console over real HTTP: sign-in with the second factor, sessions, form tokens, roles, and the register of what operators did. */
-describe('the operator console, over HTTP', () => {
+// Each test signs in (scrypt, then the code) and pays through real HTTP: seconds alone, several times that while the
+// whole suite shares the machine's two cores with the other packages' browsers.
+describe('the operator console, over HTTP', { timeout: 120_000 }, () => {
   let at = new Date('2026-03-10T09:00:00Z');
   const clock = { now: () => at, tick: () => (at = new Date(at.getTime() + 30_000)) };
   let shop: ApiTestServer;
