@@ -2,7 +2,7 @@ import { createReadStream, openAsBlob } from 'node:fs';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { BackupError } from './backup-errors.js';
+import { StorageError } from './errors.js';
 import { openPglite, type PgliteDatabase } from './pglite.js';
 
 /**
@@ -21,7 +21,7 @@ async function checkGzip(file: string): Promise<void> {
     );
   } catch (cause) {
     const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is no such file' : 'it is truncated or corrupt';
-    throw new BackupError('backup_invalid', `${file} is not a complete backup: ${reason}.`, { cause });
+    throw new StorageError('backup_invalid', `${file} is not a complete backup: ${reason}.`, { cause });
   }
 }
 
@@ -38,13 +38,13 @@ export async function openBackup(file: string, dataDir?: string): Promise<Pglite
   try {
     db = await openPglite({ loadDataDir: await openAsBlob(file), ...(dataDir === undefined ? {} : { dataDir }) });
   } catch (cause) {
-    throw new BackupError('backup_invalid', `${file} is a gzipped file, but not of a PGlite data folder PostgreSQL can start.`, { cause });
+    throw new StorageError('backup_invalid', `${file} is a gzipped file, but not of a PGlite data folder PostgreSQL can start.`, { cause });
   }
   // Every payment server database has its migrations table from the first start on.
   const { rows } = await db.query<{ found: boolean }>(`SELECT to_regclass('schema_migrations') IS NOT NULL AS found`);
   if (rows[0]?.found !== true) {
     await db.close();
-    throw new BackupError('backup_invalid', `${file} holds a PostgreSQL database, but not a payment server's.`);
+    throw new StorageError('backup_invalid', `${file} holds a PostgreSQL database, but not a payment server's.`);
   }
   return db;
 }

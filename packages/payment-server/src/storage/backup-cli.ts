@@ -8,9 +8,8 @@ import { type Config, loadConfig } from '../config.js';
 import type { PaymentServer } from '../server.js';
 import { backupDatabase } from './backup.js';
 import type { BackupContents } from './backup-contents.js';
-import { BackupError, isBackupError } from './backup-errors.js';
 import { restoreDatabase } from './backup-restore.js';
-import { isStorageError } from './errors.js';
+import { isStorageError, StorageError } from './errors.js';
 
 /** The backup commands, for the usage text of `caisse-server`. */
 export const BACKUP_USAGE = `  backup                        --out FILE  (the embedded database as a gzipped tarball, consistent, also while the
@@ -33,7 +32,7 @@ export async function backupCommand(argv: string[], io: CliIo, withServer: WithS
     return command === 'backup' ? await backup(rest, io, withServer) : await restore(rest, io);
   } catch (error) {
     // Refusals keep their code on the way out (the data folder in use is the storage lock's).
-    if (!isBackupError(error) && !isStorageError(error)) throw error;
+    if (!isStorageError(error)) throw error;
     output(io).failure(error.code, error.message);
     return 1;
   }
@@ -44,10 +43,10 @@ function pgliteDataDir(io: CliIo, verb: 'back up' | 'restore'): { config: Config
   const config = loadConfig(io.env);
   if (config.DATABASE_URL) {
     const how = verb === 'back up' ? 'back it up with pg_dump -Fc' : 'restore it with pg_restore, then `caisse-server migrate`';
-    throw new BackupError('backup_unsupported', `With DATABASE_URL the database is PostgreSQL: ${how} (README, "Backup and restore").`);
+    throw new StorageError('backup_unsupported', `With DATABASE_URL the database is PostgreSQL: ${how} (README, "Backup and restore").`);
   }
   if (config.CAISSE_DATA_DIR === '')
-    throw new BackupError('backup_unsupported', 'CAISSE_DATA_DIR is empty: the database is in memory, and ends with its process.');
+    throw new StorageError('backup_unsupported', 'CAISSE_DATA_DIR is empty: the database is in memory, and ends with its process.');
   return { config, dataDir: join(config.CAISSE_DATA_DIR, 'pglite') };
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { openBackup } from './backup-archive.js';
 import { type BackupContents, backupContents } from './backup-contents.js';
-import { BackupError } from './backup-errors.js';
+import { StorageError } from './errors.js';
 import { migrate } from './migrate.js';
 import type { Migration } from './migrations/index.js';
 import { LOCK_FILE, lockDataDir } from './pglite.js';
@@ -46,7 +46,7 @@ export async function restoreDatabase(options: RestoreOptions): Promise<RestoreS
   let swapped = false;
   try {
     if (options.force !== true && (await holdsData(dataDir))) {
-      throw new BackupError(
+      throw new StorageError(
         'restore_target_not_empty',
         `${dataDir} already holds a database: restoring would replace it. Pass --force to replace it.`,
       );

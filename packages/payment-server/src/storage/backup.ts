@@ -1,8 +1,8 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { openBackup } from './backup-archive.js';
 import { type BackupContents, backupContents } from './backup-contents.js';
-import { BackupError } from './backup-errors.js';
 import type { Database } from './database.js';
+import { StorageError } from './errors.js';
 import { isPgliteDatabase } from './pglite.js';
 
 export interface BackupSummary extends BackupContents {
@@ -21,7 +21,7 @@ export interface BackupSummary extends BackupContents {
  * @example const { bytes, payments, auditHead } = await backupDatabase(server.db, '/backups/caisse.tar.gz')
  */
 export async function backupDatabase(db: Database, file: string): Promise<BackupSummary> {
-  if (!isPgliteDatabase(db)) throw new BackupError('backup_unsupported');
+  if (!isPgliteDatabase(db)) throw new StorageError('backup_unsupported');
   const tarball = Buffer.from(await (await db.dumpDataDir()).arrayBuffer());
   const partial = `${file}.${process.pid}.partial`;
   try {

@@ -10,6 +10,11 @@ export const STORAGE_ERROR_CODES = {
   migration_checksum_mismatch: 'A migration already applied to this database differs from the one shipped with this code.',
   database_unavailable:
     'The database could not be reached, or stopped answering (it restarted, or the network to it failed). A transaction cut off before its COMMIT was sent changed nothing; one cut off during its COMMIT may have committed: retry with the same idempotency key or ticket.',
+  backup_unsupported:
+    'Only the embedded database (PGlite in CAISSE_DATA_DIR) is backed up by caisse-server; PostgreSQL is backed up with pg_dump (README, "Backup and restore").',
+  backup_source_empty: 'There is no database in this data folder to back up.',
+  backup_invalid: 'This file is not a complete backup of a payment server database (truncated, corrupt, or of something else).',
+  restore_target_not_empty: 'The data folder already holds a database: restoring would replace it. Pass --force to replace it.',
 } as const;
 
 export type StorageErrorCode = keyof typeof STORAGE_ERROR_CODES;
